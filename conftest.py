@@ -1,0 +1,3 @@
+"""Fixtures for every test in the repository (core and plugins) come from core.testing."""
+
+pytest_plugins = ["core.testing"]

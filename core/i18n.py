@@ -1,0 +1,55 @@
+"""Languages: the user's setting, then the ``lang`` cookie, then Accept-Language, then the default.
+
+Each plugin ships its own ``translations`` folder (domain ``messages``); Flask-Babel merges the
+catalogs of every folder listed in ``BABEL_TRANSLATION_DIRECTORIES``.
+"""
+
+from __future__ import annotations
+
+from flask import current_app, has_request_context, request
+from flask_babel import get_locale
+from flask_login import current_user
+
+from core.extensions import babel
+
+LANGUAGE_NAMES = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
+
+
+def select_locale() -> str:
+    langs = current_app.config["LANGUAGES"]
+    if has_request_context():
+        user = current_user
+        if getattr(user, "is_authenticated", False) and user.locale in langs:
+            return user.locale
+        cookie = request.cookies.get("lang")
+        if cookie in langs:
+            return cookie
+        best = request.accept_languages.best_match(langs)
+        if best and request.headers.get("Accept-Language"):
+            return best
+    return current_app.config["DEFAULT_LOCALE"]
+
+
+def select_timezone() -> str:
+    return current_app.config["TIMEZONE"]
+
+
+def current_locale() -> str:
+    try:
+        loc = get_locale()
+    except Exception:  # noqa: BLE001 - outside a request: the default
+        loc = None
+    return str(loc) if loc else "kk"
+
+
+def init_app(app) -> None:
+    from core.app import CORE_DIR
+
+    dirs = [str(CORE_DIR / "translations")]
+    for info in app.extensions["qauym_plugins"].info.values():
+        if info.translations:
+            dirs.append(str(info.translations))
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(dirs)
+    app.config["BABEL_DEFAULT_LOCALE"] = app.config["DEFAULT_LOCALE"]
+    app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["TIMEZONE"]
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)

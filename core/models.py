@@ -1,0 +1,458 @@
+"""Core data model: places, people, associations, memberships, notifications, audit,
+certificates, plugin switches and job runs. Times are stored in UTC (naive datetimes
+holding UTC); :mod:`core.timeutil` converts them to the site time zone for display."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from core.extensions import db
+from core.timeutil import utcnow
+
+
+class Localized:
+    """Mixin for rows named in Kazakh, Russian and English (``name_kk`` ...)."""
+
+    name_kk: Mapped[str]
+    name_ru: Mapped[str]
+    name_en: Mapped[str]
+
+    def name_in(self, locale: str) -> str:
+        return getattr(self, f"name_{locale}", None) or self.name_kk or self.name_ru
+
+    @property
+    def name(self) -> str:
+        from core.i18n import current_locale
+
+        return self.name_in(current_locale())
+
+
+class Region(Localized, db.Model):
+    __tablename__ = "core_region"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    kind: Mapped[str] = mapped_column(String(10), default="region")  # region | city
+    name_kk: Mapped[str] = mapped_column(String(200))
+    name_ru: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+    districts: Mapped[list[District]] = relationship(
+        back_populates="region", order_by="District.name_kk"
+    )
+
+
+class District(Localized, db.Model):
+    __tablename__ = "core_district"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("core_region.id"), index=True)
+    name_kk: Mapped[str] = mapped_column(String(200))
+    name_ru: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+    region: Mapped[Region] = relationship(back_populates="districts")
+
+
+class School(db.Model):
+    __tablename__ = "core_school"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    region_id: Mapped[int] = mapped_column(ForeignKey("core_region.id"), index=True)
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("core_district.id"), index=True)
+    region: Mapped[Region] = relationship()
+    district: Mapped[District | None] = relationship()
+
+
+class Subject(Localized, db.Model):
+    __tablename__ = "core_subject"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name_kk: Mapped[str] = mapped_column(String(200))
+    name_ru: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+
+
+user_subject = Table(
+    "core_user_subject",
+    db.metadata,
+    Column("user_id", ForeignKey("core_user.id", ondelete="CASCADE"), primary_key=True),
+    Column("subject_id", ForeignKey("core_subject.id", ondelete="CASCADE"), primary_key=True),
+)
+
+association_subject = Table(
+    "core_association_subject",
+    db.metadata,
+    Column(
+        "association_id", ForeignKey("core_association.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("subject_id", ForeignKey("core_subject.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Category(enum.StrEnum):
+    """Qualification categories of teachers in Kazakhstan, lowest first."""
+
+    NONE = "none"  # no category yet (young specialist, non-teacher)
+    PEDAGOG = "pedagog"
+    MODERATOR = "moderator"
+    EXPERT = "expert"
+    RESEARCHER = "researcher"
+    MASTER = "master"
+
+    @property
+    def rank(self) -> int:
+        return list(Category).index(self)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "core_user"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(256))
+    full_name: Mapped[str] = mapped_column(String(200))
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("core_region.id"), index=True)
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("core_district.id"))
+    school_id: Mapped[int | None] = mapped_column(ForeignKey("core_school.id"), index=True)
+    category: Mapped[str] = mapped_column(String(20), default=Category.NONE.value)
+    experience_years: Mapped[int] = mapped_column(Integer, default=0)
+    position: Mapped[str] = mapped_column(String(200), default="")
+    bio: Mapped[str] = mapped_column(Text, default="")
+    locale: Mapped[str | None] = mapped_column(String(5))
+    is_site_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    last_seen_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+    region: Mapped[Region | None] = relationship()
+    district: Mapped[District | None] = relationship()
+    school: Mapped[School | None] = relationship()
+    subjects: Mapped[list[Subject]] = relationship(secondary=user_subject)
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login
+        return self.active
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password, method="scrypt")
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def category_enum(self) -> Category:
+        try:
+            return Category(self.category)
+        except ValueError:
+            return Category.NONE
+
+
+class RegionAdmin(db.Model):
+    """A regional administrator: the deployer's staff for one region."""
+
+    __tablename__ = "core_region_admin"
+    __table_args__ = (UniqueConstraint("user_id", "region_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("core_user.id", ondelete="CASCADE"))
+    region_id: Mapped[int] = mapped_column(ForeignKey("core_region.id", ondelete="CASCADE"))
+    user: Mapped[User] = relationship()
+    region: Mapped[Region] = relationship()
+
+
+class Level(enum.StrEnum):
+    SCHOOL = "school"
+    DISTRICT = "district"
+    CITY = "city"
+    REGION = "region"
+    REPUBLIC = "republic"
+    NETWORK = "network"
+    INTERNATIONAL = "international"
+
+
+class AssociationKind(enum.StrEnum):
+    METHODOLOGICAL = "methodological"
+    SUBJECT = "subject"
+    ASSOCIATION_OF_ASSOCIATIONS = "federation"
+    CLUB = "club"
+    NETWORK = "network"
+    CREATIVE_GROUP = "creative_group"
+    WORKSHOP = "workshop"
+    BEST_PRACTICE_SCHOOL = "best_practice_school"
+    SUBJECT_CYCLE_COMMISSION = "cycle_commission"
+    CREATIVE_LAB = "creative_lab"
+    YOUNG_TEACHERS = "young_teachers"
+
+
+class JoinPolicy(enum.StrEnum):
+    OPEN = "open"
+    REQUEST = "request"
+    INVITE = "invite"
+
+
+class Role(enum.StrEnum):
+    """Roles inside an association, most powerful first."""
+
+    LEADER = "leader"
+    COORDINATOR = "coordinator"
+    MODERATOR = "moderator"
+    SECRETARY = "secretary"
+    EXPERT = "expert"
+    MEMBER = "member"
+    PARTICIPANT = "participant"  # non-voting
+
+
+class Association(db.Model):
+    __tablename__ = "core_association"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name_kk: Mapped[str] = mapped_column(String(300))
+    name_ru: Mapped[str] = mapped_column(String(300), default="")
+    abbr_kk: Mapped[str] = mapped_column(String(40), default="")
+    abbr_ru: Mapped[str] = mapped_column(String(40), default="")
+    kind: Mapped[str] = mapped_column(String(30), default=AssociationKind.SUBJECT.value)
+    level: Mapped[str] = mapped_column(String(20), default=Level.SCHOOL.value, index=True)
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("core_region.id"), index=True)
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("core_district.id"))
+    host_organisation: Mapped[str] = mapped_column(String(300), default="")
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("core_association.id"), index=True)
+    legal_status: Mapped[str] = mapped_column(String(20), default="informal")  # or registered
+    lifespan: Mapped[str] = mapped_column(String(20), default="permanent")
+    join_policy: Mapped[str] = mapped_column(String(10), default=JoinPolicy.REQUEST.value)
+    contacts: Mapped[str] = mapped_column(Text, default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    # Charter
+    topic: Mapped[str] = mapped_column(Text, default="")
+    priority: Mapped[str] = mapped_column(Text, default="")
+    problem: Mapped[str] = mapped_column(Text, default="")
+    goals: Mapped[str] = mapped_column(Text, default="")
+    tasks: Mapped[str] = mapped_column(Text, default="")
+    expected_results: Mapped[str] = mapped_column(Text, default="")
+    rules: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    last_activity_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    member_count: Mapped[int] = mapped_column(Integer, default=0)
+
+    region: Mapped[Region | None] = relationship()
+    district: Mapped[District | None] = relationship()
+    parent: Mapped[Association | None] = relationship(
+        remote_side="Association.id", back_populates="children"
+    )
+    children: Mapped[list[Association]] = relationship(
+        back_populates="parent", order_by="Association.name_kk"
+    )
+    subjects: Mapped[list[Subject]] = relationship(secondary=association_subject)
+    cyclogram: Mapped[list[CyclogramItem]] = relationship(
+        order_by="CyclogramItem.position", cascade="all, delete-orphan"
+    )
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="association", cascade="all, delete-orphan"
+    )
+
+    def name_in(self, locale: str) -> str:
+        if locale == "ru" and self.name_ru:
+            return self.name_ru
+        return self.name_kk or self.name_ru
+
+    @property
+    def name(self) -> str:
+        from core.i18n import current_locale
+
+        return self.name_in(current_locale())
+
+    @property
+    def abbr(self) -> str:
+        from core.i18n import current_locale
+
+        return (self.abbr_ru if current_locale() == "ru" else self.abbr_kk) or self.abbr_kk
+
+    def ancestors(self) -> list[Association]:
+        """Parents from the nearest up, guarding against cycles."""
+        out: list[Association] = []
+        node = self.parent
+        while node is not None and node not in out and node is not self:
+            out.append(node)
+            node = node.parent
+        return out
+
+
+class CyclogramItem(db.Model):
+    """One recurring activity of an association's cyclogram, in plain words."""
+
+    __tablename__ = "core_cyclogram_item"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    association_id: Mapped[int] = mapped_column(
+        ForeignKey("core_association.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    activity: Mapped[str] = mapped_column(String(300))
+    frequency: Mapped[str] = mapped_column(String(200), default="")
+
+
+class Membership(db.Model):
+    __tablename__ = "core_membership"
+    __table_args__ = (UniqueConstraint("association_id", "user_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    association_id: Mapped[int] = mapped_column(
+        ForeignKey("core_association.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("core_user.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(20), default=Role.MEMBER.value)
+    joined_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    association: Mapped[Association] = relationship(back_populates="memberships")
+    user: Mapped[User] = relationship(back_populates="memberships")
+
+
+class JoinRequest(db.Model):
+    __tablename__ = "core_join_request"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    association_id: Mapped[int] = mapped_column(
+        ForeignKey("core_association.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("core_user.id", ondelete="CASCADE"), index=True)
+    message: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(12), default="pending")  # approved/declined/...
+    reason: Mapped[str] = mapped_column(Text, default="")
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id"))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    association: Mapped[Association] = relationship()
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+class Invitation(db.Model):
+    __tablename__ = "core_invitation"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    association_id: Mapped[int] = mapped_column(
+        ForeignKey("core_association.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("core_user.id", ondelete="CASCADE"), index=True)
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id"))
+    role: Mapped[str] = mapped_column(String(20), default=Role.MEMBER.value)
+    status: Mapped[str] = mapped_column(String(12), default="pending")  # accepted/declined
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    association: Mapped[Association] = relationship()
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+class Notification(db.Model):
+    __tablename__ = "core_notification"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("core_user.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(80))
+    title: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text, default="")
+    url: Mapped[str] = mapped_column(String(500), default="")
+    association_id: Mapped[int | None] = mapped_column(
+        ForeignKey("core_association.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    read_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class NotificationPreference(db.Model):
+    __tablename__ = "core_notification_pref"
+    __table_args__ = (UniqueConstraint("user_id", "kind"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("core_user.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(80))
+    in_app: Mapped[bool] = mapped_column(Boolean, default=True)
+    email: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class OutboxEmail(db.Model):
+    __tablename__ = "core_outbox_email"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id", ondelete="SET NULL"))
+    to: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(80), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    send_after: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+
+
+class PluginSwitch(db.Model):
+    """A plugin turned off (or back on) for a region or for an association and its subtree."""
+
+    __tablename__ = "core_plugin_switch"
+    __table_args__ = (UniqueConstraint("plugin", "region_id", "association_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plugin: Mapped[str] = mapped_column(String(60), index=True)
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("core_region.id", ondelete="CASCADE"))
+    association_id: Mapped[int | None] = mapped_column(
+        ForeignKey("core_association.id", ondelete="CASCADE")
+    )
+    enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id"))
+    changed_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    region: Mapped[Region | None] = relationship()
+    association: Mapped[Association | None] = relationship()
+    changed_by: Mapped[User | None] = relationship()
+
+
+class AuditLog(db.Model):
+    __tablename__ = "core_audit_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(80), index=True)
+    target: Mapped[str] = mapped_column(String(200), default="")
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("core_region.id"))
+    association_id: Mapped[int | None] = mapped_column(
+        ForeignKey("core_association.id", ondelete="SET NULL")
+    )
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    actor: Mapped[User | None] = relationship()
+
+
+class Certificate(db.Model):
+    __tablename__ = "core_certificate"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    source_key: Mapped[str] = mapped_column(
+        String(200), unique=True
+    )  # e.g. "masterclasses:event:4:user:9"
+    recipient_id: Mapped[int | None] = mapped_column(
+        ForeignKey("core_user.id", ondelete="SET NULL"), index=True
+    )
+    recipient_name: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(String(400))  # what for
+    kind: Mapped[str] = mapped_column(String(80))  # e.g. "masterclasses.attendance"
+    description: Mapped[str] = mapped_column(Text, default="")
+    hours: Mapped[float] = mapped_column(Float, default=0.0)
+    issued_on: Mapped[dt.date] = mapped_column(db.Date)
+    issuer: Mapped[str] = mapped_column(String(300))
+    association_id: Mapped[int | None] = mapped_column(
+        ForeignKey("core_association.id", ondelete="SET NULL")
+    )
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class JobRun(db.Model):
+    __tablename__ = "core_job_run"
+    name: Mapped[str] = mapped_column(String(120), primary_key=True)
+    last_started_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    last_finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    last_error: Mapped[str] = mapped_column(Text, default="")

@@ -1,0 +1,100 @@
+"""Typed objects that plugins return from hooks, and the names of template slots."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+#: Named places in core templates where plugins may add HTML through ``template_slot``.
+SLOTS: dict[str, str] = {
+    "home.widgets": "Blocks on the home page of a logged-in user (context: user).",
+    "association.sidebar": "Side blocks on an association page (context: association, user).",
+    "profile.sections": "Sections on a user's profile page (context: profile_user, user).",
+    "admin.dashboard": "Blocks on the admin dashboard (context: user).",
+}
+
+
+@dataclass(frozen=True)
+class PluginInfo:
+    name: str
+    version: str
+    description: Any  # str or lazy string
+    translations: Path | None = None
+    migrations: Path | None = None
+
+
+@dataclass(frozen=True)
+class Action:
+    """A permission: ``check(user, obj)`` answers whether ``user`` may do it on ``obj``."""
+
+    name: str
+    description: Any
+    check: Callable[[Any, Any], bool]
+
+
+@dataclass(frozen=True)
+class NavItem:
+    endpoint: str
+    label: Any
+    order: int = 100
+    action: str | None = None  # shown only if can(user, action)
+    url_kwargs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Tab:
+    """A tab on an association page, linking to a plugin page for that association."""
+
+    endpoint: str
+    label: Any
+    order: int = 100
+    url_kwargs: dict[str, Any] = field(default_factory=dict)
+    count: int | None = None
+
+
+@dataclass(frozen=True)
+class SlotContent:
+    html: Any  # markupsafe.Markup
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class NotificationKind:
+    name: str
+    label: Any
+    email_default: bool = True
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    title: str
+    url: str
+    snippet: Any = ""  # Markup with <mark> highlights, or plain text
+    kind: Any = ""
+    score: float = 0.0
+    association_id: int | None = None
+    date: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class PortfolioEntry:
+    date: dt.date
+    kind: str  # "attended", "hosted", "review", "material", "mentoring", ...
+    title: str
+    hours: float = 0.0
+    role: Any = ""
+    url: str | None = None
+    source: str = ""  # plugin name
+    certificate_code: str | None = None
+
+
+@dataclass(frozen=True)
+class Job:
+    """A periodic job. ``func(now)`` runs when at least ``every`` has passed since its last run."""
+
+    name: str
+    func: Callable[[dt.datetime], Any]
+    every: dt.timedelta = dt.timedelta(minutes=5)

@@ -1,0 +1,203 @@
+"""One permission service: ``can(user, action, obj)``.
+
+Core actions are defined here; plugins add theirs through the ``register_actions`` hook.
+Helpers for roles (``membership``, ``has_role``, ``manages``) are public for plugins.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import abort, current_app, g, has_request_context
+from flask_login import current_user
+from sqlalchemy import select
+
+from core.extensions import db, login_manager
+from core.models import Association, Membership, Region, RegionAdmin, Role, User
+from core.plugin_api import Action
+
+MANAGER_ROLES = (Role.LEADER, Role.COORDINATOR)
+STAFF_ROLES = (Role.LEADER, Role.COORDINATOR, Role.MODERATOR, Role.SECRETARY)
+
+
+def _authenticated(user: Any) -> bool:
+    return bool(user is not None and getattr(user, "is_authenticated", False))
+
+
+def _cache() -> dict:
+    if has_request_context():
+        if "_qauym_perm_cache" not in g:
+            g._qauym_perm_cache = {}
+        return g._qauym_perm_cache
+    return {}
+
+
+def memberships_of(user: Any) -> dict[int, Membership]:
+    """The user's memberships by association id (one query per request)."""
+    if not _authenticated(user):
+        return {}
+    cache = _cache()
+    key = ("memberships", user.id)
+    if key not in cache:
+        rows = db.session.scalars(select(Membership).where(Membership.user_id == user.id))
+        cache[key] = {m.association_id: m for m in rows}
+    return cache[key]
+
+
+def forget(user: Any) -> None:
+    """Drop cached memberships after a change in this request."""
+    cache = _cache()
+    if _authenticated(user):
+        cache.pop(("memberships", user.id), None)
+        cache.pop(("regions", user.id), None)
+
+
+def membership(user: Any, association: Association | int) -> Membership | None:
+    aid = association if isinstance(association, int) else association.id
+    return memberships_of(user).get(aid)
+
+
+def role_of(user: Any, association: Association | int) -> Role | None:
+    m = membership(user, association)
+    return Role(m.role) if m else None
+
+
+def has_role(user: Any, association: Association | int, *roles: Role | str) -> bool:
+    r = role_of(user, association)
+    return r is not None and r.value in {Role(x).value for x in roles}
+
+
+def is_member(user: Any, association: Association | int) -> bool:
+    return membership(user, association) is not None
+
+
+def admin_region_ids(user: Any) -> set[int]:
+    if not _authenticated(user):
+        return set()
+    cache = _cache()
+    key = ("regions", user.id)
+    if key not in cache:
+        cache[key] = set(
+            db.session.scalars(select(RegionAdmin.region_id).where(RegionAdmin.user_id == user.id))
+        )
+    return cache[key]
+
+
+def is_site_admin(user: Any) -> bool:
+    return _authenticated(user) and bool(user.is_site_admin)
+
+
+def is_region_admin(user: Any, region: Region | int | None) -> bool:
+    if is_site_admin(user):
+        return True
+    if region is None:
+        return False
+    rid = region if isinstance(region, int) else region.id
+    return rid in admin_region_ids(user)
+
+
+def administers(user: Any, association: Association) -> bool:
+    """Site admin, or regional admin of the association's region."""
+    return is_site_admin(user) or is_region_admin(user, association.region_id)
+
+
+def manages(user: Any, association: Association) -> bool:
+    """Leader or coordinator of the association, or an administrator over it."""
+    return administers(user, association) or has_role(user, association, *MANAGER_ROLES)
+
+
+def moderates(user: Any, association: Association) -> bool:
+    return manages(user, association) or has_role(user, association, Role.MODERATOR)
+
+
+CORE_ACTIONS: list[Action] = [
+    Action("site.admin", "Administer the whole site", lambda u, o: is_site_admin(u)),
+    Action(
+        "admin.access",
+        "Open the admin area (site or regional administrators)",
+        lambda u, o: is_site_admin(u) or bool(admin_region_ids(u)),
+    ),
+    Action("region.admin", "Administer a region", lambda u, o: is_region_admin(u, o)),
+    Action(
+        "association.create",
+        "Create associations",
+        lambda u, o: is_site_admin(u) or bool(admin_region_ids(u)),
+    ),
+    Action("association.edit", "Edit an association and its charter", lambda u, o: manages(u, o)),
+    Action(
+        "association.view_members",
+        "See an association's member list",
+        lambda u, o: is_member(u, o) or administers(u, o),
+    ),
+    Action(
+        "association.decide_requests",
+        "Approve or decline join requests",
+        lambda u, o: manages(u, o),
+    ),
+    Action("association.invite", "Invite people", lambda u, o: manages(u, o)),
+    Action(
+        "association.change_roles",
+        "Change members' roles",
+        lambda u, o: has_role(u, o, Role.LEADER) or administers(u, o),
+    ),
+    Action(
+        "association.join",
+        "Join or ask to join",
+        lambda u, o: _authenticated(u) and not is_member(u, o),
+    ),
+    Action("association.leave", "Leave an association", lambda u, o: is_member(u, o)),
+    Action(
+        "association.switch_plugins",
+        "Turn plugins off for an association",
+        lambda u, o: administers(u, o),
+    ),
+]
+
+
+def _actions() -> dict[str, Action]:
+    return current_app.extensions["qauym_actions"]
+
+
+def init_app(app) -> None:
+    actions = {a.name: a for a in CORE_ACTIONS}
+    registry = app.extensions["qauym_plugins"]
+    for name, module in registry.enabled.items():
+        for impl in registry.pm.hook.register_actions.get_hookimpls():
+            if impl.plugin is not module:
+                continue
+            for action in impl.function() or []:
+                if not action.name.startswith(f"{name}."):
+                    raise RuntimeError(
+                        f"Plugin {name!r} registers action {action.name!r}; "
+                        f"its actions must start with '{name}.'."
+                    )
+                actions[action.name] = action
+    app.extensions["qauym_actions"] = actions
+
+
+def can(user: Any, action: str, obj: Any = None) -> bool:
+    """Whether ``user`` (maybe anonymous) may do ``action`` on ``obj``. Unknown actions raise.
+
+    Check functions receive anonymous users too and must answer for them.
+    """
+    try:
+        checker: Callable[[Any, Any], bool] = _actions()[action].check
+    except KeyError:
+        raise KeyError(f"Unknown action {action!r}: register it through register_actions") from None
+    return bool(checker(user, obj))
+
+
+def require(action: str, obj: Any = None) -> None:
+    """Abort the request unless the current user may do ``action``: login first, then 403."""
+    if can(current_user, action, obj):
+        return
+    if not _authenticated(current_user):
+        abort(login_manager.unauthorized())
+    abort(403)
+
+
+@login_manager.user_loader
+def _load_user(user_id: str) -> User | None:
+    user = db.session.get(User, int(user_id))
+    return user if user is not None and user.active else None

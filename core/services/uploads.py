@@ -1,0 +1,157 @@
+"""Uploaded files: type checked by content, size-limited, stored outside static/ under random
+names, served only through views that check permissions first."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import filetype
+from flask import current_app, send_file
+from flask_babel import lazy_gettext as _l
+from werkzeug.datastructures import FileStorage
+
+#: extension -> MIME type, for the kinds Qauym accepts.
+KINDS: dict[str, str] = {
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "odt": "application/vnd.oasis.opendocument.text",
+    "png": "image/png",
+    "jpg": "image/jpeg",
+    "gif": "image/gif",
+    "webp": "image/webp",
+}
+IMAGES = ("png", "jpg", "gif", "webp")
+DOCUMENTS = ("pdf", "docx", "pptx", "xlsx", "odt")
+
+
+class UploadError(ValueError):
+    """A refused upload; ``str(exc)`` is a message for the user (already translated)."""
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    path: str  # relative to UPLOAD_FOLDER
+    original_name: str
+    kind: str  # extension from KINDS
+    mime: str
+    size: int
+
+
+def _sniff(head: bytes, data_path: Path) -> str | None:
+    """The real kind of a file from its bytes, or None."""
+    if head.startswith(b"%PDF-"):
+        return "pdf"
+    if head.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(data_path) as zf:
+                names = set(zf.namelist())
+                if "mimetype" in names:
+                    mt = zf.read("mimetype").decode("ascii", "replace").strip()
+                    if mt == KINDS["odt"]:
+                        return "odt"
+                if "[Content_Types].xml" in names:
+                    if any(n.startswith("word/") for n in names):
+                        return "docx"
+                    if any(n.startswith("ppt/") for n in names):
+                        return "pptx"
+                    if any(n.startswith("xl/") for n in names):
+                        return "xlsx"
+        except zipfile.BadZipFile:
+            return None
+        return None
+    guess = filetype.guess(head)
+    if guess is not None and guess.extension in ("png", "jpg", "gif", "webp"):
+        return guess.extension
+    return None
+
+
+def safe_display_name(name: str) -> str:
+    """The file's own name without any folder part, for display and download."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1].strip().strip(".")
+    return base[:200] or "file"
+
+
+def save(
+    file: FileStorage, *, subdir: str, allowed: tuple[str, ...] = DOCUMENTS + IMAGES
+) -> StoredFile:
+    """Check and store an upload; raise :class:`UploadError` with a user-facing message."""
+    if file is None or not file.filename:
+        raise UploadError(_l("Choose a file."))
+    raw_name = file.filename
+    if "/" in raw_name or "\\" in raw_name or raw_name.startswith(".") or ".." in raw_name:
+        raise UploadError(_l("The file name must not contain a folder path."))
+    limit = int(current_app.config["MAX_UPLOAD_MB"]) * 1024 * 1024
+    root = Path(current_app.config["UPLOAD_FOLDER"])
+    folder = root / subdir
+    folder.mkdir(parents=True, exist_ok=True)
+    token = secrets.token_hex(16)
+    tmp = folder / (token + ".part")
+    size = 0
+    with open(tmp, "wb") as out:
+        while chunk := file.stream.read(64 * 1024):
+            size += len(chunk)
+            if size > limit:
+                out.close()
+                tmp.unlink(missing_ok=True)
+                raise UploadError(
+                    _l("The file is larger than %(mb)s MB.", mb=current_app.config["MAX_UPLOAD_MB"])
+                )
+            out.write(chunk)
+    if size == 0:
+        tmp.unlink(missing_ok=True)
+        raise UploadError(_l("The file is empty."))
+    with open(tmp, "rb") as fh:
+        head = fh.read(262)
+    kind = _sniff(head, tmp)
+    if kind is None or kind not in allowed:
+        tmp.unlink(missing_ok=True)
+        raise UploadError(
+            _l(
+                "This type of file is not accepted. Accepted: %(kinds)s.",
+                kinds=", ".join(k.upper() for k in allowed),
+            )
+        )
+    final = folder / f"{token}.{kind}"
+    os.replace(tmp, final)
+    return StoredFile(
+        path=f"{subdir}/{final.name}",
+        original_name=safe_display_name(raw_name),
+        kind=kind,
+        mime=KINDS[kind],
+        size=size,
+    )
+
+
+def absolute_path(stored_path: str) -> Path:
+    root = Path(current_app.config["UPLOAD_FOLDER"]).resolve()
+    path = (root / stored_path).resolve()
+    if root not in path.parents:
+        raise UploadError("bad path")
+    return path
+
+
+def serve(stored_path: str, *, download_name: str, mime: str, inline: bool = False):
+    """A response with the file; the caller has checked the user may read it."""
+    resp = send_file(
+        absolute_path(stored_path),
+        mimetype=mime,
+        as_attachment=not (inline and mime.startswith("image/")),
+        download_name=safe_display_name(download_name),
+        max_age=0,
+    )
+    resp.headers["X-Content-Type-Options"] = "nosniff"
+    resp.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    resp.headers["Cache-Control"] = "private, no-store"
+    return resp
+
+
+def delete(stored_path: str) -> None:
+    with contextlib.suppress(UploadError):
+        absolute_path(stored_path).unlink(missing_ok=True)

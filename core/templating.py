@@ -1,0 +1,114 @@
+"""Jinja globals and filters shared by core and plugin templates.
+
+* ``slot(name, **context)``: HTML that plugins contribute to a named place (see
+  :data:`core.plugin_api.SLOTS`); an unknown name raises, so template and spec cannot drift.
+* ``nav_items()``: the site navigation (core items and plugins' ``nav_items``), sorted.
+* ``association_tabs(association)``: tabs from plugins enabled for the association, sorted.
+* ``can(action, obj)``: the permission service for the current user.
+* filters ``dt`` / ``date`` (site time zone), ``markdown`` (safe HTML).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import Flask, current_app, request, url_for
+from flask_babel import format_date, format_datetime
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from markupsafe import Markup
+
+from core.i18n import LANGUAGE_NAMES, current_locale
+from core.plugin_api import SLOTS, NavItem, SlotContent, Tab
+from core.services import markdown, plugin_gate
+from core.services.permissions import can as _can
+from core.timeutil import to_local
+
+
+class UnknownSlot(LookupError):
+    pass
+
+
+def slot(name: str, **context: Any) -> Markup:
+    if name not in SLOTS:
+        raise UnknownSlot(f"Template slot {name!r} is not declared in core.plugin_api.SLOTS")
+    registry = current_app.extensions["qauym_plugins"]
+    exclude: set[str] = set()
+    association = context.get("association")
+    if association is not None:
+        exclude = plugin_gate.disabled_plugins_for(association)
+    caller = registry.hook_for("template_slot", exclude)
+    parts: list[SlotContent] = [p for p in caller(slot=name, context=context) if p is not None]
+    parts.sort(key=lambda p: p.order)
+    return Markup("\n").join(Markup(p.html) for p in parts)  # noqa: S704 - plugin HTML, rendered by Jinja
+
+
+CORE_NAV = [
+    NavItem("core.directory", _l("Associations"), order=10),
+]
+
+
+def nav_items() -> list[NavItem]:
+    items = list(CORE_NAV)
+    for batch in current_app.extensions["qauym_plugins"].hook.nav_items(user=current_user):
+        items.extend(batch or [])
+    items = [i for i in items if i.action is None or _can(current_user, i.action, None)]
+    return sorted(items, key=lambda i: (i.order, str(i.label)))
+
+
+def association_tabs(association) -> list[Tab]:
+    registry = current_app.extensions["qauym_plugins"]
+    caller = registry.hook_for("association_tabs", plugin_gate.disabled_plugins_for(association))
+    tabs: list[Tab] = []
+    for batch in caller(association=association, user=current_user):
+        tabs.extend(batch or [])
+    return sorted(tabs, key=lambda t: (t.order, str(t.label)))
+
+
+def fmt_dt(value: dt.datetime | None, fmt: str = "medium") -> str:
+    if value is None:
+        return ""
+    return format_datetime(to_local(value), fmt)
+
+
+def fmt_date(value: dt.date | dt.datetime | None, fmt: str = "medium") -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        value = to_local(value)
+    return format_date(value, fmt)
+
+
+def url_with(**changes: Any) -> str:
+    """The current URL with some query arguments changed (for pagination and filters)."""
+    args = request.args.to_dict()
+    args.update({k: v for k, v in changes.items() if v is not None})
+    for k, v in changes.items():
+        if v is None:
+            args.pop(k, None)
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals.update(
+        slot=slot,
+        nav_items=nav_items,
+        association_tabs=association_tabs,
+        can=lambda action, obj=None: _can(current_user, action, obj),
+        current_locale=current_locale,
+        LANGUAGE_NAMES=LANGUAGE_NAMES,
+        url_with=url_with,
+    )
+    app.jinja_env.filters.update(dt=fmt_dt, date=fmt_date, markdown=markdown.render)
+
+    @app.context_processor
+    def _unread():
+        from core.services.notifications import unread_count
+
+        def unread() -> int:
+            if current_user.is_authenticated:
+                return unread_count(current_user)
+            return 0
+
+        return {"unread_notifications": unread}

@@ -1,0 +1,361 @@
+"""Test fixtures for Qauym and its plugins, shipped as a pytest plugin (``pytest_plugins =
+["core.testing"]`` in a conftest).
+
+* The database is SQLite in memory by default; ``QAUYM_TEST_DB=postgresql`` runs the same
+  tests against a throwaway PostgreSQL cluster started with the machine's ``initdb`` and
+  ``pg_ctl`` in a temporary folder on a free port (as the ``postgres`` user when run as root).
+* ``make_app(plugins="all", **config)`` builds an app with a fresh schema; ``app`` is the
+  default one. A plugin's tests override ``app`` to run with only that plugin enabled.
+* ``client``, ``login(client, user)``, and ``factory`` (users, regions, associations, members).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import event, text
+from sqlalchemy.pool import StaticPool
+
+from core.extensions import db
+
+PG_BIN_CANDIDATES = ["/usr/lib/postgresql/15/bin", "/usr/local/bin", "/usr/bin"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _pg_bin(name: str) -> str:
+    for d in PG_BIN_CANDIDATES:
+        p = os.path.join(d, name)
+        if os.path.exists(p):
+            return p
+    found = shutil.which(name)
+    if not found:
+        raise RuntimeError(f"{name} not found: install PostgreSQL server binaries")
+    return found
+
+
+class PostgresCluster:
+    """A PostgreSQL cluster in a temporary folder, stopped and removed at the end."""
+
+    def __init__(self) -> None:
+        self.dir = tempfile.mkdtemp(prefix="qauym-pg-")
+        self.port = _free_port()
+        self.as_root = os.geteuid() == 0
+        self.datadir = os.path.join(self.dir, "data")
+
+    def _run(self, *args: str) -> None:
+        cmd = list(args)
+        if self.as_root:
+            cmd = ["runuser", "-u", "postgres", "--", *cmd]
+        subprocess.run(cmd, check=True, capture_output=True, text=True)
+
+    def start(self) -> None:
+        if self.as_root:
+            shutil.chown(self.dir, "postgres", "postgres")
+        self._run(
+            _pg_bin("initdb"),
+            "-D",
+            self.datadir,
+            "-U",
+            "postgres",
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+        )
+        opts = (
+            f"-p {self.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' "
+            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
+            "-c max_connections=200"
+        )
+        self._run(
+            _pg_bin("pg_ctl"),
+            "-D",
+            self.datadir,
+            "-o",
+            opts,
+            "-w",
+            "-l",
+            os.path.join(self.dir, "log"),
+            "start",
+        )
+
+    def stop(self) -> None:
+        with contextlib.suppress(Exception):
+            self._run(_pg_bin("pg_ctl"), "-D", self.datadir, "-m", "immediate", "stop")
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def create_database(self, name: str) -> str:
+        import psycopg
+
+        with psycopg.connect(
+            f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres", autocommit=True
+        ) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            conn.execute(f'CREATE DATABASE "{name}"')
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{name}"
+
+
+def test_db_kind() -> str:
+    return os.environ.get("QAUYM_TEST_DB", "sqlite").lower()
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[PostgresCluster | None]:
+    if test_db_kind() not in ("postgresql", "postgres"):
+        yield None
+        return
+    cluster = PostgresCluster()
+    cluster.start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_url(pg_cluster, worker_id: str = "master") -> str | None:
+    if pg_cluster is None:
+        return None
+    return pg_cluster.create_database(f"qauym_test_{os.getpid()}")
+
+
+@pytest.fixture
+def make_app(pg_url, tmp_path) -> Iterator[Callable[..., Any]]:
+    """Build apps with fresh schemas: ``make_app(plugins="forum", file_db=False, **config)``.
+
+    ``file_db=True`` gives SQLite a file (needed by tests with threads) instead of memory.
+    """
+    made: list[Any] = []
+
+    def _make(plugins: str = "all", file_db: bool = False, **config: Any):
+        from core import create_app
+
+        cfg: dict[str, Any] = {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "PLUGINS": plugins,
+            "WTF_CSRF_ENABLED": True,
+            "RATELIMIT_ENABLED": False,
+            "UPLOAD_FOLDER": str(tmp_path / "uploads"),
+            "BASE_URL": "http://localhost",
+            "SERVER_NAME": None,
+        }
+        if pg_url:
+            cfg["DATABASE_URL"] = pg_url
+        elif file_db:
+            cfg["DATABASE_URL"] = f"sqlite:///{tmp_path / f'test{len(made)}.db'}"
+        else:
+            cfg["DATABASE_URL"] = "sqlite://"
+            cfg["SQLALCHEMY_ENGINE_OPTIONS"] = {
+                "poolclass": StaticPool,
+                "connect_args": {"check_same_thread": False},
+            }
+        cfg.update(config)
+        os.environ.setdefault("QAUYM_INSTANCE_PATH", str(tmp_path / "instance"))
+        app = create_app(cfg)
+        with app.app_context():
+            if pg_url:
+                _pg_reset()
+            db.create_all()
+            if app.config["DATABASE_URL"].startswith("sqlite"):
+                engine = db.engine
+                event.listen(engine, "connect", _sqlite_pragmas)
+                with engine.connect() as conn:
+                    conn.execute(text("PRAGMA foreign_keys=ON"))
+        made.append(app)
+        return app
+
+    yield _make
+    for app in made:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.close()
+
+
+def _pg_reset() -> None:
+    """Drop everything in the test database's public schema."""
+    db.session.remove()
+    with db.engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+
+
+@pytest.fixture
+def app(make_app):
+    """The app with every installed plugin. Plugin test modules override this fixture."""
+    app = make_app()
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def csrf_token(client, path: str = "/login") -> str:
+    """Fetch a page and read the CSRF token the session now holds."""
+    client.get(path)
+    with client.session_transaction() as sess:
+        token = sess.get("csrf_token")
+    if token is None:
+        raise AssertionError("no CSRF token in session")
+    from flask import current_app
+    from itsdangerous import URLSafeTimedSerializer
+
+    s = URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="wtf-csrf-token")
+    return s.dumps(token)
+
+
+class Poster:
+    """``client.post`` with the CSRF token added: ``post(client, url, data)``."""
+
+    def __call__(self, client, url: str, data: dict | None = None, **kw):
+        data = dict(data or {})
+        data.setdefault("csrf_token", csrf_token(client))
+        return client.post(url, data=data, **kw)
+
+
+@pytest.fixture
+def post() -> Poster:
+    return Poster()
+
+
+def do_login(client, user, password: str = "password123") -> None:
+    resp = client.post(
+        "/login",
+        data={"email": user.email, "password": password, "csrf_token": csrf_token(client)},
+    )
+    assert resp.status_code == 302, resp.get_data(as_text=True)[:500]
+
+
+@pytest.fixture
+def login():
+    return do_login
+
+
+class Factory:
+    """Makes rows for tests; each call commits."""
+
+    def __init__(self) -> None:
+        self.n = 0
+
+    def _next(self) -> int:
+        self.n += 1
+        return self.n
+
+    def region(self, code: str | None = None, **kw):
+        from core.models import Region
+
+        n = self._next()
+        code = code or f"region{n}"
+        r = Region(
+            code=code,
+            name_kk=kw.pop("name_kk", f"Облыс {n}"),
+            name_ru=kw.pop("name_ru", f"Область {n}"),
+            name_en=kw.pop("name_en", f"Region {n}"),
+            **kw,
+        )
+        db.session.add(r)
+        db.session.commit()
+        return r
+
+    def user(self, email: str | None = None, password: str = "password123", **kw):
+        from core.models import User
+
+        n = self._next()
+        u = User(
+            email=email or f"user{n}@example.kz",
+            full_name=kw.pop("full_name", f"Мұғалім {n}"),
+            **kw,
+        )
+        u.set_password(password)
+        db.session.add(u)
+        db.session.commit()
+        return u
+
+    def association(self, slug: str | None = None, **kw):
+        from core.models import Association
+
+        n = self._next()
+        a = Association(
+            slug=slug or f"assoc-{n}",
+            name_kk=kw.pop("name_kk", f"Бірлестік {n}"),
+            name_ru=kw.pop("name_ru", f"Объединение {n}"),
+            **kw,
+        )
+        db.session.add(a)
+        db.session.commit()
+        return a
+
+    def member(self, association, user=None, role: str = "member"):
+        from core.models import Membership
+
+        user = user or self.user()
+        m = Membership(association_id=association.id, user_id=user.id, role=role)
+        db.session.add(m)
+        association.member_count = (association.member_count or 0) + 1
+        db.session.commit()
+        return user
+
+
+@pytest.fixture
+def factory() -> Factory:
+    return Factory()
+
+
+class QueryCounter:
+    """Counts SQL statements run while active: ``with count_queries() as c: ...; c.count``."""
+
+    def __init__(self, engine) -> None:
+        self.engine = engine
+        self.statements: list[str] = []
+
+    def _on(self, conn, cursor, statement, *a) -> None:
+        self.statements.append(statement)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+    def __enter__(self):
+        event.listen(self.engine, "before_cursor_execute", self._on)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        event.remove(self.engine, "before_cursor_execute", self._on)
+
+
+@pytest.fixture
+def count_queries(app):
+    return lambda: QueryCounter(db.engine)
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float = 10.0) -> bool:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False

@@ -1,0 +1,13 @@
+"""Core pages. All live on the ``core`` blueprint, split by subject into modules."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask
+
+bp = Blueprint("core", __name__)
+
+
+def register_core_blueprints(app: Flask) -> None:
+    from core.views import admin, associations, auth, misc  # noqa: F401 - routes on bp
+
+    app.register_blueprint(bp)
