@@ -42,6 +42,29 @@ def current_locale() -> str:
     return str(loc) if loc else "kk"
 
 
+def compile_catalogs(directory: str) -> None:
+    """Compile each ``.po`` under ``directory`` to ``.mo`` when the ``.mo`` is missing or older.
+
+    Catalogs are kept as ``.po`` in git; compiling at start-up keeps a checkout runnable with no
+    build step. It costs a few milliseconds and is skipped when nothing changed.
+    """
+    from pathlib import Path
+
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po in Path(directory).glob("*/LC_MESSAGES/*.po"):
+        mo = po.with_suffix(".mo")
+        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+            continue
+        with open(po, "rb") as fh:
+            catalog = read_po(fh, locale=po.parent.parent.name)
+        tmp = mo.with_suffix(".mo.tmp")
+        with open(tmp, "wb") as fh:
+            write_mo(fh, catalog)
+        tmp.replace(mo)
+
+
 def init_app(app) -> None:
     from core.app import CORE_DIR
 
@@ -49,6 +72,8 @@ def init_app(app) -> None:
     for info in app.extensions["qauym_plugins"].info.values():
         if info.translations:
             dirs.append(str(info.translations))
+    for d in dirs:
+        compile_catalogs(d)
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(dirs)
     app.config["BABEL_DEFAULT_LOCALE"] = app.config["DEFAULT_LOCALE"]
     app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["TIMEZONE"]

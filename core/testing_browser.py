@@ -1,0 +1,129 @@
+"""Browser-test harness: a live Qauym server in a thread and Playwright driving Debian's
+Chromium (``/usr/bin/chromium``, headless, background networking off).
+
+Use the ``live_server`` fixture (override ``live_app`` in a plugin's tests to choose plugins) and
+the ``page`` fixture. Tests are marked ``browser``. Screenshots of failing tests are written to
+``test-artifacts/``.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from core.extensions import db
+
+CHROMIUM = os.environ.get("QAUYM_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+
+class LiveServer:
+    def __init__(self, app) -> None:
+        self.app = app
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.port = self.server.server_port
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.thread.join(timeout=5)
+
+
+@pytest.fixture
+def live_app(make_app):
+    """The app the live server serves: every plugin, a file database. Override per plugin."""
+    return make_app(file_db=True)
+
+
+@pytest.fixture
+def live_server(live_app) -> Iterator[LiveServer]:
+    live_app.config["BASE_URL"] = "http://127.0.0.1"
+    server = LiveServer(live_app)
+    live_app.config["BASE_URL"] = server.url
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+        with live_app.app_context():
+            db.session.remove()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator:
+    from playwright.sync_api import sync_playwright
+
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"Chromium not found at {CHROMIUM}: apt-get install chromium")
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture
+def page(browser, request) -> Iterator:
+    """A fresh browser context and page (Kazakh first in Accept-Language, phone-sized)."""
+    context = browser.new_context(
+        locale="kk-KZ",
+        viewport={"width": 412, "height": 900},
+        accept_downloads=True,
+    )
+    context.set_default_timeout(15000)
+    pg = context.new_page()
+    outside: list[str] = []
+    pg.on(
+        "request",
+        lambda r: outside.append(r.url)
+        if not r.url.startswith(("http://127.0.0.1", "data:", "about:", "blob:"))
+        else None,
+    )
+    try:
+        yield pg
+        assert not outside, f"requests to outside hosts: {outside}"
+    finally:
+        failed = getattr(request.node, "rep_call", None)
+        if failed is not None and failed.failed:
+            out = Path("test-artifacts")
+            out.mkdir(exist_ok=True)
+            pg.screenshot(path=str(out / f"{request.node.name}.png"), full_page=True)
+        context.close()
+
+
+def browser_login(page, base_url: str, email: str, password: str = "password123") -> None:
+    page.goto(f"{base_url}/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", password)
+    page.locator("main form button").first.click()
+    page.wait_for_load_state()
+
+
+def browser_logout(page, base_url: str) -> None:
+    page.context.clear_cookies()
+
+
+@pytest.hookimpl(tryfirst=True, hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    rep = outcome.get_result()
+    setattr(item, "rep_" + rep.when, rep)
