@@ -94,9 +94,11 @@ def page(browser, request) -> Iterator:
     outside: list[str] = []
     pg.on(
         "request",
-        lambda r: outside.append(r.url)
-        if not r.url.startswith(("http://127.0.0.1", "data:", "about:", "blob:"))
-        else None,
+        lambda r: (
+            outside.append(r.url)
+            if not r.url.startswith(("http://127.0.0.1", "data:", "about:", "blob:"))
+            else None
+        ),
     )
     try:
         yield pg

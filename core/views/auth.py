@@ -77,3 +77,13 @@ def register():
     # Minimal placeholder; the full registration form (school, region, subjects, category)
     # replaces it.
     return render_template("core/login.html", form=LoginForm())
+
+
+@bp.get("/u/<int:user_id>")
+def profile(user_id: int):
+    from flask import abort
+
+    user = db.session.get(User, user_id)
+    if user is None or not user.active:
+        abort(404)
+    return render_template("core/profile.html", profile_user=user)
