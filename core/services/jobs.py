@@ -1,6 +1,17 @@
 """Periodic jobs: plugins register them through ``register_jobs``; ``qauym jobs run`` runs
-the due ones. Each job's last run is stored, so a deployment can call it from cron every
-minute. Jobs themselves must be idempotent."""
+the due ones. Each job's last start is stored, so a deployment can call it from cron every
+minute.
+
+Contract:
+
+* a job runs when at least ``Job.every`` has passed since its last start (``force`` ignores
+  that); a job is claimed with one conditional UPDATE, so two overlapping ``qauym jobs run``
+  (a slow cron tick and the next one) never run the same job at once;
+* each job runs in its own transaction: a job that raises is rolled back, its error is
+  stored in ``JobRun.last_error`` and the other jobs still run;
+* jobs themselves must be idempotent (running one twice in a row repeats no effect): the
+  schedule limits how often they run, it does not make them safe to repeat.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +19,8 @@ import datetime as dt
 import logging
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from core.extensions import db
 from core.models import JobRun
@@ -25,9 +37,18 @@ def core_jobs() -> list[Job]:
 
 
 def all_jobs() -> list[Job]:
+    """Core jobs and those of every enabled plugin; names are unique and start with the
+    plugin's name (``forum.digest``)."""
     jobs = core_jobs()
-    for batch in current_app.extensions["qauym_plugins"].hook.register_jobs():
-        jobs.extend(batch or [])
+    registry = current_app.extensions["qauym_plugins"]
+    for impl in registry.pm.hook.register_jobs.get_hookimpls():
+        for job in impl.function() or []:
+            if not job.name.startswith(f"{impl.plugin_name}."):
+                raise RuntimeError(
+                    f"Plugin {impl.plugin_name!r} registers job {job.name!r}; "
+                    f"its jobs must start with '{impl.plugin_name}.'."
+                )
+            jobs.append(job)
     names = [j.name for j in jobs]
     dupes = {n for n in names if names.count(n) > 1}
     if dupes:
@@ -35,33 +56,52 @@ def all_jobs() -> list[Job]:
     return sorted(jobs, key=lambda j: j.name)
 
 
+def _ensure_row(name: str) -> None:
+    if db.session.get(JobRun, name) is not None:
+        return
+    try:
+        with db.session.begin_nested():
+            db.session.add(JobRun(name=name))
+    except IntegrityError:  # another runner created it just now
+        pass
+    db.session.commit()
+
+
+def _claim(job: Job, now: dt.datetime, force: bool) -> bool:
+    """Mark ``job`` started at ``now`` if it is due; True when this runner got it."""
+    _ensure_row(job.name)
+    stmt = update(JobRun).where(JobRun.name == job.name).values(last_started_at=now)
+    if not force:
+        stmt = stmt.where(
+            or_(JobRun.last_started_at.is_(None), JobRun.last_started_at <= now - job.every)
+        )
+    claimed = db.session.execute(stmt.execution_options(synchronize_session=False)).rowcount
+    db.session.commit()
+    return claimed == 1
+
+
 def run_due(now: dt.datetime | None = None, force: bool = False) -> dict[str, str]:
     """Run each due job once; return {job name: "ran" | "skipped" | "failed: ..."}."""
     now = now or utcnow()
     report: dict[str, str] = {}
     for job in all_jobs():
-        run = db.session.get(JobRun, job.name)
-        if run is None:
-            run = JobRun(name=job.name)
-            db.session.add(run)
-        if not force and run.last_started_at is not None and now - run.last_started_at < job.every:
+        if not _claim(job, now, force):
             report[job.name] = "skipped"
             continue
-        run.last_started_at = now
-        db.session.commit()
         try:
             job.func(now)
             db.session.commit()
-            run = db.session.get(JobRun, job.name)
-            run.last_finished_at = utcnow()
-            run.last_error = ""
+            error = ""
             report[job.name] = "ran"
         except Exception as exc:  # noqa: BLE001 - one job failing must not stop the others
             db.session.rollback()
             log.exception("job %s failed", job.name)
-            run = db.session.get(JobRun, job.name)
-            run.last_error = repr(exc)[:2000]
+            error = repr(exc)[:2000]
             report[job.name] = f"failed: {exc!r}"
+        values = {"last_error": error}
+        if not error:
+            values["last_finished_at"] = utcnow()
+        db.session.execute(update(JobRun).where(JobRun.name == job.name).values(**values))
         db.session.commit()
     return report
 

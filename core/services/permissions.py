@@ -152,6 +152,17 @@ CORE_ACTIONS: list[Action] = [
         "Turn plugins off for an association",
         lambda u, o: administers(u, o),
     ),
+    Action(
+        "portfolio.view",
+        "See a user's portfolio (owner, site admin, regional admin of the user's region)",
+        lambda u, o: _authenticated(u) and (u.id == o.id or is_region_admin(u, o.region_id)),
+    ),
+    Action(
+        "certificate.download",
+        "Download a certificate's PDF (its recipient or a site admin)",
+        lambda u, o: _authenticated(u) and (is_site_admin(u) or o.recipient_id == u.id),
+    ),
+    Action("certificate.revoke", "Revoke a certificate", lambda u, o: is_site_admin(u)),
 ]
 
 

@@ -1,18 +1,35 @@
 """Site search: the core searches associations and people; plugins add results through the
-``search`` hook. Results are scoped to what the user may read and to where plugins are on."""
+``search`` hook.
+
+Results are scoped to what the user may read: people only for logged-in users, and a plugin's
+results are dropped where the plugin is switched off for the result's association. Snippets
+and titles are always treated as plain text: :func:`highlight` escapes them first and only
+then wraps matches in ``<mark>``, so nothing a plugin or a user typed reaches the page as HTML.
+"""
 
 from __future__ import annotations
 
+import logging
+import re
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from flask import current_app, url_for
-from sqlalchemy import func, or_, select
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
+from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy.orm import selectinload
 
 from core.extensions import db
 from core.models import Association, User
 from core.plugin_api import SearchResult
-from core.plugins import plugin_of
 from core.services import plugin_gate
+
+log = logging.getLogger("qauym.search")
+
+MIN_QUERY = 2
+MAX_QUERY = 100
+DEFAULT_LIMIT = 20
 
 
 def like_pattern(query: str) -> str:
@@ -20,68 +37,149 @@ def like_pattern(query: str) -> str:
     return f"%{escaped.lower()}%"
 
 
-def core_results(query: str, user: Any, limit: int) -> list[SearchResult]:
-    pat = like_pattern(query)
-    out: list[SearchResult] = []
-    assocs = db.session.scalars(
-        select(Association)
-        .where(
-            or_(
-                func.lower(Association.name_kk).like(pat, escape="\\"),
-                func.lower(Association.name_ru).like(pat, escape="\\"),
-                func.lower(Association.abbr_kk).like(pat, escape="\\"),
-                func.lower(Association.abbr_ru).like(pat, escape="\\"),
-                func.lower(Association.topic).like(pat, escape="\\"),
-            )
-        )
-        .order_by(Association.member_count.desc())
-        .limit(limit)
-    )
-    for a in assocs:
-        out.append(
-            SearchResult(
-                title=a.name,
-                url=url_for("core.association", slug=a.slug),
-                snippet=a.topic[:200],
-                kind="association",
-                score=2.0,
-                association_id=a.id,
-            )
-        )
-    if getattr(user, "is_authenticated", False):
-        people = db.session.scalars(
-            select(User)
-            .where(User.active.is_(True), func.lower(User.full_name).like(pat, escape="\\"))
-            .order_by(User.full_name)
-            .limit(limit)
-        )
-        for p in people:
-            out.append(
-                SearchResult(
-                    title=p.full_name,
-                    url=url_for("core.profile", user_id=p.id),
-                    snippet=p.school.name if p.school else "",
-                    kind="person",
-                    score=1.5,
-                )
-            )
+def _unicode_lower(value: str | None) -> str | None:
+    return value.lower() if value is not None else None
+
+
+def ci_contains(column: Any, query: str) -> ColumnElement[bool]:
+    """``column`` contains ``query``, ignoring case also for Kazakh and Russian letters.
+
+    SQLite's built-in ``lower()`` only folds ASCII, so on SQLite a Python ``lower`` is
+    registered on the current connection and used instead; PostgreSQL's ``lower()`` folds
+    Unicode already. Plugins may use this for their own ``search`` hook.
+    """
+    pattern = like_pattern(query)
+    if db.session.get_bind().dialect.name == "sqlite":
+        raw = db.session.connection().connection.driver_connection
+        raw.create_function("qauym_lower", 1, _unicode_lower, deterministic=True)
+        return func.qauym_lower(column).like(pattern, escape="\\")
+    return func.lower(column).like(pattern, escape="\\")
+
+
+def highlight(text: Any, query: str) -> Markup:
+    """``text`` as safe HTML with each occurrence of ``query`` wrapped in ``<mark>``.
+
+    Markup given by a plugin is reduced to its text first, so that highlighting (and what is
+    HTML) is decided here only.
+    """
+    plain = text.striptags() if isinstance(text, Markup) else str(text or "")
+    query = (query or "").strip()
+    if not query:
+        return escape(plain)
+    parts = re.split(f"({re.escape(query)})", plain, flags=re.IGNORECASE)
+    out = Markup("")
+    for i, part in enumerate(parts):
+        out += Markup("<mark>{}</mark>").format(part) if i % 2 else escape(part)
     return out
 
 
-def site_search(query: str, user: Any, limit: int = 20) -> dict[str, list[SearchResult]]:
-    """Results grouped by source (``core`` and each plugin), best first."""
-    query = (query or "").strip()
-    if len(query) < 2:
-        return {}
-    grouped: dict[str, list[SearchResult]] = {"core": core_results(query, user, limit)}
+def safe_url(url: str) -> bool:
+    """Only site paths and http(s) links are shown; a ``javascript:`` link never is."""
+    url = (url or "").strip()
+    if url.startswith("/"):
+        return not url.startswith(("//", "/\\"))
+    return url.lower().startswith(("http://", "https://"))
+
+
+@dataclass
+class Group:
+    """One block of results on the search page."""
+
+    key: str  # "associations", "people" or a plugin name
+    label: Any
+    results: list[SearchResult] = field(default_factory=list)
+
+
+def _association_results(query: str, limit: int) -> list[SearchResult]:
+    rows = db.session.scalars(
+        select(Association)
+        .where(
+            or_(
+                ci_contains(Association.name_kk, query),
+                ci_contains(Association.name_ru, query),
+                ci_contains(Association.abbr_kk, query),
+                ci_contains(Association.abbr_ru, query),
+                ci_contains(Association.topic, query),
+            )
+        )
+        .order_by(Association.member_count.desc(), Association.name_kk)
+        .limit(limit)
+    )
+    return [
+        SearchResult(
+            title=a.name,
+            url=url_for("core.association", slug=a.slug),
+            snippet=a.topic[:200],
+            kind=_l("Association"),
+            score=2.0,
+            association_id=a.id,
+        )
+        for a in rows
+    ]
+
+
+def _people_results(query: str, limit: int) -> list[SearchResult]:
+    rows = db.session.scalars(
+        select(User)
+        .options(selectinload(User.school))
+        .where(User.active.is_(True), ci_contains(User.full_name, query))
+        .order_by(User.full_name)
+        .limit(limit)
+    )
+    return [
+        SearchResult(
+            title=p.full_name,
+            url=url_for("core.profile", user_id=p.id),
+            snippet=p.school.name if p.school else "",
+            kind=_l("Teacher"),
+            score=1.5,
+        )
+        for p in rows
+    ]
+
+
+def core_results(query: str, user: Any, limit: int) -> list[SearchResult]:
+    """Associations (public) and, for logged-in users, people."""
+    out = _association_results(query, limit)
+    if getattr(user, "is_authenticated", False):
+        out += _people_results(query, limit)
+    return out
+
+
+def _plugin_label(name: str) -> Any:
+    info = current_app.extensions["qauym_plugins"].info.get(name)
+    return (info.description if info and info.description else None) or name
+
+
+def site_search(query: str, user: Any, limit: int = DEFAULT_LIMIT) -> list[Group]:
+    """Results grouped by source: associations, people, then each plugin; best first.
+
+    Queries shorter than :data:`MIN_QUERY` give nothing; longer than :data:`MAX_QUERY` are
+    cut. A plugin whose hook raises is logged and left out, so one broken plugin does not
+    break the search page.
+    """
+    query = (query or "").strip()[:MAX_QUERY]
+    if len(query) < MIN_QUERY:
+        return []
+    groups = [Group("associations", _l("Associations"), _association_results(query, limit))]
+    if getattr(user, "is_authenticated", False):
+        groups.append(Group("people", _l("People"), _people_results(query, limit)))
     registry = current_app.extensions["qauym_plugins"]
-    for name, module in registry.enabled.items():
-        for impl in registry.pm.hook.search.get_hookimpls():
-            if impl.plugin is not module:
-                continue
+    for impl in registry.pm.hook.search.get_hookimpls():
+        name = impl.plugin_name
+        try:
             results = impl.function(query=query, user=user, limit=limit) or []
-            off = plugin_gate.disabled_association_ids(plugin_of(name))
-            grouped[name] = [
-                r for r in results if r.association_id is None or r.association_id not in off
-            ][:limit]
-    return {k: sorted(v, key=lambda r: -r.score) for k, v in grouped.items() if v}
+        except Exception:  # noqa: BLE001 - reported; the other sources still answer
+            log.exception("search hook of plugin %s failed", name)
+            continue
+        off = plugin_gate.disabled_association_ids(name)
+        kept = [
+            r if r.kind else replace(r, kind=_plugin_label(name))
+            for r in results
+            if safe_url(r.url) and (r.association_id is None or r.association_id not in off)
+        ]
+        kept.sort(key=lambda r: -r.score)
+        groups.append(Group(name, _plugin_label(name), kept[:limit]))
+    for g in groups:
+        g.results.sort(key=lambda r: -r.score)
+    return [g for g in groups if g.results]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import secrets
 import zipfile
 from dataclasses import dataclass
@@ -72,54 +73,81 @@ def _sniff(head: bytes, data_path: Path) -> str | None:
     return None
 
 
-def safe_display_name(name: str) -> str:
-    """The file's own name without any folder part, for display and download."""
-    base = name.replace("\\", "/").rsplit("/", 1)[-1].strip().strip(".")
-    return base[:200] or "file"
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\"<>|:*?]")
+
+
+def safe_display_name(name: str, kind: str | None = None) -> str:
+    """The file's own name, fit for display and a download header.
+
+    Any folder part, control characters and characters Windows forbids are dropped. With
+    ``kind``, the extension is made to match the file's real type, so a PNG uploaded as
+    ``photo.pdf`` downloads as ``photo.png`` and never opens in the wrong program.
+    """
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    base = _CONTROL.sub("", base).strip().strip(".").strip()
+    stem, dot, ext = base.rpartition(".")
+    if not dot:
+        stem, ext = base, ""
+    matches = kind is None or ext.lower() == kind or (kind == "jpg" and ext.lower() == "jpeg")
+    if not matches:
+        stem = base if ext.lower() not in KINDS else stem
+        ext = kind
+    stem = stem[:150] or "file"
+    return f"{stem}.{ext}" if ext else stem
 
 
 def save(
     file: FileStorage, *, subdir: str, allowed: tuple[str, ...] = DOCUMENTS + IMAGES
 ) -> StoredFile:
-    """Check and store an upload; raise :class:`UploadError` with a user-facing message."""
+    """Check and store an upload; raise :class:`UploadError` with a user-facing message.
+
+    The type is decided by the content, never by the name; the file is written under a
+    random name in ``UPLOAD_FOLDER/subdir`` and nothing is left behind when it is refused.
+    ``subdir`` is chosen by the caller's code (e.g. ``"forum"``), never by the user.
+    """
     if file is None or not file.filename:
         raise UploadError(_l("Choose a file."))
     raw_name = file.filename
     if "/" in raw_name or "\\" in raw_name or raw_name.startswith(".") or ".." in raw_name:
         raise UploadError(_l("The file name must not contain a folder path."))
+    if not subdir or ".." in subdir or subdir.startswith(("/", "\\")):
+        raise ValueError(f"bad upload subdir {subdir!r}")
     limit = int(current_app.config["MAX_UPLOAD_MB"]) * 1024 * 1024
     root = Path(current_app.config["UPLOAD_FOLDER"])
     folder = root / subdir
     folder.mkdir(parents=True, exist_ok=True)
     token = secrets.token_hex(16)
     tmp = folder / (token + ".part")
-    size = 0
-    with open(tmp, "wb") as out:
-        while chunk := file.stream.read(64 * 1024):
-            size += len(chunk)
-            if size > limit:
-                out.close()
-                tmp.unlink(missing_ok=True)
-                raise UploadError(
-                    _l("The file is larger than %(mb)s MB.", mb=current_app.config["MAX_UPLOAD_MB"])
+    try:
+        size = 0
+        with open(tmp, "wb") as out:
+            while chunk := file.stream.read(64 * 1024):
+                size += len(chunk)
+                if size > limit:
+                    raise UploadError(
+                        _l(
+                            "The file is larger than %(mb)s MB.",
+                            mb=current_app.config["MAX_UPLOAD_MB"],
+                        )
+                    )
+                out.write(chunk)
+        if size == 0:
+            raise UploadError(_l("The file is empty."))
+        with open(tmp, "rb") as fh:
+            head = fh.read(262)
+        kind = _sniff(head, tmp)
+        if kind is None or kind not in allowed:
+            raise UploadError(
+                _l(
+                    "This type of file is not accepted. Accepted: %(kinds)s.",
+                    kinds=", ".join(k.upper() for k in allowed),
                 )
-            out.write(chunk)
-    if size == 0:
-        tmp.unlink(missing_ok=True)
-        raise UploadError(_l("The file is empty."))
-    with open(tmp, "rb") as fh:
-        head = fh.read(262)
-    kind = _sniff(head, tmp)
-    if kind is None or kind not in allowed:
-        tmp.unlink(missing_ok=True)
-        raise UploadError(
-            _l(
-                "This type of file is not accepted. Accepted: %(kinds)s.",
-                kinds=", ".join(k.upper() for k in allowed),
             )
-        )
-    final = folder / f"{token}.{kind}"
-    os.replace(tmp, final)
+        final = folder / f"{token}.{kind}"
+        os.replace(tmp, final)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     return StoredFile(
         path=f"{subdir}/{final.name}",
         original_name=safe_display_name(raw_name),
@@ -138,12 +166,19 @@ def absolute_path(stored_path: str) -> Path:
 
 
 def serve(stored_path: str, *, download_name: str, mime: str, inline: bool = False):
-    """A response with the file; the caller has checked the user may read it."""
+    """A response with the file; the caller has checked the user may read it.
+
+    Files are sent as attachments (images may be shown ``inline``) with ``nosniff`` and a
+    sandboxing CSP, so an uploaded file can never run as a page of the site. The download
+    name loses any folder part and gets the extension of the file's real type.
+    """
+    path = absolute_path(stored_path)
+    kind = path.suffix.lstrip(".").lower()
     resp = send_file(
-        absolute_path(stored_path),
+        path,
         mimetype=mime,
         as_attachment=not (inline and mime.startswith("image/")),
-        download_name=safe_display_name(download_name),
+        download_name=safe_display_name(download_name, kind if kind in KINDS else None),
         max_age=0,
     )
     resp.headers["X-Content-Type-Options"] = "nosniff"
