@@ -3,7 +3,7 @@ revocation by a site administrator)."""
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -17,6 +17,19 @@ from core.models import User
 from core.services import certificates, permissions, portfolio
 from core.services import search as search_service
 from core.views import bp
+
+
+@bp.before_app_request
+def _fresh_request_caches() -> None:
+    """Start every request with empty permission and plugin-switch caches.
+
+    Those caches live on ``g``, which belongs to the application context. A request reuses an
+    application context that is already pushed (tests hold one around many client requests,
+    as may a script), so without this a membership or switch changed by one request would
+    still be cached in the next.
+    """
+    for key in ("_qauym_perm_cache", "_qauym_switches", "_qauym_assoc_tree"):
+        g.pop(key, None)
 
 
 @bp.get("/search")

@@ -1,0 +1,204 @@
+"""Uploads through a test-only route: real documents and images are accepted by content;
+disguised executables, oversized, empty and path-named files are refused with a clear message
+and leave nothing on disk; ``serve`` sends nosniff and a safe download name."""
+
+import io
+import struct
+import zipfile
+import zlib
+from pathlib import Path
+
+import pytest
+from flask import Blueprint, abort, jsonify, request
+from fpdf import FPDF
+
+from core.services import uploads
+
+test_bp = Blueprint("upload_test", __name__)
+
+
+@test_bp.post("/_test/upload")
+def upload():
+    try:
+        stored = uploads.save(request.files.get("file"), subdir="test")
+    except uploads.UploadError as exc:
+        return jsonify(error=str(exc)), 400
+    return jsonify(path=stored.path, kind=stored.kind, name=stored.original_name, size=stored.size)
+
+
+@test_bp.get("/_test/file")
+def download():
+    try:
+        return uploads.serve(
+            request.args["path"],
+            download_name=request.args["name"],
+            mime=request.args["mime"],
+            inline=request.args.get("inline") == "1",
+        )
+    except uploads.UploadError:
+        abort(404)
+
+
+@pytest.fixture
+def app(make_app):
+    app = make_app(plugins="", MAX_UPLOAD_MB=1)
+    app.register_blueprint(test_bp)
+    with app.app_context():
+        yield app
+
+
+def stored_files(app) -> list[Path]:
+    root = Path(app.config["UPLOAD_FOLDER"])
+    return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
+
+
+def zip_bytes(files: dict[str, str], stored_first: str | None = None) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        if stored_first:  # ODF wants an uncompressed "mimetype" as the first entry
+            zf.writestr(zipfile.ZipInfo("mimetype"), stored_first, zipfile.ZIP_STORED)
+        for name, text in files.items():
+            zf.writestr(name, text)
+    return buf.getvalue()
+
+
+def pdf_bytes() -> bytes:
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=12)
+    pdf.cell(0, 10, "Lesson plan")
+    return bytes(pdf.output())
+
+
+def png_bytes() -> bytes:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)  # 1x1, 8-bit RGB
+    pixels = zlib.compress(b"\x00\xff\x00\x00")
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    )
+
+
+CT = '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>'
+
+REAL_FILES = {
+    "pdf": ("Сабақ жоспары.pdf", pdf_bytes),
+    "docx": (
+        "plan.docx",
+        lambda: zip_bytes({"[Content_Types].xml": CT, "word/document.xml": "<w/>"}),
+    ),
+    "pptx": (
+        "slides.pptx",
+        lambda: zip_bytes({"[Content_Types].xml": CT, "ppt/presentation.xml": "<p/>"}),
+    ),
+    "xlsx": (
+        "marks.xlsx",
+        lambda: zip_bytes({"[Content_Types].xml": CT, "xl/workbook.xml": "<x/>"}),
+    ),
+    "odt": (
+        "notes.odt",
+        lambda: zip_bytes(
+            {"content.xml": "<office:document-content/>", "META-INF/manifest.xml": "<m/>"},
+            stored_first="application/vnd.oasis.opendocument.text",
+        ),
+    ),
+    "png": ("photo.png", png_bytes),
+}
+
+
+def send(client, post, name: str, data: bytes):
+    return post(
+        client,
+        "/_test/upload",
+        {"file": (io.BytesIO(data), name)},
+        content_type="multipart/form-data",
+    )
+
+
+@pytest.mark.parametrize("kind", list(REAL_FILES))
+def test_real_documents_and_images_are_accepted(app, client, post, kind):
+    name, build = REAL_FILES[kind]
+    data = build()
+
+    resp = send(client, post, name, data)
+
+    assert resp.status_code == 200, resp.get_json()
+    got = resp.get_json()
+    assert got["kind"] == kind
+    assert got["name"] == name
+    assert got["size"] == len(data)
+    on_disk = stored_files(app)
+    assert len(on_disk) == 1
+    assert on_disk[0].read_bytes() == data
+    assert on_disk[0].name != name and on_disk[0].suffix == f".{kind}"  # random name
+
+
+REFUSED = {
+    "elf named pdf": ("report.pdf", b"\x7fELF\x02\x01\x01" + b"\x00" * 200, "not accepted"),
+    "exe named pdf": ("report.pdf", b"MZ\x90\x00\x03" + b"\x00" * 200, "not accepted"),
+    "plain zip named docx": ("plan.docx", zip_bytes({"a.txt": "x"}), "not accepted"),
+    "html named png": ("x.png", b"<html><script>alert(1)</script></html>", "not accepted"),
+    "oversized": ("big.pdf", b"%PDF-1.4\n" + b"0" * (1024 * 1024), "larger than 1 MB"),
+    "empty": ("empty.pdf", b"", "The file is empty."),
+    "parent path": ("../x.pdf", b"%PDF-1.4\n", "must not contain a folder path"),
+    "folder path": ("a/b.pdf", b"%PDF-1.4\n", "must not contain a folder path"),
+}
+
+
+@pytest.mark.parametrize("case", list(REFUSED))
+def test_bad_files_are_refused_with_a_clear_message_and_nothing_is_left(app, client, post, case):
+    name, data, message = REFUSED[case]
+    client.set_cookie("lang", "en")
+
+    resp = send(client, post, name, data)
+
+    assert resp.status_code == 400
+    assert message in resp.get_json()["error"]
+    assert stored_files(app) == []
+
+
+def test_missing_file_asks_to_choose_one(app, client, post):
+    client.set_cookie("lang", "en")
+    resp = post(client, "/_test/upload", {}, content_type="multipart/form-data")
+    assert resp.status_code == 400 and resp.get_json()["error"] == "Choose a file."
+
+
+def test_serve_sends_nosniff_and_a_safe_name_with_the_real_extension(app, client, post):
+    # A PNG uploaded under a PDF name is stored as PNG and downloads as .png.
+    stored = send(client, post, "photo.pdf", png_bytes()).get_json()
+    assert stored["kind"] == "png"
+
+    resp = client.get(
+        "/_test/file",
+        query_string={"path": stored["path"], "name": 'Сурет "1"\r\n.pdf', "mime": "image/png"},
+    )
+
+    assert resp.status_code == 200
+    assert resp.data == png_bytes()
+    assert resp.headers["X-Content-Type-Options"] == "nosniff"
+    assert "sandbox" in resp.headers["Content-Security-Policy"]
+    disposition = resp.headers["Content-Disposition"]
+    assert disposition.startswith("attachment;")
+    assert "\r" not in disposition and "\n" not in disposition
+    assert "filename*=UTF-8''%D0%A1%D1%83%D1%80%D0%B5%D1%82%201.png" in disposition
+
+
+def test_serve_refuses_paths_outside_the_upload_folder(app, client):
+    resp = client.get(
+        "/_test/file",
+        query_string={"path": "../secret_key", "name": "x", "mime": "text/plain"},
+    )
+    assert resp.status_code == 404
+
+
+def test_safe_display_name():
+    assert uploads.safe_display_name("../../etc/passwd") == "passwd"
+    assert uploads.safe_display_name("C:\\x\\Жоспар.docx") == "Жоспар.docx"
+    assert uploads.safe_display_name("...") == "file"
+    assert uploads.safe_display_name("notes", "pdf") == "notes.pdf"
+    assert uploads.safe_display_name("photo.pdf", "png") == "photo.png"
+    assert uploads.safe_display_name("v1.2 final", "pdf") == "v1.2 final.pdf"
+    assert uploads.safe_display_name("a.JPEG", "jpg") == "a.JPEG"
