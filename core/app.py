@@ -13,12 +13,20 @@ from sqlalchemy import text
 
 from core import config as config_module
 from core.extensions import csrf, db, limiter, login_manager, migrate
-from core.plugins import PluginError, load_plugins
+from core.plugins import PluginError, load_plugins, migration_version_dirs
 
 log = logging.getLogger("qauym")
 
 CORE_DIR = Path(__file__).resolve().parent
 PROJECT_TEMPLATES = CORE_DIR.parent / "templates"
+
+
+@migrate.configure
+def _alembic_version_locations(config):
+    """Core's versions folder plus every installed plugin's, enabled or not (see env.py)."""
+    dirs = os.pathsep.join(str(d) for d in migration_version_dirs())
+    config.set_main_option("version_locations", dirs.replace("%", "%%"))
+    return config
 
 
 def _load_config(app: Flask, config: dict[str, Any] | None) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 
 import click
-from flask import Flask, current_app
+from flask import Flask, current_app, g
 from flask.cli import FlaskGroup, with_appcontext
 
 
@@ -24,7 +24,53 @@ def _create_app() -> Flask:
         sys.exit(2)
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
+def _db_group() -> click.Group:
+    """Flask-Migrate's ``db`` commands, with ``upgrade`` going to ``heads`` by default.
+
+    Qauym's history has one branch per plugin, so plain ``head`` is ambiguous; ``heads``
+    upgrades the core and every installed plugin's branch.
+    """
+    from flask_migrate import cli as migrate_cli
+    from flask_migrate import upgrade as migrate_upgrade
+
+    group = click.Group(
+        "db",
+        params=list(migrate_cli.db.params),
+        callback=migrate_cli.db.callback,
+        help="Database migrations (Flask-Migrate / Alembic).",
+    )
+    for name, command in migrate_cli.db.commands.items():
+        if name != "upgrade":
+            group.add_command(command, name)
+
+    @group.command("upgrade")
+    @click.option("-d", "--directory", default=None, help="migration script directory")
+    @click.option("--sql", is_flag=True, help="print the SQL instead of running it")
+    @click.option("--tag", default=None, help="arbitrary tag for custom env.py scripts")
+    @click.option("-x", "--x-arg", multiple=True, help="extra arguments for env.py")
+    @click.argument("revision", default="heads")
+    @with_appcontext
+    def upgrade(directory, sql, tag, x_arg, revision):
+        """Upgrade to a later version (default: heads, every branch)."""
+        migrate_upgrade(directory or g.directory, revision, sql, tag, x_arg or g.x_arg)
+
+    return group
+
+
+class QauymGroup(FlaskGroup):
+    """Flask's group, with Qauym's ``db`` in place of the one Flask-Migrate registers."""
+
+    _db = None
+
+    def get_command(self, ctx: click.Context, name: str):
+        if name == "db":
+            if QauymGroup._db is None:
+                QauymGroup._db = _db_group()
+            return QauymGroup._db
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=QauymGroup, create_app=_create_app, add_version_option=False)
 def main() -> None:
     """Qauym: a platform for teachers' professional communities."""
 

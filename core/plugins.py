@@ -12,7 +12,9 @@ One :class:`pluggy.PluginManager` is created per app and kept at
 from __future__ import annotations
 
 import importlib.metadata
+import importlib.util
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -129,3 +131,38 @@ def registry(app: Flask | None = None) -> PluginRegistry:
 def plugin_of(name: str) -> str:
     """The plugin that owns a dotted name (``forum.reply`` -> ``forum``); ``core`` for core."""
     return name.split(".", 1)[0]
+
+
+CORE_MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def plugin_package_dir(ep: importlib.metadata.EntryPoint) -> Path | None:
+    """The folder of the package that holds an entry point's module, found without importing it.
+
+    ``plugins.forum.plugin`` -> the folder of ``plugins.forum``. Only parent packages are
+    imported (``plugins``), never the plugin itself, so a disabled or broken plugin stays
+    unloaded. ``None`` for a single-module plugin or one that cannot be found.
+    """
+    module = ep.module
+    package = module.rpartition(".")[0] or module
+    try:
+        spec = importlib.util.find_spec(package)
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def migration_version_dirs() -> list[Path]:
+    """Alembic version locations: core's, then every *installed* plugin's, enabled or not.
+
+    Disabling a plugin must never hide its migration scripts: a database that once ran them
+    would otherwise fail with "Can't locate revision" (FlaskBB #393, #649).
+    """
+    dirs = [CORE_MIGRATIONS / "versions"]
+    for ep in available_plugins().values():
+        folder = plugin_package_dir(ep)
+        if folder is not None and (folder / "migrations" / "versions").is_dir():
+            dirs.append(folder / "migrations" / "versions")
+    return dirs

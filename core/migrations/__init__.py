@@ -1,0 +1,39 @@
+"""Alembic migrations of the core (branch ``core``); see ``env.py`` for the layout."""
+
+from __future__ import annotations
+
+
+def is_fts_table(name: str) -> bool:
+    """A SQLite FTS5 virtual table (``*_fts``) or one of its shadow tables (``*_fts_data``...).
+
+    Plugins create them with raw DDL in their migrations; models do not describe them, so
+    autogenerate must not see them.
+    """
+    return name.endswith("_fts") or "_fts_" in name
+
+
+def owned_by(name: str, owners: set[str] | frozenset[str]) -> bool:
+    """Whether table ``name`` carries the prefix of one of ``owners`` (``core``, plugin names)."""
+    return any(name.startswith(f"{owner}_") for owner in owners)
+
+
+def include_object_for(owners: set[str] | frozenset[str]):
+    """Alembic ``include_object`` that compares only what ``owners`` own, FTS tables aside.
+
+    ``owners`` is ``{"core", *enabled plugin names}``. With ``QAUYM_PLUGINS=forum`` the
+    database still holds the other installed plugins' tables (their branches ran); leaving
+    them out keeps autogenerate from proposing to drop them in the forum's revision.
+    """
+
+    def include_object(obj, name, type_, reflected, compare_to) -> bool:
+        if type_ == "table":
+            table_name = name
+        else:
+            table_name = getattr(getattr(obj, "table", None), "name", None)
+        if not table_name:
+            return True
+        if is_fts_table(table_name):
+            return False
+        return owned_by(table_name, owners)
+
+    return include_object
