@@ -75,6 +75,86 @@ def main() -> None:
     """Qauym: a platform for teachers' professional communities."""
 
 
+def _drop_everything() -> None:
+    """Drop every table in the database (models, plugin tables, FTS tables, alembic_version)."""
+    from sqlalchemy import inspect, text
+
+    from core.extensions import db
+
+    db.session.remove()
+    engine = db.engine
+    with engine.begin() as conn:
+        if engine.dialect.name == "sqlite":
+            conn.execute(text("PRAGMA foreign_keys=OFF"))
+            # Virtual tables first: dropping one drops its shadow tables.
+            virtual = conn.scalars(
+                text(
+                    "SELECT name FROM sqlite_master "
+                    "WHERE type='table' AND sql LIKE 'CREATE VIRTUAL%'"
+                )
+            ).all()
+            for name in virtual:
+                conn.execute(text(f'DROP TABLE IF EXISTS "{name}"'))
+        names = inspect(conn).get_table_names()
+        cascade = " CASCADE" if engine.dialect.name == "postgresql" else ""
+        for name in names:
+            conn.execute(text(f'DROP TABLE IF EXISTS "{name}"{cascade}'))
+        if engine.dialect.name == "sqlite":
+            conn.execute(text("PRAGMA foreign_keys=ON"))
+
+
+@main.command("demo")
+@click.option("--reset", is_flag=True, help="delete every table first, then rebuild the demo")
+@with_appcontext
+def demo_command(reset: bool) -> None:
+    """Build the demo database: places, associations, ~40 people, each plugin's content.
+
+    Refuses a database that already holds data unless ``--reset`` is given (which deletes
+    everything in it).
+    """
+    import flask_migrate
+    from sqlalchemy import select
+
+    from core import demo
+    from core.extensions import db
+    from core.models import Membership, User
+
+    if reset:
+        click.echo("Dropping every table ...")
+        _drop_everything()
+    flask_migrate.upgrade(revision="heads")
+    if demo.exists():
+        count = db.session.scalar(select(db.func.count()).select_from(User))
+        raise click.ClickException(
+            f"the database already holds data ({count} users); the demo needs an empty one. "
+            "Run `qauym demo --reset` to delete everything in it and rebuild the demo."
+        )
+    ctx = demo.build()
+    registry = current_app.extensions["qauym_plugins"]
+    for impl in registry.pm.hook.demo_data.get_hookimpls():
+        click.echo(f"{impl.plugin_name}:")
+        try:
+            impl.function(ctx=ctx)
+        except Exception as exc:
+            db.session.rollback()
+            raise click.ClickException(
+                f"plugin {impl.plugin_name!r} failed to add its demo data: {exc!r}"
+            ) from exc
+
+    roles: dict[int, list[str]] = {}
+    for m in db.session.scalars(select(Membership).order_by(Membership.id)):
+        roles.setdefault(m.user_id, []).append(f"{m.role}@{m.association.slug}")
+    click.echo(f"\nDemo logins (password for all: {demo.DEMO_PASSWORD}):")
+    for key, user in ctx.users.items():
+        what = ", ".join(roles.get(user.id, []))
+        if key == "admin":
+            what = "site administrator"
+        elif key == "kostanay_admin":
+            what = "regional administrator, Kostanay"
+        click.echo(f"  {user.email:<36} {user.full_name:<24} {what}")
+    click.echo(f"\nOpen {current_app.config['BASE_URL']}/ (start it with `qauym run`).")
+
+
 @main.group()
 def plugins() -> None:
     """Installed plugins and where they are switched off."""
@@ -117,6 +197,12 @@ def _switch(name: str, region: str | None, association: str | None, enabled: boo
 
     if bool(region) == bool(association):
         raise click.UsageError("give exactly one of --region and --association")
+    installed = current_app.extensions["qauym_plugins"].installed
+    if name not in installed:
+        raise click.BadParameter(
+            f"unknown plugin {name!r}; installed plugins: {', '.join(installed) or '(none)'}",
+            param_hint="NAME",
+        )
     region_id = association_id = None
     if region:
         r = db.session.scalar(select(Region).where(Region.code == region))
