@@ -3,7 +3,17 @@ revocation by a site administrator)."""
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -20,15 +30,17 @@ from core.views import bp
 
 
 @bp.before_app_request
-def _fresh_request_caches() -> None:
-    """Start every request with empty permission and plugin-switch caches.
+def _fresh_request_state() -> None:
+    """Start every request with no cached user, CSRF token, permissions or plugin switches.
 
-    Those caches live on ``g``, which belongs to the application context. A request reuses an
-    application context that is already pushed (tests hold one around many client requests,
-    as may a script), so without this a membership or switch changed by one request would
-    still be cached in the next.
+    Flask-Login, Flask-WTF and the permission and plugin-switch caches keep per-request state
+    on ``g``, which belongs to the application context. A request reuses an application
+    context that is already pushed (tests hold one around many client requests, as a script
+    may), so without this the user, CSRF token, memberships or switches of one request (or
+    one test client) would leak into the next.
     """
-    for key in ("_qauym_perm_cache", "_qauym_switches", "_qauym_assoc_tree"):
+    stale = [k for k in vars(g) if k.startswith("_qauym_")]
+    for key in [*stale, "_login_user", current_app.config.get("WTF_CSRF_FIELD_NAME", "")]:
         g.pop(key, None)
 
 
