@@ -170,6 +170,8 @@ def test_unknown_code_is_a_404_with_a_clear_message(client):
 
 def test_verify_form_page_and_escaping_of_typed_code(client):
     assert client.get("/verify").status_code == 200
+    odd = client.get("/verify", query_string={"code": "ab/cd ../"}, follow_redirects=True)
+    assert odd.status_code == 404 and odd.request.path == "/verify/ABCD"
     resp = client.get("/verify/<script>alert(1)</script>")
     assert resp.status_code == 404
     assert "<script>alert(1)" not in resp.get_data(as_text=True)

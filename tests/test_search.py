@@ -159,3 +159,27 @@ def test_like_wildcards_in_the_query_are_literal(client, factory):
     html = search(client, "0%")
     assert 'href="/a/p"' in html and 'href="/a/q"' not in html
     assert 'href="/a/q"' not in search(client, "__")
+
+
+def test_query_count_does_not_grow_with_the_number_of_results(
+    client, factory, login, count_queries
+):
+    from core.models import School
+
+    region = factory.region()
+    school = School(name="№1 мектеп", region_id=region.id)
+    db.session.add(school)
+    db.session.commit()
+    login(client, factory.user())
+
+    def queries_for(n: int) -> int:
+        for i in range(n):
+            factory.association(slug=f"s{n}-{i}", name_kk=f"Физика {n}-{i}")
+            factory.user(full_name=f"Физика {n}-{i} Сейітова", school_id=school.id)
+        with count_queries() as counter:
+            html = search(client, f"Физика {n}-")
+        assert html.count('href="/a/s') == n
+        assert html.count("№1 мектеп") == n  # people, with their school
+        return counter.count
+
+    assert queries_for(2) == queries_for(8)

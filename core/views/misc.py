@@ -95,7 +95,7 @@ def certificate_pdf(code: str):
 
 @bp.get("/verify")
 def verify_certificate_form():
-    code = request.args.get("code", "").strip()
+    code = certificates.normalize_code(request.args.get("code", ""))
     if code:
         return redirect(url_for("core.verify_certificate", code=code))
     return render_template("core/verify.html", cert=None, code="", form=None)
