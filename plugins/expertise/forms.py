@@ -1,0 +1,162 @@
+"""Forms of the expertise plugin (Flask-WTF, CSRF on every POST)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import MultipleFileField
+from wtforms import (
+    BooleanField,
+    FloatField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
+
+from core.models import Category
+from plugins.expertise.services import IDENTITY, LANGUAGES, MATERIAL_TYPES, RECOMMENDATIONS
+
+GRADES = [(g, str(g)) for g in range(0, 13)]
+
+
+class SubmissionForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
+    material_type = SelectField(
+        _l("Type of material"), choices=[(k, v) for k, v in MATERIAL_TYPES.items()]
+    )
+    subject_id = SelectField(_l("Subject"), coerce=int, validators=[InputRequired()])
+    grade_from = SelectField(_l("From grade"), coerce=int, choices=GRADES, default=5)
+    grade_to = SelectField(_l("To grade"), coerce=int, choices=GRADES, default=5)
+    language = SelectField(
+        _l("Language of instruction"), choices=[(k, v) for k, v in LANGUAGES.items()]
+    )
+    abstract = TextAreaField(_l("Abstract"), validators=[DataRequired(), Length(max=5000)])
+    keywords = StringField(
+        _l("Keywords"),
+        validators=[Length(max=300)],
+        description=_l("Separated by commas."),
+    )
+    coauthors = SelectMultipleField(_l("Co-authors"), coerce=int, validators=[Optional()])
+    files = MultipleFileField(
+        _l("Files"), description=_l("PDF, DOCX, PPTX or ODT. You may choose several files.")
+    )
+
+    def validate_grade_to(self, field) -> None:
+        start = self.grade_from.data
+        if field.data is not None and start is not None and field.data < start:
+            raise ValidationError(_l("The last grade cannot be before the first."))
+
+
+class ResubmitForm(FlaskForm):
+    note = TextAreaField(_l("What changed"), validators=[DataRequired(), Length(max=5000)])
+    files = MultipleFileField(_l("Files of the new version"))
+
+
+class NoteForm(FlaskForm):
+    note = TextAreaField(_l("Note"), validators=[Length(max=5000)])
+
+
+class AssignForm(FlaskForm):
+    expert_id = HiddenField(validators=[DataRequired()])
+
+
+class ReasonForm(FlaskForm):
+    reason = TextAreaField(_l("Reason"), validators=[Length(max=2000)])
+
+
+class ConflictForm(FlaskForm):
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
+
+
+class ResponseForm(FlaskForm):
+    response = TextAreaField(
+        _l("Your response to this review"), validators=[DataRequired(), Length(max=5000)]
+    )
+
+
+class CommentForm(FlaskForm):
+    body = TextAreaField(_l("Comment"), validators=[DataRequired(), Length(max=3000)])
+    parent_id = HiddenField()
+
+
+class SettingsForm(FlaskForm):
+    experts_per_round = IntegerField(
+        _l("Experts per round"), validators=[InputRequired(), NumberRange(1, 5)]
+    )
+    min_category = SelectField(
+        _l("Members with this category or higher are experts"),
+        choices=[("", _l("Only members with the expert role"))]
+        + [(c.value, c.value) for c in Category if c is not Category.NONE],
+    )
+    reviewer_identity = SelectField(
+        _l("Reviewers' names"), choices=[(k, v) for k, v in IDENTITY.items()]
+    )
+    hide_until_decision = BooleanField(_l("Only the coordinator sees reviews until the decision"))
+    respond_days = IntegerField(
+        _l("Days to accept an invitation"), validators=[InputRequired(), NumberRange(1, 60)]
+    )
+    review_days = IntegerField(
+        _l("Days to write a review"), validators=[InputRequired(), NumberRange(1, 120)]
+    )
+    rereview_years = IntegerField(
+        _l("Re-review after (years)"), validators=[InputRequired(), NumberRange(1, 10)]
+    )
+
+
+class CriterionForm(FlaskForm):
+    title = StringField(_l("Criterion"), validators=[DataRequired(), Length(max=300)])
+    description = TextAreaField(_l("Description"), validators=[Length(max=2000)])
+    weight = FloatField(_l("Weight"), validators=[InputRequired(), NumberRange(0.1, 100)])
+    levels = TextAreaField(
+        _l("Level descriptors"),
+        validators=[DataRequired()],
+        description=_l("One line per score level, lowest first."),
+    )
+
+
+def review_form(rubric, formdata=None):
+    """A review form with one score and one comment per criterion of ``rubric``."""
+
+    class ReviewForm(FlaskForm):
+        recommendation = RadioField(
+            _l("Overall recommendation"),
+            choices=[(k, v) for k, v in RECOMMENDATIONS.items()],
+            validators=[InputRequired()],
+        )
+        to_author = TextAreaField(
+            _l("Comments to the author"), validators=[DataRequired(), Length(max=10000)]
+        )
+        confidential = TextAreaField(
+            _l("Confidential note to the coordinator"),
+            validators=[Length(max=5000)],
+            description=_l("Never shown to the author or members."),
+        )
+
+    for c in rubric.criteria:
+        choices = [
+            (i, f"{i} — {c.levels[i]}" if i < len(c.levels) else str(i))
+            for i in range(rubric.scale_max + 1)
+        ]
+        setattr(
+            ReviewForm,
+            f"score_{c.id}",
+            RadioField(c.title, choices=choices, coerce=int, validators=[InputRequired()]),
+        )
+        setattr(
+            ReviewForm,
+            f"comment_{c.id}",
+            TextAreaField(_l("Comment"), validators=[Length(max=3000)]),
+        )
+    return ReviewForm(formdata=formdata) if formdata is not None else ReviewForm()

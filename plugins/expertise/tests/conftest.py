@@ -1,0 +1,181 @@
+"""Fixtures for the expertise tests: an app with only this plugin, and a small association
+with a coordinator, an author, a co-author and experts."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from core.extensions import db
+from core.models import Role, School, Subject
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+@pytest.fixture
+def app(make_app):
+    app = make_app(plugins="expertise")
+    with app.app_context():
+        yield app
+
+
+@dataclass
+class World:
+    association: Any
+    subject: Any
+    coordinator: Any
+    author: Any
+    coauthor: Any
+    expert1: Any
+    expert2: Any
+    school_expert: Any  # an expert from the author's school: always a conflict
+    member: Any
+
+
+@pytest.fixture
+def world(app, factory) -> World:
+    region = factory.region()
+    subject = Subject(code="math", name_kk="Математика", name_ru="Математика", name_en="Maths")
+    school = School(name="№1 мектеп", region_id=region.id)
+    other = School(name="№2 мектеп", region_id=region.id)
+    db.session.add_all([subject, school, other])
+    db.session.commit()
+    a = factory.association(slug="kostanay-math", region_id=region.id)
+    coordinator = factory.member(a, factory.user(full_name="Coordinator"), Role.COORDINATOR)
+    author = factory.member(a, factory.user(full_name="Author", school_id=school.id))
+    coauthor = factory.member(a, factory.user(full_name="Coauthor", school_id=other.id))
+    e1 = factory.member(a, factory.user(full_name="Expert One", locale="kk"), Role.EXPERT)
+    e2 = factory.member(a, factory.user(full_name="Expert Two"), Role.EXPERT)
+    e3 = factory.member(
+        a, factory.user(full_name="School Expert", school_id=school.id), Role.EXPERT
+    )
+    e1.subjects.append(subject)
+    db.session.commit()
+    member = factory.member(a, factory.user(full_name="Plain Member"))
+    return World(a, subject, coordinator, author, coauthor, e1, e2, e3, member)
+
+
+def pdf_file(name: str = "plan.pdf", data: bytes = PDF):
+    return (io.BytesIO(data), name)
+
+
+def submission_data(world: World, **over) -> dict:
+    data = {
+        "title": "Бөлшектерді қосу",
+        "material_type": "lesson_plan",
+        "subject_id": str(world.subject.id),
+        "grade_from": "5",
+        "grade_to": "6",
+        "language": "kk",
+        "abstract": "Сабақ жоспары: ортақ бөлімге келтіру.",
+        "keywords": "бөлшек, қосу",
+        "coauthors": [str(world.coauthor.id)],
+        "files": [pdf_file()],
+        "send": "1",
+    }
+    data.update(over)
+    return data
+
+
+def logout(client) -> None:
+    from core.testing import csrf_token
+
+    client.post("/logout", data={"csrf_token": csrf_token(client)})
+
+
+def as_user(client, user) -> None:
+    """Log out whoever is logged in on ``client`` and log ``user`` in."""
+    from core.testing import do_login
+
+    logout(client)
+    do_login(client, user)
+
+
+def step(client, post, sub_id: int, action: str, note: str = ""):
+    return post(client, f"/expertise/s/{sub_id}/step/{action}", {"note": note})
+
+
+def submit(client, post, world: World, **over) -> int:
+    """The author submits a material; returns its id."""
+    from plugins.expertise.models import Submission
+
+    as_user(client, world.author)
+    resp = post(
+        client,
+        "/expertise/a/kostanay-math/submit",
+        submission_data(world, **over),
+        content_type="multipart/form-data",
+    )
+    assert resp.status_code == 302, resp.get_data(as_text=True)[:2000]
+    return db.session.scalars(db.select(Submission.id).order_by(Submission.id.desc())).first()
+
+
+def to_review(client, post, world: World, **over) -> int:
+    """Submitted, screened and sent to review (round 1), as the coordinator."""
+    sub_id = submit(client, post, world, **over)
+    as_user(client, world.coordinator)
+    assert step(client, post, sub_id, "screen").status_code == 302
+    assert step(client, post, sub_id, "accept").status_code == 302
+    return sub_id
+
+
+def assign(client, post, sub_id: int, expert):
+    return post(client, f"/expertise/s/{sub_id}/assign", {"expert_id": str(expert.id)})
+
+
+def accept_invitation(client, post, sub_id: int, expert) -> int:
+    from plugins.expertise.models import Assignment
+
+    a = db.session.scalar(
+        db.select(Assignment).where(
+            Assignment.submission_id == sub_id,
+            Assignment.expert_id == expert.id,
+            Assignment.status == "invited",
+        )
+    )
+    as_user(client, expert)
+    resp = post(client, f"/expertise/assignment/{a.id}/accept", {"reason": ""})
+    assert resp.status_code == 302
+    return a.id
+
+
+def review_data(sub_id: int, scores: list[int] | None = None, **over) -> dict:
+    from plugins.expertise.models import Submission
+
+    sub = db.session.get(Submission, sub_id)
+    criteria = sub.rubric.criteria
+    scores = scores if scores is not None else [3] * len(criteria)
+    data = {
+        "recommendation": "minor_revision",
+        "to_author": "Жақсы жоспар, саралауды күшейтіңіз.",
+        "confidential": "Confidential: the author copied part of stage 2.",
+    }
+    for c, s in zip(criteria, scores, strict=True):
+        data[f"score_{c.id}"] = str(s)
+        data[f"comment_{c.id}"] = f"comment {c.position}"
+    data.update(over)
+    return data
+
+
+def write_review(client, post, sub_id: int, expert, **over):
+    assignment_id = accept_invitation(client, post, sub_id, expert)
+    resp = post(
+        client, f"/expertise/assignment/{assignment_id}/review", review_data(sub_id, **over)
+    )
+    assert resp.status_code == 302, resp.get_data(as_text=True)[:3000]
+    return assignment_id
+
+
+def reviewed(client, post, world: World, experts=None, **over) -> int:
+    """A submission in review with a review from each expert (default: expert1 and expert2)."""
+    sub_id = to_review(client, post, world)
+    experts = experts or [world.expert1, world.expert2]
+    for e in experts:
+        as_user(client, world.coordinator)
+        assert assign(client, post, sub_id, e).status_code == 302
+    for e in experts:
+        write_review(client, post, sub_id, e, **over)
+    return sub_id
