@@ -18,7 +18,7 @@ from typing import Any
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select, update
 
 from core.extensions import db
 from core.models import Notification, NotificationPreference, OutboxEmail, User
@@ -36,6 +36,9 @@ CORE_KINDS = [
     NotificationKind("core.role_changed", _l("Changes of your role")),
     NotificationKind("core.password_reset", _l("Password reset"), email_default=True),
 ]
+
+#: Kinds that ignore preferences: a password-reset link must reach the user.
+MANDATORY_KINDS = frozenset({"core.password_reset"})
 
 
 def kinds() -> dict[str, NotificationKind]:
@@ -71,23 +74,83 @@ def quiet_until(now_utc: dt.datetime) -> dt.datetime | None:
 
 def preference(user: User, kind: str) -> tuple[bool, bool]:
     """(in_app, email) for the user and kind."""
-    pref = db.session.scalar(
-        select(NotificationPreference).where(
-            NotificationPreference.user_id == user.id, NotificationPreference.kind == kind
-        )
-    )
-    if pref is not None:
-        return pref.in_app, pref.email
+    return preferences_for([user], kind)[user.id]
+
+
+def preferences_for(users: Iterable[User], kind: str) -> dict[int, tuple[bool, bool]]:
+    """(in_app, email) per user id for one kind, in one query. Without a saved row the kind's
+    default applies: in-app on, email as the kind declares."""
+    users = list(users)
+    ids = [u.id for u in users]
+    saved = {}
+    if ids:
+        saved = {
+            uid: (in_app, email)
+            for uid, in_app, email in db.session.execute(
+                select(
+                    NotificationPreference.user_id,
+                    NotificationPreference.in_app,
+                    NotificationPreference.email,
+                ).where(
+                    NotificationPreference.kind == kind, NotificationPreference.user_id.in_(ids)
+                )
+            )
+        }
     k = kinds().get(kind)
-    return True, (k.email_default if k else True)
+    default = (True, k.email_default if k else True)
+    return {uid: saved.get(uid, default) for uid in ids}
+
+
+def configurable_kinds() -> list[NotificationKind]:
+    """Kinds a user may switch on and off, in a stable order (core first, then by name)."""
+    return [
+        k
+        for k in sorted(kinds().values(), key=lambda k: (plugin_of(k.name) != "core", k.name))
+        if k.name not in MANDATORY_KINDS
+    ]
+
+
+def all_preferences(user: User, kinds_: Iterable[NotificationKind]) -> dict[str, tuple[bool, bool]]:
+    """(in_app, email) per kind name for one user, in one query."""
+    saved = {
+        p.kind: (p.in_app, p.email)
+        for p in db.session.scalars(
+            select(NotificationPreference).where(NotificationPreference.user_id == user.id)
+        )
+    }
+    return {k.name: saved.get(k.name, (True, k.email_default)) for k in kinds_}
+
+
+def save_preferences(user: User, choices: dict[str, tuple[bool, bool]]) -> None:
+    """Store (in_app, email) per kind for the user; unknown kinds are ignored. The caller
+    commits."""
+    known = kinds()
+    rows = {
+        p.kind: p
+        for p in db.session.scalars(
+            select(NotificationPreference).where(NotificationPreference.user_id == user.id)
+        )
+    }
+    for kind, (in_app, email) in choices.items():
+        if kind not in known or kind in MANDATORY_KINDS:
+            continue
+        row = rows.get(kind)
+        if row is None:
+            row = NotificationPreference(user_id=user.id, kind=kind)
+            db.session.add(row)
+        row.in_app, row.email = bool(in_app), bool(email)
 
 
 def _text(value: Any, locale: str | None) -> str:
-    """Render a lazy string (or a callable taking no arguments) in the recipient's language."""
-    if locale:
-        with force_locale(locale):
-            return str(value() if callable(value) else value)
-    return str(value() if callable(value) else value)
+    """Render a lazy string (or a callable taking no arguments) in ``locale``."""
+    with force_locale(locale or current_app.config["DEFAULT_LOCALE"]):
+        return str(value() if callable(value) else value)
+
+
+def _absolute(url: str) -> str:
+    if url.startswith("/"):
+        return current_app.config["BASE_URL"].rstrip("/") + url
+    return url
 
 
 def notify(
@@ -100,55 +163,83 @@ def notify(
     *,
     email: bool = True,
     now: dt.datetime | None = None,
+    urgent: bool = False,
 ) -> list[Notification]:
-    """Notify each user. ``title`` and ``body`` may be lazy strings, rendered per recipient's
-    language. Adds rows to the session; the caller commits."""
+    """Notify each user; return the in-app notifications made.
+
+    ``title`` and ``body`` may be lazy strings: each is rendered in the recipient's language
+    (their setting, else the site default). A plugin's kind produces nothing where the plugin
+    is switched off for ``association``. Preferences decide in-app and email per user, except
+    for :data:`MANDATORY_KINDS`. An email created in quiet hours waits for their end unless
+    ``urgent``. Adds rows to the session; the caller commits.
+    """
     if kind not in kinds():
         raise KeyError(f"Unknown notification kind {kind!r}: declare it in notification_kinds")
+    association_id = getattr(association, "id", association)
     owner = plugin_of(kind)
-    if owner != "core":
-        association_id = getattr(association, "id", association)
-        if not plugin_gate.is_enabled(owner, association_id):
-            return []
+    if owner != "core" and not plugin_gate.is_enabled(owner, association_id):
+        return []
     if isinstance(users, User):
         users = [users]
+    recipients = [u for u in {u.id: u for u in users}.values() if u.active]
     now = now or utcnow()
-    delay = quiet_until(now)
+    send_after = now if urgent else (quiet_until(now) or now)
+    if kind in MANDATORY_KINDS:
+        prefs = {u.id: (True, True) for u in recipients}
+    else:
+        prefs = preferences_for(recipients, kind)
     made: list[Notification] = []
-    for user in {u.id: u for u in users}.values():
-        if not user.active:
-            continue
-        in_app, by_email = preference(user, kind)
-        t = _text(title, user.locale)
+    for user in recipients:
+        in_app, by_email = prefs[user.id]
+        t = _text(title, user.locale)[:300]
         b = _text(body, user.locale) if body else ""
         if in_app:
             n = Notification(
                 user_id=user.id,
                 kind=kind,
-                title=t[:300],
+                title=t,
                 body=b,
                 url=url,
-                association_id=getattr(association, "id", association),
+                association_id=association_id,
                 created_at=now,
             )
             db.session.add(n)
             made.append(n)
         if email and by_email:
-            link = (
-                (current_app.config["BASE_URL"].rstrip("/") + url) if url.startswith("/") else url
-            )
+            link = _absolute(url)
             db.session.add(
                 OutboxEmail(
                     user_id=user.id,
                     to=user.email,
-                    subject=t[:300],
+                    subject=t,
                     body=(b + ("\n\n" + link if link else "")).strip(),
                     kind=kind,
                     created_at=now,
-                    send_after=delay or now,
+                    send_after=send_after,
                 )
             )
     return made
+
+
+def send_email(
+    user: User, subject: Any, body: Any, *, kind: str = "", now: dt.datetime | None = None
+) -> OutboxEmail:
+    """Queue one email to ``user`` that is due at once (quiet hours and preferences do not
+    apply: use it for mail the user asked for, such as a password-reset link). Texts are
+    rendered in the user's language. Adds the row to the session; the caller commits, then may
+    call ``send_outbox(ids=[mail.id])`` to deliver it without waiting for the job."""
+    now = now or utcnow()
+    mail = OutboxEmail(
+        user_id=user.id,
+        to=user.email,
+        subject=_text(subject, user.locale)[:300],
+        body=_text(body, user.locale),
+        kind=kind,
+        created_at=now,
+        send_after=now,
+    )
+    db.session.add(mail)
+    return mail
 
 
 def unread_count(user: User) -> int:
@@ -162,15 +253,53 @@ def unread_count(user: User) -> int:
     )
 
 
-def send_outbox(now: dt.datetime | None = None, limit: int = 200) -> int:
-    """Deliver due emails; return how many were sent. Safe to run twice."""
-    now = now or utcnow()
-    due = db.session.scalars(
-        select(OutboxEmail)
-        .where(OutboxEmail.sent_at.is_(None), OutboxEmail.send_after <= now)
-        .order_by(OutboxEmail.id)
-        .limit(limit)
+def page_for(user: User, page: int, per_page: int = 20) -> tuple[list[Notification], int]:
+    """One page of the user's notifications, unread first, newest first; and the total."""
+    total = (
+        db.session.scalar(
+            select(func.count(Notification.id)).where(Notification.user_id == user.id)
+        )
+        or 0
+    )
+    rows = db.session.scalars(
+        select(Notification)
+        .where(Notification.user_id == user.id)
+        .order_by(
+            case((Notification.read_at.is_(None), 0), else_=1),
+            Notification.created_at.desc(),
+            Notification.id.desc(),
+        )
+        .limit(per_page)
+        .offset((page - 1) * per_page)
     ).all()
+    return list(rows), total
+
+
+def mark_read(
+    user: User, notification_id: int | None = None, now: dt.datetime | None = None
+) -> int:
+    """Mark one of the user's notifications (or all of them) read; return how many changed.
+    Other users' notifications are never touched. The caller commits."""
+    stmt = (
+        update(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .values(read_at=now or utcnow())
+    )
+    if notification_id is not None:
+        stmt = stmt.where(Notification.id == notification_id)
+    return db.session.execute(stmt).rowcount or 0
+
+
+def send_outbox(
+    now: dt.datetime | None = None, limit: int = 200, ids: Iterable[int] | None = None
+) -> int:
+    """Deliver due emails (only those in ``ids`` when given); return how many were sent.
+    Safe to run twice: a sent email is never sent again."""
+    now = now or utcnow()
+    query = select(OutboxEmail).where(OutboxEmail.sent_at.is_(None), OutboxEmail.send_after <= now)
+    if ids is not None:
+        query = query.where(OutboxEmail.id.in_(list(ids)))
+    due = db.session.scalars(query.order_by(OutboxEmail.id).limit(limit)).all()
     backend = current_app.config["MAIL_BACKEND"]
     sent = 0
     for mail in due:
