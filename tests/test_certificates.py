@@ -204,6 +204,10 @@ def test_site_admin_revokes_a_certificate_and_it_is_audited(client, factory, log
     assert entry.target == cert.code
     assert entry.details["reason"] == "Issued to the wrong person"
 
+    client.set_cookie("lang", "en")
+    pdf = client.get(f"/certificates/{cert.code}.pdf").data
+    assert "REVOKED" in PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+
     post(client, "/logout")
     page = client.get(f"/verify/{cert.code}").get_data(as_text=True)
     assert 'data-status="revoked"' in page

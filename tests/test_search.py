@@ -65,7 +65,8 @@ def test_people_are_found_only_by_logged_in_users(client, factory, login):
 def test_plugin_results_are_grouped_and_dropped_where_the_plugin_is_off(
     client, factory, login, post
 ):
-    on = factory.association(slug="on", name_kk="Бірінші")
+    region = factory.region()
+    on = factory.association(slug="on", name_kk="Бірінші", region_id=region.id)
     off = factory.association(slug="off", name_kk="Екінші")
     add_note(on, "Kahoot quiz for grade 5")
     add_note(off, "Kahoot quiz for grade 9")
@@ -81,6 +82,9 @@ def test_plugin_results_are_grouped_and_dropped_where_the_plugin_is_off(
     html = search(client, "kahoot")
     assert "grade 5" in html
     assert "grade 9" not in html
+
+    plugin_gate.set_switch("sample", False, actor=admin, region_id=region.id)
+    assert groups(search(client, "kahoot")) == []  # off for the whole region of "on"
 
 
 class HostilePlugin:
