@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 import shutil
 import socket
@@ -27,7 +28,16 @@ from sqlalchemy.pool import StaticPool
 
 from core.extensions import db
 
-PG_BIN_CANDIDATES = ["/usr/lib/postgresql/15/bin", "/usr/local/bin", "/usr/bin"]
+# Debian keeps the server binaries in /usr/lib/postgresql/<version>/bin (newest first).
+PG_BIN_CANDIDATES = [
+    *sorted(
+        glob.glob("/usr/lib/postgresql/*/bin"),
+        key=lambda d: int(d.split("/")[-2]) if d.split("/")[-2].isdigit() else 0,
+        reverse=True,
+    ),
+    "/usr/local/bin",
+    "/usr/bin",
+]
 
 
 def _free_port() -> int:

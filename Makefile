@@ -1,0 +1,70 @@
+# Two commands for a fresh machine (see README.md):
+#   make demo   install into .venv, build the demo database on SQLite, serve on port 5000
+#   make test   install test needs, lint, run every test on SQLite, then on PostgreSQL
+#
+# Works as root with no terminal (CI=true, no stdin): apt-get runs non-interactively, and
+# everything Python goes into .venv. Any pytest exit status other than 0 fails the target,
+# including 5 ("no tests collected").
+
+SHELL := /bin/bash
+.ONESHELL:
+.SHELLFLAGS := -eu -o pipefail -c
+VENV := .venv
+BIN := $(VENV)/bin
+# pytest-xdist: two workers (the suite is written for it); PYTEST_ARGS= runs serially.
+PYTEST_ARGS ?= -n 2
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+export DEBIAN_FRONTEND := noninteractive
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: demo test system-deps install install-test lint test-sqlite test-postgresql
+
+$(BIN)/python:
+	python3 -m venv $(VENV)
+
+install: $(BIN)/python
+	$(BIN)/pip install -q -e .
+
+demo: install
+	$(BIN)/qauym demo --reset
+	$(BIN)/qauym run --host 0.0.0.0
+
+# Chromium for the browser journeys, PostgreSQL server binaries (initdb, pg_ctl) for the
+# PostgreSQL run, python3-venv for .venv: installed with apt-get only when missing.
+system-deps:
+	need=""
+	[ -x /usr/bin/chromium ] || need="$$need chromium"
+	python3 -c 'import ensurepip' 2>/dev/null || [ -x $(BIN)/python ] || need="$$need python3-venv"
+	has_pg=no
+	if command -v initdb >/dev/null || compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then has_pg=yes; fi
+	if [ -n "$$need" ] || [ "$$has_pg" = no ]; then
+	  $(SUDO) apt-get update -q
+	  if [ "$$has_pg" = no ]; then
+	    pg=""
+	    for p in postgresql-15 postgresql-16 postgresql-17 postgresql; do
+	      if apt-cache policy "$$p" 2>/dev/null | grep -q 'Candidate: [0-9]'; then pg="$$p"; break; fi
+	    done
+	    [ -n "$$pg" ] || { echo "no PostgreSQL server package found by apt-cache policy" >&2; exit 1; }
+	    need="$$need $$pg"
+	  fi
+	  $(SUDO) apt-get install -y -q --no-install-recommends $$need
+	fi
+
+install-test: $(BIN)/python
+	$(BIN)/pip install -q -e '.[test]'
+
+lint: install-test
+	$(BIN)/ruff check .
+
+test-sqlite: install-test
+	$(BIN)/pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+test-postgresql: install-test
+	QAUYM_TEST_DB=postgresql $(BIN)/pytest -q -p no:cacheprovider $(PYTEST_ARGS) -m "not browser"
+
+test: system-deps
+	$(MAKE) --no-print-directory install-test
+	$(MAKE) --no-print-directory lint
+	$(MAKE) --no-print-directory test-sqlite
+	$(MAKE) --no-print-directory test-postgresql
