@@ -138,7 +138,9 @@ def demo_command(reset: bool) -> None:
         except Exception as exc:
             db.session.rollback()
             raise click.ClickException(
-                f"plugin {impl.plugin_name!r} failed to add its demo data: {exc!r}"
+                f"plugin {impl.plugin_name!r} failed to add its demo data: {exc!r}. "
+                "The database is only partly built: fix the plugin (or leave it out of "
+                "QAUYM_PLUGINS) and run `qauym demo --reset`."
             ) from exc
 
     roles: dict[int, list[str]] = {}
