@@ -70,6 +70,22 @@ def _diff(app) -> list:
         return compare_metadata(mc, db.metadata)
 
 
+def _brief(item) -> str:
+    """One line per difference: the operation and what it touches."""
+    if isinstance(item, list):  # modify_* operations come grouped per column
+        return "; ".join(_brief(i) for i in item)
+    op, *rest = item
+    names = []
+    for part in rest:
+        name = getattr(part, "name", None)
+        table = getattr(getattr(part, "table", None), "name", None)
+        if name or table:
+            names.append(".".join(n for n in (table, name) if n))
+        elif isinstance(part, str):
+            names.append(part)
+    return f"{op} {' '.join(names)}"
+
+
 def _db_heads() -> set[str]:
     with db.engine.connect() as conn:
         return set(conn.scalars(text("SELECT version_num FROM alembic_version")))
@@ -153,7 +169,7 @@ def test_upgrade_heads_on_empty_database_matches_the_models(bare_app):
         flask_migrate.upgrade(revision="heads")
         assert _applied() == _all_revisions()
         diff = _diff(app)
-        assert diff == [], "models and migrations disagree:\n" + "\n".join(map(str, diff))
+        assert diff == [], "models and migrations disagree:\n" + "\n".join(map(_brief, diff))
         # The demo data (core roster) fits the migrated schema.
         from core import demo
 
