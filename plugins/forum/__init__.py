@@ -1,0 +1,1 @@
+"""Forum: boards, topics and posts for the associations (Discourse-like discussions)."""

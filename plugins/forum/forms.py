@@ -1,0 +1,145 @@
+"""Forum forms (Flask-WTF, CSRF on)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import MultipleFileField
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+
+from plugins.forum.models import FLAG_REASONS, OFFICIAL_STATUSES
+
+MAX_BODY = 20000
+
+
+class BoardForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    description = TextAreaField(_l("Description"), validators=[Length(max=2000)])
+    visibility = RadioField(
+        _l("Who can read"),
+        choices=[
+            ("members", _l("Members of the association only")),
+            ("public", _l("Everyone, also without an account")),
+        ],
+        default="members",
+    )
+    premoderate = BooleanField(_l("Moderators approve every post before it is shown"))
+    moderate_first_posts = IntegerField(
+        _l("Approve the first posts of each member"),
+        default=0,
+        validators=[Optional(), NumberRange(min=0, max=50)],
+        description=_l("0 turns this off."),
+    )
+    allow_anonymous = BooleanField(_l("Allow anonymous posts (moderators still see the author)"))
+    officials = BooleanField(_l("Questions may be addressed to officials"))
+
+
+def _poll_options(text: str) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+class PostForm(FlaskForm):
+    body = TextAreaField(_l("Message"), validators=[DataRequired(), Length(max=MAX_BODY)])
+    attachments = MultipleFileField(_l("Attach files"))
+    anonymous = BooleanField(_l("Post anonymously"))
+
+
+class TopicForm(PostForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(min=3, max=200)])
+    kind = RadioField(
+        _l("Kind"),
+        choices=[("discussion", _l("Discussion")), ("question", _l("Question"))],
+        default="discussion",
+    )
+    addressed_to = StringField(
+        _l("Address the question to (e.g. the district education department)"),
+        validators=[Optional(), Length(max=200)],
+    )
+    poll_question = StringField(_l("Poll question"), validators=[Optional(), Length(max=300)])
+    poll_options = TextAreaField(
+        _l("Poll options, one per line"), validators=[Optional(), Length(max=4000)]
+    )
+    poll_multiple = BooleanField(_l("Several answers may be chosen"))
+    poll_closes_at = DateTimeLocalField(
+        _l("Poll closes at"), format="%Y-%m-%dT%H:%M", validators=[Optional()]
+    )
+
+    def validate_poll_options(self, field):
+        options = _poll_options(field.data)
+        if self.poll_question.data and not 2 <= len(options) <= 20:
+            raise ValidationError(_l("Give between 2 and 20 options."))
+        if options and not self.poll_question.data:
+            raise ValidationError(_l("Write the poll question too."))
+        if any(len(o) > 200 for o in options):
+            raise ValidationError(_l("An option is longer than 200 characters."))
+
+    def validate_addressed_to(self, field):
+        if field.data and self.kind.data != "question":
+            raise ValidationError(_l("Only a question can be addressed to officials."))
+
+    @property
+    def options(self) -> list[str]:
+        return _poll_options(self.poll_options.data)
+
+
+class EditPostForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[Optional(), Length(min=3, max=200)])
+    body = TextAreaField(_l("Message"), validators=[DataRequired(), Length(max=MAX_BODY)])
+
+
+class FlagForm(FlaskForm):
+    reason = SelectField(
+        _l("Reason"),
+        choices=[
+            (FLAG_REASONS[0], _l("Spam or advertising")),
+            (FLAG_REASONS[1], _l("Offensive or rude")),
+            (FLAG_REASONS[2], _l("False accusation")),
+            (FLAG_REASONS[3], _l("Off topic")),
+            (FLAG_REASONS[4], _l("Something else")),
+        ],
+    )
+    note = TextAreaField(_l("Note for the moderators"), validators=[Length(max=1000)])
+
+
+class BanForm(FlaskForm):
+    user_id = IntegerField(_l("Member"), validators=[DataRequired()])
+    days = IntegerField(
+        _l("Days"), default=7, validators=[DataRequired(), NumberRange(min=1, max=3650)]
+    )
+    reason = StringField(_l("Reason"), validators=[Length(max=500)])
+
+
+class MoveForm(FlaskForm):
+    board_id = SelectField(_l("Move to board"), coerce=int)
+
+
+class OfficialForm(FlaskForm):
+    status = SelectField(
+        _l("Status"),
+        choices=[
+            (OFFICIAL_STATUSES[0], _l("Open")),
+            (OFFICIAL_STATUSES[1], _l("Answered")),
+            (OFFICIAL_STATUSES[2], _l("Closed")),
+        ],
+    )
+
+
+class SearchForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Search the forum"), validators=[Optional(), Length(max=100)])
+    association = SelectField(_l("Association"), coerce=str, validators=[Optional()])
+    board = IntegerField(_l("Board"), validators=[Optional()])
+    author = IntegerField(_l("Author"), validators=[Optional()])
+    since = StringField(_l("From"), validators=[Optional()])
+    until = StringField(_l("To"), validators=[Optional()])

@@ -1,0 +1,353 @@
+"""Forum tables (prefix ``forum_``).
+
+Posts carry a per-topic ``number`` that never changes (1 is the opening post); read tracking,
+permalinks and "jump to first unread" rely on it, as in Discourse (``post_number``). A topic
+keeps ``highest_number`` so unread counts need no scan of posts.
+
+Full-text search: on SQLite an FTS5 table ``forum_post_fts`` (rowid = post id; the topic's
+title is indexed with its first post) is kept in sync by triggers created right after
+``forum_post``; on PostgreSQL GIN indexes over ``to_tsvector('simple', ...)`` (the 'simple'
+configuration does no stemming, which suits Kazakh and Russian alike).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    DDL,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+    func,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.extensions import db
+from core.models import Association, User
+from core.timeutil import utcnow
+
+VISIBILITY_PUBLIC = "public"
+VISIBILITY_MEMBERS = "members"
+KIND_DISCUSSION = "discussion"
+KIND_QUESTION = "question"
+WATCH_LEVELS = ("muted", "normal", "watching")
+REACTIONS = ("thanks", "agree")
+FLAG_REASONS = ("spam", "offensive", "false_accusation", "off_topic", "other")
+OFFICIAL_STATUSES = ("open", "answered", "closed")
+
+
+class ForumBoard(db.Model):
+    __tablename__ = "forum_board"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    association_id: Mapped[int] = mapped_column(
+        ForeignKey("core_association.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    visibility: Mapped[str] = mapped_column(String(10), default=VISIBILITY_MEMBERS)
+    premoderate: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Posts of a member are held for approval until this many were approved (0: off).
+    moderate_first_posts: Mapped[int] = mapped_column(Integer, default=0)
+    allow_anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+    officials: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    association: Mapped[Association] = relationship(lazy="joined", innerjoin=True)
+
+    @property
+    def is_public(self) -> bool:
+        return self.visibility == VISIBILITY_PUBLIC
+
+
+class ForumTopic(db.Model):
+    __tablename__ = "forum_topic"
+    __table_args__ = (Index("ix_forum_topic_board_last", "board_id", "pinned", "last_post_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    board_id: Mapped[int] = mapped_column(ForeignKey("forum_board.id", ondelete="CASCADE"))
+    association_id: Mapped[int] = mapped_column(
+        ForeignKey("core_association.id", ondelete="CASCADE"), index=True
+    )
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("core_user.id", ondelete="SET NULL"), index=True
+    )
+    title: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(12), default=KIND_DISCUSSION)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    last_post_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    last_poster_id: Mapped[int | None] = mapped_column(
+        ForeignKey("core_user.id", ondelete="SET NULL")
+    )
+    highest_number: Mapped[int] = mapped_column(Integer, default=0)
+    reply_count: Mapped[int] = mapped_column(Integer, default=0)
+    pinned: Mapped[bool] = mapped_column(Boolean, default=False)
+    locked: Mapped[bool] = mapped_column(Boolean, default=False)
+    approved: Mapped[bool] = mapped_column(Boolean, default=True)
+    deleted_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+    accepted_post_id: Mapped[int | None] = mapped_column(
+        ForeignKey("forum_post.id", ondelete="SET NULL", use_alter=True)
+    )
+    addressed_to: Mapped[str] = mapped_column(String(200), default="")
+    official_status: Mapped[str] = mapped_column(String(10), default="")
+    official_post_id: Mapped[int | None] = mapped_column(
+        ForeignKey("forum_post.id", ondelete="SET NULL", use_alter=True)
+    )
+
+    board: Mapped[ForumBoard] = relationship(lazy="joined", innerjoin=True)
+    author: Mapped[User | None] = relationship(foreign_keys=[author_id])
+    last_poster: Mapped[User | None] = relationship(foreign_keys=[last_poster_id])
+
+
+class ForumPost(db.Model):
+    __tablename__ = "forum_post"
+    __table_args__ = (UniqueConstraint("topic_id", "number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    topic_id: Mapped[int] = mapped_column(ForeignKey("forum_topic.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("core_user.id", ondelete="SET NULL"), index=True
+    )
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    edited_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    approved: Mapped[bool] = mapped_column(Boolean, default=True)
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+    deleted_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    deleted_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("core_user.id", ondelete="SET NULL")
+    )
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    topic: Mapped[ForumTopic] = relationship(foreign_keys=[topic_id])
+    author: Mapped[User | None] = relationship(foreign_keys=[author_id])
+    attachments: Mapped[list[ForumAttachment]] = relationship(
+        back_populates="post", order_by="ForumAttachment.id"
+    )
+
+    @property
+    def visible(self) -> bool:
+        """Shown to everyone who may read the board (not pending, hidden or deleted)."""
+        return self.approved and not self.hidden and self.deleted_at is None
+
+
+class ForumRevision(db.Model):
+    """An earlier version of a post, kept on each edit (moderators may read them)."""
+
+    __tablename__ = "forum_revision"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(
+        ForeignKey("forum_post.id", ondelete="CASCADE"), index=True
+    )
+    body: Mapped[str] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(String(200), default="")
+    editor_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    editor: Mapped[User | None] = relationship()
+
+
+class ForumAttachment(db.Model):
+    __tablename__ = "forum_attachment"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(
+        ForeignKey("forum_post.id", ondelete="CASCADE"), index=True
+    )
+    path: Mapped[str] = mapped_column(String(300))
+    original_name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(10))
+    mime: Mapped[str] = mapped_column(String(120))
+    size: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    post: Mapped[ForumPost] = relationship(back_populates="attachments")
+
+    @property
+    def is_image(self) -> bool:
+        return self.mime.startswith("image/")
+
+
+class ForumReadState(db.Model):
+    """The highest post number a user has seen in a topic."""
+
+    __tablename__ = "forum_read_state"
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("core_user.id", ondelete="CASCADE"), primary_key=True
+    )
+    topic_id: Mapped[int] = mapped_column(
+        ForeignKey("forum_topic.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    last_read_number: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ForumWatch(db.Model):
+    """A user's watch level for a board (topic_id NULL) or a topic (board_id NULL)."""
+
+    __tablename__ = "forum_watch"
+    __table_args__ = (
+        UniqueConstraint("user_id", "board_id", name="uq_forum_watch_board"),
+        UniqueConstraint("user_id", "topic_id", name="uq_forum_watch_topic"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("core_user.id", ondelete="CASCADE"), index=True)
+    board_id: Mapped[int | None] = mapped_column(
+        ForeignKey("forum_board.id", ondelete="CASCADE"), index=True
+    )
+    topic_id: Mapped[int | None] = mapped_column(
+        ForeignKey("forum_topic.id", ondelete="CASCADE"), index=True
+    )
+    level: Mapped[str] = mapped_column(String(10), default="normal")
+
+
+class ForumReaction(db.Model):
+    __tablename__ = "forum_reaction"
+    post_id: Mapped[int] = mapped_column(
+        ForeignKey("forum_post.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("core_user.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)
+
+
+class ForumFlag(db.Model):
+    __tablename__ = "forum_flag"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(
+        ForeignKey("forum_post.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("core_user.id", ondelete="CASCADE"))
+    reason: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(10), default="open")  # agreed / disagreed
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    resolved_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("core_user.id", ondelete="SET NULL")
+    )
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    post: Mapped[ForumPost] = relationship()
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+class ForumBan(db.Model):
+    __tablename__ = "forum_ban"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    board_id: Mapped[int] = mapped_column(ForeignKey("forum_board.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("core_user.id", ondelete="CASCADE"), index=True)
+    until: Mapped[dt.datetime] = mapped_column(DateTime)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("core_user.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+class ForumModLog(db.Model):
+    __tablename__ = "forum_mod_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    association_id: Mapped[int] = mapped_column(
+        ForeignKey("core_association.id", ondelete="CASCADE"), index=True
+    )
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(40))
+    board_id: Mapped[int | None] = mapped_column(ForeignKey("forum_board.id", ondelete="SET NULL"))
+    topic_id: Mapped[int | None] = mapped_column(ForeignKey("forum_topic.id", ondelete="SET NULL"))
+    post_id: Mapped[int | None] = mapped_column(ForeignKey("forum_post.id", ondelete="SET NULL"))
+    details: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    actor: Mapped[User | None] = relationship()
+
+
+class ForumPoll(db.Model):
+    __tablename__ = "forum_poll"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    topic_id: Mapped[int] = mapped_column(
+        ForeignKey("forum_topic.id", ondelete="CASCADE"), unique=True
+    )
+    question: Mapped[str] = mapped_column(String(300))
+    multiple: Mapped[bool] = mapped_column(Boolean, default=False)
+    closes_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    options: Mapped[list[ForumPollOption]] = relationship(
+        order_by="ForumPollOption.position", cascade="all, delete-orphan"
+    )
+
+    def closed(self, now: dt.datetime) -> bool:
+        return self.closes_at is not None and now >= self.closes_at
+
+
+class ForumPollOption(db.Model):
+    __tablename__ = "forum_poll_option"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    poll_id: Mapped[int] = mapped_column(
+        ForeignKey("forum_poll.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    text: Mapped[str] = mapped_column(String(200))
+
+
+class ForumPollVote(db.Model):
+    __tablename__ = "forum_poll_vote"
+    poll_id: Mapped[int] = mapped_column(
+        ForeignKey("forum_poll.id", ondelete="CASCADE"), primary_key=True
+    )
+    option_id: Mapped[int] = mapped_column(
+        ForeignKey("forum_poll_option.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("core_user.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class ForumPrefs(db.Model):
+    """Per-user forum settings: the daily digest is opt-in."""
+
+    __tablename__ = "forum_prefs"
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("core_user.id", ondelete="CASCADE"), primary_key=True
+    )
+    digest: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_digest_on: Mapped[dt.date | None] = mapped_column(db.Date)
+
+
+Index("ix_forum_post_topic_created", ForumPost.topic_id, ForumPost.number)
+Index(
+    "ix_forum_post_body_tsv",
+    func.to_tsvector("simple", ForumPost.body),
+    postgresql_using="gin",
+).ddl_if(dialect="postgresql")
+Index(
+    "ix_forum_topic_title_tsv",
+    func.to_tsvector("simple", ForumTopic.title),
+    postgresql_using="gin",
+).ddl_if(dialect="postgresql")
+
+#: SQLite DDL for the FTS5 index; the migration runs the same statements.
+SQLITE_FTS_DDL = [
+    "CREATE VIRTUAL TABLE IF NOT EXISTS forum_post_fts USING fts5("
+    "title, body, tokenize='unicode61 remove_diacritics 0')",
+    "CREATE TRIGGER IF NOT EXISTS forum_post_fts_ai AFTER INSERT ON forum_post BEGIN "
+    "INSERT INTO forum_post_fts(rowid, title, body) VALUES (new.id, "
+    "CASE WHEN new.number = 1 THEN (SELECT title FROM forum_topic WHERE id = new.topic_id) "
+    "ELSE '' END, new.body); END",
+    "CREATE TRIGGER IF NOT EXISTS forum_post_fts_au AFTER UPDATE OF body ON forum_post BEGIN "
+    "UPDATE forum_post_fts SET body = new.body WHERE rowid = new.id; END",
+    "CREATE TRIGGER IF NOT EXISTS forum_post_fts_ad AFTER DELETE ON forum_post BEGIN "
+    "DELETE FROM forum_post_fts WHERE rowid = old.id; END",
+    "CREATE TRIGGER IF NOT EXISTS forum_topic_fts_au AFTER UPDATE OF title ON forum_topic BEGIN "
+    "UPDATE forum_post_fts SET title = new.title WHERE rowid = "
+    "(SELECT id FROM forum_post WHERE topic_id = new.id AND number = 1); END",
+]
+
+for _stmt in SQLITE_FTS_DDL:
+    event.listen(ForumPost.__table__, "after_create", DDL(_stmt).execute_if(dialect="sqlite"))
+event.listen(
+    ForumPost.__table__,
+    "before_drop",
+    DDL("DROP TABLE IF EXISTS forum_post_fts").execute_if(dialect="sqlite"),
+)

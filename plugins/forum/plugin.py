@@ -1,0 +1,197 @@
+"""Hook implementations of the forum plugin (the ``forum`` entry point's target)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from core import hookimpl
+from core.extensions import db
+from core.models import User
+from core.plugin_api import (
+    Action,
+    Job,
+    NavItem,
+    NotificationKind,
+    PluginInfo,
+    SearchResult,
+    Tab,
+)
+from core.services import notifications, permissions
+from plugins.forum import models  # noqa: F401 - registers the tables
+from plugins.forum import services as svc
+from plugins.forum.models import ForumBoard, ForumPrefs, ForumTopic
+
+HERE = Path(__file__).resolve().parent
+
+
+@hookimpl
+def plugin_info():
+    return PluginInfo(
+        name="forum",
+        version="1.0",
+        description=_l("Forum"),
+        translations=HERE / "translations",
+        migrations=HERE / "migrations",
+    )
+
+
+@hookimpl
+def register_blueprints(app):
+    from plugins.forum.views import bp
+
+    return [bp]
+
+
+def _board_of(obj):
+    return obj if isinstance(obj, ForumBoard) else obj.board
+
+
+@hookimpl
+def register_actions():
+    return [
+        Action(
+            "forum.read",
+            _l("Read a forum board"),
+            lambda u, board: svc.can_read_board(u, board),
+        ),
+        Action(
+            "forum.post",
+            _l("Start topics on a board (members not banned from it)"),
+            lambda u, board: svc.can_post_board(u, board),
+        ),
+        Action("forum.reply", _l("Reply in a topic"), lambda u, topic: svc.can_reply(u, topic)),
+        Action("forum.edit", _l("Edit or delete a post"), lambda u, p: svc.can_edit_post(u, p)),
+        Action(
+            "forum.accept",
+            _l("Accept an answer to a question"),
+            lambda u, topic: svc.can_accept(u, topic),
+        ),
+        Action(
+            "forum.flag",
+            _l("Flag a post for the moderators"),
+            lambda u, p: bool(getattr(u, "is_authenticated", False)) and p.author_id != u.id,
+        ),
+        Action(
+            "forum.moderate",
+            _l("Moderate the forum of an association"),
+            lambda u, obj: svc.can_moderate(u, obj),
+        ),
+        Action(
+            "forum.manage_boards",
+            _l("Create, edit and order boards"),
+            lambda u, a: svc.can_moderate(u, a),
+        ),
+        Action(
+            "forum.view_log",
+            _l("Read the forum's moderation log"),
+            lambda u, a: bool(getattr(u, "is_authenticated", False)) and permissions.manages(u, a),
+        ),
+    ]
+
+
+@hookimpl
+def nav_items(user):
+    return [NavItem("forum.latest", _l("Forum"), order=30)]
+
+
+@hookimpl
+def association_tabs(association, user):
+    return [Tab("forum.association", _l("Forum"), order=20, url_kwargs={"slug": association.slug})]
+
+
+@hookimpl
+def notification_kinds():
+    return [
+        NotificationKind("forum.reply", _l("Forum: replies in topics you watch")),
+        NotificationKind("forum.new_topic", _l("Forum: new topics on boards you watch")),
+        NotificationKind("forum.mention", _l("Forum: mentions of you")),
+        NotificationKind("forum.accepted", _l("Forum: your answer was accepted")),
+        NotificationKind("forum.flag_result", _l("Forum: decisions on your flags"), False),
+        NotificationKind("forum.digest", _l("Forum: daily digest"), True),
+    ]
+
+
+@hookimpl
+def search(query, user, limit):
+    terms = svc.query_terms(query)
+    out = []
+    for post, score in svc.search_posts(user, query, limit=limit):
+        out.append(
+            SearchResult(
+                title=post.topic.title,
+                url=url_for("forum.permalink", post_id=post.id),
+                snippet=svc.plain_text(post.body)[:200],
+                kind=_l("Forum post"),
+                score=1.0 + min(score, 10.0) / 10.0 + (0.2 if terms else 0),
+                association_id=post.topic.association_id,
+                date=post.created_at,
+            )
+        )
+    return out
+
+
+def digest(now: dt.datetime) -> None:
+    """Once a day, each user who asked for it gets one notification listing the new topics
+    of the last day on boards they may read. ``last_digest_on`` makes a rerun a no-op."""
+    today = now.date()
+    since = now - dt.timedelta(days=1)
+    subscribers = db.session.scalars(
+        select(ForumPrefs).where(
+            ForumPrefs.digest.is_(True),
+            (ForumPrefs.last_digest_on.is_(None)) | (ForumPrefs.last_digest_on < today),
+        )
+    ).all()
+    for prefs in subscribers:
+        user = db.session.get(User, prefs.user_id)
+        prefs.last_digest_on = today
+        if user is None or not user.active:
+            continue
+        topics = db.session.scalars(
+            select(ForumTopic)
+            .join(ForumBoard, ForumBoard.id == ForumTopic.board_id)
+            .where(
+                svc.readable_board_filter(user),
+                ForumBoard.association_id.in_(list(permissions.memberships_of(user))),
+                ForumTopic.created_at >= since,
+                ForumTopic.approved.is_(True),
+                ForumTopic.deleted_at.is_(None),
+            )
+            .order_by(ForumTopic.created_at.desc())
+            .limit(20)
+        ).all()
+        if not topics:
+            continue
+        body = "\n".join(f"• {t.title}" for t in topics)
+        notifications.notify(
+            user,
+            "forum.digest",
+            _l("Forum digest: %(n)s new topics", n=len(topics)),
+            body,
+            "/forum/",
+            now=now,
+        )
+
+
+@hookimpl
+def register_jobs():
+    return [Job("forum.digest", digest, dt.timedelta(hours=1))]
+
+
+@hookimpl
+def demo_data(ctx):
+    from plugins.forum.demo import build
+
+    build(ctx)
+
+
+@hookimpl
+def user_deleted(user):
+    from plugins.forum.models import ForumBan, ForumPrefs, ForumWatch
+
+    for model in (ForumWatch, ForumPrefs, ForumBan):
+        db.session.execute(model.__table__.delete().where(model.user_id == user.id))

@@ -1,0 +1,573 @@
+"""Forum rules in one place: who may read and write, what a user sees, writing posts and the
+notifications that follow, read tracking, moderation log and search.
+
+Views call these; nothing here reads the request except through ``current_user`` passed in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
+from sqlalchemy import and_, case, func, literal, or_, select, text, true
+from sqlalchemy.orm import selectinload
+
+from core.extensions import db
+from core.models import Association, Membership, User
+from core.services import notifications, permissions, plugin_gate
+from core.timeutil import utcnow
+from plugins.forum.models import (
+    VISIBILITY_PUBLIC,
+    ForumBan,
+    ForumBoard,
+    ForumModLog,
+    ForumPost,
+    ForumReadState,
+    ForumRevision,
+    ForumTopic,
+    ForumWatch,
+)
+
+PLUGIN = "forum"
+POSTS_PER_PAGE = 20
+TOPICS_PER_PAGE = 30
+#: Topics never opened count as unread ("new") when they had activity this recently.
+NEW_WINDOW = dt.timedelta(days=14)
+
+
+def _auth(user: Any) -> bool:
+    return bool(user is not None and getattr(user, "is_authenticated", False))
+
+
+# --- permissions ----------------------------------------------------------------------
+
+
+def moderates_board(user: Any, board: ForumBoard) -> bool:
+    return _auth(user) and permissions.moderates(user, board.association)
+
+
+def can_read_board(user: Any, board: ForumBoard) -> bool:
+    if board.is_public:
+        return True
+    return _auth(user) and (
+        permissions.is_member(user, board.association_id)
+        or permissions.administers(user, board.association)
+    )
+
+
+def active_ban(user: Any, board: ForumBoard) -> ForumBan | None:
+    if not _auth(user):
+        return None
+    return db.session.scalar(
+        select(ForumBan)
+        .where(
+            ForumBan.board_id == board.id, ForumBan.user_id == user.id, ForumBan.until > utcnow()
+        )
+        .order_by(ForumBan.until.desc())
+        .limit(1)
+    )
+
+
+def can_post_board(user: Any, board: ForumBoard) -> bool:
+    """Members of the association (and its moderators) write, unless banned from the board."""
+    if not _auth(user):
+        return False
+    if not (permissions.is_member(user, board.association_id) or moderates_board(user, board)):
+        return False
+    return active_ban(user, board) is None
+
+
+def can_reply(user: Any, topic: ForumTopic) -> bool:
+    if topic.locked and not moderates_board(user, topic.board):
+        return False
+    return can_post_board(user, topic.board)
+
+
+def can_edit_post(user: Any, post: ForumPost) -> bool:
+    if not _auth(user):
+        return False
+    if moderates_board(user, post.topic.board):
+        return True
+    return (
+        post.author_id == user.id
+        and post.deleted_at is None
+        and not post.topic.locked
+        and active_ban(user, post.topic.board) is None
+    )
+
+
+def can_accept(user: Any, topic: ForumTopic) -> bool:
+    if not _auth(user) or topic.kind != "question":
+        return False
+    return topic.author_id == user.id or moderates_board(user, topic.board)
+
+
+def _association_of(obj: Any) -> Association:
+    if isinstance(obj, Association):
+        return obj
+    if isinstance(obj, ForumBoard):
+        return obj.association
+    if isinstance(obj, ForumTopic):
+        return obj.board.association
+    if isinstance(obj, ForumPost):
+        return obj.topic.board.association
+    raise TypeError(f"no association for {obj!r}")
+
+
+def can_moderate(user: Any, obj: Any) -> bool:
+    return _auth(user) and permissions.moderates(user, _association_of(obj))
+
+
+# --- what a user may see -------------------------------------------------------------
+
+
+def readable_board_filter(user: Any):
+    """SQL condition on ForumBoard (joined with Association) for boards ``user`` may read,
+    leaving out associations where the forum is switched off."""
+    cond = ForumBoard.visibility == VISIBILITY_PUBLIC
+    if _auth(user):
+        if permissions.is_site_admin(user):
+            cond = true()
+        else:
+            member_ids = list(permissions.memberships_of(user))
+            regions = list(permissions.admin_region_ids(user))
+            if member_ids:
+                cond = or_(cond, ForumBoard.association_id.in_(member_ids))
+            if regions:
+                cond = or_(
+                    cond,
+                    ForumBoard.association_id.in_(
+                        select(Association.id).where(Association.region_id.in_(regions))
+                    ),
+                )
+    off = plugin_gate.disabled_association_ids(PLUGIN)
+    if off:
+        cond = and_(cond, ForumBoard.association_id.notin_(off))
+    return cond
+
+
+def moderated_association_ids(user: Any) -> set[int]:
+    """Associations whose forum ``user`` moderates (for list filters; admins excluded)."""
+    if not _auth(user):
+        return set()
+    return {
+        aid
+        for aid, m in permissions.memberships_of(user).items()
+        if m.role in ("leader", "coordinator", "moderator")
+    }
+
+
+def topic_visible_filter(user: Any, *, moderator: bool = False):
+    """Topics shown in lists: approved and not deleted (moderators and authors see pending)."""
+    if moderator:
+        return true()
+    cond = and_(ForumTopic.approved.is_(True), ForumTopic.deleted_at.is_(None))
+    if _auth(user):
+        cond = or_(cond, and_(ForumTopic.author_id == user.id, ForumTopic.deleted_at.is_(None)))
+    return cond
+
+
+def post_visible_to(user: Any, post: ForumPost, moderator: bool) -> bool:
+    """Whether ``post`` appears in the thread at all (placeholders count as appearing)."""
+    if moderator:
+        return True
+    if not post.approved:
+        return _auth(user) and post.author_id == user.id
+    return True
+
+
+def show_body(user: Any, post: ForumPost, moderator: bool) -> bool:
+    """Hidden and deleted posts keep their place as placeholders; moderators read them."""
+    return moderator or (post.deleted_at is None and not post.hidden)
+
+
+def post_filter(user: Any, moderator: bool):
+    """Posts of a thread listed for ``user``: pending ones only for their author."""
+    if moderator:
+        return true()
+    if _auth(user):
+        return or_(ForumPost.approved.is_(True), ForumPost.author_id == user.id)
+    return ForumPost.approved.is_(True)
+
+
+def author_label(user: Any, post_or_topic: ForumPost | ForumTopic, moderator: bool) -> dict:
+    """How the author is shown: name, whether hidden, and for moderators the real name."""
+    author = post_or_topic.author
+    name = author.full_name if author else str(_l("Deleted user"))
+    if not post_or_topic.anonymous:
+        return {"name": name, "user_id": author.id if author else None, "anonymous": False}
+    own = _auth(user) and post_or_topic.author_id == user.id
+    return {
+        "name": str(_l("Anonymous")),
+        "user_id": None,
+        "anonymous": True,
+        "real_name": name if (moderator or own) else None,
+    }
+
+
+# --- pages ----------------------------------------------------------------------------
+
+
+def page_of_number(user: Any, topic: ForumTopic, number: int, moderator: bool) -> int:
+    count = db.session.scalar(
+        select(func.count(ForumPost.id)).where(
+            ForumPost.topic_id == topic.id,
+            ForumPost.number <= number,
+            post_filter(user, moderator),
+        )
+    )
+    return max(1, (int(count or 1) + POSTS_PER_PAGE - 1) // POSTS_PER_PAGE)
+
+
+# --- writing --------------------------------------------------------------------------
+
+
+def log(
+    association_id: int,
+    actor: Any,
+    action: str,
+    *,
+    board_id: int | None = None,
+    topic_id: int | None = None,
+    post_id: int | None = None,
+    details: str = "",
+) -> None:
+    db.session.add(
+        ForumModLog(
+            association_id=association_id,
+            actor_id=getattr(actor, "id", None),
+            action=action,
+            board_id=board_id,
+            topic_id=topic_id,
+            post_id=post_id,
+            details=details[:2000],
+        )
+    )
+
+
+def needs_approval(user: Any, board: ForumBoard) -> bool:
+    """Pre-moderation: the whole board, or a member's first N posts in the association."""
+    if moderates_board(user, board):
+        return False
+    if board.premoderate:
+        return True
+    if board.moderate_first_posts > 0:
+        approved = db.session.scalar(
+            select(func.count(ForumPost.id))
+            .join(ForumTopic, ForumTopic.id == ForumPost.topic_id)
+            .where(
+                ForumTopic.association_id == board.association_id,
+                ForumPost.author_id == user.id,
+                ForumPost.approved.is_(True),
+            )
+        )
+        return (approved or 0) < board.moderate_first_posts
+    return False
+
+
+def add_post(
+    topic: ForumTopic, author: User, body: str, *, anonymous: bool = False, approved: bool = True
+) -> ForumPost:
+    """Append a post with the next number; counters change only for approved posts."""
+    topic.highest_number = (topic.highest_number or 0) + 1
+    now = utcnow()
+    post = ForumPost(
+        topic=topic,
+        number=topic.highest_number,
+        author_id=author.id,
+        body=body,
+        created_at=now,
+        approved=approved,
+        anonymous=anonymous,
+    )
+    db.session.add(post)
+    if approved and post.number > 1:
+        bump(topic, post)
+    return post
+
+
+def bump(topic: ForumTopic, post: ForumPost) -> None:
+    topic.reply_count = (topic.reply_count or 0) + 1
+    topic.last_post_at = post.created_at
+    topic.last_poster_id = None if post.anonymous else post.author_id
+
+
+def mark_read(user: Any, topic: ForumTopic, number: int) -> None:
+    if not _auth(user) or number <= 0:
+        return
+    state = db.session.get(ForumReadState, (user.id, topic.id))
+    if state is None:
+        db.session.add(ForumReadState(user_id=user.id, topic_id=topic.id, last_read_number=number))
+    elif number > state.last_read_number:
+        state.last_read_number = number
+
+
+def record_revision(post: ForumPost, editor: Any, title: str = "") -> None:
+    db.session.add(ForumRevision(post_id=post.id, body=post.body, title=title, editor_id=editor.id))
+
+
+# --- watching and notifications -------------------------------------------------------
+
+
+def watch_level(user: Any, *, board_id: int | None = None, topic_id: int | None = None) -> str:
+    if not _auth(user):
+        return "normal"
+    stmt = select(ForumWatch.level).where(ForumWatch.user_id == user.id)
+    stmt = stmt.where(
+        ForumWatch.board_id == board_id if board_id is not None else ForumWatch.topic_id == topic_id
+    )
+    return db.session.scalar(stmt) or "normal"
+
+
+def set_watch(user: User, level: str, *, board_id: int | None = None, topic_id: int | None = None):
+    stmt = select(ForumWatch).where(ForumWatch.user_id == user.id)
+    stmt = stmt.where(
+        ForumWatch.board_id == board_id if board_id is not None else ForumWatch.topic_id == topic_id
+    )
+    row = db.session.scalar(stmt)
+    if row is None:
+        row = ForumWatch(user_id=user.id, board_id=board_id, topic_id=topic_id)
+        db.session.add(row)
+    row.level = level
+
+
+def effective_levels(topic: ForumTopic) -> dict[int, str]:
+    """user id -> watch level for ``topic``: the topic's own setting, else the board's."""
+    levels: dict[int, str] = {}
+    for uid, level in db.session.execute(
+        select(ForumWatch.user_id, ForumWatch.level).where(ForumWatch.board_id == topic.board_id)
+    ):
+        levels[uid] = level
+    for uid, level in db.session.execute(
+        select(ForumWatch.user_id, ForumWatch.level).where(ForumWatch.topic_id == topic.id)
+    ):
+        levels[uid] = level
+    return levels
+
+
+MENTION_RE = re.compile(r"(?<![\w@])@([^\W\d_][\w.\-]*(?:_[\w.\-]+)*)", re.UNICODE)
+
+
+def mention_handle(user: User) -> str:
+    """How members mention each other: the full name with spaces as underscores."""
+    return "_".join(user.full_name.split())
+
+
+def mentioned_members(body: str, association_id: int) -> list[User]:
+    # Quoted lines repeat someone else's words: mentions there are not new.
+    own = "\n".join(line for line in body.splitlines() if not line.lstrip().startswith(">"))
+    handles = {h.casefold() for h in MENTION_RE.findall(own)}
+    if not handles:
+        return []
+    members = db.session.scalars(
+        select(User)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.association_id == association_id, User.active.is_(True))
+    )
+    return [u for u in members if mention_handle(u).casefold() in handles]
+
+
+def _readers(users: Iterable[User], board: ForumBoard) -> list[User]:
+    return [u for u in users if can_read_board(u, board)]
+
+
+def notify_new_post(post: ForumPost, actor: User) -> None:
+    """Replies to topic watchers, new topics to board watchers, mentions unless muted.
+
+    Anonymous posts notify with no author name. Pending posts notify nobody until approved.
+    """
+    topic = post.topic
+    board = topic.board
+    levels = effective_levels(topic)
+    url = url_for("forum.permalink", post_id=post.id)
+    who = _l("Anonymous") if post.anonymous else actor.full_name
+    mentioned = {u.id: u for u in mentioned_members(post.body, board.association_id)}
+    mentioned.pop(actor.id, None)
+    mentioned = {uid: u for uid, u in mentioned.items() if levels.get(uid) != "muted"}
+    watchers_ids = {
+        uid for uid, level in levels.items() if level == "watching" and uid != actor.id
+    } - set(mentioned)
+    watchers = list(db.session.scalars(select(User).where(User.id.in_(watchers_ids))))
+    watchers = _readers(watchers, board)
+    if post.number == 1:
+        kind, title = (
+            "forum.new_topic",
+            _l("New topic in %(board)s: %(title)s", board=board.name, title=topic.title),
+        )
+    else:
+        kind, title = "forum.reply", _l("%(who)s replied in %(title)s", who=who, title=topic.title)
+    if watchers:
+        notifications.notify(watchers, kind, title, "", url, board.association_id)
+    readers = _readers(mentioned.values(), board)
+    if readers:
+        notifications.notify(
+            readers,
+            "forum.mention",
+            _l("%(who)s mentioned you in %(title)s", who=who, title=topic.title),
+            "",
+            url,
+            board.association_id,
+        )
+
+
+# --- read tracking in lists -----------------------------------------------------------
+
+
+def unread_numbers(user: Any, topic_ids: list[int]) -> dict[int, int]:
+    """topic id -> last read post number for ``user`` (one query)."""
+    if not _auth(user) or not topic_ids:
+        return {}
+    rows = db.session.execute(
+        select(ForumReadState.topic_id, ForumReadState.last_read_number).where(
+            ForumReadState.user_id == user.id, ForumReadState.topic_id.in_(topic_ids)
+        )
+    )
+    return dict(rows.all())
+
+
+def unread_condition(user: Any):
+    """SQL: the topic has posts ``user`` has not read (a never-opened recent topic counts)."""
+    rs = ForumReadState
+    return or_(
+        and_(rs.topic_id.is_not(None), ForumTopic.highest_number > rs.last_read_number),
+        and_(rs.topic_id.is_(None), ForumTopic.last_post_at >= utcnow() - NEW_WINDOW),
+    )
+
+
+def unread_counts_by_board(user: Any, board_ids: list[int]) -> dict[int, int]:
+    """board id -> number of unread topics, in one aggregate query."""
+    if not _auth(user) or not board_ids:
+        return {}
+    rs = ForumReadState
+    stmt = (
+        select(ForumTopic.board_id, func.count(ForumTopic.id))
+        .outerjoin(rs, and_(rs.topic_id == ForumTopic.id, rs.user_id == user.id))
+        .where(
+            ForumTopic.board_id.in_(board_ids),
+            ForumTopic.approved.is_(True),
+            ForumTopic.deleted_at.is_(None),
+            unread_condition(user),
+        )
+        .group_by(ForumTopic.board_id)
+    )
+    return dict(db.session.execute(stmt).all())
+
+
+# --- search ---------------------------------------------------------------------------
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def query_terms(query: str) -> list[str]:
+    return [w for w in _WORD.findall(query or "") if len(w) >= 2][:8]
+
+
+def _fts_match(terms: list[str]) -> str:
+    # Each term quoted as an FTS5 string and matched as a prefix: no operator typed by the
+    # user is ever interpreted.
+    return " ".join('"{}"*'.format(t.replace('"', '""')) for t in terms)
+
+
+def search_posts(
+    user: Any,
+    query: str,
+    *,
+    association_id: int | None = None,
+    board_id: int | None = None,
+    author_id: int | None = None,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+    limit: int = 20,
+    offset: int = 0,
+) -> list[tuple[ForumPost, float]]:
+    """Visible posts matching ``query`` in boards ``user`` may read, best first."""
+    terms = query_terms(query)
+    if not terms:
+        return []
+    dialect = db.session.get_bind().dialect.name
+    stmt = (
+        select(ForumPost)
+        .join(ForumTopic, ForumTopic.id == ForumPost.topic_id)
+        .join(ForumBoard, ForumBoard.id == ForumTopic.board_id)
+        .where(
+            readable_board_filter(user),
+            ForumPost.approved.is_(True),
+            ForumPost.hidden.is_(False),
+            ForumPost.deleted_at.is_(None),
+            ForumTopic.approved.is_(True),
+            ForumTopic.deleted_at.is_(None),
+        )
+    )
+    if dialect == "sqlite":
+        fts = (
+            text(
+                "SELECT rowid AS id, bm25(forum_post_fts, 3.0, 1.0) AS rank FROM forum_post_fts "
+                "WHERE forum_post_fts MATCH :match"
+            )
+            .columns(id=db.Integer, rank=db.Float)
+            .subquery("fts")
+        )
+        score = -fts.c.rank
+        stmt = stmt.join(fts, fts.c.id == ForumPost.id).params(match=_fts_match(terms))
+    else:
+        tsq = func.to_tsquery("simple", literal(" & ".join(f"{t}:*" for t in _pg_safe(terms))))
+        body_tsv = func.to_tsvector("simple", ForumPost.body)
+        title_tsv = func.to_tsvector("simple", ForumTopic.title)
+        title_hit = and_(ForumPost.number == 1, title_tsv.op("@@")(tsq))
+        stmt = stmt.where(or_(body_tsv.op("@@")(tsq), title_hit))
+        score = func.ts_rank(body_tsv, tsq) + case((title_hit, 1.0), else_=0.0)
+    if association_id:
+        stmt = stmt.where(ForumTopic.association_id == association_id)
+    if board_id:
+        stmt = stmt.where(ForumTopic.board_id == board_id)
+    if author_id:
+        # Anonymous posts never answer an author filter: it would unmask them.
+        stmt = stmt.where(ForumPost.author_id == author_id, ForumPost.anonymous.is_(False))
+    if since:
+        stmt = stmt.where(ForumPost.created_at >= since)
+    if until:
+        stmt = stmt.where(ForumPost.created_at < until)
+    stmt = (
+        stmt.add_columns(score.label("score"))
+        .options(selectinload(ForumPost.author), selectinload(ForumPost.topic))
+        .order_by(score.desc(), ForumPost.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    return [(p, float(s or 0)) for p, s in db.session.execute(stmt).all()]
+
+
+def _pg_safe(terms: list[str]) -> list[str]:
+    return [re.sub(r"[^\w]", "", t) for t in terms if re.sub(r"[^\w]", "", t)]
+
+
+_MD_NOISE = re.compile(r"[*_`#>\[\]()!~|]+")
+
+
+def plain_text(body: str) -> str:
+    return " ".join(_MD_NOISE.sub(" ", body or "").split())
+
+
+def highlight(body: str, terms: list[str], width: int = 220) -> Markup:
+    """A snippet of ``body`` around the first match, escaped, matches wrapped in <mark>."""
+    plain = plain_text(body)
+    if not terms:
+        return escape(plain[:width])
+    pattern = re.compile("(" + "|".join(re.escape(t) for t in terms) + r")\w*", re.IGNORECASE)
+    m = pattern.search(plain)
+    start = max(0, (m.start() if m else 0) - width // 3)
+    chunk = plain[start : start + width]
+    out = escape("…" if start else "")
+    pos = 0
+    for hit in pattern.finditer(chunk):
+        out += escape(chunk[pos : hit.start()]) + Markup("<mark>{}</mark>").format(hit.group(0))
+        pos = hit.end()
+    out += escape(chunk[pos:])
+    if start + width < len(plain):
+        out += escape("…")
+    return out
