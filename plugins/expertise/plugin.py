@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from core import hookimpl
@@ -23,6 +23,7 @@ from core.plugin_api import (
     Tab,
 )
 from core.services import permissions, plugin_gate
+from core.services.search import ci_contains
 from plugins.expertise import models  # noqa: F401 - registers the tables
 from plugins.expertise import services as svc
 from plugins.expertise.models import Comment, Conflict, Review, Submission
@@ -104,18 +105,17 @@ def notification_kinds():
 
 @hookimpl
 def search(query, user, limit):
-    q = (query or "").strip().lower()
+    q = (query or "").strip()
     if not q:
         return []
-    like = f"%{q}%"
     stmt = (
         select(Submission)
         .where(
             Submission.state == "recommended",
             or_(
-                func.lower(Submission.title).like(like),
-                func.lower(Submission.abstract).like(like),
-                func.lower(Submission.keywords).like(like),
+                ci_contains(Submission.title, q),
+                ci_contains(Submission.abstract, q),
+                ci_contains(Submission.keywords, q),
             ),
         )
         .order_by(Submission.published_at.desc())

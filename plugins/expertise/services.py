@@ -14,7 +14,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from flask import url_for
+from flask import current_app, url_for
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -193,17 +194,20 @@ def default_rubric(association: Association) -> Rubric:
     )
     if rubric is not None:
         return rubric
-    rubric = Rubric(association_id=association.id, name=str(_l("Lesson plan rubric")), scale_max=3)
-    for i, (title, description) in enumerate(DEFAULT_CRITERIA):
-        rubric.criteria.append(
-            Criterion(
-                position=i,
-                title=str(title),
-                description=str(description),
-                weight=1.0,
-                levels=[str(level) for level in DEFAULT_LEVELS],
-            )
+    with force_locale(current_app.config["DEFAULT_LOCALE"]):
+        rubric = Rubric(
+            association_id=association.id, name=str(_l("Lesson plan rubric")), scale_max=3
         )
+        for i, (title, description) in enumerate(DEFAULT_CRITERIA):
+            rubric.criteria.append(
+                Criterion(
+                    position=i,
+                    title=str(title),
+                    description=str(description),
+                    weight=1.0,
+                    levels=[str(level) for level in DEFAULT_LEVELS],
+                )
+            )
     db.session.add(rubric)
     db.session.flush()
     return rubric

@@ -18,6 +18,7 @@ from sqlalchemy.orm import selectinload
 from core.extensions import db
 from core.models import Association, Membership, Subject, User
 from core.services import notifications, permissions, plugin_gate, uploads
+from core.services.search import ci_contains
 from core.timeutil import utcnow
 from core.views.associations import association_or_404
 from plugins.expertise import services as svc
@@ -144,12 +145,11 @@ def _library_query(args, association: Association | None = None):
         stmt = stmt.where(Submission.association_id == args.get("association", type=int))
     q = (args.get("q") or "").strip()
     if q:
-        like = f"%{q.lower()}%"
         stmt = stmt.where(
             or_(
-                func.lower(Submission.title).like(like),
-                func.lower(Submission.abstract).like(like),
-                func.lower(Submission.keywords).like(like),
+                ci_contains(Submission.title, q),
+                ci_contains(Submission.abstract, q),
+                ci_contains(Submission.keywords, q),
             )
         )
     if args.get("subject", type=int):

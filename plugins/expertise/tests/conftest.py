@@ -22,6 +22,14 @@ def app(make_app):
         yield app
 
 
+@pytest.fixture
+def client(app):
+    """A test client reading pages in English, so assertions name the English texts."""
+    client = app.test_client()
+    client.set_cookie("lang", "en")
+    return client
+
+
 @dataclass
 class World:
     association: Any

@@ -1,0 +1,210 @@
+"""The library of recommended materials, search, credit (portfolio and certificates), the
+coordinator dashboard and the association's settings and rubric."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from core.extensions import db
+from core.models import Certificate, Subject
+from core.services import portfolio
+from plugins.expertise.models import Criterion, File, Rubric, Settings, Submission
+from plugins.expertise.tests.conftest import (
+    as_user,
+    logout,
+    reviewed,
+    step,
+    submit,
+)
+
+
+def _publish(client, post, world, **over) -> int:
+    sub_id = reviewed(client, post, world, **over)
+    as_user(client, world.coordinator)
+    assert step(client, post, sub_id, "recommend").status_code == 302
+    return sub_id
+
+
+def test_library_lists_recommended_with_filters_summary_and_citation(world, client, post):
+    sub_id = _publish(client, post, world, scores=[3, 3, 3, 3, 3, 2, 2, 2, 2, 2])
+    hidden = submit(client, post, world, title="Жарияланбаған жоспар")
+    logout(client)
+    html = client.get("/expertise/library").get_data(as_text=True)
+    assert "Бөлшектерді қосу" in html and "Жарияланбаған жоспар" not in html
+    year = dt.date.today().year
+    hits = {
+        "?q=бөлшек": True,
+        "?q=химия": False,
+        f"?subject={world.subject.id}": True,
+        "?grade=6": True,
+        "?grade=9": False,
+        "?type=lesson_plan": True,
+        "?type=teaching_kit": False,
+        "?language=kk": True,
+        "?language=ru": False,
+        f"?association={world.association.id}": True,
+        f"?year={year}": True,
+        f"?year={year - 1}": False,
+    }
+    for query, found in hits.items():
+        page = client.get("/expertise/library" + query).get_data(as_text=True)
+        assert ("Бөлшектерді қосу" in page) is found, query
+    page = client.get(f"/expertise/s/{sub_id}").get_data(as_text=True)
+    assert "Review summary" in page and "3.0 / 3" in page and "2.0 / 3" in page
+    assert "Author, Coauthor. Бөлшектерді қосу [Short-term (lesson) plan]. — " in page
+    assert f"/expertise/s/{sub_id}" in page and "Version 1" in page
+    assert client.get(f"/expertise/s/{hidden}").status_code in (302, 401)
+    # Downloads are counted.
+    f = db.session.scalar(select(File))
+    client.get(f"/expertise/file/{f.id}")
+    client.get(f"/expertise/file/{f.id}")
+    db.session.expire_all()
+    assert db.session.get(File, f.id).downloads == 2
+    assert "downloads: 2" in client.get(f"/expertise/s/{sub_id}").get_data(as_text=True)
+    # The association tab lists it too.
+    tab = client.get("/expertise/a/kostanay-math").get_data(as_text=True)
+    assert "Бөлшектерді қосу" in tab
+    assert 'href="/expertise/a/kostanay-math"' in client.get("/a/kostanay-math").get_data(
+        as_text=True
+    )
+
+
+def test_rereview_flag_after_the_period(world, client, post):
+    sub_id = _publish(client, post, world)
+    sub = db.session.get(Submission, sub_id)
+    assert "Due for re-review" not in client.get("/expertise/library").get_data(as_text=True)
+    sub.rereview_due = dt.date.today() - dt.timedelta(days=1)
+    db.session.commit()
+    assert "Due for re-review" in client.get("/expertise/library").get_data(as_text=True)
+    page = client.get("/expertise/a/kostanay-math/dashboard").get_data(as_text=True)
+    assert "Due for re-review" in page
+
+
+def test_search_hook_finds_library_entries_only(world, client, post):
+    sub_id = _publish(client, post, world)
+    draft = submit(client, post, world, title="Бөлшектер: жоба")
+    logout(client)
+    html = client.get("/search?q=бөлшектер").get_data(as_text=True)
+    assert f'href="/expertise/s/{sub_id}"' in html
+    assert f"/expertise/s/{draft}" not in html
+
+
+def test_portfolio_and_certificates_for_authors_and_experts(world, client, post, app):
+    sub_id = _publish(client, post, world)
+    certs = {c.source_key: c for c in db.session.scalars(select(Certificate))}
+    assert f"expertise:material:{sub_id}:user:{world.author.id}" in certs
+    review_keys = [k for k in certs if k.startswith("expertise:review:")]
+    assert len(review_keys) == 2
+    assert {certs[k].recipient_id for k in review_keys} == {world.expert1.id, world.expert2.id}
+    with app.test_request_context():
+        author_entries = [e for e in portfolio.entries(world.author) if e.source == "expertise"]
+        expert_entries = [e for e in portfolio.entries(world.expert1) if e.source == "expertise"]
+    assert [(e.kind, e.title) for e in author_entries] == [("material", "Бөлшектерді қосу")]
+    assert author_entries[0].certificate_code == (
+        certs[f"expertise:material:{sub_id}:user:{world.author.id}"].code
+    )
+    assert [e.kind for e in expert_entries] == ["review"]
+    assert expert_entries[0].certificate_code
+    # Issuing again (another decision path calling publish) does not duplicate.
+    from plugins.expertise import services as svc
+
+    sub = db.session.get(Submission, sub_id)
+    with app.test_request_context():
+        again = svc.material_certificate(sub, world.author)
+    assert again.code == certs[f"expertise:material:{sub_id}:user:{world.author.id}"].code
+
+
+def test_dashboard_counts_states_load_and_median(world, client, post):
+    sub_id = _publish(client, post, world)
+    submit(client, post, world, title="Екінші")
+    sub = db.session.get(Submission, sub_id)
+    sub.submitted_at = sub.decided_at - dt.timedelta(days=4)
+    db.session.commit()
+    as_user(client, world.member)
+    assert client.get("/expertise/a/kostanay-math/dashboard").status_code == 403
+    as_user(client, world.coordinator)
+    html = client.get("/expertise/a/kostanay-math/dashboard").get_data(as_text=True)
+    assert 'data-state="recommended">1<' in html and 'data-state="submitted">1<' in html
+    assert "Median: 4.0 days (1 decisions)" in html
+    assert "Expert One" in html and "School Expert" in html
+
+
+def test_settings_and_rubric_editing(world, client, post):
+    url = "/expertise/a/kostanay-math/settings"
+    as_user(client, world.member)
+    assert client.get(url).status_code == 403
+    as_user(client, world.coordinator)
+    assert client.get(url).status_code == 200
+    rubric = db.session.scalar(select(Rubric))
+    assert len(rubric.criteria) == 10
+    bad = post(
+        client,
+        url,
+        {
+            "experts_per_round": "9",
+            "reviewer_identity": "named",
+            "min_category": "",
+            "respond_days": "5",
+            "review_days": "21",
+            "rereview_years": "3",
+        },
+    )
+    assert bad.status_code == 200 and db.session.get(Settings, world.association.id) is None
+    ok = post(
+        client,
+        url,
+        {
+            "experts_per_round": "3",
+            "reviewer_identity": "anonymous",
+            "min_category": "master",
+            "respond_days": "4",
+            "review_days": "14",
+            "rereview_years": "5",
+            "hide_until_decision": "y",
+        },
+    )
+    assert ok.status_code == 302
+    st = db.session.get(Settings, world.association.id)
+    assert (st.experts_per_round, st.reviewer_identity, st.hide_until_decision) == (
+        3,
+        "anonymous",
+        True,
+    )
+    add = "/expertise/a/kostanay-math/criteria"
+    resp = post(client, add, {"c-title": "ICT", "c-weight": "2", "c-levels": "a\nb"})
+    assert resp.status_code == 200 and "Give exactly 4 levels" in resp.get_data(as_text=True)
+    resp = post(client, add, {"c-title": "ICT", "c-weight": "2", "c-levels": "0\n1\n2\n3"})
+    assert resp.status_code == 302
+    db.session.expire_all()
+    assert [c.title for c in db.session.get(Rubric, rubric.id).criteria][-1] == "ICT"
+    first = db.session.scalar(select(Criterion).order_by(Criterion.id))
+    assert post(client, f"/expertise/criterion/{first.id}/delete", {}).status_code == 302
+    db.session.expire_all()
+    assert len(db.session.get(Rubric, rubric.id).criteria) == 10
+
+
+def test_rubric_frozen_once_used(world, client, post):
+    reviewed(client, post, world, experts=[world.expert1])
+    as_user(client, world.coordinator)
+    first = db.session.scalar(select(Criterion).order_by(Criterion.id))
+    post(client, f"/expertise/criterion/{first.id}/delete", {})
+    db.session.expire_all()
+    assert db.session.get(Criterion, first.id) is not None
+
+
+def test_library_excludes_other_subjects_and_sorts_newest_first(world, client, post):
+    chem = Subject(code="chem", name_kk="Химия", name_ru="Химия", name_en="Chemistry")
+    db.session.add(chem)
+    db.session.commit()
+    first = _publish(client, post, world)
+    sub = db.session.get(Submission, first)
+    sub.published_at -= dt.timedelta(days=1)
+    db.session.commit()
+    second = _publish(client, post, world)
+    html = client.get("/expertise/library").get_data(as_text=True)
+    assert html.index(f"/expertise/s/{second}") < html.index(f"/expertise/s/{first}")
+    assert "Бөлшектерді" not in client.get(f"/expertise/library?subject={chem.id}").get_data(
+        as_text=True
+    )
