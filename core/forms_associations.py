@@ -1,0 +1,242 @@
+"""Forms and display labels for associations, membership and the admin area."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    EmailField,
+    HiddenField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
+
+from core.models import AssociationKind, JoinPolicy, Level, Role
+from core.services.associations import ROLE_LABELS
+
+LEVEL_LABELS: dict[str, Any] = {
+    Level.SCHOOL.value: _l("school"),
+    Level.DISTRICT.value: _l("district"),
+    Level.CITY.value: _l("city"),
+    Level.REGION.value: _l("region"),
+    Level.REPUBLIC.value: _l("republic"),
+    Level.NETWORK.value: _l("network of schools"),
+    Level.INTERNATIONAL.value: _l("international"),
+}
+
+KIND_LABELS: dict[str, Any] = {
+    AssociationKind.METHODOLOGICAL.value: _l("methodological association"),
+    AssociationKind.SUBJECT.value: _l("subject association"),
+    AssociationKind.ASSOCIATION_OF_ASSOCIATIONS.value: _l("association of associations"),
+    AssociationKind.CLUB.value: _l("club"),
+    AssociationKind.NETWORK.value: _l("network community"),
+    AssociationKind.CREATIVE_GROUP.value: _l("creative group"),
+    AssociationKind.WORKSHOP.value: _l("pedagogical workshop"),
+    AssociationKind.BEST_PRACTICE_SCHOOL.value: _l("school of best practice"),
+    AssociationKind.SUBJECT_CYCLE_COMMISSION.value: _l("subject-cycle commission"),
+    AssociationKind.CREATIVE_LAB.value: _l("creative laboratory"),
+    AssociationKind.YOUNG_TEACHERS.value: _l("young teachers' association"),
+}
+
+LEGAL_LABELS: dict[str, Any] = {
+    "informal": _l("informal"),
+    "registered": _l("registered legal entity"),
+}
+
+LIFESPAN_LABELS: dict[str, Any] = {
+    "short": _l("short-term"),
+    "long": _l("long-term"),
+    "permanent": _l("permanent"),
+}
+
+POLICY_LABELS: dict[str, Any] = {
+    JoinPolicy.OPEN.value: _l("open: anyone may join"),
+    JoinPolicy.REQUEST.value: _l("by request: leaders decide"),
+    JoinPolicy.INVITE.value: _l("by invitation only"),
+}
+
+ROLE_CHOICES = [SelectChoice(r.value, ROLE_LABELS[r]) for r in Role]
+EMPTY = SelectChoice("", "—")
+
+
+def choices(mapping: dict[str, Any]) -> list[SelectChoice]:
+    return [SelectChoice(value, text) for value, text in mapping.items()]
+
+
+SLUG_RE = r"^[a-z0-9][a-z0-9-]{1,78}[a-z0-9]$"
+MAX_CYCLOGRAM_ROWS = 50
+
+
+def label(mapping: dict[str, Any], value: str | None) -> str:
+    """The translated label of a stored value; the raw value when unknown (old data)."""
+    return str(mapping.get(value or "", value or ""))
+
+
+def parse_cyclogram(text: str) -> tuple[list[tuple[str, str]], list[str]]:
+    """Rows ``activity | frequency`` (one a line; the frequency is optional) and the errors
+    found, each naming its line."""
+    rows: list[tuple[str, str]] = []
+    errors: list[str] = []
+    for n, line in enumerate((text or "").splitlines(), start=1):
+        line = line.strip()
+        if not line:
+            continue
+        activity, _sep, frequency = (p.strip() for p in line.partition("|"))
+        if "|" in frequency:
+            errors.append(_("Line %(n)s: use one “|” between activity and frequency.", n=n))
+        elif not activity:
+            errors.append(_("Line %(n)s: the activity is missing before “|”.", n=n))
+        elif len(activity) > 300 or len(frequency) > 200:
+            errors.append(_("Line %(n)s is too long.", n=n))
+        else:
+            rows.append((activity, frequency))
+    if len(rows) > MAX_CYCLOGRAM_ROWS:
+        errors.append(_("At most %(n)s rows.", n=MAX_CYCLOGRAM_ROWS))
+    return rows, errors
+
+
+def cyclogram_text(items) -> str:
+    return "\n".join(f"{i.activity} | {i.frequency}" if i.frequency else i.activity for i in items)
+
+
+def _int_or_none(value: Any) -> int | None:
+    if value in (None, "", "0", 0, "None"):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+class JoinRequestForm(FlaskForm):
+    message = TextAreaField(
+        _l("Message to the leaders (optional)"),
+        validators=[Optional(), Length(max=1000)],
+        description=_l("Who you are and why you want to join."),
+    )
+
+
+class DeclineForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Reason"),
+        validators=[
+            DataRequired(_l("Give a reason: the applicant will read it.")),
+            Length(max=1000),
+        ],
+    )
+
+
+class InviteForm(FlaskForm):
+    email = EmailField(
+        _l("Email of a registered user"), validators=[DataRequired(), Email(), Length(max=254)]
+    )
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES, default=Role.MEMBER.value)
+
+
+class RoleForm(FlaskForm):
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES)
+
+
+class AssociationForm(FlaskForm):
+    """The association's record and charter. ``region`` and ``district`` are only editable by
+    administrators (the view removes them for leaders); ``slug`` only when creating."""
+
+    slug = StringField(
+        _l("Web address (slug)"),
+        validators=[
+            DataRequired(),
+            Regexp(SLUG_RE, message=_l("Use 3–80 lower-case Latin letters, digits and hyphens.")),
+        ],
+        description=_l("Used in the address: /a/<slug>. Cannot be changed later."),
+    )
+    name_kk = StringField(_l("Name in Kazakh"), validators=[DataRequired(), Length(max=300)])
+    name_ru = StringField(_l("Name in Russian"), validators=[Optional(), Length(max=300)])
+    abbr_kk = StringField(_l("Abbreviation in Kazakh"), validators=[Optional(), Length(max=40)])
+    abbr_ru = StringField(_l("Abbreviation in Russian"), validators=[Optional(), Length(max=40)])
+    kind = SelectField(_l("Kind"), choices=choices(KIND_LABELS))
+    level = SelectField(_l("Level"), choices=choices(LEVEL_LABELS))
+    region = SelectField(_l("Region"), coerce=_int_or_none, validators=[Optional()])
+    district = SelectField(_l("District"), coerce=_int_or_none, validators=[Optional()])
+    host_organisation = StringField(
+        _l("Host organisation"), validators=[Optional(), Length(max=300)]
+    )
+    parent = SelectField(_l("Parent association"), coerce=_int_or_none, validators=[Optional()])
+    subjects = SelectMultipleField(_l("Subjects"), coerce=int, validators=[Optional()])
+    legal_status = SelectField(_l("Legal status"), choices=choices(LEGAL_LABELS))
+    lifespan = SelectField(_l("Lifespan"), choices=choices(LIFESPAN_LABELS))
+    join_policy = SelectField(_l("Joining"), choices=choices(POLICY_LABELS))
+    contacts = TextAreaField(_l("Contacts"), validators=[Optional(), Length(max=2000)])
+    description = TextAreaField(_l("About (Markdown)"), validators=[Optional(), Length(max=20000)])
+    topic = TextAreaField(_l("Topic"), validators=[Optional(), Length(max=5000)])
+    priority = TextAreaField(_l("Priority"), validators=[Optional(), Length(max=5000)])
+    problem = TextAreaField(_l("Problem"), validators=[Optional(), Length(max=5000)])
+    goals = TextAreaField(_l("Goals"), validators=[Optional(), Length(max=5000)])
+    tasks = TextAreaField(_l("Tasks"), validators=[Optional(), Length(max=5000)])
+    expected_results = TextAreaField(
+        _l("Expected results"), validators=[Optional(), Length(max=5000)]
+    )
+    rules = TextAreaField(_l("Community rules"), validators=[Optional(), Length(max=10000)])
+    cyclogram = TextAreaField(
+        _l("Cyclogram"),
+        validators=[Optional(), Length(max=20000)],
+        description=_l(
+            "One recurring activity a line: activity | how often. "
+            "Example: Online meeting | every two weeks"
+        ),
+    )
+
+    # Set by the view: which ids are allowed, for checks that go beyond the choices.
+    district_regions: dict[int, int]
+    forbidden_parents: set[int]
+
+    def validate_cyclogram(self, field) -> None:
+        _rows, errors = parse_cyclogram(field.data or "")
+        if errors:
+            raise ValidationError(" ".join(errors))
+
+    def validate_district(self, field) -> None:
+        if "region" not in self._fields or field.data is None:
+            return
+        if self.district_regions.get(field.data) != self.region.data:
+            raise ValidationError(_("This district is not in the chosen region."))
+
+    def validate_parent(self, field) -> None:
+        if field.data is not None and field.data in self.forbidden_parents:
+            raise ValidationError(
+                _("An association cannot be placed under itself or one of its own sub-units.")
+            )
+
+
+class RegionAdminForm(FlaskForm):
+    email = EmailField(_l("User's email"), validators=[DataRequired(), Email(), Length(max=254)])
+    region = SelectField(_l("Region"), coerce=_int_or_none, validators=[DataRequired()])
+
+
+class SwitchForm(FlaskForm):
+    """One plugin switch; exactly one of region and association is set by the page."""
+
+    plugin = HiddenField(validators=[DataRequired(), Regexp(r"^[a-z0-9_]+$")])
+    region = HiddenField(validators=[Optional(), Regexp(r"^\d+$")])
+    enabled = HiddenField(validators=[DataRequired(), Regexp(r"^[01]$")])
+    next = HiddenField()
+
+
+def slug_taken(slug: str) -> bool:
+    from sqlalchemy import select
+
+    from core.extensions import db
+    from core.models import Association
+
+    return db.session.scalar(select(Association.id).where(Association.slug == slug)) is not None
+
+
+def normalise_slug(value: str) -> str:
+    return re.sub(r"\s+", "-", (value or "").strip().lower())
