@@ -1,0 +1,5 @@
+"""Demo content: placeholder replaced below."""
+
+
+def build(ctx):
+    ctx.log("masterclasses: nothing yet")

@@ -1,0 +1,193 @@
+"""Forms of the master classes plugin. Times are typed in the site time zone."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (
+    DateField,
+    DateTimeLocalField,
+    FloatField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    URL,
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
+
+from plugins.masterclasses import services
+from plugins.masterclasses.models import Delivery
+
+
+class EventForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
+    form = SelectField(_l("Form"), validators=[DataRequired()])
+    description = TextAreaField(
+        _l("Description"),
+        validators=[Length(max=20000)],
+        description=_l("Markdown: **bold**, lists, links."),
+    )
+    hosts = SelectMultipleField(_l("Hosts (members)"), coerce=int, validators=[Optional()])
+    guest_hosts = TextAreaField(
+        _l("Guest hosts"),
+        validators=[Length(max=2000)],
+        description=_l("One name per line, for hosts who have no account."),
+    )
+    subjects = SelectMultipleField(_l("Subjects"), coerce=int, validators=[Optional()])
+    categories = SelectMultipleField(_l("For qualification categories"), validators=[Optional()])
+    min_experience = IntegerField(
+        _l("Experience from (years)"), validators=[Optional(), NumberRange(min=0, max=60)]
+    )
+    max_experience = IntegerField(
+        _l("Experience up to (years)"), validators=[Optional(), NumberRange(min=0, max=60)]
+    )
+    delivery = SelectField(_l("Delivery"), validators=[DataRequired()])
+    venue = StringField(_l("Venue"), validators=[Length(max=300)])
+    address = StringField(_l("Address"), validators=[Length(max=300)])
+    meeting_url = StringField(
+        _l("Meeting link"),
+        validators=[Optional(), URL(message=_l("Enter a full link (https://...)."))],
+        description=_l("Shown only to registered participants and hosts."),
+    )
+    starts_at = DateTimeLocalField(
+        _l("Starts"), format="%Y-%m-%dT%H:%M", validators=[InputRequired()]
+    )
+    ends_at = DateTimeLocalField(_l("Ends"), format="%Y-%m-%dT%H:%M", validators=[InputRequired()])
+    registration_opens_at = DateTimeLocalField(
+        _l("Registration opens"), format="%Y-%m-%dT%H:%M", validators=[Optional()]
+    )
+    registration_deadline = DateTimeLocalField(
+        _l("Registration deadline"), format="%Y-%m-%dT%H:%M", validators=[Optional()]
+    )
+    capacity = IntegerField(
+        _l("Seats"),
+        validators=[Optional(), NumberRange(min=1, max=100000)],
+        description=_l("Leave empty for no limit."),
+    )
+    credit_hours = FloatField(
+        _l("Credit hours"), validators=[Optional(), NumberRange(min=0, max=200)], default=0
+    )
+    visibility = SelectField(_l("Who may see it"), validators=[DataRequired()])
+    rrule = StringField(
+        _l("Repeat (recurrence rule)"),
+        validators=[Optional(), Length(max=300)],
+        description=_l(
+            "Leave empty for a single event. Examples: FREQ=WEEKLY;INTERVAL=2 (every two "
+            "weeks); FREQ=MONTHLY;INTERVAL=2;BYDAY=-1FR (last Friday of every second month)."
+        ),
+    )
+    repeat_until = DateField(_l("Repeat until"), validators=[Optional()])
+    scope = RadioField(
+        _l("Apply changes to"),
+        choices=[
+            ("one", _l("This occurrence only")),
+            ("following", _l("This and all following occurrences")),
+        ],
+        default="one",
+    )
+
+    def __init__(self, *args, members=(), subjects=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.form.choices = [(k, str(v)) for k, v in services.form_choices().items()]
+        self.delivery.choices = [(k, str(v)) for k, v in services.DELIVERY_LABELS.items()]
+        self.visibility.choices = [(k, str(v)) for k, v in services.VISIBILITY_LABELS.items()]
+        self.categories.choices = [(k, str(v)) for k, v in services.CATEGORY_LABELS.items()]
+        self.hosts.choices = [(u.id, u.full_name) for u in members]
+        self.subjects.choices = [(s.id, s.name) for s in subjects]
+
+    def validate_ends_at(self, field):
+        if field.data and self.starts_at.data and field.data <= self.starts_at.data:
+            raise ValidationError(_l("The end must be after the start."))
+
+    def validate_registration_deadline(self, field):
+        if field.data and self.starts_at.data and field.data > self.starts_at.data:
+            raise ValidationError(_l("The deadline must not be after the start."))
+        opens = self.registration_opens_at.data
+        if field.data and opens and field.data < opens:
+            raise ValidationError(_l("The deadline must be after registration opens."))
+
+    def validate_max_experience(self, field):
+        low = self.min_experience.data
+        if field.data is not None and low is not None and field.data < low:
+            raise ValidationError(_l("Must not be less than the lower bound."))
+
+    def validate_venue(self, field):
+        if self.delivery.data in (Delivery.FACE, Delivery.HYBRID) and not (
+            (field.data or "").strip() or (self.address.data or "").strip()
+        ):
+            raise ValidationError(_l("Give the venue or the address for a face-to-face event."))
+
+    def validate_rrule(self, field):
+        if not (field.data or "").strip():
+            return
+        if not self.repeat_until.data:
+            return  # reported on repeat_until
+        if not self.starts_at.data:
+            return
+        try:
+            services.occurrences(field.data, self.starts_at.data, self.repeat_until.data)
+        except services.BadRule as exc:
+            raise ValidationError(
+                _l(
+                    "This rule gives no dates or more than %(n)s, or is not a valid RRULE.",
+                    n=services.MAX_OCCURRENCES,
+                )
+            ) from exc
+
+    def validate_repeat_until(self, field):
+        if (self.rrule.data or "").strip() and not field.data:
+            raise ValidationError(_l("Give the date the series ends."))
+
+    def guest_names(self) -> list[str]:
+        return [n.strip()[:200] for n in (self.guest_hosts.data or "").splitlines() if n.strip()]
+
+
+class MaterialForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
+    phase = SelectField(
+        _l("When"),
+        choices=[("before", _l("Before the event")), ("after", _l("After the event"))],
+    )
+    url = StringField(
+        _l("Link"),
+        validators=[Optional(), URL(message=_l("Enter a full link (https://...)."))],
+    )
+    file = FileField(_l("File"))
+
+    def validate_url(self, field):
+        if not field.data and not (self.file.data and getattr(self.file.data, "filename", "")):
+            raise ValidationError(_l("Give a link or choose a file."))
+
+
+class FeedbackForm(FlaskForm):
+    rating = RadioField(
+        _l("Your rating"),
+        choices=[(i, str(i)) for i in range(1, 6)],
+        coerce=int,
+        validators=[InputRequired(message=_l("Choose a rating from 1 to 5."))],
+    )
+    reflection = TextAreaField(
+        _l("Short reflection"),
+        validators=[Length(max=2000)],
+        description=_l("What will you use in your lessons?"),
+    )
+
+
+class CheckinForm(FlaskForm):
+    code = StringField(_l("Code shown by the host"), validators=[DataRequired(), Length(max=20)])
+
+
+class AddParticipantForm(FlaskForm):
+    email = StringField(_l("Email of the participant"), validators=[DataRequired(), Email()])

@@ -1,0 +1,238 @@
+"""Tables of the master classes plugin (prefix ``masterclasses_``). Times are naive UTC."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.extensions import db
+from core.models import Association, Subject, User
+from core.timeutil import utcnow
+
+
+class Status(enum.StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    CLOSED = "closed"  # registration closed
+    HELD = "held"
+    ARCHIVED = "archived"
+    CANCELLED = "cancelled"
+    POSTPONED = "postponed"
+
+
+class Delivery(enum.StrEnum):
+    FACE = "face"
+    ONLINE = "online"
+    HYBRID = "hybrid"
+
+
+class Visibility(enum.StrEnum):
+    PUBLIC = "public"
+    MEMBERS = "members"  # members of the association
+    SUBTREE = "subtree"  # members of the association or of any association below it
+
+
+class RegStatus(enum.StrEnum):
+    REGISTERED = "registered"
+    WAITLISTED = "waitlisted"
+    CANCELLED = "cancelled"
+
+
+class Attendance(enum.StrEnum):
+    PRESENT = "present"
+    LATE = "late"
+    EXCUSED = "excused"
+    ABSENT = "absent"
+
+
+#: Attendance that counts as having taken part (certificate, portfolio hours, feedback).
+ATTENDED = (Attendance.PRESENT.value, Attendance.LATE.value)
+
+event_subject = Table(
+    "masterclasses_event_subject",
+    db.metadata,
+    Column("event_id", ForeignKey("masterclasses_event.id", ondelete="CASCADE"), primary_key=True),
+    Column("subject_id", ForeignKey("core_subject.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Series(db.Model):
+    """A recurrence rule whose occurrences are materialised as events up to ``until``."""
+
+    __tablename__ = "masterclasses_series"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    association_id: Mapped[int] = mapped_column(
+        ForeignKey("core_association.id", ondelete="CASCADE"), index=True
+    )
+    rrule: Mapped[str] = mapped_column(String(300))
+    # First occurrence and the horizon, in the site time zone (the rule is local: 18:00 stays
+    # 18:00 in every month).
+    first_local: Mapped[dt.datetime] = mapped_column(DateTime)
+    until_local: Mapped[dt.date] = mapped_column(db.Date)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Event(db.Model):
+    __tablename__ = "masterclasses_event"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    association_id: Mapped[int] = mapped_column(
+        ForeignKey("core_association.id", ondelete="CASCADE"), index=True
+    )
+    series_id: Mapped[int | None] = mapped_column(
+        ForeignKey("masterclasses_series.id", ondelete="SET NULL"), index=True
+    )
+    title: Mapped[str] = mapped_column(String(300))
+    form: Mapped[str] = mapped_column(String(40))
+    description: Mapped[str] = mapped_column(Text, default="")
+    target_categories: Mapped[str] = mapped_column(String(200), default="")  # comma-separated
+    min_experience: Mapped[int | None] = mapped_column(Integer)
+    max_experience: Mapped[int | None] = mapped_column(Integer)
+    delivery: Mapped[str] = mapped_column(String(10), default=Delivery.FACE.value)
+    venue: Mapped[str] = mapped_column(String(300), default="")
+    address: Mapped[str] = mapped_column(String(300), default="")
+    meeting_url: Mapped[str] = mapped_column(String(500), default="")
+    starts_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    ends_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    registration_opens_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    registration_deadline: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    capacity: Mapped[int | None] = mapped_column(Integer)  # None: unlimited
+    credit_hours: Mapped[float] = mapped_column(Float, default=0.0)
+    visibility: Mapped[str] = mapped_column(String(10), default=Visibility.PUBLIC.value)
+    status: Mapped[str] = mapped_column(String(12), default=Status.DRAFT.value, index=True)
+    checkin_code: Mapped[str] = mapped_column(String(12), default="")
+    # RFC 5545 SEQUENCE: raised on every change calendar clients should pick up.
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("core_user.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    association: Mapped[Association] = relationship()
+    series: Mapped[Series | None] = relationship()
+    subjects: Mapped[list[Subject]] = relationship(secondary=event_subject)
+    hosts: Mapped[list[Host]] = relationship(
+        back_populates="event", cascade="all, delete-orphan", order_by="Host.id"
+    )
+    materials: Mapped[list[Material]] = relationship(
+        back_populates="event", cascade="all, delete-orphan", order_by="Material.id"
+    )
+
+    @property
+    def categories(self) -> list[str]:
+        return [c for c in self.target_categories.split(",") if c]
+
+    @property
+    def online(self) -> bool:
+        return self.delivery in (Delivery.ONLINE.value, Delivery.HYBRID.value)
+
+    @property
+    def in_person(self) -> bool:
+        return self.delivery in (Delivery.FACE.value, Delivery.HYBRID.value)
+
+    @property
+    def host_names(self) -> list[str]:
+        return [h.display_name for h in self.hosts]
+
+
+class Host(db.Model):
+    """A presenter: a registered user, or a guest known only by name."""
+
+    __tablename__ = "masterclasses_host"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("masterclasses_event.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("core_user.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(200), default="")
+    event: Mapped[Event] = relationship(back_populates="hosts")
+    user: Mapped[User | None] = relationship()
+
+    @property
+    def display_name(self) -> str:
+        return self.user.full_name if self.user is not None else self.name
+
+
+class Registration(db.Model):
+    """One person's place at one event: a seat, a place in the waitlist, or cancelled.
+
+    ``queue_seq`` orders the waitlist; it is taken while the event row is locked, so it is
+    the order in which registrations were committed.
+    """
+
+    __tablename__ = "masterclasses_registration"
+    __table_args__ = (UniqueConstraint("event_id", "user_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("masterclasses_event.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("core_user.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(12), index=True)
+    queue_seq: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    attendance: Mapped[str | None] = mapped_column(String(10))
+    checked_in_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    rating: Mapped[int | None] = mapped_column(SmallInteger)
+    reflection: Mapped[str] = mapped_column(Text, default="")
+    feedback_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    event: Mapped[Event] = relationship()
+    user: Mapped[User] = relationship()
+
+
+class Material(db.Model):
+    __tablename__ = "masterclasses_material"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("masterclasses_event.id", ondelete="CASCADE"), index=True
+    )
+    phase: Mapped[str] = mapped_column(String(10), default="before")  # before | after
+    title: Mapped[str] = mapped_column(String(300))
+    url: Mapped[str] = mapped_column(String(500), default="")
+    file_path: Mapped[str] = mapped_column(String(300), default="")
+    file_name: Mapped[str] = mapped_column(String(200), default="")
+    mime: Mapped[str] = mapped_column(String(120), default="")
+    size: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    event: Mapped[Event] = relationship(back_populates="materials")
+
+
+class ReminderSent(db.Model):
+    """A reminder already sent: the reminders job never sends the same one twice."""
+
+    __tablename__ = "masterclasses_reminder_sent"
+    __table_args__ = (UniqueConstraint("event_id", "user_id", "minutes_before"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("masterclasses_event.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("core_user.id", ondelete="CASCADE"))
+    minutes_before: Mapped[int] = mapped_column(Integer)
+    sent_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class FeedToken(db.Model):
+    """The secret in a user's personal calendar feed URL."""
+
+    __tablename__ = "masterclasses_feed_token"
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("core_user.id", ondelete="CASCADE"), primary_key=True
+    )
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

@@ -1,0 +1,198 @@
+"""Hook implementations of the master classes plugin (entry point ``masterclasses``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from core import hookimpl
+from core.extensions import db
+from core.models import Certificate
+from core.plugin_api import (
+    Action,
+    Job,
+    NavItem,
+    NotificationKind,
+    PluginInfo,
+    PortfolioEntry,
+    SearchResult,
+    Tab,
+)
+from core.services import permissions
+from core.timeutil import to_local
+from plugins.masterclasses import models, services  # noqa: F401 - models register tables
+
+HERE = Path(__file__).resolve().parent
+
+
+@hookimpl
+def plugin_info():
+    return PluginInfo(
+        name="masterclasses",
+        version="1.0",
+        description=_l("Master classes and events"),
+        translations=HERE / "translations",
+        migrations=HERE / "migrations",
+    )
+
+
+@hookimpl
+def register_blueprints(app):
+    from plugins.masterclasses.views import bp
+
+    return [bp]
+
+
+@hookimpl
+def register_actions():
+    return [
+        Action(
+            "masterclasses.view",
+            _l("See an event (by its visibility; drafts only for its editors)"),
+            lambda user, event: services.can_view(user, event),
+        ),
+        Action(
+            "masterclasses.create",
+            _l("Create events of an association (leaders, coordinators)"),
+            lambda user, association: services.may_create(user, association),
+        ),
+        Action(
+            "masterclasses.edit",
+            _l("Edit an event, manage its participants and attendance (hosts, leaders)"),
+            lambda user, event: services.can_edit(user, event),
+        ),
+        Action(
+            "masterclasses.view_stats",
+            _l("See an association's feedback per event form (members)"),
+            lambda user, association: bool(
+                getattr(user, "is_authenticated", False)
+                and (
+                    permissions.is_member(user, association)
+                    or permissions.administers(user, association)
+                )
+            ),
+        ),
+    ]
+
+
+@hookimpl
+def nav_items(user):
+    return [NavItem("masterclasses.index", _l("Events"), order=30)]
+
+
+@hookimpl
+def association_tabs(association, user):
+    return [
+        Tab(
+            "masterclasses.association_events",
+            _l("Events"),
+            order=30,
+            url_kwargs={"slug": association.slug},
+        )
+    ]
+
+
+@hookimpl
+def notification_kinds():
+    return [
+        NotificationKind("masterclasses.promoted", _l("A seat from the waitlist")),
+        NotificationKind("masterclasses.changed", _l("Events cancelled or postponed")),
+        NotificationKind("masterclasses.reminder", _l("Reminders before events")),
+    ]
+
+
+@hookimpl
+def search(query, user, limit):
+    from plugins.masterclasses.views import search_events
+
+    return [
+        SearchResult(
+            title=ev.title,
+            url=url_for("masterclasses.event", event_id=ev.id),
+            snippet=f"{services.form_label(ev.form)} · {ev.association.name}",
+            kind=_l("Event"),
+            score=1.0,
+            association_id=ev.association_id,
+            date=ev.starts_at,
+        )
+        for ev in search_events(query, user, limit)
+    ]
+
+
+@hookimpl
+def portfolio_entries(user):
+    """Hours attended (present or late at an event that took place) and hours hosted."""
+    from plugins.masterclasses.models import ATTENDED, Event, Host, Registration, RegStatus
+
+    ended = services.has_ended
+    attended = db.session.scalars(
+        select(Event)
+        .join(Registration, Registration.event_id == Event.id)
+        .options(joinedload(Event.association))
+        .where(
+            Registration.user_id == user.id,
+            Registration.status == RegStatus.REGISTERED,
+            Registration.attendance.in_(ATTENDED),
+        )
+    ).all()
+    hosted = db.session.scalars(
+        select(Event)
+        .join(Host, Host.event_id == Event.id)
+        .options(joinedload(Event.association))
+        .where(Host.user_id == user.id)
+    ).all()
+    codes = dict(
+        db.session.execute(
+            select(Certificate.source_key, Certificate.code).where(
+                Certificate.recipient_id == user.id,
+                Certificate.source_key.like("masterclasses:event:%"),
+                Certificate.revoked.is_(False),
+            )
+        ).all()
+    )
+    out = []
+    for kind, events in (("attended", attended), ("hosted", hosted)):
+        for ev in events:
+            if not ended(ev):
+                continue
+            out.append(
+                PortfolioEntry(
+                    date=to_local(ev.starts_at).date(),
+                    kind=kind,
+                    title=f"{services.form_label(ev.form)}: {ev.title} ({ev.association.name})",
+                    hours=ev.credit_hours,
+                    role=_l("Host") if kind == "hosted" else _l("Participant"),
+                    url=url_for("masterclasses.event", event_id=ev.id),
+                    source="masterclasses",
+                    certificate_code=codes.get(services.source_key(ev, user)),
+                )
+            )
+    return out
+
+
+@hookimpl
+def register_jobs():
+    return [
+        Job("masterclasses.reminders", services.send_reminders, dt.timedelta(minutes=5)),
+    ]
+
+
+@hookimpl
+def demo_data(ctx):
+    from plugins.masterclasses.demo import build
+
+    build(ctx)
+
+
+@hookimpl
+def user_deleted(user):
+    from sqlalchemy import delete
+
+    from plugins.masterclasses.models import FeedToken
+
+    db.session.execute(delete(FeedToken).where(FeedToken.user_id == user.id))

@@ -1,0 +1,31 @@
+"""Builders shared by the master classes tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from core.extensions import db
+from core.timeutil import utcnow
+from plugins.masterclasses.models import Event, Host
+
+
+def make_event(association, *, hosts=(), start_in=dt.timedelta(days=3), hours=2, **kw) -> Event:
+    """A published event of ``association`` starting ``start_in`` from now (UTC)."""
+    start = kw.pop("starts_at", None) or (utcnow() + start_in).replace(microsecond=0)
+    ev = Event(
+        association_id=association.id,
+        title=kw.pop("title", "Шеберлік сыныбы: формативті бағалау"),
+        form=kw.pop("form", "masterclass"),
+        starts_at=start,
+        ends_at=kw.pop("ends_at", start + dt.timedelta(hours=hours)),
+        status=kw.pop("status", "published"),
+        delivery=kw.pop("delivery", "face"),
+        venue=kw.pop("venue", "№3 мектеп"),
+        checkin_code=kw.pop("checkin_code", "ABC234"),
+        credit_hours=kw.pop("credit_hours", 2.0),
+        **kw,
+    )
+    ev.hosts = [Host(user_id=h.id) if hasattr(h, "id") else Host(name=h) for h in hosts]
+    db.session.add(ev)
+    db.session.commit()
+    return ev
