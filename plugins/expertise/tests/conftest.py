@@ -45,6 +45,10 @@ class World:
 
 @pytest.fixture
 def world(app, factory) -> World:
+    return build_world(factory)
+
+
+def build_world(factory) -> World:
     region = factory.region()
     subject = Subject(code="math", name_kk="Математика", name_ru="Математика", name_en="Maths")
     school = School(name="№1 мектеп", region_id=region.id)
