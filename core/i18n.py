@@ -6,6 +6,8 @@ catalogs of every folder listed in ``BABEL_TRANSLATION_DIRECTORIES``.
 
 from __future__ import annotations
 
+import os
+
 from flask import current_app, has_request_context, request
 from flask_babel import get_locale
 from flask_login import current_user
@@ -59,7 +61,8 @@ def compile_catalogs(directory: str) -> None:
             continue
         with open(po, "rb") as fh:
             catalog = read_po(fh, locale=po.parent.parent.name)
-        tmp = mo.with_suffix(".mo.tmp")
+        # A name per process: parallel test workers or gunicorn workers compile at once.
+        tmp = mo.with_suffix(f".mo.{os.getpid()}.tmp")
         with open(tmp, "wb") as fh:
             write_mo(fh, catalog)
         tmp.replace(mo)
