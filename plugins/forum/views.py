@@ -689,15 +689,20 @@ def topic_unread(topic_id: int):
         )
     if target is None:
         return redirect(url_for("forum.topic", topic_id=topic.id))
-    return redirect(url_for("forum.permalink", post_id=target.id))
+    return redirect(_post_url(target, moderator))
+
+
+def _post_url(post: ForumPost, moderator: bool) -> str:
+    page = svc.page_of_number(current_user, post.topic, post.number, moderator)
+    args = {"page": page} if page > 1 else {}
+    return url_for("forum.topic", topic_id=post.topic_id, **args) + f"#p{post.id}"
 
 
 @bp.get("/p/<int:post_id>")
 def permalink(post_id: int):
+    """A post's stable address: redirects to the page of the thread that shows it now."""
     post, moderator = _post_or_404(post_id)
-    page = svc.page_of_number(current_user, post.topic, post.number, moderator)
-    args = {"page": page} if page > 1 else {}
-    return redirect(url_for("forum.topic", topic_id=post.topic_id, **args) + f"#p{post.id}")
+    return redirect(_post_url(post, moderator))
 
 
 @bp.post("/t/<int:topic_id>/watch")

@@ -57,5 +57,7 @@ def topic(
     svc.add_post(t, author, body)
     for who, text in replies:
         svc.add_post(t, who, text)
+    db.session.flush()
+    svc.set_watch(author, "watching", topic_id=t.id)  # as the new-topic page does
     db.session.commit()
     return t

@@ -1,0 +1,210 @@
+"""Topics and posts: writing, quoting, mentions, edits with history, soft delete, accepted
+answers, watching and notifications, the daily digest."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import func, select
+
+from core.extensions import db
+from core.models import Notification
+from core.services import jobs
+from plugins.forum import services as svc
+from plugins.forum.models import ForumPost, ForumRevision, ForumTopic
+from plugins.forum.tests.forumkit import topic, world
+
+
+@pytest.fixture
+def app(make_app):
+    app = make_app(plugins="forum")
+    with app.app_context():
+        yield app
+
+
+def _notes(user, kind=None):
+    stmt = select(Notification).where(Notification.user_id == user.id)
+    if kind:
+        stmt = stmt.where(Notification.kind == kind)
+    return db.session.scalars(stmt).all()
+
+
+def test_create_question_with_errors_kept_then_published(app, client, factory, login, post):
+    w = world(factory)
+    login(client, w.member)
+    bad = post(
+        client,
+        f"/forum/b/{w.board.id}/new",
+        {"title": "Жо", "kind": "question", "body": "Жылдық әдістемелік хатты қалай қолданамыз?"},
+    )
+    html = bad.get_data(as_text=True)
+    assert bad.status_code == 200
+    assert "Жылдық әдістемелік хатты қалай қолданамыз?" in html  # kept
+    assert 'class="error"' in html
+    assert db.session.scalar(select(func.count(ForumTopic.id))) == 0
+    resp = post(
+        client,
+        f"/forum/b/{w.board.id}/new",
+        {
+            "title": "Әдістемелік хат 2026-2027",
+            "kind": "question",
+            "body": "Жылдық **әдістемелік хатты** қалай қолданамыз?",
+        },
+    )
+    t = db.session.scalar(select(ForumTopic))
+    assert resp.headers["Location"].endswith(f"/forum/t/{t.id}")
+    page = client.get(f"/forum/t/{t.id}").get_data(as_text=True)
+    assert "<strong>әдістемелік хатты</strong>" in page
+    assert "Question" in page
+    board = client.get(f"/forum/b/{w.board.id}").get_data(as_text=True)
+    assert "Әдістемелік хат 2026-2027" in board
+
+
+def test_quote_reply_and_mentions(app, client, factory, login, post):
+    w = world(factory)
+    t = topic(w.board, w.member, body="Сабақ жоспарының үлгісі керек")
+    first = db.session.scalar(select(ForumPost).where(ForumPost.topic_id == t.id))
+    login(client, w.member2)
+    form = client.get(f"/forum/t/{t.id}/reply?quote={first.id}").get_data(as_text=True)
+    assert "&gt; **Дана Ахметова**" in form
+    assert "&gt; Сабақ жоспарының үлгісі керек" in form
+    body = f"> **Дана Ахметова** [wrote](/forum/p/{first.id}):\n> Сабақ жоспарының үлгісі керек\n\n"
+    body += "Міне үлгі. @Айгүл_Серікова, қарап шығыңызшы. @Бөтен_Адам"
+    resp = post(client, f"/forum/t/{t.id}/reply", {"body": body})
+    assert resp.status_code == 302
+    page = client.get(f"/forum/t/{t.id}").get_data(as_text=True)
+    assert "<blockquote>" in page and "Міне үлгі" in page
+    mention = _notes(w.leader, "forum.mention")
+    assert len(mention) == 1 and "Ержан Нұрланов" in mention[0].title
+    assert mention[0].url.startswith("/forum/p/")
+    assert _notes(w.outsider) == []  # not a member: no notification
+    # the topic's author watches it: told about the reply
+    assert len(_notes(w.member, "forum.reply")) == 1
+
+
+def test_mute_stops_mentions_and_replies(app, client, factory, login, post):
+    w = world(factory)
+    t = topic(w.board, w.member)
+    svc.set_watch(w.leader, "muted", topic_id=t.id)
+    svc.set_watch(w.member, "muted", topic_id=t.id)
+    db.session.commit()
+    login(client, w.member2)
+    post(client, f"/forum/t/{t.id}/reply", {"body": "@Айгүл_Серікова @Дана_Ахметова"})
+    assert _notes(w.leader) == [] and _notes(w.member) == []
+
+
+def test_board_watchers_hear_of_new_topics(app, client, factory, login, post):
+    w = world(factory)
+    login(client, w.leader)
+    post(client, f"/forum/b/{w.board.id}/watch", {"level": "watching"})
+    c2 = app.test_client()
+    login(c2, w.member)
+    post(
+        c2,
+        f"/forum/b/{w.board.id}/new",
+        {"title": "Жаңа тақырып", "kind": "discussion", "body": "мәтін"},
+    )
+    notes = _notes(w.leader, "forum.new_topic")
+    assert len(notes) == 1 and "Жаңа тақырып" in notes[0].title
+    assert _notes(w.member2) == []  # normal level: nothing
+
+
+def test_edit_keeps_history_for_moderators(app, client, factory, login, post):
+    w = world(factory)
+    t = topic(w.board, w.member, title="Бастапқы тақырып", body="Бірінші нұсқа")
+    p = db.session.scalar(select(ForumPost).where(ForumPost.topic_id == t.id))
+    login(client, w.member)
+    resp = post(
+        client, f"/forum/p/{p.id}/edit", {"title": "Түзетілген тақырып", "body": "Екінші нұсқа"}
+    )
+    assert resp.status_code == 302
+    page = client.get(f"/forum/t/{t.id}").get_data(as_text=True)
+    assert "Екінші нұсқа" in page and "edited" in page and "Түзетілген тақырып" in page
+    assert f"/forum/p/{p.id}/history" not in page
+    assert client.get(f"/forum/p/{p.id}/history").status_code == 403
+    rev = db.session.scalar(select(ForumRevision))
+    assert rev.body == "Бірінші нұсқа" and rev.title == "Бастапқы тақырып"
+    # another member cannot edit
+    c2 = app.test_client()
+    login(c2, w.member2)
+    assert post(c2, f"/forum/p/{p.id}/edit", {"body": "бұзу"}).status_code == 403
+    c3 = app.test_client()
+    login(c3, w.moderator)
+    page = c3.get(f"/forum/t/{t.id}").get_data(as_text=True)
+    assert f"/forum/p/{p.id}/history" in page
+    hist = c3.get(f"/forum/p/{p.id}/history").get_data(as_text=True)
+    assert "Бірінші нұсқа" in hist and "Бастапқы тақырып" in hist
+
+
+def test_soft_delete_and_restore(app, client, factory, login, post):
+    w = world(factory)
+    t = topic(w.board, w.member, replies=[(w.member2, "Қате жазылған жауап")])
+    reply = db.session.scalar(select(ForumPost).where(ForumPost.number == 2))
+    login(client, w.member2)
+    post(client, f"/forum/p/{reply.id}/delete")
+    assert db.session.get(ForumPost, reply.id).deleted_at is not None  # kept, marked
+    c_member = app.test_client()
+    login(c_member, w.member)
+    page = c_member.get(f"/forum/t/{t.id}").get_data(as_text=True)
+    assert "Қате жазылған жауап" not in page and "This message was deleted." in page
+    c_mod = app.test_client()
+    login(c_mod, w.moderator)
+    assert "Қате жазылған жауап" in c_mod.get(f"/forum/t/{t.id}").get_data(as_text=True)
+    # a member may not restore someone else's post
+    assert post(c_member, f"/forum/p/{reply.id}/restore").status_code == 403
+    post(c_mod, f"/forum/p/{reply.id}/restore")
+    assert "Қате жазылған жауап" in c_member.get(f"/forum/t/{t.id}").get_data(as_text=True)
+
+
+def test_accepted_answer(app, client, factory, login, post):
+    w = world(factory)
+    t = topic(
+        w.board,
+        w.member,
+        title="ҚМЖ қалай толтырылады?",
+        kind="question",
+        replies=[(w.member2, "Бағалау критерийлерін жазыңыз"), (w.leader, "Басқа жауап")],
+    )
+    answer = db.session.scalar(select(ForumPost).where(ForumPost.number == 2))
+    # another member may not accept
+    login(client, w.leader)
+    other = db.session.scalar(select(ForumPost).where(ForumPost.number == 3))
+    c2 = app.test_client()
+    login(c2, w.member2)
+    assert post(c2, f"/forum/p/{answer.id}/accept").status_code == 403
+    c3 = app.test_client()
+    login(c3, w.member)
+    post(c3, f"/forum/p/{answer.id}/accept")
+    assert db.session.get(ForumTopic, t.id).accepted_post_id == answer.id
+    page = c3.get(f"/forum/t/{t.id}").get_data(as_text=True)
+    box = page.index("Accepted answer")
+    assert box < page.index(f'id="p{answer.id}"')  # shown under the question, before the thread
+    board = c3.get(f"/forum/b/{w.board.id}").get_data(as_text=True)
+    assert "Answered" in board
+    assert len(_notes(w.member2, "forum.accepted")) == 1
+    # a moderator may change it
+    c4 = app.test_client()
+    login(c4, w.moderator)
+    post(c4, f"/forum/p/{other.id}/accept")
+    assert db.session.get(ForumTopic, t.id).accepted_post_id == other.id
+
+
+def test_daily_digest_is_idempotent(app, client, factory, login, post):
+    w = world(factory)
+    login(client, w.member)
+    post(client, "/forum/digest", {"digest": "1"})
+    topic(w.board, w.member2, title="Кешегі тақырып")
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(minutes=1)
+    from plugins.forum.plugin import digest
+
+    digest(now)
+    db.session.commit()
+    digest(now + dt.timedelta(minutes=5))
+    db.session.commit()
+    notes = _notes(w.member, "forum.digest")
+    assert len(notes) == 1 and "Кешегі тақырып" in notes[0].body
+    assert _notes(w.member2, "forum.digest") == []  # not subscribed
+    report = jobs.run_due(now + dt.timedelta(hours=2))
+    assert report["forum.digest"] == "ran"
+    assert len(_notes(w.member, "forum.digest")) == 1
