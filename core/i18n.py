@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-from flask import current_app, has_request_context, request
+from flask import current_app, has_app_context, has_request_context, request
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -37,11 +37,14 @@ def select_timezone() -> str:
 
 
 def current_locale() -> str:
+    """The language of the current request (or the configured default outside one)."""
     try:
         loc = get_locale()
     except Exception:  # noqa: BLE001 - outside a request: the default
         loc = None
-    return str(loc) if loc else "kk"
+    if loc:
+        return str(loc)
+    return current_app.config["DEFAULT_LOCALE"] if has_app_context() else "kk"
 
 
 def compile_catalogs(directory: str) -> None:

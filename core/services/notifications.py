@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from email.message import EmailMessage
 from typing import Any
 
-from flask import current_app
+from flask import current_app, has_request_context, request
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, select, update
@@ -243,14 +243,20 @@ def send_email(
 
 
 def unread_count(user: User) -> int:
-    return (
-        db.session.scalar(
-            select(func.count(Notification.id)).where(
-                Notification.user_id == user.id, Notification.read_at.is_(None)
+    """How many of the user's notifications are unread; counted once per request (the header
+    and the page both show it)."""
+    # Kept on the request, not on ``g``: tests run several requests in one app context.
+    cache = request.environ.setdefault("qauym.unread", {}) if has_request_context() else {}
+    if user.id not in cache:
+        cache[user.id] = (
+            db.session.scalar(
+                select(func.count(Notification.id)).where(
+                    Notification.user_id == user.id, Notification.read_at.is_(None)
+                )
             )
+            or 0
         )
-        or 0
-    )
+    return cache[user.id]
 
 
 def page_for(user: User, page: int, per_page: int = 20) -> tuple[list[Notification], int]:
@@ -287,6 +293,8 @@ def mark_read(
     )
     if notification_id is not None:
         stmt = stmt.where(Notification.id == notification_id)
+    if has_request_context():
+        request.environ.pop("qauym.unread", None)
     return db.session.execute(stmt).rowcount or 0
 
 

@@ -1,0 +1,73 @@
+"""Language choice: the user's setting, then the ``lang`` cookie, then Accept-Language,
+then DEFAULT_LOCALE (kk). Each step is checked with every later source pointing elsewhere."""
+
+from __future__ import annotations
+
+import flask_babel
+from sqlalchemy import select
+
+from core.extensions import db
+from core.models import User
+
+
+def lang_of(client, headers=None) -> str:
+    # The ``app`` fixture keeps an app context pushed, so requests share ``g`` where
+    # Flask-Babel caches the chosen locale; in production each request has its own.
+    flask_babel.refresh()
+    html = client.get("/login", headers=headers or {}).get_data(as_text=True)
+    return html.split('<html lang="', 1)[1].split('"', 1)[0]
+
+
+def test_default_is_kazakh(client):
+    assert lang_of(client) == "kk"
+
+
+def test_default_comes_from_config(make_app):
+    app = make_app(DEFAULT_LOCALE="ru")
+    with app.app_context():
+        assert lang_of(app.test_client()) == "ru"
+
+
+def test_accept_language_beats_the_default(client):
+    assert lang_of(client, {"Accept-Language": "ru-RU,ru;q=0.9,en;q=0.5"}) == "ru"
+    assert lang_of(client, {"Accept-Language": "en-GB"}) == "en"
+    # A language the site does not have falls through to the default.
+    assert lang_of(client, {"Accept-Language": "de-DE,fr;q=0.8"}) == "kk"
+
+
+def test_cookie_beats_accept_language(client):
+    client.set_cookie("lang", "en")
+    assert lang_of(client, {"Accept-Language": "ru"}) == "en"
+    client.set_cookie("lang", "xx")  # unknown value: ignored
+    assert lang_of(client, {"Accept-Language": "ru"}) == "ru"
+
+
+def test_user_setting_beats_cookie_and_accept_language(client, login, factory):
+    user = factory.user(locale="ru")
+    login(client, user)
+    client.set_cookie("lang", "en")
+    assert lang_of(client, {"Accept-Language": "en"}) == "ru"
+    # Without a setting, the cookie decides again.
+    user.locale = None
+    db.session.commit()
+    assert lang_of(client, {"Accept-Language": "kk"}) == "en"
+
+
+def test_language_switch_sets_cookie_and_saves_the_users_setting(client, post, login, factory):
+    resp = post(client, "/language", {"lang": "ru", "next": "/login"})
+    assert resp.status_code == 302 and resp.headers["Location"] == "/login"
+    assert lang_of(client) == "ru"
+
+    user = factory.user(locale="kk")
+    login(client, user)
+    post(client, "/language", {"lang": "en", "next": "//evil.example/"})
+    assert db.session.scalar(select(User.locale).where(User.id == user.id)) == "en"
+    assert lang_of(client) == "en"
+    # An unknown language changes nothing.
+    post(client, "/language", {"lang": "xx"})
+    assert db.session.scalar(select(User.locale).where(User.id == user.id)) == "en"
+
+
+def test_language_switch_does_not_redirect_off_site(client, post):
+    resp = post(client, "/language", {"lang": "ru", "next": "//evil.example/"})
+    assert resp.headers["Location"] == "/"
