@@ -334,7 +334,9 @@ def registration_of(event: Event, user: Any) -> Registration | None:
 
 
 def _event_url(event: Event) -> str:
-    return url_for("masterclasses.event", event_id=event.id)
+    """The event page's path; built by hand because jobs and threads run outside a request
+    (the core always mounts a plugin at ``/<name>``)."""
+    return f"/{PLUGIN}/{event.id}"
 
 
 def _promote(event: Event) -> list[Registration]:
