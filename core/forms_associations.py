@@ -163,7 +163,8 @@ class AssociationForm(FlaskForm):
     abbr_ru = StringField(_l("Abbreviation in Russian"), validators=[Optional(), Length(max=40)])
     kind = SelectField(_l("Kind"), choices=choices(KIND_LABELS))
     level = SelectField(_l("Level"), choices=choices(LEVEL_LABELS))
-    region = SelectField(_l("Region"), coerce=_int_or_none, validators=[Optional()])
+    # No Optional(): it would skip validate_region; the empty choice maps to None.
+    region = SelectField(_l("Region"), coerce=_int_or_none)
     district = SelectField(_l("District"), coerce=_int_or_none, validators=[Optional()])
     host_organisation = StringField(
         _l("Host organisation"), validators=[Optional(), Length(max=300)]
@@ -196,6 +197,11 @@ class AssociationForm(FlaskForm):
     # Set by the view: which ids are allowed, for checks that go beyond the choices.
     district_regions: dict[int, int]
     forbidden_parents: set[int]
+    region_required: bool = False
+
+    def validate_region(self, field) -> None:
+        if self.region_required and field.data is None:
+            raise ValidationError(_("Choose a region."))
 
     def validate_cyclogram(self, field) -> None:
         _rows, errors = parse_cyclogram(field.data or "")

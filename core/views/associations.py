@@ -561,10 +561,11 @@ def _fill_choices(form: AssociationForm, a: Association | None, admin: bool) -> 
             regions = db.session.scalars(select(Region).order_by(Region.name_kk)).all()
         else:
             allowed = permissions.admin_region_ids(current_user)
+            form.region_required = True
             regions = db.session.scalars(
                 select(Region).where(Region.id.in_(allowed)).order_by(Region.name_kk)
             ).all()
-        form.region.choices = [SelectChoice(r.id, r.name) for r in regions]
+        form.region.choices = [EMPTY] + [SelectChoice(r.id, r.name) for r in regions]
         region_ids = {r.id for r in regions}
         districts = db.session.scalars(
             select(District)
