@@ -146,9 +146,16 @@ class EventForm(FlaskForm):
                 )
             ) from exc
 
-    def validate_repeat_until(self, field):
-        if (self.rrule.data or "").strip() and not field.data:
-            raise ValidationError(_l("Give the date the series ends."))
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        # Checked here: Optional() stops the field's own chain when the date is empty.
+        if (self.rrule.data or "").strip() and not self.repeat_until.data:
+            self.repeat_until.errors = [
+                *self.repeat_until.errors,
+                _l("Give the date the series ends."),
+            ]
+            return False
+        return ok
 
     def guest_names(self) -> list[str]:
         return [n.strip()[:200] for n in (self.guest_hosts.data or "").splitlines() if n.strip()]

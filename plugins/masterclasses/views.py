@@ -606,16 +606,33 @@ def _fill_form(form: EventForm, ev: Event) -> None:
 
 @bp.post("/<int:event_id>/status/<action>")
 def change_status(event_id: int, action: str):
+    """Change the status of the event, or with ``scope=following`` of this occurrence and the
+    following ones of its series (each where the change is possible)."""
     ev = _editable_event(event_id)
     _csrf_ok()
-    if action not in services.allowed_transitions(ev):
+    targets = [ev]
+    if ev.series_id is not None and request.form.get("scope") == "following":
+        targets = [
+            t for t in services.following_occurrences(ev) if services.can_edit(current_user, t)
+        ]
+    targets = [t for t in targets if action in services.allowed_transitions(t)]
+    if not targets:
         flash(_("This change is not possible now."), "error")
         return redirect(url_for("masterclasses.event", event_id=ev.id))
-    services.change_status(ev, action, current_user)
+    for target in targets:
+        services.change_status(target, action, current_user)
     db.session.commit()
     if action in ("publish", "reopen"):
-        services.promote(ev.id)
-    flash(_("Status: %(status)s.", status=services.STATUS_LABELS[ev.status]), "success")
+        for target in targets:
+            services.promote(target.id)
+    flash(
+        _(
+            "Status: %(status)s (%(n)s events).",
+            status=services.STATUS_LABELS[targets[0].status],
+            n=len(targets),
+        ),
+        "success",
+    )
     return redirect(url_for("masterclasses.event", event_id=ev.id))
 
 
