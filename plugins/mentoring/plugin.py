@@ -1,0 +1,176 @@
+"""Hook implementations of the mentoring plugin (the ``mentoring`` entry point)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from core import hookimpl
+from core.extensions import db
+from core.plugin_api import Action, NavItem, NotificationKind, PluginInfo, PortfolioEntry, Tab
+from core.services import permissions, plugin_gate
+from plugins.mentoring import models, services
+from plugins.mentoring.models import MentorProfile, NoviceRequest, Pair, Programme
+
+HERE = Path(__file__).resolve().parent
+
+
+@hookimpl
+def plugin_info():
+    return PluginInfo(
+        name="mentoring",
+        version="1.0",
+        description=_l("Mentoring of young specialists: programmes, matching, plans, reports"),
+        translations=HERE / "translations",
+        migrations=HERE / "migrations",
+    )
+
+
+@hookimpl
+def register_blueprints(app):
+    from plugins.mentoring.views import bp
+
+    return [bp]
+
+
+def _authenticated(user) -> bool:
+    return bool(getattr(user, "is_authenticated", False))
+
+
+@hookimpl
+def register_actions():
+    return [
+        Action("mentoring.use", _l("Use mentoring"), lambda u, o: _authenticated(u)),
+        Action(
+            "mentoring.browse",
+            _l("See an association's mentoring programmes"),
+            lambda u, o: permissions.is_member(u, o) or permissions.manages(u, o),
+        ),
+        Action(
+            "mentoring.create_programme",
+            _l("Create mentoring programmes in an association"),
+            lambda u, o: permissions.manages(u, o),
+        ),
+        Action(
+            "mentoring.view_programme",
+            _l("See a mentoring programme"),
+            lambda u, o: services.may_view_programme(u, o),
+        ),
+        Action(
+            "mentoring.coordinate",
+            _l("Coordinate a mentoring programme"),
+            lambda u, o: services.is_coordinator(u, o),
+        ),
+        Action(
+            "mentoring.view_pair",
+            _l("See a mentoring pair's plan, meetings and observations"),
+            lambda u, o: services.may_view_pair(u, o),
+        ),
+    ]
+
+
+@hookimpl
+def nav_items(user):
+    return [NavItem("mentoring.index", _l("Mentoring"), order=60, action="mentoring.use")]
+
+
+@hookimpl
+def association_tabs(association, user):
+    if not permissions.can(user, "mentoring.browse", association):
+        return []
+    count = db.session.scalar(
+        select(func.count(Programme.id)).where(Programme.association_id == association.id)
+    )
+    return [
+        Tab(
+            "mentoring.programmes",
+            _l("Mentoring"),
+            order=60,
+            url_kwargs={"slug": association.slug},
+            count=count or None,
+        )
+    ]
+
+
+@hookimpl
+def notification_kinds():
+    return [
+        NotificationKind("mentoring.proposal", _l("Mentoring: a pair proposed to you")),
+        NotificationKind(
+            "mentoring.pair_update",
+            _l("Mentoring: a pair accepted, declined, paused, resumed, completed or ended"),
+        ),
+        NotificationKind(
+            "mentoring.mentor_approval", _l("Mentoring: mentor profiles to approve and decisions")
+        ),
+        NotificationKind(
+            "mentoring.observation", _l("Mentoring: your lesson was observed"), email_default=False
+        ),
+    ]
+
+
+@hookimpl
+def portfolio_entries(user):
+    """A completed pair counts for both people: mentoring hours (the meeting durations) for
+    the mentor, with the certificate's code, and the same hours of support for the novice."""
+    pairs = db.session.scalars(
+        select(Pair)
+        .join(MentorProfile, MentorProfile.id == Pair.mentor_id)
+        .join(NoviceRequest, NoviceRequest.id == Pair.novice_id)
+        .where(
+            Pair.state == "completed",
+            (MentorProfile.user_id == user.id) | (NoviceRequest.user_id == user.id),
+        )
+        .options(
+            selectinload(Pair.mentor).selectinload(MentorProfile.user),
+            selectinload(Pair.novice).selectinload(NoviceRequest.user),
+            selectinload(Pair.meetings),
+            selectinload(Pair.programme),
+        )
+    ).all()
+    off = plugin_gate.disabled_association_ids("mentoring")
+    out = []
+    for pair in pairs:
+        if pair.programme.association_id in off:
+            continue
+        is_mentor = pair.mentor.user_id == user.id
+        cert = services.find_mentor_certificate(pair) if is_mentor else None
+        other = pair.novice.user.full_name if is_mentor else pair.mentor.user.full_name
+        out.append(
+            PortfolioEntry(
+                date=(pair.finished_at or pair.created_at).date(),
+                kind="mentoring",
+                title=f"{pair.programme.name}: {other}",
+                hours=services.meeting_hours(pair),
+                role=_l("Mentor") if is_mentor else _l("Young specialist"),
+                url=url_for("mentoring.pair_report", pair_id=pair.id),
+                source="mentoring",
+                certificate_code=cert.code if cert else None,
+            )
+        )
+    return out
+
+
+@hookimpl
+def demo_data(ctx):
+    from plugins.mentoring.demo import build
+
+    build(ctx)
+
+
+@hookimpl
+def user_deleted(user):
+    """Enrolments go with the account (their pairs, plans and logs cascade); certificates
+    stay, as the core keeps them with the recipient's name."""
+    for model in (MentorProfile, NoviceRequest):
+        for row in db.session.scalars(select(model).where(model.user_id == user.id)):
+            db.session.delete(row)
+    db.session.execute(
+        models.ProgrammeCoordinator.__table__.delete().where(
+            models.ProgrammeCoordinator.user_id == user.id
+        )
+    )

@@ -1,0 +1,790 @@
+"""Mentoring pages. Every view finds its association, checks the plugin switch there
+(404 when mentoring is off), then the permission; every change is a POST with CSRF."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from wtforms.fields.choices import SelectChoice
+
+from core.extensions import db
+from core.forms import PostForm
+from core.models import Association, Membership, Subject, User
+from core.services import notifications, permissions, plugin_gate
+from core.views.associations import association_or_404
+from plugins.mentoring import services as svc
+from plugins.mentoring.forms import (
+    GoalForm,
+    GoalStatusForm,
+    MeetingForm,
+    MentorForm,
+    NoviceForm,
+    ObservationForm,
+    ProgrammeForm,
+    ReasonForm,
+    ReflectionForm,
+)
+from plugins.mentoring.models import (
+    Goal,
+    MentorProfile,
+    NoviceRequest,
+    Observation,
+    Pair,
+    Programme,
+    join_codes,
+    split_codes,
+)
+
+bp = Blueprint("mentoring", __name__, template_folder="templates")
+
+PLUGIN = "mentoring"
+
+
+def _association(slug: str) -> Association:
+    association = association_or_404(slug)
+    plugin_gate.abort_unless_enabled(PLUGIN, association)
+    return association
+
+
+def _programme(slug: str, programme_id: int) -> tuple[Association, Programme]:
+    association = _association(slug)
+    programme = db.session.get(Programme, programme_id)
+    if programme is None or programme.association_id != association.id:
+        abort(404)
+    permissions.require("mentoring.view_programme", programme)
+    return association, programme
+
+
+def _coordinated(slug: str, programme_id: int) -> tuple[Association, Programme]:
+    association, programme = _programme(slug, programme_id)
+    permissions.require("mentoring.coordinate", programme)
+    return association, programme
+
+
+def _pair(pair_id: int) -> Pair:
+    pair = db.session.get(Pair, pair_id)
+    if pair is None:
+        abort(404)
+    plugin_gate.abort_unless_enabled(PLUGIN, pair.programme.association_id)
+    permissions.require("mentoring.view_pair", pair)
+    return pair
+
+
+def _subjects() -> list[Subject]:
+    return list(db.session.scalars(select(Subject).order_by(Subject.name_kk)))
+
+
+def _mine(programme: Programme, model):
+    if not current_user.is_authenticated:
+        return None
+    return db.session.scalar(
+        select(model).where(model.programme_id == programme.id, model.user_id == current_user.id)
+    )
+
+
+# --- my mentoring and programme lists ---------------------------------------------------------
+
+
+@bp.get("/")
+@login_required
+def index():
+    """The current user's pairs and enrolments, and programmes of their associations."""
+    off = plugin_gate.disabled_association_ids(PLUGIN)
+    my_assoc = [aid for aid in permissions.memberships_of(current_user) if aid not in off]
+    programmes = list(
+        db.session.scalars(
+            select(Programme)
+            .where(Programme.association_id.in_(my_assoc))
+            .options(selectinload(Programme.association))
+            .order_by(Programme.created_at.desc())
+        )
+    )
+    pairs = list(
+        db.session.scalars(
+            select(Pair)
+            .join(MentorProfile, MentorProfile.id == Pair.mentor_id)
+            .join(NoviceRequest, NoviceRequest.id == Pair.novice_id)
+            .join(Programme, Programme.id == Pair.programme_id)
+            .where(
+                (MentorProfile.user_id == current_user.id)
+                | (NoviceRequest.user_id == current_user.id)
+            )
+            .options(
+                selectinload(Pair.mentor).selectinload(MentorProfile.user),
+                selectinload(Pair.novice).selectinload(NoviceRequest.user),
+                selectinload(Pair.programme).selectinload(Programme.association),
+            )
+            .order_by(Pair.created_at.desc())
+        )
+    )
+    pairs = [p for p in pairs if p.programme.association_id not in off]
+    return render_template("mentoring/index.html", programmes=programmes, pairs=pairs, svc=svc)
+
+
+@bp.get("/a/<slug>/")
+def programmes(slug: str):
+    association = _association(slug)
+    permissions.require("mentoring.browse", association)
+    rows = list(
+        db.session.scalars(
+            select(Programme)
+            .where(Programme.association_id == association.id)
+            .order_by(Programme.created_at.desc())
+        )
+    )
+    return render_template(
+        "mentoring/programmes.html",
+        association=association,
+        programmes=rows,
+        active_tab="mentoring.programmes",
+        svc=svc,
+    )
+
+
+def _member_choices(association: Association) -> list[SelectChoice]:
+    rows = db.session.execute(
+        select(User.id, User.full_name)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.association_id == association.id)
+        .order_by(User.full_name)
+    ).all()
+    return [SelectChoice(uid, name) for uid, name in rows]
+
+
+@bp.route("/a/<slug>/new", methods=["GET", "POST"])
+def new_programme(slug: str):
+    association = _association(slug)
+    permissions.require("mentoring.create_programme", association)
+    form = ProgrammeForm()
+    form.coordinators.choices = _member_choices(association)
+    if form.validate_on_submit():
+        programme = Programme(association_id=association.id, created_by_id=current_user.id)
+        _fill_programme(programme, form)
+        db.session.add(programme)
+        db.session.commit()
+        flash(_("The programme is created."), "success")
+        return redirect(url_for(".programme", slug=slug, programme_id=programme.id))
+    return render_template(
+        "mentoring/programme_form.html",
+        association=association,
+        form=form,
+        programme=None,
+        active_tab="mentoring.programmes",
+    )
+
+
+def _fill_programme(programme: Programme, form: ProgrammeForm) -> None:
+    for name in (
+        "name",
+        "period",
+        "starts_on",
+        "ends_on",
+        "description",
+        "min_category",
+        "max_mentees",
+        "meetings_per_month",
+        "observations_required",
+        "enrolment_open",
+    ):
+        setattr(programme, name, getattr(form, name).data)
+    programme.name = programme.name.strip()
+    svc.set_coordinators(programme, form.coordinators.data or [])
+
+
+@bp.route("/a/<slug>/<int:programme_id>/edit", methods=["GET", "POST"])
+def edit_programme(slug: str, programme_id: int):
+    association, programme = _coordinated(slug, programme_id)
+    form = ProgrammeForm(obj=programme)
+    form.coordinators.choices = _member_choices(association)
+    if request.method == "GET":
+        form.coordinators.data = [c.user_id for c in programme.coordinators]
+    if form.validate_on_submit():
+        _fill_programme(programme, form)
+        db.session.commit()
+        flash(_("The programme is saved."), "success")
+        return redirect(url_for(".programme", slug=slug, programme_id=programme.id))
+    return render_template(
+        "mentoring/programme_form.html",
+        association=association,
+        form=form,
+        programme=programme,
+        active_tab="mentoring.programmes",
+    )
+
+
+@bp.get("/a/<slug>/<int:programme_id>/")
+def programme(slug: str, programme_id: int):
+    association, programme = _programme(slug, programme_id)
+    coordinator = svc.is_coordinator(current_user, programme)
+    figures = svc.programme_figures(programme) if coordinator else None
+    return render_template(
+        "mentoring/programme.html",
+        association=association,
+        programme=programme,
+        coordinator=coordinator,
+        figures=figures,
+        my_mentor=_mine(programme, MentorProfile),
+        my_novice=_mine(programme, NoviceRequest),
+        meets_rules=svc.meets_rules(current_user, programme),
+        active_tab="mentoring.programmes",
+        post_form=PostForm(),
+        svc=svc,
+    )
+
+
+# --- enrolment --------------------------------------------------------------------------------
+
+
+def _require_enrolment(association: Association, programme: Programme, existing) -> None:
+    if not permissions.is_member(current_user, association):
+        abort(403)
+    if existing is None and not programme.enrolment_open:
+        flash(_("Enrolment in this programme is closed."), "error")
+        abort(redirect(url_for(".programme", slug=association.slug, programme_id=programme.id)))
+
+
+@bp.route("/a/<slug>/<int:programme_id>/mentor", methods=["GET", "POST"])
+def enrol_mentor(slug: str, programme_id: int):
+    association, programme = _programme(slug, programme_id)
+    profile = _mine(programme, MentorProfile)
+    _require_enrolment(association, programme, profile)
+    user: User = current_user
+    form = MentorForm()
+    form.subjects.choices = [SelectChoice(s.id, s.name) for s in _subjects()]
+    if request.method == "GET":
+        if profile:
+            form.subjects.data = profile.subject_ids
+            form.grades.data = profile.grade_list
+            form.languages.data = split_codes(profile.languages)
+            form.strengths.data = split_codes(profile.strengths)
+            form.capacity.data = profile.capacity
+            form.availability.data = profile.availability
+            form.experience_years.data = profile.experience_years
+        else:
+            form.subjects.data = [s.id for s in user.subjects]
+            form.experience_years.data = user.experience_years
+            form.capacity.data = 1
+    valid = form.validate_on_submit()
+    if valid and form.capacity.data > programme.max_mentees:
+        form.capacity.errors.append(_("At most %(n)s in this programme.", n=programme.max_mentees))
+        valid = False
+    if valid:
+        new = profile is None
+        if new:
+            profile = MentorProfile(programme_id=programme.id, user_id=user.id)
+            profile.status = "approved" if svc.meets_rules(user, programme) else "pending"
+            db.session.add(profile)
+        profile.subjects = join_codes(form.subjects.data)
+        profile.grades = join_codes(sorted(form.grades.data))
+        profile.languages = join_codes(form.languages.data)
+        profile.strengths = join_codes(form.strengths.data)
+        profile.capacity = form.capacity.data
+        profile.availability = form.availability.data.strip()
+        profile.experience_years = form.experience_years.data
+        profile.category = user.category
+        profile.school_id = user.school_id
+        profile.district_id = user.district_id
+        if new and profile.status == "pending":
+            notifications.notify(
+                svc.programme_coordinators(programme),
+                "mentoring.mentor_approval",
+                lambda: _(
+                    "%(name)s asks to mentor in «%(programme)s»",
+                    name=user.full_name,
+                    programme=programme.name,
+                ),
+                url=url_for(".programme", slug=slug, programme_id=programme.id),
+                association=association,
+            )
+        db.session.commit()
+        if profile.status == "pending":
+            flash(_("Saved. A coordinator will review your mentor profile."), "success")
+        else:
+            flash(_("Your mentor profile is saved."), "success")
+        return redirect(url_for(".programme", slug=slug, programme_id=programme.id))
+    return render_template(
+        "mentoring/mentor_form.html",
+        association=association,
+        programme=programme,
+        form=form,
+        profile=profile,
+        meets_rules=svc.meets_rules(user, programme),
+        active_tab="mentoring.programmes",
+        svc=svc,
+    )
+
+
+@bp.route("/a/<slug>/<int:programme_id>/novice", methods=["GET", "POST"])
+def enrol_novice(slug: str, programme_id: int):
+    association, programme = _programme(slug, programme_id)
+    req = _mine(programme, NoviceRequest)
+    _require_enrolment(association, programme, req)
+    user: User = current_user
+    form = NoviceForm()
+    form.subject.choices = [SelectChoice(s.id, s.name) for s in _subjects()]
+    if request.method == "GET":
+        if req:
+            form.subject.data = req.subject_id
+            form.grades.data = req.grade_list
+            form.language.data = req.language
+            form.needs.data = split_codes(req.needs)
+            form.diagnostic.data = req.diagnostic
+            form.preferences.data = req.preferences
+            form.experience_years.data = req.experience_years
+        else:
+            form.subject.data = user.subjects[0].id if user.subjects else None
+            form.experience_years.data = user.experience_years
+            form.language.data = user.locale if user.locale in svc.LANGUAGES else "kk"
+    if form.validate_on_submit():
+        if req is None:
+            req = NoviceRequest(programme_id=programme.id, user_id=user.id)
+            db.session.add(req)
+        req.subject_id = form.subject.data
+        req.grades = join_codes(sorted(form.grades.data))
+        req.language = form.language.data
+        req.needs = join_codes(form.needs.data)
+        req.diagnostic = form.diagnostic.data.strip()
+        req.preferences = form.preferences.data.strip()
+        req.experience_years = form.experience_years.data
+        req.category = user.category
+        req.school_id = user.school_id
+        req.district_id = user.district_id
+        db.session.commit()
+        flash(_("Your request is saved. Here are the mentors who fit you best."), "success")
+        return redirect(url_for(".mentors", slug=slug, programme_id=programme.id))
+    return render_template(
+        "mentoring/novice_form.html",
+        association=association,
+        programme=programme,
+        form=form,
+        req=req,
+        active_tab="mentoring.programmes",
+        svc=svc,
+    )
+
+
+@bp.get("/a/<slug>/<int:programme_id>/mentors")
+def mentors(slug: str, programme_id: int):
+    """The novice's ranked list of feasible mentors, with the reasons for each score."""
+    association, programme = _programme(slug, programme_id)
+    req = _mine(programme, NoviceRequest)
+    if req is None:
+        return redirect(url_for(".enrol_novice", slug=slug, programme_id=programme_id))
+    ranked = svc.ranked_mentors(programme, req)
+    profiles = {
+        p.id: p
+        for p in db.session.scalars(
+            select(MentorProfile)
+            .where(MentorProfile.id.in_([s.mentor.id for s in ranked]))
+            .options(selectinload(MentorProfile.user), selectinload(MentorProfile.school))
+        )
+    }
+    subject_name = req.subject.name if req.subject else ""
+    subject_names = {s.id: s.name for s in _subjects()}
+    return render_template(
+        "mentoring/mentors.html",
+        association=association,
+        programme=programme,
+        req=req,
+        ranked=ranked,
+        profiles=profiles,
+        subject_name=subject_name,
+        subject_names=subject_names,
+        active_tab="mentoring.programmes",
+        svc=svc,
+    )
+
+
+@bp.post("/a/<slug>/<int:programme_id>/mentors/<int:mentor_id>/<decision>")
+def decide_mentor(slug: str, programme_id: int, mentor_id: int, decision: str):
+    association, programme = _coordinated(slug, programme_id)
+    if decision not in ("approve", "decline") or not PostForm().validate_on_submit():
+        abort(400)
+    profile = db.session.get(MentorProfile, mentor_id)
+    if profile is None or profile.programme_id != programme.id:
+        abort(404)
+    profile.status = "approved" if decision == "approve" else "declined"
+    approved = profile.status == "approved"
+    notifications.notify(
+        profile.user,
+        "mentoring.mentor_approval",
+        (lambda: _("You are approved as a mentor in «%(p)s»", p=programme.name))
+        if approved
+        else (lambda: _("Your mentor profile in «%(p)s» was not approved", p=programme.name)),
+        url=url_for(".programme", slug=slug, programme_id=programme.id),
+        association=association,
+    )
+    db.session.commit()
+    flash(_("Saved."), "success")
+    return redirect(url_for(".programme", slug=slug, programme_id=programme.id))
+
+
+# --- the coordinator's assignment -------------------------------------------------------------
+
+
+@bp.route("/a/<slug>/<int:programme_id>/assign", methods=["GET", "POST"])
+def assign(slug: str, programme_id: int):
+    """GET: the optimal proposals as an editable form (one mentor choice per waiting novice).
+    POST: confirm the edited choices; each is re-checked under the capacity lock."""
+    association, programme = _coordinated(slug, programme_id)
+    form = PostForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        choices: list[tuple[int, int]] = []
+        for key, value in request.form.items():
+            if key.startswith("n-") and key[2:].isdigit() and value.isdigit():
+                choices.append((int(key[2:]), int(value)))
+        if not choices:
+            flash(_("No pair was chosen."), "error")
+            return redirect(url_for(".assign", slug=slug, programme_id=programme_id))
+        result = svc.confirm(programme, choices, current_user)
+        if result.created:
+            flash(
+                _("%(n)s pair(s) proposed to mentors and novices.", n=len(result.created)),
+                "success",
+            )
+        for _novice_id, _mentor_id, code in result.rejected:
+            flash(_("A pair was not created: %(why)s.", why=svc.REJECT_REASONS[code]), "error")
+        return redirect(url_for(".programme", slug=slug, programme_id=programme_id))
+    proposals = svc.propose(programme)
+    return render_template(
+        "mentoring/assign.html",
+        association=association,
+        programme=programme,
+        proposals=proposals,
+        total=round(sum(p.score for p in proposals if p.mentor), 2),
+        form=form,
+        active_tab="mentoring.programmes",
+        svc=svc,
+    )
+
+
+# --- pairs ------------------------------------------------------------------------------------
+
+
+def _render_pair(pair: Pair, **forms):
+    side = svc.side_of(current_user, pair)
+    goal_form = forms.get("goal_form") or GoalForm(formdata=None)
+    goal_form.need.choices = _need_choices(pair)
+    return render_template(
+        "mentoring/pair.html",
+        pair=pair,
+        association=pair.programme.association,
+        programme=pair.programme,
+        side=side,
+        coordinator=svc.is_coordinator(current_user, pair.programme),
+        actions=svc.allowed_actions(current_user, pair),
+        writable=side is not None and svc.meetings_and_observations_writable(pair),
+        goal_form=goal_form,
+        meeting_form=forms.get("meeting_form") or MeetingForm(formdata=None),
+        reason_form=forms.get("reason_form") or ReasonForm(formdata=None),
+        reflection_forms={
+            o.id: forms.get(f"reflection_{o.id}")
+            or ReflectionForm(formdata=None, reflection=o.reflection)
+            for o in pair.observations
+        },
+        status_form=GoalStatusForm(formdata=None),
+        post_form=PostForm(),
+        hours=svc.meeting_hours(pair),
+        certificate=svc.find_mentor_certificate(pair),
+        active_tab="mentoring.programmes",
+        svc=svc,
+    )
+
+
+def _need_choices(pair: Pair):
+    return [SelectChoice("", _("— none —"))] + [
+        SelectChoice(code, str(svc.AREAS.get(code, code)))
+        for code in split_codes(pair.novice.needs)
+    ]
+
+
+@bp.get("/pairs/<int:pair_id>")
+def pair(pair_id: int):
+    return _render_pair(_pair(pair_id))
+
+
+@bp.post("/pairs/<int:pair_id>/do/<action>")
+def pair_action(pair_id: int, action: str):
+    pair = _pair(pair_id)
+    if action not in svc.TRANSITIONS:
+        abort(404)
+    form = ReasonForm() if svc.TRANSITIONS[action].needs_reason else PostForm()
+    if not svc.may_do(current_user, pair, action):
+        abort(403)
+    if not form.validate_on_submit():
+        if isinstance(form, ReasonForm) and "csrf_token" not in form.errors:
+            return _render_pair(pair, reason_form=form)
+        abort(400)
+    try:
+        svc.transition(
+            pair, action, current_user, getattr(form, "reason", None) and form.reason.data or ""
+        )
+    except svc.TransitionError:
+        abort(403)
+    flash(_("Saved."), "success")
+    return redirect(url_for(".pair", pair_id=pair.id))
+
+
+def _require_writer(pair: Pair) -> None:
+    if svc.side_of(current_user, pair) is None:
+        abort(403)
+    if not svc.meetings_and_observations_writable(pair):
+        flash(_("This pair is not active."), "error")
+        abort(redirect(url_for(".pair", pair_id=pair.id)))
+
+
+@bp.post("/pairs/<int:pair_id>/goals")
+def add_goal(pair_id: int):
+    pair = _pair(pair_id)
+    _require_writer(pair)
+    form = GoalForm()
+    form.need.choices = _need_choices(pair)
+    if not form.validate_on_submit():
+        return _render_pair(pair, goal_form=form)
+    db.session.add(
+        Goal(
+            pair_id=pair.id,
+            title=form.title.data.strip(),
+            need=form.need.data or "",
+            target_date=form.target_date.data,
+        )
+    )
+    db.session.commit()
+    flash(_("The goal is added to the plan."), "success")
+    return redirect(url_for(".pair", pair_id=pair.id, _anchor="plan"))
+
+
+@bp.post("/pairs/<int:pair_id>/goals/<int:goal_id>")
+def goal_status(pair_id: int, goal_id: int):
+    pair = _pair(pair_id)
+    _require_writer(pair)
+    goal = db.session.get(Goal, goal_id)
+    form = GoalStatusForm()
+    if goal is None or goal.pair_id != pair.id:
+        abort(404)
+    if not form.validate_on_submit():
+        abort(400)
+    goal.status = form.status.data
+    db.session.commit()
+    return redirect(url_for(".pair", pair_id=pair.id, _anchor="plan"))
+
+
+@bp.post("/pairs/<int:pair_id>/meetings")
+def add_meeting(pair_id: int):
+    pair = _pair(pair_id)
+    _require_writer(pair)
+    form = MeetingForm()
+    if not form.validate_on_submit():
+        return _render_pair(pair, meeting_form=form)
+    svc.add_meeting(
+        pair,
+        current_user,
+        held_on=form.held_on.data,
+        duration_minutes=form.duration_minutes.data,
+        topic=form.topic.data.strip(),
+        notes=form.notes.data.strip(),
+        next_steps=form.next_steps.data.strip(),
+    )
+    db.session.commit()
+    flash(_("The meeting is logged."), "success")
+    return redirect(url_for(".pair", pair_id=pair.id, _anchor="meetings"))
+
+
+@bp.route("/pairs/<int:pair_id>/observations/new", methods=["GET", "POST"])
+def new_observation(pair_id: int):
+    pair = _pair(pair_id)
+    _require_writer(pair)
+    form = ObservationForm()
+    if form.validate_on_submit():
+        svc.add_observation(
+            pair,
+            current_user,
+            lesson_date=form.lesson_date.data,
+            class_name=form.class_name.data.strip(),
+            lesson_topic=form.lesson_topic.data.strip(),
+            focus=join_codes(form.focus.data),
+            went_well=form.went_well.data.strip(),
+            to_improve=form.to_improve.data.strip(),
+            actions=form.actions.data.strip(),
+        )
+        db.session.commit()
+        flash(_("The observation is saved."), "success")
+        return redirect(url_for(".pair", pair_id=pair.id, _anchor="observations"))
+    return render_template(
+        "mentoring/observation_form.html",
+        pair=pair,
+        association=pair.programme.association,
+        form=form,
+        side=svc.side_of(current_user, pair),
+        active_tab="mentoring.programmes",
+    )
+
+
+@bp.post("/pairs/<int:pair_id>/observations/<int:obs_id>/reflection")
+def reflect(pair_id: int, obs_id: int):
+    pair = _pair(pair_id)
+    obs = db.session.get(Observation, obs_id)
+    if obs is None or obs.pair_id != pair.id:
+        abort(404)
+    if svc.observed_user_id(pair, obs) != current_user.id:
+        abort(403)
+    form = ReflectionForm()
+    if not form.validate_on_submit():
+        return _render_pair(pair, **{f"reflection_{obs.id}": form})
+    from core.timeutil import utcnow
+
+    obs.reflection = form.reflection.data.strip()
+    obs.reflected_at = utcnow()
+    db.session.commit()
+    flash(_("Your reflection is saved."), "success")
+    return redirect(url_for(".pair", pair_id=pair.id, _anchor=f"obs-{obs.id}"))
+
+
+# --- reports ----------------------------------------------------------------------------------
+
+
+def _csv_response(rows: Iterable[Iterable], filename: str) -> Response:
+    buf = io.StringIO()
+    buf.write("\ufeff")  # Excel opens UTF-8 (Kazakh, Russian) correctly with a BOM
+    writer = csv.writer(buf)
+    for row in rows:
+        writer.writerow(["" if v is None else v for v in row])
+    return Response(
+        buf.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@bp.get("/pairs/<int:pair_id>/report")
+def pair_report(pair_id: int):
+    pair = _pair(pair_id)
+    return render_template(
+        "mentoring/pair_report.html",
+        pair=pair,
+        programme=pair.programme,
+        hours=svc.meeting_hours(pair),
+        svc=svc,
+    )
+
+
+@bp.get("/pairs/<int:pair_id>/report.csv")
+def pair_report_csv(pair_id: int):
+    pair = _pair(pair_id)
+    rows: list[list] = [
+        [_("Programme"), pair.programme.name],
+        [_("Mentor"), pair.mentor.user.full_name],
+        [_("Young specialist"), pair.novice.user.full_name],
+        [_("State"), str(svc.STATE_LABELS[pair.state])],
+        [_("Mentoring hours"), svc.meeting_hours(pair)],
+        [],
+        [_("Goal"), _("Linked need"), _("Target date"), _("Status")],
+    ]
+    for g in pair.goals:
+        rows.append(
+            [
+                g.title,
+                ", ".join(svc.area_labels([g.need] if g.need else [])),
+                g.target_date.isoformat(),
+                str(svc.GOAL_STATUSES.get(g.status, g.status)),
+            ]
+        )
+    rows += [
+        [],
+        [_("Date"), _("Duration, minutes"), _("Topic"), _("Notes"), _("Agreed next steps")],
+    ]
+    for m in pair.meetings:
+        rows.append([m.held_on.isoformat(), m.duration_minutes, m.topic, m.notes, m.next_steps])
+    rows += [
+        [],
+        [
+            _("Lesson date"),
+            _("Whose lesson"),
+            _("Lesson topic"),
+            _("Focus areas"),
+            _("What went well"),
+            _("What to improve"),
+            _("Agreed actions"),
+            _("Reflection"),
+        ],
+    ]
+    for o in pair.observations:
+        rows.append(
+            [
+                o.lesson_date.isoformat(),
+                _("young specialist's") if o.observed == "novice" else _("mentor's"),
+                o.lesson_topic,
+                ", ".join(svc.area_labels(o.focus)),
+                o.went_well,
+                o.to_improve,
+                o.actions,
+                o.reflection,
+            ]
+        )
+    return _csv_response(rows, f"mentoring-pair-{pair.id}.csv")
+
+
+@bp.get("/a/<slug>/<int:programme_id>/report")
+def programme_report(slug: str, programme_id: int):
+    association, programme = _coordinated(slug, programme_id)
+    return render_template(
+        "mentoring/programme_report.html",
+        association=association,
+        programme=programme,
+        figures=svc.programme_figures(programme),
+        svc=svc,
+    )
+
+
+@bp.get("/a/<slug>/<int:programme_id>/report.csv")
+def programme_report_csv(slug: str, programme_id: int):
+    association, programme = _coordinated(slug, programme_id)
+    f = svc.programme_figures(programme)
+    rows: list[list] = [
+        [_("Programme"), programme.name, programme.period],
+        [_("Association"), association.name],
+        [_("Young specialists"), f.novices],
+        [_("With a mentor"), len(f.with_mentor)],
+        [_("Without a mentor"), len(f.without_mentor)],
+    ]
+    rows += [[str(svc.STATE_LABELS[s]), n] for s, n in f.by_state.items()]
+    rows += [[], [_("Month"), _("Meetings"), _("Hours")]]
+    rows += [[m, n, h] for m, n, h in f.meetings_by_month]
+    rows += [
+        [],
+        [
+            _("Mentor"),
+            _("Young specialist"),
+            _("State"),
+            _("Meetings"),
+            _("Hours"),
+            _("Observations"),
+            _("Observations expected"),
+            _("Overdue goals"),
+        ],
+    ]
+    for r in f.pairs:
+        rows.append(
+            [
+                r.pair.mentor.user.full_name,
+                r.pair.novice.user.full_name,
+                str(svc.STATE_LABELS[r.pair.state]),
+                r.meetings,
+                r.hours,
+                r.observations,
+                f.observations_required,
+                r.overdue_goals,
+            ]
+        )
+    rows += [[], [_("Without a mentor")]]
+    rows += [[n.user.full_name, n.subject.name if n.subject else ""] for n in f.without_mentor]
+    return _csv_response(rows, f"mentoring-programme-{programme.id}.csv")
