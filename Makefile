@@ -39,7 +39,7 @@ system-deps:
 	has_pg=no
 	if command -v initdb >/dev/null || compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then has_pg=yes; fi
 	if [ -n "$$need" ] || [ "$$has_pg" = no ]; then
-	  $(SUDO) apt-get update -q
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -q
 	  if [ "$$has_pg" = no ]; then
 	    pg=""
 	    for p in postgresql-15 postgresql-16 postgresql-17 postgresql; do
@@ -48,7 +48,7 @@ system-deps:
 	    [ -n "$$pg" ] || { echo "no PostgreSQL server package found by apt-cache policy" >&2; exit 1; }
 	    need="$$need $$pg"
 	  fi
-	  $(SUDO) apt-get install -y -q --no-install-recommends $$need
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$need
 	fi
 
 install-test: $(BIN)/python
