@@ -11,6 +11,7 @@ from wtforms import (
     HiddenField,
     IntegerField,
     RadioField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -26,22 +27,30 @@ from wtforms.validators import (
 )
 
 from core.models import Category
-from plugins.expertise.services import IDENTITY, LANGUAGES, MATERIAL_TYPES, RECOMMENDATIONS
+from plugins.expertise.services import (
+    CATEGORY_LABELS,
+    IDENTITY,
+    LANGUAGES,
+    MATERIAL_TYPES,
+    RECOMMENDATIONS,
+)
 
-GRADES = [(g, str(g)) for g in range(0, 13)]
+
+def options(pairs) -> list[SelectChoice]:
+    """Choices as WTForms 3.3 wants them (plain tuples are deprecated there)."""
+    return [SelectChoice(value=value, label=label) for value, label in pairs]
+
+
+GRADES = options((g, str(g)) for g in range(0, 13))
 
 
 class SubmissionForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
-    material_type = SelectField(
-        _l("Type of material"), choices=[(k, v) for k, v in MATERIAL_TYPES.items()]
-    )
+    material_type = SelectField(_l("Type of material"), choices=options(MATERIAL_TYPES.items()))
     subject_id = SelectField(_l("Subject"), coerce=int, validators=[InputRequired()])
     grade_from = SelectField(_l("From grade"), coerce=int, choices=GRADES, default=5)
     grade_to = SelectField(_l("To grade"), coerce=int, choices=GRADES, default=5)
-    language = SelectField(
-        _l("Language of instruction"), choices=[(k, v) for k, v in LANGUAGES.items()]
-    )
+    language = SelectField(_l("Language of instruction"), choices=options(LANGUAGES.items()))
     abstract = TextAreaField(_l("Abstract"), validators=[DataRequired(), Length(max=5000)])
     keywords = StringField(
         _l("Keywords"),
@@ -97,12 +106,12 @@ class SettingsForm(FlaskForm):
     )
     min_category = SelectField(
         _l("Members with this category or higher are experts"),
-        choices=[("", _l("Only members with the expert role"))]
-        + [(c.value, c.value) for c in Category if c is not Category.NONE],
+        choices=options(
+            [("", _l("Only members with the expert role"))]
+            + [(c.value, CATEGORY_LABELS[c.value]) for c in Category if c is not Category.NONE]
+        ),
     )
-    reviewer_identity = SelectField(
-        _l("Reviewers' names"), choices=[(k, v) for k, v in IDENTITY.items()]
-    )
+    reviewer_identity = SelectField(_l("Reviewers' names"), choices=options(IDENTITY.items()))
     hide_until_decision = BooleanField(_l("Only the coordinator sees reviews until the decision"))
     respond_days = IntegerField(
         _l("Days to accept an invitation"), validators=[InputRequired(), NumberRange(1, 60)]
@@ -132,7 +141,7 @@ def review_form(rubric, formdata=None):
     class ReviewForm(FlaskForm):
         recommendation = RadioField(
             _l("Overall recommendation"),
-            choices=[(k, v) for k, v in RECOMMENDATIONS.items()],
+            choices=options(RECOMMENDATIONS.items()),
             validators=[InputRequired()],
         )
         to_author = TextAreaField(
@@ -145,10 +154,10 @@ def review_form(rubric, formdata=None):
         )
 
     for c in rubric.criteria:
-        choices = [
+        choices = options(
             (i, f"{i} — {c.levels[i]}" if i < len(c.levels) else str(i))
             for i in range(rubric.scale_max + 1)
-        ]
+        )
         setattr(
             ReviewForm,
             f"score_{c.id}",

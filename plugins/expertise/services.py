@@ -72,6 +72,23 @@ RECOMMENDATIONS: dict[str, Any] = {
     "not_recommended": _l("Do not recommend"),
 }
 
+CATEGORY_LABELS: dict[str, Any] = {
+    "pedagog": _l("teacher"),
+    "moderator": _l("teacher-moderator"),
+    "expert": _l("teacher-expert"),
+    "researcher": _l("teacher-researcher"),
+    "master": _l("teacher-master"),
+}
+
+ASSIGNMENT_STATUS: dict[str, Any] = {
+    "invited": _l("invited"),
+    "accepted": _l("accepted"),
+    "declined": _l("declined"),
+    "expired": _l("no answer"),
+    "removed": _l("removed"),
+    "done": _l("review submitted"),
+}
+
 IDENTITY: dict[str, Any] = {
     "named": _l("Reviewers are named"),
     "anonymous_until_decision": _l("Reviewers are anonymous until the decision"),

@@ -33,6 +33,7 @@ from plugins.expertise.forms import (
     ResubmitForm,
     SettingsForm,
     SubmissionForm,
+    options,
     review_form,
 )
 from plugins.expertise.models import (
@@ -103,19 +104,19 @@ def _attach(version: Version, stored: list[uploads.StoredFile]) -> None:
         )
 
 
-def _subject_choices() -> list[tuple[int, str]]:
+def _subject_choices():
     subjects = db.session.scalars(select(Subject).order_by(Subject.name_kk)).all()
-    return [(0, "—")] + [(s.id, s.name) for s in subjects]
+    return options([(0, "—")] + [(s.id, s.name) for s in subjects])
 
 
-def _coauthor_choices(association: Association, author_id: int) -> list[tuple[int, str]]:
+def _coauthor_choices(association: Association, author_id: int):
     rows = db.session.execute(
         select(User.id, User.full_name)
         .join(Membership, Membership.user_id == User.id)
         .where(Membership.association_id == association.id, User.id != author_id)
         .order_by(User.full_name)
     ).all()
-    return [(uid, name) for uid, name in rows]
+    return options(rows)
 
 
 def _fill(sub: Submission, form: SubmissionForm) -> None:
@@ -203,7 +204,7 @@ def library():
         total=total,
         page=page,
         pages=pages,
-        subjects=_subject_choices()[1:],
+        subjects=[(c.value, c.label) for c in _subject_choices()[1:]],
         associations=[a for a in associations if a.id not in disabled],
         today=utcnow().date(),
         svc=svc,

@@ -82,7 +82,7 @@ def test_submit_review_revise_and_publish(live_server, page, factory):
     assert page.locator(f"button[data-expert='{w.school_expert}']").count() == 0
     page.click(f"button[data-expert='{w.expert1}']")
     page.click(f"button[data-expert='{w.expert2}']")
-    assert page.locator("span.tag", has_text="invited").count() == 2
+    assert page.locator("span[data-status=invited]").count() == 2
 
     # Both experts accept and review with the rubric.
     _review(page, base, sub_url, w.expert1, "minor_revision", "Саралау жеткіліксіз.")
