@@ -5,10 +5,20 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import pytest
 from sqlalchemy import func, select
 
 from core.extensions import db
 from core.models import OutboxEmail, User
+
+
+@pytest.fixture
+def app(make_app):
+    """The core with only the sample plugin (tests/plugin_site): a known set of plugins."""
+    app = make_app(plugins="sample")
+    with app.app_context():
+        yield app
+
 
 MESSAGE = "If an account uses this email"
 
@@ -106,7 +116,7 @@ def test_forgot_form_validates_email(client, post):
 
 
 def test_forgot_is_rate_limited(make_app, post, factory):
-    app = make_app(RATELIMIT_ENABLED=True, RESET_RATE_LIMIT="2 per hour")
+    app = make_app(plugins="sample", RATELIMIT_ENABLED=True, RESET_RATE_LIMIT="2 per hour")
     with app.app_context():
         client = app.test_client()
         codes = [

@@ -4,10 +4,19 @@ then DEFAULT_LOCALE (kk). Each step is checked with every later source pointing 
 from __future__ import annotations
 
 import flask_babel
+import pytest
 from sqlalchemy import select
 
 from core.extensions import db
 from core.models import User
+
+
+@pytest.fixture
+def app(make_app):
+    """The core with only the sample plugin (tests/plugin_site): a known set of plugins."""
+    app = make_app(plugins="sample")
+    with app.app_context():
+        yield app
 
 
 def lang_of(client, headers=None) -> str:
@@ -23,7 +32,7 @@ def test_default_is_kazakh(client):
 
 
 def test_default_comes_from_config(make_app):
-    app = make_app(DEFAULT_LOCALE="ru")
+    app = make_app(plugins="sample", DEFAULT_LOCALE="ru")
     with app.app_context():
         assert lang_of(app.test_client()) == "ru"
 

@@ -13,6 +13,14 @@ from core.models import Notification, NotificationPreference, OutboxEmail
 from core.services import notifications, plugin_gate
 
 
+@pytest.fixture
+def app(make_app):
+    """The core with only the sample plugin (tests/plugin_site): a known set of plugins."""
+    app = make_app(plugins="sample")
+    with app.app_context():
+        yield app
+
+
 def utc(local: str) -> dt.datetime:
     """A local Almaty wall-clock time (UTC+5) as the naive UTC the database stores."""
     return dt.datetime.fromisoformat(local) - dt.timedelta(hours=5)

@@ -5,10 +5,19 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import pytest
 from sqlalchemy import select
 
 from core.extensions import db
 from core.models import Notification, NotificationPreference
+
+
+@pytest.fixture
+def app(make_app):
+    """The core with only the sample plugin (tests/plugin_site): a known set of plugins."""
+    app = make_app(plugins="sample")
+    with app.app_context():
+        yield app
 
 
 def add(user, n: int, *, start: dt.datetime | None = None, read: bool = False, url: str = "/x"):
