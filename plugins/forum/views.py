@@ -440,8 +440,9 @@ def new_topic(board_id: int):
             )
             _attach(post, stored)
             if form.poll_question.data:
+                db.session.flush()
                 poll = ForumPoll(
-                    topic=topic,
+                    topic_id=topic.id,
                     question=form.poll_question.data.strip(),
                     multiple=form.poll_multiple.data,
                     closes_at=from_local(form.poll_closes_at.data)

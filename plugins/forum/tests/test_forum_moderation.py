@@ -1,0 +1,178 @@
+"""Moderation: pre-moderation, first posts held, flags, pin/lock/move/hide/delete, bans, the
+moderation log, and that members cannot moderate by a direct POST."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from core.extensions import db
+from core.models import Notification
+from plugins.forum.models import ForumBoard, ForumModLog, ForumPost, ForumTopic
+from plugins.forum.tests.forumkit import topic, world
+
+
+@pytest.fixture
+def app(make_app):
+    app = make_app(plugins="forum")
+    with app.app_context():
+        yield app
+
+
+def _client(app, login, user):
+    c = app.test_client()
+    login(c, user)
+    return c
+
+
+def test_premoderated_board_holds_posts_until_approved(app, factory, login, post):
+    w = world(factory, premoderate=True)
+    member = _client(app, login, w.member)
+    post(
+        member,
+        f"/forum/b/{w.board.id}/new",
+        {"title": "Директор туралы", "kind": "discussion", "body": "Тексерілуі керек мәтін"},
+    )
+    t = db.session.scalar(select(ForumTopic))
+    assert t.approved is False
+    other = _client(app, login, w.member2)
+    assert "Директор туралы" not in other.get(f"/forum/b/{w.board.id}").get_data(as_text=True)
+    assert other.get(f"/forum/t/{t.id}").status_code == 404
+    # the author sees it, marked as waiting
+    assert "Waiting for approval" in member.get(f"/forum/t/{t.id}").get_data(as_text=True)
+    mod = _client(app, login, w.moderator)
+    queue = mod.get(f"/forum/a/{w.association.slug}/queue").get_data(as_text=True)
+    assert "Тексерілуі керек мәтін" in queue
+    first = db.session.scalar(select(ForumPost))
+    assert post(other, f"/forum/p/{first.id}/mod/approve").status_code == 404  # cannot see it
+    post(mod, f"/forum/p/{first.id}/mod/approve")
+    assert "Директор туралы" in other.get(f"/forum/b/{w.board.id}").get_data(as_text=True)
+    assert "post.approve" in db.session.scalars(select(ForumModLog.action)).all()
+
+
+def test_first_posts_of_a_member_are_held(app, factory, login, post):
+    w = world(factory, moderate_first_posts=1)
+    t = topic(w.board, w.leader)
+    member = _client(app, login, w.member)
+    post(member, f"/forum/t/{t.id}/reply", {"body": "Алғашқы хабарым"})
+    p1 = db.session.scalar(select(ForumPost).where(ForumPost.body == "Алғашқы хабарым"))
+    assert p1.approved is False
+    assert db.session.get(ForumTopic, t.id).reply_count == 0
+    mod = _client(app, login, w.moderator)
+    post(mod, f"/forum/p/{p1.id}/mod/approve")
+    assert db.session.get(ForumTopic, t.id).reply_count == 1
+    post(member, f"/forum/t/{t.id}/reply", {"body": "Екінші хабарым"})
+    p2 = db.session.scalar(select(ForumPost).where(ForumPost.body == "Екінші хабарым"))
+    assert p2.approved is True  # one approved post was enough
+
+
+def test_flags_review_agree_hides_and_tells_flagger(app, factory, login, post):
+    w = world(factory)
+    t = topic(
+        w.board, w.member, replies=[(w.member2, "Жарнама: арзан курстар!"), (w.member2, "Пікір")]
+    )
+    ad = db.session.scalar(select(ForumPost).where(ForumPost.number == 2))
+    opinion = db.session.scalar(select(ForumPost).where(ForumPost.number == 3))
+    member = _client(app, login, w.member)
+    post(member, f"/forum/p/{ad.id}/flag", {"reason": "spam", "note": "жарнама"})
+    post(member, f"/forum/p/{opinion.id}/flag", {"reason": "offensive"})
+    mod = _client(app, login, w.moderator)
+    flags = mod.get(f"/forum/a/{w.association.slug}/flags").get_data(as_text=True)
+    assert "Жарнама: арзан курстар!" in flags and "жарнама" in flags
+    from plugins.forum.models import ForumFlag
+
+    f_ad, f_op = db.session.scalars(select(ForumFlag).order_by(ForumFlag.id)).all()
+    # a member cannot resolve flags
+    assert post(member, f"/forum/flags/{f_ad.id}/agree").status_code == 403
+    post(mod, f"/forum/flags/{f_ad.id}/agree")
+    post(mod, f"/forum/flags/{f_op.id}/disagree")
+    assert db.session.get(ForumPost, ad.id).hidden is True
+    assert db.session.get(ForumPost, opinion.id).hidden is False
+    page = member.get(f"/forum/t/{t.id}").get_data(as_text=True)
+    assert "арзан курстар" not in page and "hidden by a moderator" in page
+    notes = db.session.scalars(
+        select(Notification.title).where(
+            Notification.user_id == w.member.id, Notification.kind == "forum.flag_result"
+        )
+    ).all()
+    assert len(notes) == 2
+    assert any("hidden" in n for n in notes) and any("no action" in n for n in notes)
+    actions = db.session.scalars(select(ForumModLog.action)).all()
+    assert "flag.agree" in actions and "flag.disagree" in actions
+
+
+def test_pin_lock_move_hide_delete_and_log(app, factory, login, post):
+    w = world(factory)
+    other_board = ForumBoard(association_id=w.association.id, name="Архив", position=3)
+    foreign = world(factory).board  # another association's board
+    db.session.add(other_board)
+    db.session.commit()
+    t = topic(
+        w.board, w.member, title="Модерацияланатын тақырып", replies=[(w.member2, "Дөрекі сөз")]
+    )
+    rude = db.session.scalar(select(ForumPost).where(ForumPost.number == 2))
+    member = _client(app, login, w.member)
+    mod = _client(app, login, w.moderator)
+    # members cannot do any of it by direct POST
+    for url, data in [
+        (f"/forum/t/{t.id}/mod/pin", {}),
+        (f"/forum/t/{t.id}/mod/lock", {}),
+        (f"/forum/t/{t.id}/mod/delete", {}),
+        (f"/forum/t/{t.id}/move", {"board_id": other_board.id}),
+        (f"/forum/p/{rude.id}/mod/hide", {}),
+        (f"/forum/b/{w.board.id}/bans", {"user_id": w.member2.id, "days": 3}),
+    ]:
+        assert post(member, url, data).status_code == 403, url
+    post(mod, f"/forum/t/{t.id}/mod/pin")
+    post(mod, f"/forum/t/{t.id}/mod/lock")
+    post(mod, f"/forum/p/{rude.id}/mod/hide")
+    topic_row = db.session.get(ForumTopic, t.id)
+    assert topic_row.pinned and topic_row.locked
+    page = member.get(f"/forum/t/{t.id}").get_data(as_text=True)
+    assert "This topic is locked" in page and "Дөрекі сөз" not in page
+    assert post(member, f"/forum/t/{t.id}/reply", {"body": "кеш жауап"}).status_code == 403
+    # moving only within the association
+    assert post(mod, f"/forum/t/{t.id}/move", {"board_id": foreign.id}).status_code == 400
+    post(mod, f"/forum/t/{t.id}/move", {"board_id": other_board.id})
+    assert db.session.get(ForumTopic, t.id).board_id == other_board.id
+    post(mod, f"/forum/t/{t.id}/mod/delete")
+    assert member.get(f"/forum/t/{t.id}").status_code == 404
+    post(mod, f"/forum/t/{t.id}/mod/restore")
+    assert member.get(f"/forum/t/{t.id}").status_code == 200
+    log_actions = db.session.scalars(select(ForumModLog.action).order_by(ForumModLog.id)).all()
+    assert log_actions == [
+        "topic.pin",
+        "topic.lock",
+        "post.hide",
+        "topic.move",
+        "topic.delete",
+        "topic.restore",
+    ]
+    # the log: leaders read it, a moderator without leadership and members do not
+    leader = _client(app, login, w.leader)
+    log_page = leader.get(f"/forum/a/{w.association.slug}/log").get_data(as_text=True)
+    assert "topic.move" in log_page and "Марат Оспанов" in log_page
+    assert member.get(f"/forum/a/{w.association.slug}/log").status_code == 403
+    assert mod.get(f"/forum/a/{w.association.slug}/log").status_code == 403
+
+
+def test_banned_member_cannot_post_on_that_board(app, factory, login, post):
+    w = world(factory)
+    t = topic(w.board, w.leader)
+    mod = _client(app, login, w.moderator)
+    resp = post(
+        mod,
+        f"/forum/b/{w.board.id}/bans",
+        {"user_id": w.member2.id, "days": 7, "reason": "жарнама"},
+    )
+    assert resp.status_code == 302
+    banned = _client(app, login, w.member2)
+    assert post(banned, f"/forum/t/{t.id}/reply", {"body": "тағы жарнама"}).status_code == 403
+    assert banned.get(f"/forum/b/{w.board.id}/new").status_code == 403
+    assert banned.get(f"/forum/t/{t.id}").status_code == 200  # may still read
+    # other boards are not affected
+    assert banned.get(f"/forum/b/{w.public.id}/new").status_code == 200
+    # an outsider cannot be banned (not a member), with the error on the page
+    bad = post(mod, f"/forum/b/{w.board.id}/bans", {"user_id": w.outsider.id, "days": 7})
+    assert "Not a member of this association." in bad.get_data(as_text=True)
+    assert "board.ban" in db.session.scalars(select(ForumModLog.action)).all()
