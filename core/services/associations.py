@@ -173,6 +173,8 @@ def request_to_join(association: Association, user: User, message: str = "") -> 
     coordinators are notified."""
     if membership_of(association, user) is not None:
         raise MembershipError(_l("You are already a member."))
+    if association.join_policy == JoinPolicy.INVITE.value:
+        raise MembershipError(_l("This association takes members by invitation only."))
     if association.join_policy != JoinPolicy.REQUEST.value:
         raise MembershipError(_l("This association does not take join requests."))
     if pending_request(association, user) is not None:
