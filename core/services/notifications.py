@@ -1,9 +1,12 @@
 """Notifications: an in-app list, and email through an outbox.
 
-``notify()`` is the one entry point. It respects the kind's plugin switch for the association,
-the user's preferences per kind, and quiet hours (emails created then wait until the end of
-the quiet period). ``send_outbox()`` delivers due emails: the console backend logs them and
-marks them sent (the outbox table keeps them); the smtp backend sends through SMTP_*.
+``notify()`` is the one entry point for plugins. It respects the kind's plugin switch for the
+association, the user's preferences per kind, and quiet hours (emails created then wait until
+the end of the quiet period, unless ``urgent=True``). ``send_email()`` queues one mail that
+ignores both (a password-reset link). ``send_outbox()`` delivers due emails: the console
+backend logs them and marks them sent (the outbox table keeps them); the smtp backend sends
+through SMTP_*. A failed delivery stays in the outbox with its error and is retried by the
+``core.send_outbox`` job.
 """
 
 from __future__ import annotations

@@ -96,10 +96,6 @@ def set_language():
     return resp
 
 
-def _render_profile_form(template: str, form, status: int = 200, **context):
-    return render_template(template, form=form, **context), status
-
-
 @bp.route("/register", methods=["GET", "POST"])
 def register():
     if current_user.is_authenticated:
@@ -118,13 +114,12 @@ def register():
             db.session.rollback()
             form = load_choices(form)
             form.email.errors = [_("An account with this email already exists.")]
-            return _render_profile_form("core/register.html", form, 400)
+            return render_template("core/register.html", form=form), 400
         login_user(user)
         flash(_("Welcome! Your account is ready."), "success")
         return redirect(url_for("core.profile", user_id=user.id))
-    return _render_profile_form(
-        "core/register.html", form, 400 if request.method == "POST" else 200
-    )
+    status = 400 if request.method == "POST" else 200
+    return render_template("core/register.html", form=form), status
 
 
 # Password reset -------------------------------------------------------------------------------
