@@ -403,13 +403,14 @@ def register(event_id: int, user: User, *, by_host: bool = False) -> tuple[str, 
     """Register ``user``: a seat when one is free, else the end of the waitlist.
 
     Returns ``(status, waitlist position or None)``. Raises :class:`RegistrationClosed` when
-    registration is not open (a host adding someone may ignore the opening time and the
-    deadline, never the capacity).
+    registration is not open. A host adding someone may ignore the opening time and the
+    deadline (and add people to a draft, or to a held event for its attendance record), never
+    the capacity.
     """
 
     def work(event: Event) -> tuple[str, int | None]:
         if by_host:
-            if event.status not in (Status.PUBLISHED, Status.CLOSED, Status.DRAFT):
+            if event.status not in (Status.DRAFT, Status.PUBLISHED, Status.CLOSED, Status.HELD):
                 raise RegistrationClosed
         elif not registration_open(event):
             raise RegistrationClosed
