@@ -21,6 +21,10 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 .PHONY: demo test system-deps install install-test lint test-sqlite test-postgresql
 
 $(BIN)/python:
+	if ! python3 -c 'import ensurepip' 2>/dev/null; then
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -q
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-venv
+	fi
 	python3 -m venv $(VENV)
 
 install: $(BIN)/python
@@ -31,11 +35,10 @@ demo: install
 	$(BIN)/qauym run --host 0.0.0.0
 
 # Chromium for the browser journeys, PostgreSQL server binaries (initdb, pg_ctl) for the
-# PostgreSQL run, python3-venv for .venv: installed with apt-get only when missing.
+# PostgreSQL run: installed with apt-get only when missing (python3-venv: see $(BIN)/python).
 system-deps:
 	need=""
 	[ -x /usr/bin/chromium ] || need="$$need chromium"
-	python3 -c 'import ensurepip' 2>/dev/null || [ -x $(BIN)/python ] || need="$$need python3-venv"
 	has_pg=no
 	if command -v initdb >/dev/null || compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then has_pg=yes; fi
 	if [ -n "$$need" ] || [ "$$has_pg" = no ]; then
