@@ -174,9 +174,9 @@ class ProfileFieldsForm(FlaskForm):
             elif district is not None and district.region_id != region_id:
                 self.district.errors.append(_l("This district is not in the chosen region."))
                 ok = False
-        school = self._schools.get(self.school.data) if self.school.data else None
-        if self.school.errors or self.district.errors or self.region.errors:
+        if self.school.errors or self.new_school.errors:
             return False
+        school = self._schools.get(self.school.data) if self.school.data else None
         if school is not None and self.new_school.data:
             self.new_school.errors.append(
                 _l("Either choose a school from the list or type a new one, not both.")
@@ -185,8 +185,10 @@ class ProfileFieldsForm(FlaskForm):
         elif school is None and not self.new_school.data:
             self.school.errors.append(_l("Choose your school or type its name below."))
             ok = False
-        elif school is not None and (
-            school.region_id != region_id or (district and school.district_id != district.id)
+        elif (
+            school is not None
+            and not (self.region.errors or self.district.errors)
+            and (school.region_id != region_id or (district and school.district_id != district.id))
         ):
             self.school.errors.append(_l("This school is not in the chosen district."))
             ok = False
@@ -198,7 +200,7 @@ class ProfileFieldsForm(FlaskForm):
         user.region_id = self.region.data
         user.district_id = self.district.data
         if self.school.data:
-            user.school_id = self.school.data
+            user.school = self._schools[self.school.data]
         else:
             user.school = find_or_create_school(
                 self.new_school.data, self.region.data, self.district.data

@@ -422,3 +422,11 @@ def test_account_pages_need_login(client):
     ):
         resp = client.get(path)
         assert resp.status_code == 302 and "/login" in resp.headers["Location"], path
+
+
+def test_register_shows_every_mistake_at_once(client, post, places):
+    data = form_data(places, region="", district="", school="", email="x", confirm="other-123")
+    html = post(client, "/register", data, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    for field in ("email", "confirm", "region", "school"):
+        assert f'id="{field}-err"' in html, field
+    assert user_count() == 0
