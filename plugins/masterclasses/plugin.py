@@ -167,7 +167,7 @@ def portfolio_entries(user):
                     title=f"{services.form_label(ev.form)}: {ev.title} ({ev.association.name})",
                     hours=ev.credit_hours,
                     role=_l("Host") if kind == "hosted" else _l("Participant"),
-                    url=url_for("masterclasses.event", event_id=ev.id),
+                    url=services.event_path(ev),
                     source="masterclasses",
                     certificate_code=codes.get(services.source_key(ev, user)),
                 )

@@ -333,7 +333,7 @@ def registration_of(event: Event, user: Any) -> Registration | None:
     )
 
 
-def _event_url(event: Event) -> str:
+def event_path(event: Event) -> str:
     """The event page's path; built by hand because jobs and threads run outside a request
     (the core always mounts a plugin at ``/<name>``)."""
     return f"/{PLUGIN}/{event.id}"
@@ -364,7 +364,7 @@ def _promote(event: Event) -> list[Registration]:
             "masterclasses.promoted",
             _l("A seat is yours: %(title)s", title=event.title),
             _l("A seat became free and you have moved from the waitlist to the participants."),
-            _event_url(event),
+            event_path(event),
             event.association,
         )
         if free is not None:
@@ -503,7 +503,7 @@ def change_status(event: Event, action: str, actor: User) -> None:
             body = _l("The event has been postponed; a new date will be announced.")
         if users:
             notifications.notify(
-                users, "masterclasses.changed", title, body, _event_url(event), event.association
+                users, "masterclasses.changed", title, body, event_path(event), event.association
             )
 
 
@@ -796,7 +796,7 @@ def send_reminders(now: dt.datetime) -> int:
                 "masterclasses.reminder",
                 _l("Reminder: %(title)s", title=event.title),
                 _l("Starts %(when)s.", when=local.strftime("%d.%m.%Y %H:%M")),
-                _event_url(event),
+                event_path(event),
                 event.association,
                 now=now,
             )
