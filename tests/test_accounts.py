@@ -430,3 +430,13 @@ def test_register_shows_every_mistake_at_once(client, post, places):
     for field in ("email", "confirm", "region", "school"):
         assert f'id="{field}-err"' in html, field
     assert user_count() == 0
+
+
+def test_register_returns_to_the_page_that_sent_the_visitor(client, post, places):
+    login_page = client.get("/login?next=/a/shyn").get_data(as_text=True)
+    assert "/register?next=/a/shyn" in login_page or "/register?next=%2Fa%2Fshyn" in login_page
+    resp = post(client, "/register?next=/a/shyn", form_data(places))
+    assert resp.status_code == 302 and resp.headers["Location"] == "/a/shyn"
+    client2 = client.application.test_client()
+    evil = post(client2, "/register?next=//evil.example", form_data(places, email="e@example.kz"))
+    assert evil.headers["Location"] == "/"

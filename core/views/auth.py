@@ -117,6 +117,8 @@ def register():
             return render_template("core/register.html", form=form), 400
         login_user(user)
         flash(_("Welcome! Your account is ready."), "success")
+        if request.args.get("next"):
+            return redirect(safe_next(request.args.get("next")))
         return redirect(url_for("core.profile", user_id=user.id))
     status = 400 if request.method == "POST" else 200
     return render_template("core/register.html", form=form), status
