@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import select
 
 from core.extensions import db
-from core.timeutil import utcnow
 from plugins.masterclasses import services
 from plugins.masterclasses.models import Registration
 from plugins.masterclasses.tests.helpers import make_event
