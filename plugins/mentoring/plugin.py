@@ -44,7 +44,13 @@ def _authenticated(user) -> bool:
 @hookimpl
 def register_actions():
     return [
-        Action("mentoring.use", _l("Use mentoring"), lambda u, o: _authenticated(u)),
+        Action(
+            "mentoring.use",
+            _l("Use mentoring (the nav item: hidden where the user's region switched it off)"),
+            lambda u, o: (
+                _authenticated(u) and plugin_gate.is_enabled_for_region("mentoring", u.region_id)
+            ),
+        ),
         Action(
             "mentoring.browse",
             _l("See an association's mentoring programmes"),
