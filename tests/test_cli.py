@@ -209,8 +209,11 @@ def test_jobs_run_twice_runs_the_sample_job_effect_once(app, factory):
     first = run(app, "jobs", "run")
     assert first.exit_code == 0, first.output
     assert "sample.tick" in first.output
-    second = run(app, "jobs", "run", "--force")  # even forced, the job itself is idempotent
+    second = run(app, "jobs", "run")  # right after: not due yet
     assert second.exit_code == 0, second.output
+    forced = run(app, "jobs", "run", "--force")  # even forced, the job itself is idempotent
+    assert forced.exit_code == 0, forced.output
+    assert "sample.tick" in forced.output
     assert _count(SampleTick) == 1
     pings = db.session.scalar(
         select(func.count()).select_from(Notification).where(Notification.kind == "sample.ping")
