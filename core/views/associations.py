@@ -52,6 +52,7 @@ from core.models import (
 from core.services import associations as svc
 from core.services import audit, permissions
 from core.services.search import MAX_QUERY, ci_contains
+from core.timeutil import utcnow
 from core.views import bp
 
 DIRECTORY_PER_PAGE = 20
@@ -693,6 +694,7 @@ def edit_association(slug: str):
             form.district.data = a.district_id
     if form.validate_on_submit():
         _apply(form, a)
+        a.last_activity_at = utcnow()
         db.session.commit()
         flash(_("Saved."), "success")
         return redirect(url_for("core.association", slug=a.slug))
