@@ -50,7 +50,6 @@ def notifications():
         page=page,
         pages=pages,
         total=total,
-        form=PostForm(),
     )
 
 
