@@ -3,8 +3,6 @@ filled in by the views before validation."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -28,6 +26,7 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from core.models import Category
+from core.timeutil import to_local, utcnow
 from plugins.mentoring.services import AREAS, CATEGORY_LABELS, GOAL_STATUSES, LANGUAGES
 
 GRADES = [SelectChoice(g, str(g)) for g in range(1, 12)]
@@ -153,7 +152,8 @@ class MeetingForm(FlaskForm):
     next_steps = TextAreaField(_l("Agreed next steps"), validators=[Length(max=2000)])
 
     def validate_held_on(self, field):
-        if field.data and field.data > dt.date.today() + dt.timedelta(days=1):
+        today = to_local(utcnow()).date()  # the site's day, not the server's
+        if field.data and field.data > today:
             raise ValidationError(_l("A meeting in the log cannot be in the future."))
 
 
