@@ -20,7 +20,7 @@ from sqlalchemy import and_, false, func, or_, select, true
 from sqlalchemy.exc import OperationalError
 
 from core.extensions import db
-from core.models import Association, Category, User
+from core.models import Association, Category, Certificate, User
 from core.services import certificates, notifications, permissions, plugin_gate
 from core.timeutil import from_local, to_local, utcnow
 from plugins.masterclasses.models import (
@@ -821,6 +821,14 @@ def certificate_role(event: Event, user: Any) -> str | None:
     if reg is not None and reg.status == RegStatus.REGISTERED and reg.attendance in ATTENDED:
         return "attended"
     return None
+
+
+def existing_certificate(event: Event, user: User) -> Certificate | None:
+    return db.session.scalar(
+        select(Certificate).where(
+            Certificate.source_key == source_key(event, user), Certificate.revoked.is_(False)
+        )
+    )
 
 
 def issue_certificate(event: Event, user: User):

@@ -404,6 +404,7 @@ def event(event_id: int):
             .where(Event.series_id == ev.series_id, services.visible_clause(current_user))
             .order_by(Event.starts_at)
         ).all()
+    cert_role = services.certificate_role(ev, current_user)
     feedback = None
     if reg is not None and reg.attendance in ATTENDED and ended and reg.feedback_at is None:
         feedback = FeedbackForm()
@@ -423,7 +424,8 @@ def event(event_id: int):
         and ev.status in (Status.PUBLISHED, Status.CLOSED)
         else None,
         feedback_form=feedback,
-        cert_role=services.certificate_role(ev, current_user),
+        cert_role=cert_role,
+        certificate=services.existing_certificate(ev, current_user) if cert_role else None,
         transitions=services.allowed_transitions(ev, now)
         if services.can_edit(current_user, ev)
         else [],
@@ -931,9 +933,10 @@ def certificate(event_id: int):
     _csrf_ok()
     if services.certificate_role(ev, current_user) is None:
         abort(403)
-    cert = services.issue_certificate(ev, current_user)
+    services.issue_certificate(ev, current_user)
     db.session.commit()
-    return redirect(url_for("core.certificate_pdf", code=cert.code))
+    flash(_("Your certificate is ready."), "success")
+    return redirect(url_for("masterclasses.event", event_id=ev.id) + "#certificate")
 
 
 # --- materials ------------------------------------------------------------------------------
