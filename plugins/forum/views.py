@@ -578,9 +578,6 @@ def topic(topic_id: int):
                 ).all()
             )
     poll = _poll_view(topic)
-    if posts and current_user.is_authenticated:
-        svc.mark_read(current_user, topic, max(p.number for p in posts))
-        db.session.commit()
     move_form = None
     if moderator:
         move_form = MoveForm()
@@ -594,7 +591,7 @@ def topic(topic_id: int):
         ]
         move_form.board_id.data = topic.board_id
     can_reply = svc.can_reply(current_user, topic)
-    return render_template(
+    html = render_template(
         "forum/topic.html",
         association=board.association,
         board=board,
@@ -621,6 +618,11 @@ def topic(topic_id: int):
         REACTIONS=REACTIONS,
         active_tab="forum.association",
     )
+    # Read tracking is written after rendering: a commit expires the loaded rows.
+    if posts and current_user.is_authenticated:
+        svc.mark_read(current_user, topic, max(p.number for p in posts))
+        db.session.commit()
+    return html
 
 
 def _poll_view(topic: ForumTopic) -> dict | None:

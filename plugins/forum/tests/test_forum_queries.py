@@ -1,0 +1,167 @@
+"""The topic page and the board page cost the same number of SQL queries for 5 and for 500
+posts/topics (no N+1: authors, attachments, reactions, read states are loaded in batches)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import insert, select
+
+from core.extensions import db
+from core.models import Membership, User
+from plugins.forum.models import (
+    ForumAttachment,
+    ForumBoard,
+    ForumPost,
+    ForumReaction,
+    ForumReadState,
+    ForumTopic,
+)
+from plugins.forum.tests.forumkit import world
+
+
+@pytest.fixture
+def app(make_app):
+    app = make_app(plugins="forum")
+    with app.app_context():
+        yield app
+
+
+def _users(association_id: int, n: int, tag: str) -> list[int]:
+    db.session.execute(
+        insert(User),
+        [
+            {"email": f"{tag}{i}@bulk.kz", "password_hash": "x", "full_name": f"Мұғалім {tag}{i}"}
+            for i in range(n)
+        ],
+    )
+    ids = db.session.scalars(select(User.id).where(User.email.like(f"{tag}%@bulk.kz"))).all()
+    db.session.execute(
+        insert(Membership), [{"association_id": association_id, "user_id": u} for u in ids]
+    )
+    return list(ids)
+
+
+def _topic_with_posts(board: ForumBoard, users: list[int], n: int, viewer: User) -> ForumTopic:
+    now = dt.datetime(2026, 9, 1)
+    t = ForumTopic(
+        board_id=board.id,
+        association_id=board.association_id,
+        author_id=users[0],
+        title=f"{n} хабар",
+        kind="question",
+        highest_number=n,
+        reply_count=n - 1,
+        last_post_at=now,
+        last_poster_id=users[-1],
+    )
+    db.session.add(t)
+    db.session.flush()
+    db.session.execute(
+        insert(ForumPost),
+        [
+            {
+                "topic_id": t.id,
+                "number": i + 1,
+                "author_id": users[i % len(users)],
+                "body": f"Хабар **{i}**",
+                "created_at": now + dt.timedelta(minutes=i),
+                "anonymous": i % 7 == 3,
+                "hidden": i % 11 == 4,
+            }
+            for i in range(n)
+        ],
+    )
+    post_ids = db.session.scalars(
+        select(ForumPost.id).where(ForumPost.topic_id == t.id).order_by(ForumPost.number)
+    ).all()
+    db.session.execute(
+        insert(ForumAttachment),
+        [
+            {
+                "post_id": p,
+                "path": f"forum/{p}.png",
+                "original_name": f"{p}.png",
+                "kind": "png",
+                "mime": "image/png",
+                "size": 100,
+            }
+            for p in post_ids
+        ],
+    )
+    db.session.execute(
+        insert(ForumReaction),
+        [
+            {"post_id": p, "user_id": users[(j + 1) % len(users)], "kind": "thanks"}
+            for j, p in enumerate(post_ids)
+        ]
+        + [{"post_id": p, "user_id": viewer.id, "kind": "agree"} for p in post_ids],
+    )
+    t.accepted_post_id = post_ids[1]
+    db.session.commit()
+    return t
+
+
+def _board_with_topics(association_id: int, users: list[int], n: int, viewer: User):
+    board = ForumBoard(association_id=association_id, name=f"{n} тақырып")
+    db.session.add(board)
+    db.session.flush()
+    now = dt.datetime(2026, 9, 1)
+    db.session.execute(
+        insert(ForumTopic),
+        [
+            {
+                "board_id": board.id,
+                "association_id": association_id,
+                "author_id": users[i % len(users)],
+                "last_poster_id": users[(i + 3) % len(users)],
+                "title": f"Тақырып {i}",
+                "highest_number": 3,
+                "reply_count": 2,
+                "last_post_at": now - dt.timedelta(minutes=i),
+                "pinned": i == 2,
+                "anonymous": i % 5 == 1,
+            }
+            for i in range(n)
+        ],
+    )
+    topic_ids = db.session.scalars(select(ForumTopic.id).where(ForumTopic.board_id == board.id))
+    db.session.execute(
+        insert(ForumReadState),
+        [{"user_id": viewer.id, "topic_id": t, "last_read_number": 1} for t in topic_ids],
+    )
+    db.session.commit()
+    return board
+
+
+def test_topic_and_board_pages_constant_queries(app, client, factory, login, count_queries):
+    w = world(factory)
+    users = _users(w.association.id, 60, "q")
+    small = _topic_with_posts(w.board, users, 5, w.member)
+    big = _topic_with_posts(w.board, users, 500, w.member)
+    board_small = _board_with_topics(w.association.id, users, 5, w.member)
+    board_big = _board_with_topics(w.association.id, users, 500, w.member)
+    login(client, w.member)
+
+    def cost(url: str) -> int:
+        assert client.get(url).status_code == 200  # warm-up: first read state is written
+        with count_queries() as c:
+            resp = client.get(url)
+        assert resp.status_code == 200
+        return c.count
+
+    topic_small, topic_big = cost(f"/forum/t/{small.id}"), cost(f"/forum/t/{big.id}")
+    assert topic_small == topic_big
+    last_page = cost(f"/forum/t/{big.id}?page=25")
+    assert last_page == topic_big
+    board_small_cost = cost(f"/forum/b/{board_small.id}")
+    assert board_small_cost == cost(f"/forum/b/{board_big.id}")
+    latest = cost("/forum/")
+    assert latest == cost("/forum/?page=10")
+    # and the big pages really rendered many rows
+    html = client.get(f"/forum/t/{big.id}").get_data(as_text=True)
+    assert html.count('<article class="post') == 20
+    html = client.get(f"/forum/b/{board_big.id}").get_data(as_text=True)
+    assert html.count('<li class="topic-row') == 30
+    assert topic_big < 40 and board_small_cost < 30

@@ -1,0 +1,130 @@
+"""Hostile input through every field the forum shows: titles, bodies, poll options and
+attachment names. The rendered pages are parsed and must hold no script, no event handler,
+no active URL scheme and no SVG, whatever the payload."""
+
+from __future__ import annotations
+
+import io
+import re
+from html.parser import HTMLParser
+
+import pytest
+from sqlalchemy import select
+
+from core.extensions import db
+from plugins.forum.models import ForumPost, ForumTopic
+from plugins.forum.tests.forumkit import world
+from plugins.forum.tests.test_forum_extras import PNG
+
+PAYLOADS = [
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    '"><svg onload=alert(1)>',
+    "<svg><script>alert(1)</script></svg>",
+    '<a href="javascript:alert(1)">x</a>',
+    "[x](javascript:alert(1))",
+    "[x](JaVaScRiPt:alert(1))",
+    "[x](&#106;avascript:alert(1))",
+    "[x](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
+    "![x](javascript:alert(1))",
+    '![x](x" onerror="alert(1))',
+    "<iframe src=javascript:alert(1)></iframe>",
+    "&lt;script&gt;alert(1)&lt;/script&gt;",
+    "<body onload=alert(1)>",
+    "[x](vbscript:msgbox(1))",
+    '<div style="background:url(javascript:alert(1))">x</div>',
+    "<<script>script>alert(1)<</script>/script>",
+]
+
+BAD_SCHEMES = ("javascript:", "vbscript:", "data:")
+BAD_TAGS = {"script", "svg", "iframe", "object", "embed", "math", "base"}
+
+
+class Checker(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.problems: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in BAD_TAGS:
+            self.problems.append(f"<{tag}>")
+        for name, value in attrs:
+            if name.startswith("on"):
+                self.problems.append(f"{tag} {name}=")
+            if name == "style" and value and "javascript" in value.lower():
+                self.problems.append(f"{tag} style")
+            if name in ("href", "src", "action", "formaction") and value:
+                v = "".join(value.split()).lower()
+                if v.startswith(BAD_SCHEMES):
+                    self.problems.append(f"{tag} {name}={value}")
+
+
+def assert_clean(html: str, where: str) -> None:
+    checker = Checker()
+    checker.feed(html)
+    assert not checker.problems, (where, checker.problems)
+    # the payloads may appear only as escaped text
+    for raw in ("<script", "<img src=x", "<svg", "<iframe", "<body onload"):
+        assert raw not in html, (where, raw)
+
+
+@pytest.fixture
+def app(make_app):
+    app = make_app(plugins="forum")
+    with app.app_context():
+        yield app
+
+
+def test_payloads_never_reach_pages_unescaped(app, client, factory, login, post):
+    w = world(factory)
+    login(client, w.member)
+    for i, payload in enumerate(PAYLOADS):
+        resp = post(
+            client,
+            f"/forum/b/{w.public.id}/new",
+            {
+                "title": f"{payload} {i}",
+                "kind": "question",
+                "body": f"{payload}\n\nмәтін{i} {payload}",
+                "poll_question": f"{payload}?",
+                "poll_options": f"{payload}\nекінші {i}",
+                # names with a folder part are refused by the upload service outright
+                "attachments": (io.BytesIO(PNG), f"{payload.replace('/', '')}{i}.png"),
+            },
+            content_type="multipart/form-data",
+        )
+        errors = re.findall(r"class=\"error\"[^>]*>([^<]*)", resp.get_data(as_text=True))
+        assert resp.status_code == 302, (payload, errors)
+    topics = db.session.scalars(select(ForumTopic).order_by(ForumTopic.id)).all()
+    assert len(topics) == len(PAYLOADS)
+    for t in topics:
+        first = db.session.scalar(select(ForumPost).where(ForumPost.topic_id == t.id))
+        # a reply quoting the hostile post and voting shows results with the options
+        post(client, f"/forum/t/{t.id}/reply", {"body": f"> {first.body}\n\nжауап"})
+        client.get(f"/forum/t/{t.id}/reply?quote={first.id}")
+    other = app.test_client()
+    login(other, w.member2)
+    from plugins.forum.models import ForumPoll
+
+    for poll in db.session.scalars(select(ForumPoll)):
+        post(other, f"/forum/t/{poll.topic_id}/vote", {"option": str(poll.options[0].id)})
+    pages = [
+        "/forum/",
+        f"/forum/b/{w.public.id}",
+        "/forum/search?q=мәтін",
+        "/forum/search?q=script",
+        "/search?q=alert",
+    ]
+    for t in topics:
+        first = db.session.scalar(select(ForumPost).where(ForumPost.topic_id == t.id))
+        pages += [f"/forum/t/{t.id}", f"/forum/t/{t.id}/reply?quote={first.id}"]
+    for url in pages:
+        for c in (client, other):
+            resp = c.get(url)
+            assert resp.status_code == 200, url
+            assert_clean(resp.get_data(as_text=True), url)
+    html = other.get(f"/forum/t/{topics[0].id}").get_data(as_text=True)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html  # shown as text, escaped
+    assert "Results are shown" not in html  # the poll results rendered (voted)
+    feed = client.get(f"/forum/b/{w.public.id}/atom.xml").get_data(as_text=True)
+    assert "<script" not in feed and "<svg" not in feed and "<img src=x" not in feed
