@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from pathlib import Path
 
 import pytest
 from icalendar import Calendar
@@ -56,7 +57,7 @@ def test_find_register_attend_and_get_a_verified_certificate(live_server, page, 
 
     with page.expect_download() as info:
         page.locator("a[href$='.ics']").first.click()
-    ics = Calendar.from_ical(open(info.value.path(), "rb").read())
+    ics = Calendar.from_ical(Path(info.value.path()).read_bytes())
     (vevent,) = ics.walk("VEVENT")
     assert str(vevent["SUMMARY"]) == "Шеберлік сыныбы: жасанды интеллект сабақта"
 

@@ -1,0 +1,154 @@
+"""Listings: upcoming events with filters, my events, the month calendar, the association tab
+and the navigation; materials before and after the event."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+
+from core.extensions import db
+from core.models import Subject
+from plugins.masterclasses import services
+from plugins.masterclasses.models import Material
+from plugins.masterclasses.tests.helpers import make_event
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+@pytest.fixture
+def app(make_app):
+    app = make_app(plugins="masterclasses")
+    with app.app_context():
+        yield app
+
+
+def test_filters_by_form_subject_region_association_date_and_delivery(client, factory):
+    north, south = factory.region(), factory.region()
+    a = factory.association(slug="north-math", region_id=north.id)
+    b = factory.association(slug="south-bio", region_id=south.id)
+    math = Subject(code="math", name_kk="Математика", name_ru="Математика", name_en="Math")
+    db.session.add(math)
+    db.session.commit()
+    day = dt.datetime(2030, 3, 5, 6, 0)  # 11:00 in Almaty
+    e1 = make_event(a, title="Алгебра шеберлік сыныбы", starts_at=day, form="masterclass")
+    e1.subjects = [math]
+    make_event(
+        b,
+        title="Биология вебинары",
+        starts_at=day + dt.timedelta(days=1),
+        form="webinar",
+        delivery="online",
+    )
+    make_event(a, title="Өткен семинар", start_in=-dt.timedelta(days=10), form="seminar")
+    db.session.commit()
+
+    def titles(query: str) -> set[str]:
+        page = client.get("/masterclasses/" + query).get_data(as_text=True)
+        return {
+            t
+            for t in ("Алгебра шеберлік сыныбы", "Биология вебинары", "Өткен семинар")
+            if t in page
+        }
+
+    assert titles("") == {"Алгебра шеберлік сыныбы", "Биология вебинары"}  # upcoming only
+    assert titles("?form=webinar") == {"Биология вебинары"}
+    assert titles(f"?subject={math.id}") == {"Алгебра шеберлік сыныбы"}
+    assert titles(f"?region={south.id}") == {"Биология вебинары"}
+    assert titles("?association=north-math") == {"Алгебра шеберлік сыныбы"}
+    assert titles("?date=2030-03-06") == {"Биология вебинары"}
+    assert titles("?delivery=online") == {"Биология вебинары"}
+    assert titles("?delivery=offline") == {"Алгебра шеберлік сыныбы"}
+    assert client.get("/masterclasses/?date=nonsense&subject=x").status_code == 200
+
+
+def test_listing_queries_do_not_grow_with_the_number_of_events(client, factory, count_queries):
+    assoc = factory.association()
+    host = factory.member(assoc)
+    make_event(assoc, hosts=[host])
+    client.get("/masterclasses/")
+    with count_queries() as few:
+        client.get("/masterclasses/")
+    for _ in range(8):
+        make_event(assoc, hosts=[host, "Қонақ"])
+    with count_queries() as many:
+        client.get("/masterclasses/")
+    assert many.count == few.count
+
+
+def test_my_events_month_calendar_tab_and_nav(client, factory, login, post):
+    assoc = factory.association(slug="damu")
+    ev = make_event(
+        assoc, title="Менің шеберлік сыныбым", starts_at=dt.datetime(2030, 4, 10, 13, 0)
+    )
+    make_event(assoc, title="Басқа кездесу", starts_at=dt.datetime(2030, 4, 20, 13, 0))
+    teacher = factory.user()
+    login(client, teacher)
+    services.register(ev.id, teacher)
+    my = client.get("/masterclasses/my").get_data(as_text=True)
+    assert "Менің шеберлік сыныбым" in my and "Басқа кездесу" not in my
+
+    cal = client.get("/masterclasses/calendar?month=2030-04").get_data(as_text=True)
+    assert "<table" in cal and "<script" not in cal
+    assert "18:00 Менің шеберлік сыныбым" in cal and "Басқа кездесу" in cal
+    assert "Менің шеберлік сыныбым" not in client.get(
+        "/masterclasses/calendar?month=2030-05"
+    ).get_data(as_text=True)
+
+    assoc_page = client.get("/a/damu").get_data(as_text=True)
+    assert 'href="/masterclasses/a/damu"' in assoc_page
+    tab = client.get("/masterclasses/a/damu").get_data(as_text=True)
+    assert "Менің шеберлік сыныбым" in tab and 'aria-current="page"' in tab
+    assert 'href="/masterclasses/"' in client.get("/").get_data(as_text=True)
+
+
+def test_materials_files_and_links_before_and_after(client, factory, login, post):
+    assoc = factory.association()
+    host = factory.member(assoc)
+    ev = make_event(assoc, hosts=[host], visibility="members")
+    member, outsider = factory.member(assoc), factory.user()
+
+    login(client, outsider)
+    resp = post(
+        client,
+        f"/masterclasses/{ev.id}/materials",
+        {"title": "Слайдтар", "phase": "before", "url": "https://example.kz/s"},
+    )
+    assert resp.status_code == 403
+    post(client, "/logout")
+
+    login(client, host)
+    post(
+        client,
+        f"/masterclasses/{ev.id}/materials",
+        {"title": "Слайдтар", "phase": "before", "url": "https://example.kz/s"},
+    )
+    post(
+        client,
+        f"/masterclasses/{ev.id}/materials",
+        {
+            "title": "Рефлексия парағы",
+            "phase": "after",
+            "file": (io.BytesIO(PDF), "refleksiya.pdf"),
+        },
+        content_type="multipart/form-data",
+    )
+    post(
+        client,
+        f"/masterclasses/{ev.id}/materials",
+        {"title": "Жалған", "phase": "after", "file": (io.BytesIO(b"MZ\x90"), "x.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert db.session.query(Material).count() == 2
+    stored = db.session.query(Material).filter(Material.file_path != "").one()
+    post(client, "/logout")
+
+    login(client, member)
+    page = client.get(f"/masterclasses/{ev.id}").get_data(as_text=True)
+    assert "Слайдтар" in page and "Рефлексия парағы" in page
+    download = client.get(f"/masterclasses/materials/{stored.id}")
+    assert download.status_code == 200 and download.data == PDF
+    post(client, "/logout")
+    login(client, outsider)
+    assert client.get(f"/masterclasses/materials/{stored.id}").status_code == 403
