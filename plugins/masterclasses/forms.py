@@ -16,6 +16,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     URL,
     DataRequired,
@@ -29,6 +30,10 @@ from wtforms.validators import (
 
 from plugins.masterclasses import services
 from plugins.masterclasses.models import Delivery
+
+
+def _choices(labels: dict) -> list[SelectChoice]:
+    return [SelectChoice(str(k), str(v)) for k, v in labels.items()]
 
 
 class EventForm(FlaskForm):
@@ -92,20 +97,20 @@ class EventForm(FlaskForm):
     scope = RadioField(
         _l("Apply changes to"),
         choices=[
-            ("one", _l("This occurrence only")),
-            ("following", _l("This and all following occurrences")),
+            SelectChoice("one", _l("This occurrence only")),
+            SelectChoice("following", _l("This and all following occurrences")),
         ],
         default="one",
     )
 
     def __init__(self, *args, members=(), subjects=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.form.choices = [(k, str(v)) for k, v in services.form_choices().items()]
-        self.delivery.choices = [(k, str(v)) for k, v in services.DELIVERY_LABELS.items()]
-        self.visibility.choices = [(k, str(v)) for k, v in services.VISIBILITY_LABELS.items()]
-        self.categories.choices = [(k, str(v)) for k, v in services.CATEGORY_LABELS.items()]
-        self.hosts.choices = [(u.id, u.full_name) for u in members]
-        self.subjects.choices = [(s.id, s.name) for s in subjects]
+        self.form.choices = _choices(services.form_choices())
+        self.delivery.choices = _choices(services.DELIVERY_LABELS)
+        self.visibility.choices = _choices(services.VISIBILITY_LABELS)
+        self.categories.choices = _choices(services.CATEGORY_LABELS)
+        self.hosts.choices = [SelectChoice(u.id, u.full_name) for u in members]
+        self.subjects.choices = [SelectChoice(s.id, s.name) for s in subjects]
 
     def validate_ends_at(self, field):
         if field.data and self.starts_at.data and field.data <= self.starts_at.data:
@@ -165,7 +170,10 @@ class MaterialForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
     phase = SelectField(
         _l("When"),
-        choices=[("before", _l("Before the event")), ("after", _l("After the event"))],
+        choices=[
+            SelectChoice("before", _l("Before the event")),
+            SelectChoice("after", _l("After the event")),
+        ],
     )
     url = StringField(
         _l("Link"),
@@ -181,7 +189,7 @@ class MaterialForm(FlaskForm):
 class FeedbackForm(FlaskForm):
     rating = RadioField(
         _l("Your rating"),
-        choices=[(i, str(i)) for i in range(1, 6)],
+        choices=[SelectChoice(i, str(i)) for i in range(1, 6)],
         coerce=int,
         validators=[InputRequired(message=_l("Choose a rating from 1 to 5."))],
     )
