@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from flask_babel import gettext as _
@@ -227,22 +226,18 @@ class RegionAdminForm(FlaskForm):
 
 
 class SwitchForm(FlaskForm):
-    """One plugin switch; exactly one of region and association is set by the page."""
+    """A plugin switch. The submit button carries ``switch`` = ``"<plugin>:<1|0>"`` (on or
+    off), so one form per region row serves every plugin; ``region`` is set on the region
+    page and absent on an association's page."""
 
-    plugin = HiddenField(validators=[DataRequired(), Regexp(r"^[a-z0-9_]+$")])
+    switch = HiddenField(validators=[DataRequired(), Regexp(r"^[a-z0-9_]+:[01]$")])
     region = HiddenField(validators=[Optional(), Regexp(r"^\d+$")])
-    enabled = HiddenField(validators=[DataRequired(), Regexp(r"^[01]$")])
     next = HiddenField()
 
+    @property
+    def plugin(self) -> str:
+        return self.switch.data.split(":")[0]
 
-def slug_taken(slug: str) -> bool:
-    from sqlalchemy import select
-
-    from core.extensions import db
-    from core.models import Association
-
-    return db.session.scalar(select(Association.id).where(Association.slug == slug)) is not None
-
-
-def normalise_slug(value: str) -> str:
-    return re.sub(r"\s+", "-", (value or "").strip().lower())
+    @property
+    def enabled(self) -> bool:
+        return self.switch.data.endswith(":1")

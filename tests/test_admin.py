@@ -58,7 +58,7 @@ def _switch_region(client, post, region_id, enabled):
     return post(
         client,
         "/admin/plugins/switch",
-        {"plugin": "sample", "region": region_id, "enabled": "1" if enabled else "0"},
+        {"switch": "sample:1" if enabled else "sample:0", "region": region_id},
     )
 
 
@@ -137,9 +137,13 @@ def test_region_switch_takes_effect_on_next_request(client, world, login, post):
 
     login(client, world["radmin"])
     page = client.get("/admin/plugins").get_data(as_text=True)
-    assert 'id="plugin-sample"' in page
+    button = f'form="switch-{world["r"].id}" name="switch" value="sample:0"'
+    assert 'id="plugin-sample"' in page and button in page
     resp = _switch_region(client, post, world["r"].id, False)
     assert resp.status_code == 302
+
+    page = client.get("/admin/plugins").get_data(as_text=True)
+    assert f'form="switch-{world["r"].id}" name="switch" value="sample:1"' in page
     post(client, "/logout")
 
     login(client, member)
@@ -166,7 +170,7 @@ def test_association_switch_applies_to_children(client, world, login, post):
     login(client, world["radmin"])
     page = client.get("/admin/a/net").get_data(as_text=True)
     assert 'id="plugin-sample"' in page and "inherited" in page
-    post(client, "/admin/a/net/plugins", {"plugin": "sample", "enabled": "0"})
+    post(client, "/admin/a/net/plugins", {"switch": "sample:0"})
     post(client, "/logout")
     login(client, world["member"])
     assert _has_sample(client, "net") == (False, False, False)
@@ -175,7 +179,7 @@ def test_association_switch_applies_to_children(client, world, login, post):
     post(client, "/logout")
     # The child can be switched back on for itself only.
     login(client, world["radmin"])
-    post(client, "/admin/a/school/plugins", {"plugin": "sample", "enabled": "1"})
+    post(client, "/admin/a/school/plugins", {"switch": "sample:1"})
     post(client, "/logout")
     login(client, world["member"])
     assert _has_sample(client, "school") == (True, True, True)
@@ -188,7 +192,7 @@ def test_regional_admin_cannot_reach_another_region(client, world, login, post):
     login(client, world["radmin"])
     assert _switch_region(client, post, world["other"].id, False).status_code == 403
     assert client.get("/admin/a/far").status_code == 403
-    resp = post(client, "/admin/a/far/plugins", {"plugin": "sample", "enabled": "0"})
+    resp = post(client, "/admin/a/far/plugins", {"switch": "sample:0"})
     assert resp.status_code == 403
     assert db.session.scalars(select(PluginSwitch)).all() == []
     assert client.get("/a/far/edit").status_code == 403
@@ -201,15 +205,13 @@ def test_regional_admin_cannot_reach_another_region(client, world, login, post):
 
 def test_switch_rejects_unknown_plugin_and_bad_input(client, world, login, post):
     login(client, world["site"])
-    resp = post(
-        client, "/admin/plugins/switch", {"plugin": "nope", "region": world["r"].id, "enabled": "0"}
-    )
+    resp = post(client, "/admin/plugins/switch", {"switch": "nope:0", "region": world["r"].id})
     assert resp.status_code == 404
-    resp = post(client, "/admin/plugins/switch", {"plugin": "sample", "enabled": "0"})
+    resp = post(client, "/admin/plugins/switch", {"switch": "sample:0"})
     assert resp.status_code == 400
-    resp = post(
-        client, "/admin/plugins/switch", {"plugin": "sample", "region": "9999", "enabled": "0"}
-    )
+    resp = post(client, "/admin/plugins/switch", {"switch": "sample:2", "region": world["r"].id})
+    assert resp.status_code == 400
+    resp = post(client, "/admin/plugins/switch", {"switch": "sample:0", "region": "9999"})
     assert resp.status_code == 404
     assert db.session.scalars(select(PluginSwitch)).all() == []
 
@@ -218,7 +220,7 @@ def test_audit_log_newest_first_scoped_and_paginated(client, factory, world, log
     login(client, world["site"])
     _switch_region(client, post, world["other"].id, False)  # Almaty
     _switch_region(client, post, world["r"].id, False)  # Kostanay
-    post(client, "/admin/a/net/plugins", {"plugin": "sample", "enabled": "1"})
+    post(client, "/admin/a/net/plugins", {"switch": "sample:1"})
     html = client.get("/admin/audit").get_data(as_text=True)
     table = html.split('<table class="audit">')[1]
     assert table.index("plugin.enable") < table.index("plugin.disable")

@@ -285,7 +285,7 @@ def admin_plugins():
 def _valid_switch(form: SwitchForm) -> str | None:
     if not form.validate_on_submit():
         return None
-    name = form.plugin.data
+    name = form.plugin
     if name not in current_app.extensions["qauym_plugins"].enabled:
         abort(404)
     return name
@@ -302,7 +302,7 @@ def switch_region_plugin():
     if region is None:
         abort(404)
     permissions.require("region.admin", region)
-    enabled = form.enabled.data == "1"
+    enabled = form.enabled
     plugin_gate.set_switch(name, enabled, actor=current_user, region_id=region.id)
     flash(
         _("%(plugin)s is now on in %(region)s.", plugin=name, region=region.name)
@@ -347,7 +347,7 @@ def switch_association_plugin(slug: str):
     name = _valid_switch(form)
     if name is None:
         abort(400)
-    enabled = form.enabled.data == "1"
+    enabled = form.enabled
     plugin_gate.set_switch(name, enabled, actor=current_user, association_id=a.id)
     flash(
         _("%(plugin)s is now on here and below.", plugin=name)
