@@ -51,8 +51,8 @@ LEGAL_LABELS: dict[str, Any] = {
 }
 
 LIFESPAN_LABELS: dict[str, Any] = {
-    "short": _l("short-term"),
-    "long": _l("long-term"),
+    "short-term": _l("short-term"),
+    "long-term": _l("long-term"),
     "permanent": _l("permanent"),
 }
 

@@ -209,7 +209,7 @@ def test_association_page_shows_record_tree_and_charter(client, factory):
         host_organisation="№5 мектеп",
         parent_id=rep.id,
         legal_status="registered",
-        lifespan="long",
+        lifespan="long-term",
         contacts="shyn@example.kz",
         topic="Зерттеу сабақ",
         priority="Ауыл мектептері",
@@ -487,3 +487,16 @@ def test_only_site_admin_deletes(client, factory, login, post):
         assert post(client, "/a/net/delete").status_code == 403
         post(client, "/logout")
     assert db.session.get(Association, a.id) is not None
+
+
+def test_edit_keeps_stored_values_the_form_does_not_list(client, factory, login, post):
+    a = factory.association(slug="old", lifespan="until-2027", legal_status="registered")
+    leader = factory.member(a, role="leader")
+    login(client, leader)
+    page = client.get("/a/old/edit").get_data(as_text=True)
+    assert '<option selected value="until-2027">' in page
+    assert '<option selected value="registered">' in page
+    assert post(client, "/a/old/edit", _form(a, topic="Жаңа")).status_code == 302
+    db.session.expire_all()
+    a = db.session.get(Association, a.id)
+    assert a.lifespan == "until-2027" and a.topic == "Жаңа"

@@ -585,6 +585,13 @@ def _fill_choices(form: AssociationForm, a: Association | None, admin: bool) -> 
     forbidden = set()
     if a is not None:
         forbidden = {a.id} | svc.descendant_ids(a.id)
+        # A stored value this version does not list stays selectable, so that saving the
+        # form never changes it silently.
+        for name in ("kind", "level", "legal_status", "lifespan", "join_policy"):
+            value = getattr(a, name)
+            field = getattr(form, name)
+            if value and value not in {c.value for c in field.choices}:
+                field.choices = [*field.choices, SelectChoice(value, value)]
     form.forbidden_parents = forbidden
     parent_query = select(
         Association.id, Association.name_kk, Association.name_ru, Association.abbr_kk
