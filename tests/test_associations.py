@@ -500,3 +500,21 @@ def test_edit_keeps_stored_values_the_form_does_not_list(client, factory, login,
     db.session.expire_all()
     a = db.session.get(Association, a.id)
     assert a.lifespan == "until-2027" and a.topic == "Жаңа"
+
+
+def test_delete_refused_while_a_plugin_holds_rows(client, factory, login, post):
+    from qauym_sample.plugin import SampleNote
+
+    parent = factory.association(slug="rep")
+    a = factory.association(slug="net", parent_id=parent.id)
+    child = factory.association(slug="school", parent_id=a.id)
+    db.session.add(SampleNote(association_id=a.id, text="жазба"))
+    db.session.commit()
+    login(client, factory.user(is_site_admin=True))
+    client.set_cookie("lang", "en")
+    resp = post(client, "/a/net/delete", follow_redirects=True)
+    assert "was not deleted" in resp.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Association, a.id) is not None
+    assert db.session.get(Association, child.id).parent_id == a.id
+    assert db.session.scalars(select(AuditLog)).all() == []
