@@ -124,6 +124,7 @@ def test_leader_approves_request(en, factory, login, post):
     login(en, leader)
     page = en.get("/a/net/requests").get_data(as_text=True)
     assert "Айгүл" in page and "Сәлем" in page
+    assert 'Join requests <span class="tag warn">1</span>' in page
     resp = post(en, f"/a/net/requests/{req.id}/approve", follow_redirects=True)
     assert "Айгүл is now a member" in resp.get_data(as_text=True)
     assert _role(a, applicant) == "member"

@@ -69,7 +69,21 @@ def _association_labels() -> dict[str, Any]:
         "lifespan_label": lambda v: label(LIFESPAN_LABELS, v),
         "policy_label": lambda v: label(POLICY_LABELS, v),
         "role_label": lambda v: label({r.value: t for r, t in svc.ROLE_LABELS.items()}, v),
+        "pending_request_count": _pending_request_count,
     }
+
+
+def _pending_request_count(association: Association) -> int:
+    """For the "Join requests" tab, which only leaders, coordinators and admins see."""
+    return (
+        db.session.scalar(
+            select(func.count(JoinRequest.id)).where(
+                JoinRequest.association_id == association.id,
+                JoinRequest.status == svc.PENDING,
+            )
+        )
+        or 0
+    )
 
 
 def _page_arg() -> int:
