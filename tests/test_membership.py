@@ -115,6 +115,17 @@ def test_request_notifies_leaders_and_coordinators(en, factory, login, post):
     assert db.session.scalar(select(JoinRequest.status)) == "cancelled"
 
 
+def test_too_long_request_message_is_kept_with_an_error(en, factory, login, post):
+    _request_setup(factory)
+    login(en, factory.user())
+    text = "Сәлем! " * 200
+    resp = post(en, "/a/net/join", {"message": text})
+    assert resp.status_code == 400
+    html = resp.get_data(as_text=True)
+    assert "has-error" in html and text.strip() in html
+    assert db.session.scalars(select(JoinRequest)).all() == []
+
+
 def test_leader_approves_request(en, factory, login, post):
     a, leader, _c, _m = _request_setup(factory)
     applicant = factory.user(full_name="Айгүл")

@@ -246,6 +246,10 @@ def subtree(association: Association) -> list[dict[str, Any]]:
 
 @bp.get("/a/<slug>")
 def association(slug: str):
+    return _association_page(slug, JoinRequestForm(formdata=None))
+
+
+def _association_page(slug: str, join_form: JoinRequestForm, status: int = 200):
     a = db.session.scalar(
         select(Association)
         .options(
@@ -266,13 +270,8 @@ def association(slug: str):
             ctx["join_request"] = svc.pending_request(a, current_user)
             ctx["invitation"] = svc.pending_invitation(a, current_user)
     return render_template(
-        "core/association.html",
-        association=a,
-        tree=subtree(a),
-        join_form=JoinRequestForm(),
-        post_form=PostForm(),
-        **ctx,
-    )
+        "core/association.html", association=a, tree=subtree(a), join_form=join_form, **ctx
+    ), status
 
 
 def _back(a: Association):
@@ -285,8 +284,7 @@ def join(slug: str):
     permissions.require("association.join", a)
     form = JoinRequestForm()
     if not form.validate_on_submit():
-        flash(" ".join(e for errs in form.errors.values() for e in errs), "error")
-        return _back(a)
+        return _association_page(slug, form, 400)
     try:
         if a.join_policy == JoinPolicy.OPEN.value:
             svc.join(a, current_user)
@@ -475,7 +473,6 @@ def _requests_page(a: Association, decline_forms: dict[int, DeclineForm] | None 
         pending=pending,
         decided=decided,
         decline_forms=forms,
-        post_form=PostForm(),
     )
 
 
