@@ -12,7 +12,7 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import func, literal, or_, select
+from sqlalchemy import case, func, literal, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms.fields.choices import SelectChoice
@@ -382,19 +382,16 @@ def members(slug: str):
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     pages = max(1, math.ceil(total / MEMBERS_PER_PAGE))
     page = min(_page_arg(), pages)
-    role_rank = {r.value: i for i, r in enumerate(Role)}
-    rows = sorted(
-        db.session.scalars(
-            stmt.options(
-                joinedload(Membership.user).joinedload(User.school),
-                joinedload(Membership.user).joinedload(User.region),
-            )
-            .order_by(User.full_name, User.id)
-            .limit(MEMBERS_PER_PAGE)
-            .offset((page - 1) * MEMBERS_PER_PAGE)
-        ).all(),
-        key=lambda m: role_rank.get(m.role, 99),
-    )
+    role_rank = case({r.value: i for i, r in enumerate(Role)}, value=Membership.role, else_=99)
+    rows = db.session.scalars(
+        stmt.options(
+            joinedload(Membership.user).joinedload(User.school),
+            joinedload(Membership.user).joinedload(User.region),
+        )
+        .order_by(role_rank, User.full_name, User.id)
+        .limit(MEMBERS_PER_PAGE)
+        .offset((page - 1) * MEMBERS_PER_PAGE)
+    ).all()
     can_change = permissions.can(current_user, "association.change_roles", a)
     return render_template(
         "core/association_members.html",
