@@ -26,6 +26,7 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
     func,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -315,15 +316,19 @@ class ForumPrefs(db.Model):
     last_digest_on: Mapped[dt.date | None] = mapped_column(db.Date)
 
 
+#: The text-search configuration, written as a constant in SQL (not a bound parameter) so the
+#: expressions in queries are the very ones of the GIN indexes.
+TS_CONFIG = text("'simple'")
+
 Index("ix_forum_post_topic_created", ForumPost.topic_id, ForumPost.number)
 Index(
     "ix_forum_post_body_tsv",
-    func.to_tsvector("simple", ForumPost.body),
+    func.to_tsvector(TS_CONFIG, ForumPost.body),
     postgresql_using="gin",
 ).ddl_if(dialect="postgresql")
 Index(
     "ix_forum_topic_title_tsv",
-    func.to_tsvector("simple", ForumTopic.title),
+    func.to_tsvector(TS_CONFIG, ForumTopic.title),
     postgresql_using="gin",
 ).ddl_if(dialect="postgresql")
 

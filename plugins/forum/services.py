@@ -22,6 +22,7 @@ from core.models import Association, Membership, User
 from core.services import notifications, permissions, plugin_gate
 from core.timeutil import utcnow
 from plugins.forum.models import (
+    TS_CONFIG,
     VISIBILITY_PUBLIC,
     ForumBan,
     ForumBoard,
@@ -515,9 +516,9 @@ def search_posts(
         score = -fts.c.rank
         stmt = stmt.join(fts, fts.c.id == ForumPost.id).params(match=_fts_match(terms))
     else:
-        tsq = func.to_tsquery("simple", literal(" & ".join(f"{t}:*" for t in _pg_safe(terms))))
-        body_tsv = func.to_tsvector("simple", ForumPost.body)
-        title_tsv = func.to_tsvector("simple", ForumTopic.title)
+        tsq = func.to_tsquery(TS_CONFIG, literal(" & ".join(f"{t}:*" for t in _pg_safe(terms))))
+        body_tsv = func.to_tsvector(TS_CONFIG, ForumPost.body)
+        title_tsv = func.to_tsvector(TS_CONFIG, ForumTopic.title)
         title_hit = and_(ForumPost.number == 1, title_tsv.op("@@")(tsq))
         stmt = stmt.where(or_(body_tsv.op("@@")(tsq), title_hit))
         score = func.ts_rank(body_tsv, tsq) + case((title_hit, 1.0), else_=0.0)
