@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from werkzeug.security import generate_password_hash
 
 from core.extensions import db
-from core.models import Role, School, Subject
+from core.models import Role, School, Subject, User
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -48,6 +49,20 @@ def world(app, factory) -> World:
     return build_world(factory)
 
 
+#: "password123" hashed cheaply once: scrypt for each of the world's users would dominate the
+#: run time of these tests. check_password reads any Werkzeug hash, so logins still work.
+_FAST_HASH = generate_password_hash("password123", method="pbkdf2:sha256:1000")
+
+
+def _user(factory, full_name: str, **kw) -> User:
+    factory.n += 1
+    user = User(
+        email=f"xp{factory.n}@example.kz", full_name=full_name, password_hash=_FAST_HASH, **kw
+    )
+    db.session.add(user)
+    return user
+
+
 def build_world(factory) -> World:
     region = factory.region()
     subject = Subject(code="math", name_kk="Математика", name_ru="Математика", name_en="Maths")
@@ -56,17 +71,18 @@ def build_world(factory) -> World:
     db.session.add_all([subject, school, other])
     db.session.commit()
     a = factory.association(slug="kostanay-math", region_id=region.id)
-    coordinator = factory.member(a, factory.user(full_name="Coordinator"), Role.COORDINATOR)
-    author = factory.member(a, factory.user(full_name="Author", school_id=school.id))
-    coauthor = factory.member(a, factory.user(full_name="Coauthor", school_id=other.id))
-    e1 = factory.member(a, factory.user(full_name="Expert One", locale="kk"), Role.EXPERT)
-    e2 = factory.member(a, factory.user(full_name="Expert Two"), Role.EXPERT)
-    e3 = factory.member(
-        a, factory.user(full_name="School Expert", school_id=school.id), Role.EXPERT
-    )
+    coordinator = _user(factory, "Coordinator")
+    author = _user(factory, "Author", school_id=school.id)
+    coauthor = _user(factory, "Coauthor", school_id=other.id)
+    e1 = _user(factory, "Expert One", locale="kk")
+    e2 = _user(factory, "Expert Two")
+    e3 = _user(factory, "School Expert", school_id=school.id)
+    member = _user(factory, "Plain Member")
     e1.subjects.append(subject)
-    db.session.commit()
-    member = factory.member(a, factory.user(full_name="Plain Member"))
+    db.session.flush()
+    roles = {coordinator: Role.COORDINATOR, e1: Role.EXPERT, e2: Role.EXPERT, e3: Role.EXPERT}
+    for user in (coordinator, author, coauthor, e1, e2, e3, member):
+        factory.member(a, user, roles.get(user, Role.MEMBER))
     return World(a, subject, coordinator, author, coauthor, e1, e2, e3, member)
 
 
@@ -93,17 +109,19 @@ def submission_data(world: World, **over) -> dict:
 
 
 def logout(client) -> None:
-    from core.testing import csrf_token
-
-    client.post("/logout", data={"csrf_token": csrf_token(client)})
+    with client.session_transaction() as session:
+        for key in ("_user_id", "_fresh", "_id"):
+            session.pop(key, None)
 
 
 def as_user(client, user) -> None:
-    """Log out whoever is logged in on ``client`` and log ``user`` in."""
-    from core.testing import do_login
-
-    logout(client)
-    do_login(client, user)
+    """Act as ``user`` on ``client``. The session is set the way Flask-Login's login does,
+    skipping the deliberately slow scrypt check on each of the many switches between
+    authors, coordinators and experts (logging in is the core's, and tested there)."""
+    with client.session_transaction() as session:
+        session["_user_id"] = str(user.id)
+        session["_fresh"] = True
+        session.pop("_id", None)
 
 
 def step(client, post, sub_id: int, action: str, note: str = ""):

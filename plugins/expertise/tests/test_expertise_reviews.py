@@ -25,7 +25,7 @@ from plugins.expertise.tests.conftest import (
 SECRET = "Confidential: the author copied part of stage 2."
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(
     st.lists(
         st.tuples(
