@@ -32,6 +32,13 @@ from plugins.masterclasses import services
 from plugins.masterclasses.models import Delivery
 
 
+def http_only(form, field):
+    """Links must be http(s): a ``javascript:`` URL would run in the page when clicked."""
+    value = (field.data or "").strip().lower()
+    if value and not value.startswith(("http://", "https://")):
+        raise ValidationError(_l("Enter a full link (https://...)."))
+
+
 def _choices(labels: dict) -> list[SelectChoice]:
     return [SelectChoice(str(k), str(v)) for k, v in labels.items()]
 
@@ -63,7 +70,11 @@ class EventForm(FlaskForm):
     address = StringField(_l("Address"), validators=[Length(max=300)])
     meeting_url = StringField(
         _l("Meeting link"),
-        validators=[Optional(), URL(message=_l("Enter a full link (https://...)."))],
+        validators=[
+            Optional(),
+            URL(message=_l("Enter a full link (https://...).")),
+            http_only,
+        ],
         description=_l("Shown only to registered participants and hosts."),
     )
     starts_at = DateTimeLocalField(
@@ -177,7 +188,11 @@ class MaterialForm(FlaskForm):
     )
     url = StringField(
         _l("Link"),
-        validators=[Optional(), URL(message=_l("Enter a full link (https://...)."))],
+        validators=[
+            Optional(),
+            URL(message=_l("Enter a full link (https://...).")),
+            http_only,
+        ],
     )
     file = FileField(_l("File"))
 

@@ -97,9 +97,9 @@ def _labels() -> dict[str, Any]:
     }
 
 
-@bp.app_context_processor
+@bp.context_processor
 def _mc_labels():
-    return {"mc": _labels} if request.blueprint == PLUGIN else {}
+    return {"mc": _labels}
 
 
 # --- listings -----------------------------------------------------------------------------
@@ -376,7 +376,7 @@ def personal_feed(token: str):
         .options(*_load_options())
         .where(
             Registration.user_id == user.id,
-            Registration.status.in_([RegStatus.REGISTERED, RegStatus.WAITLISTED]),
+            Registration.status == RegStatus.REGISTERED,
             Event.status != Status.DRAFT,
         )
         .order_by(Event.starts_at)
@@ -543,10 +543,10 @@ def edit(event_id: int):
         _fill_form(form, ev)
     if form.validate_on_submit():
         old_start = ev.starts_at
-        old_capacity = ev.capacity
         targets = [ev]
         if ev.series_id is not None and form.scope.data == "following":
             targets = services.following_occurrences(ev)
+        old_capacity = {t.id: t.capacity for t in targets}
         new_start = from_local(form.starts_at.data)
         shift = new_start - old_start
         duration = from_local(form.ends_at.data) - new_start
@@ -564,7 +564,8 @@ def edit(event_id: int):
         raised = [
             t.id
             for t in targets
-            if t.capacity is None or (old_capacity is not None and t.capacity > old_capacity)
+            if old_capacity[t.id] is not None
+            and (t.capacity is None or t.capacity > old_capacity[t.id])
         ]
         for tid in raised:
             services.promote(tid)

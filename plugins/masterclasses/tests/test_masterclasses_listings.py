@@ -140,6 +140,11 @@ def test_materials_files_and_links_before_and_after(client, factory, login, post
         {"title": "Жалған", "phase": "after", "file": (io.BytesIO(b"MZ\x90"), "x.pdf")},
         content_type="multipart/form-data",
     )
+    post(
+        client,
+        f"/masterclasses/{ev.id}/materials",
+        {"title": "XSS", "phase": "before", "url": "javascript://example.kz/%0Aalert(1)"},
+    )
     assert db.session.query(Material).count() == 2
     stored = db.session.query(Material).filter(Material.file_path != "").one()
     post(client, "/logout")
