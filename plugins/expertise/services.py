@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app, url_for
+from flask import current_app, g, has_request_context, url_for
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -151,9 +151,29 @@ class WorkflowError(Exception):
 # --- settings and rubrics --------------------------------------------------------------------
 
 
+def _memo(key: tuple, compute):
+    """``compute()`` once per request for ``key`` (pages ask the same per review)."""
+    if not has_request_context():
+        return compute()
+    cache = g.setdefault("_expertise_memo", {})
+    if key not in cache:
+        cache[key] = compute()
+    return cache[key]
+
+
+def forget() -> None:
+    """Drop the request memo after a change the same request reads again."""
+    if has_request_context():
+        g.pop("_expertise_memo", None)
+
+
 def settings_for(association: Association | int) -> Settings:
     """The association's settings; an unsaved default row when it never changed them."""
     aid = association if isinstance(association, int) else association.id
+    return _memo(("settings", aid), lambda: _load_settings(aid))
+
+
+def _load_settings(aid: int) -> Settings:
     row = db.session.get(Settings, aid)
     if row is None:
         row = Settings(
@@ -386,8 +406,13 @@ def suggestions(sub: Submission) -> tuple[list[Suggestion], list[tuple[User, Any
 
 
 def active_assignment(user: Any, sub: Submission) -> Assignment | None:
+    """The user's live or finished assignment on ``sub`` (memoised for the request)."""
     if not getattr(user, "is_authenticated", False):
         return None
+    return _memo(("assignment", user.id, sub.id), lambda: _load_assignment(user, sub))
+
+
+def _load_assignment(user: Any, sub: Submission) -> Assignment | None:
     return db.session.scalar(
         select(Assignment)
         .where(

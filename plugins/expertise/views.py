@@ -43,6 +43,7 @@ from plugins.expertise.models import (
     File,
     Review,
     Submission,
+    Transition,
     Version,
 )
 
@@ -415,7 +416,9 @@ def submission(sub_id: int):
     reviews = db.session.scalars(
         select(Review)
         .where(Review.submission_id == sub.id)
-        .options(selectinload(Review.scores), selectinload(Review.expert))
+        .options(
+            selectinload(Review.scores), selectinload(Review.expert), selectinload(Review.version)
+        )
         .order_by(Review.round.desc(), Review.id)
     ).all()
     visible = [r for r in reviews if svc.can_read_review(current_user, r, sub)]
@@ -439,9 +442,16 @@ def submission(sub_id: int):
             .options(selectinload(Comment.author))
             .order_by(Comment.id)
         ).all()
+    history = db.session.scalars(
+        select(Transition)
+        .where(Transition.submission_id == sub.id)
+        .options(selectinload(Transition.actor))
+        .order_by(Transition.id.desc())
+    ).all()
     return render_template(
         "expertise/submission.html",
         sub=sub,
+        history=history,
         association=sub.association,
         versions=versions,
         reviews=visible,
@@ -736,6 +746,7 @@ def settings(slug: str):
     if form.validate_on_submit() and "experts_per_round" in request.form:
         form.populate_obj(st)
         db.session.merge(st)
+        svc.forget()
         db.session.commit()
         flash(_("Saved."), "success")
         return redirect(url_for("expertise.settings", slug=slug))
