@@ -146,7 +146,8 @@ class RoleForm(FlaskForm):
 
 class AssociationForm(FlaskForm):
     """The association's record and charter. ``region`` and ``district`` are only editable by
-    administrators (the view removes them for leaders); ``slug`` only when creating."""
+    administrators (the view removes them for leaders); ``slug`` and ``leader_email`` only
+    exist when creating."""
 
     slug = StringField(
         _l("Web address (slug)"),
@@ -191,6 +192,12 @@ class AssociationForm(FlaskForm):
             "One recurring activity a line: activity | how often. "
             "Example: Online meeting | every two weeks"
         ),
+    )
+
+    leader_email = EmailField(
+        _l("Email of the first leader (optional)"),
+        validators=[Optional(), Email(), Length(max=254)],
+        description=_l("A registered user who becomes the association's leader at once."),
     )
 
     # Set by the view: which ids are allowed, for checks that go beyond the choices.

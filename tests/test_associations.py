@@ -23,6 +23,12 @@ def app(make_app):
         yield app
 
 
+@pytest.fixture(autouse=True)
+def _english(client):
+    """Assertions read English messages and labels, whatever the catalogs hold."""
+    client.set_cookie("lang", "en")
+
+
 def _subject(code="math", kk="Математика", ru="Математика"):
     s = Subject(code=code, name_kk=kk, name_ru=ru, name_en=code)
     db.session.add(s)
@@ -56,7 +62,6 @@ def test_home_logged_in_lists_roles_requests_and_unread(client, factory, login):
     login(client, leader)
     html = client.get("/").get_data(as_text=True)
     assert "Желі бірлестігі" in html and "Клуб" in html
-    client.set_cookie("lang", "en")
     html = client.get("/").get_data(as_text=True)
     mine = html.split('id="my-associations"')[1]
     assert "leader (chair)" in mine.split("Клуб")[0] and "expert" in mine.split("Клуб")[1]
@@ -80,6 +85,7 @@ def test_home_member_without_managing_role_sees_no_requests(client, factory, log
 
 
 def test_directory_rows_show_record_fields(client, factory):
+    client.set_cookie("lang", "kk")  # Kazakh place names first, English labels below
     r = factory.region(name_kk="Қостанай облысы")
     d = District(region_id=r.id, name_kk="Қостанай ауданы", name_ru="Костанайский", name_en="K")
     db.session.add(d)
@@ -195,6 +201,7 @@ def test_directory_query_count_does_not_grow(client, factory, count_queries):
 
 
 def test_association_page_shows_record_tree_and_charter(client, factory):
+    client.set_cookie("lang", "kk")  # Kazakh place names first, English labels below
     r = factory.region(name_kk="Қостанай облысы")
     rep = factory.association(slug="rep", name_kk="Республикалық", abbr_kk="ҚМРҚ")
     net = factory.association(
@@ -397,17 +404,28 @@ def test_site_admin_creates_association_with_parent(client, factory, login, post
     admin = factory.user(is_site_admin=True)
     login(client, admin)
     assert client.get("/associations/new").status_code == 200
+    chair = factory.user(email="chair@example.kz")
     resp = post(
         client,
         "/associations/new",
-        _new(region=r.id, parent=parent.id, subjects=[math.id], cyclogram="Кездесу | ай сайын"),
+        _new(
+            region=r.id,
+            parent=parent.id,
+            subjects=[math.id],
+            cyclogram="Кездесу | ай сайын",
+            leader_email="Chair@example.kz",
+        ),
     )
     assert resp.status_code == 302 and resp.headers["Location"].endswith("/a/new-assoc")
     a = db.session.scalar(select(Association).where(Association.slug == "new-assoc"))
     assert a.parent_id == parent.id and a.region_id == r.id and a.subjects == [math]
     assert a.cyclogram[0].activity == "Кездесу"
+    assert [(m.user_id, m.role) for m in a.memberships] == [(chair.id, "leader")]
+    assert a.member_count == 1
     assert db.session.scalar(select(AuditLog).where(AuditLog.action == "association.create"))
     # The same address twice: a field error, the typed values kept, nothing stored.
+    resp = post(client, "/associations/new", _new(slug="x-y-z", leader_email="no@example.kz"))
+    assert resp.status_code == 400 and "No registered user" in resp.get_data(as_text=True)
     resp = post(client, "/associations/new", _new(name_kk="Екінші"))
     assert resp.status_code == 400
     html = resp.get_data(as_text=True)

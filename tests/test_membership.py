@@ -152,7 +152,7 @@ def test_leader_approves_request(en, factory, login, post):
 
 def test_coordinator_declines_with_reason(en, factory, login, post):
     a, _l, coordinator, _m = _request_setup(factory)
-    applicant = factory.user()
+    applicant = factory.user(locale="en")  # notifications are written in their language
     db.session.add(JoinRequest(association_id=a.id, user_id=applicant.id))
     db.session.commit()
     req = db.session.scalar(select(JoinRequest))
@@ -304,7 +304,7 @@ def test_last_leader_cannot_leave_until_handing_over(en, factory, login, post):
 def test_leader_changes_role_audited_and_notified(en, factory, login, post):
     a = factory.association(slug="net")
     leader = factory.member(a, role="leader")
-    member = factory.member(a)
+    member = factory.member(a, factory.user(locale="en"))
     login(en, leader)
     resp = post(en, f"/a/net/members/{member.id}/role", {"role": "moderator"})
     assert resp.status_code == 302

@@ -668,20 +668,32 @@ def create_association():
         form.lifespan.data = "permanent"
     if form.validate_on_submit():
         slug = form.slug.data.strip()
-        taken = db.session.scalar(select(Association.id).where(Association.slug == slug))
-        if taken is not None:
+        leader = None
+        if form.leader_email.data:
+            leader = db.session.scalar(
+                select(User).where(
+                    func.lower(User.email) == form.leader_email.data.strip().lower(),
+                    User.active.is_(True),
+                )
+            )
+            if leader is None:
+                form.leader_email.errors.append(_("No registered user has this email."))
+        if db.session.scalar(select(Association.id).where(Association.slug == slug)):
             form.slug.errors.append(_("This address is already taken."))
-        else:
+        if not form.errors:
             a = Association(slug=slug, member_count=0)
             _apply(form, a)
             db.session.add(a)
             db.session.flush()
+            if leader is not None:
+                svc.add_member(a, leader, Role.LEADER)
             audit.record(
                 "association.create",
                 actor=current_user,
                 target=a.slug,
                 region_id=a.region_id,
                 association_id=a.id,
+                details={"leader_id": leader.id} if leader else None,
             )
             db.session.commit()
             flash(_("The association has been created."), "success")
@@ -699,6 +711,7 @@ def edit_association(slug: str):
     is_admin = permissions.administers(current_user, a)
     form = AssociationForm(obj=a if request.method == "GET" else None)
     del form.slug
+    del form.leader_email
     _fill_choices(form, a, admin=is_admin)
     if request.method == "GET":
         form.parent.data = a.parent_id
