@@ -46,7 +46,7 @@ def register_actions():
     return [
         Action(
             "mentoring.use",
-            _l("Use mentoring (the nav item: hidden where the user's region switched it off)"),
+            _l("Use mentoring"),
             lambda u, o: (
                 _authenticated(u) and plugin_gate.is_enabled_for_region("mentoring", u.region_id)
             ),

@@ -23,19 +23,22 @@ def app(make_app):
 
 
 def test_disabled_for_the_deployment(make_app, factory, login):
+    """Not registered at all (its tables are not even created): no route, nav item or tab."""
     app = make_app(plugins="")
     with app.app_context():
-        w = make_world(factory)
-        client = client_for(app, login, w.leader)
+        association = factory.association(slug="damu-ma")
+        leader = factory.member(association, role="leader")
+        client = client_for(app, login, leader)
         for url in (
             "/mentoring/",
             "/mentoring/a/damu-ma/",
-            programme_url(w),
-            programme_url(w, "report"),
+            "/mentoring/a/damu-ma/1/",
+            "/mentoring/a/damu-ma/1/report.csv",
+            "/mentoring/pairs/1",
         ):
             assert client.get(url).status_code == 404, url
-        page = client.get("/a/damu-ma").get_data(as_text=True)
-        assert "/mentoring/" not in page
+        assert "/mentoring/" not in client.get("/a/damu-ma").get_data(as_text=True)
+        assert "/mentoring/" not in client.get("/").get_data(as_text=True)
 
 
 def test_switched_off_for_a_region(app, factory, login):

@@ -24,6 +24,7 @@ from plugins.mentoring.tests.world import (
     add_novice,
     add_pair,
     client_for,
+    get_in,
     make_world,
     programme_url,
 )
@@ -209,20 +210,17 @@ def test_novice_request_then_ranked_mentors_with_reasons(app, factory, login, po
         },
     )
     assert resp.status_code == 302 and resp.headers["Location"].endswith("/mentors")
-    page = c.get(programme_url(w, "mentors"), headers={"Accept-Language": "en"}).get_data(
-        as_text=True
-    )
+    page = get_in(c, programme_url(w, "mentors"), "en").get_data(as_text=True)
     ranked = page[page.index('id="ranked"') :]
     assert ranked.index("Математик Ұстаз") < ranked.index("Физик Ұстаз")
     for hidden in ("Күтудегі Ұстаз", "Санаты төмен", "Бос орны жоқ", "Ақбота"):
         assert hidden not in ranked
-    assert "teaches your subject (Математика)" in ranked
+    assert "teaches your subject (Mathematics)" in ranked
     assert "works in your school" in ranked
     assert "strong where you need help" in ranked
     # the same page in Kazakh: reasons are translated
-    kk = c.get(programme_url(w, "mentors"), headers={"Accept-Language": "kk"}).get_data(
-        as_text=True
-    )
+    kk = get_in(c, programme_url(w, "mentors"), "kk").get_data(as_text=True)
+    assert "сіздің пәніңізді оқытады (Математика)" in kk
     assert "teaches your subject" not in kk
 
 
@@ -482,12 +480,10 @@ def test_programme_and_pair_reports(app, factory, login, post):
     assert member.get(programme_url(w, "report.csv")).status_code == 403
 
     coord = client_for(app, login, w.leader)
-    html = coord.get(programme_url(w, "report"), headers={"Accept-Language": "en"}).get_data(
-        as_text=True
-    )
+    html = get_in(coord, programme_url(w, "report"), "en").get_data(as_text=True)
     assert "Мерзімі өткен мақсат" in html and "Орындалған" not in html
     assert "Жас Үш (күтуде)" in html
-    resp = coord.get(programme_url(w, "report.csv"), headers={"Accept-Language": "en"})
+    resp = get_in(coord, programme_url(w, "report.csv"), "en")
     assert resp.mimetype == "text/csv"
     text = resp.get_data(as_text=True).lstrip("\ufeff")
     import csv
@@ -500,7 +496,7 @@ def test_programme_and_pair_reports(app, factory, login, post):
     assert ["2026-10", "2", "1.5"] in rows and ["2026-11", "1", "0.75"] in rows
     assert ["Ментор", "Жас Бір", "active", "2", "1.5", "1", "2", "1"] in rows
 
-    pair_csv = coord.get(f"/mentoring/pairs/{p1.id}/report.csv", headers={"Accept-Language": "en"})
+    pair_csv = get_in(coord, f"/mentoring/pairs/{p1.id}/report.csv", "en")
     prow = list(csv.reader(io.StringIO(pair_csv.get_data(as_text=True).lstrip("\ufeff"))))
     assert ["Mentoring hours", "1.5"] in prow
     assert any(r and r[0] == "Мерзімі өткен мақсат" for r in prow)

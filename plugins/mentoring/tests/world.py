@@ -173,3 +173,12 @@ def client_for(app, login, user):
     client = app.test_client()
     login(client, user)
     return client
+
+
+def get_in(client, url: str, lang: str):
+    """GET ``url`` asking for ``lang``. The tests hold one app context, whose ``g`` keeps
+    Flask-Babel's chosen locale across requests: forget it first."""
+    from flask_babel import refresh
+
+    refresh()
+    return client.get(url, headers={"Accept-Language": lang})
