@@ -39,7 +39,7 @@ def test_library_and_material_page_query_counts_do_not_grow(world, client, post,
         )
     db.session.commit()
     as_user(client, world.member)
-    assert _count(client, count_queries, "/expertise/library") == library_one
-    assert _count(client, count_queries, f"/expertise/s/{sub_id}") == page_before
+    assert _count(client, count_queries, "/expertise/library") <= library_one
+    assert _count(client, count_queries, f"/expertise/s/{sub_id}") <= page_before
     logout(client)
     assert _count(client, count_queries, f"/expertise/s/{sub_id}") <= page_before
