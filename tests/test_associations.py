@@ -306,10 +306,12 @@ def _form(a: Association, **changes):
 
 def test_leader_edits_charter_and_cyclogram(client, factory, login, post):
     a = factory.association(slug="net")
+    other = factory.association(slug="other")
     leader = factory.member(a, role="leader")
     login(client, leader)
     page = client.get("/a/net/edit").get_data(as_text=True)
-    assert 'name="region"' not in page  # only administrators move associations
+    # Only administrators move an association (region, place in the tree).
+    assert 'name="region"' not in page and 'name="parent"' not in page
     resp = post(
         client,
         "/a/net/edit",
@@ -317,6 +319,7 @@ def test_leader_edits_charter_and_cyclogram(client, factory, login, post):
             a,
             topic="Жаңа тақырып",
             goals="Мақсат",
+            parent=other.id,  # forged: not on the leader's form, ignored
             cyclogram="Онлайн кездесу | екі аптада бір\n\n  Эссе  |ай сайын \nЖарияланым",
         ),
     )
@@ -324,6 +327,7 @@ def test_leader_edits_charter_and_cyclogram(client, factory, login, post):
     db.session.expire_all()
     a = db.session.get(Association, a.id)
     assert a.topic == "Жаңа тақырып" and a.goals == "Мақсат"
+    assert a.parent_id is None
     assert [(i.position, i.activity, i.frequency) for i in a.cyclogram] == [
         (0, "Онлайн кездесу", "екі аптада бір"),
         (1, "Эссе", "ай сайын"),

@@ -565,6 +565,15 @@ def invite(slug: str):
 
 def _fill_choices(form: AssociationForm, a: Association | None, admin: bool) -> None:
     """Choices the actor may pick; also what validation checks against."""
+    form.subjects.choices = _subject_choices()
+    if a is not None:
+        # A stored value this version does not list stays selectable, so that saving the
+        # form never changes it silently.
+        for name in ("kind", "level", "legal_status", "lifespan", "join_policy"):
+            value = getattr(a, name)
+            field = getattr(form, name)
+            if value and value not in {c.value for c in field.choices}:
+                field.choices = [*field.choices, SelectChoice(value, value)]
     if admin:
         if permissions.is_site_admin(current_user):
             regions = db.session.scalars(select(Region).order_by(Region.name_kk)).all()
@@ -587,19 +596,17 @@ def _fill_choices(form: AssociationForm, a: Association | None, admin: bool) -> 
         ]
         form.district_regions = {d.id: d.region_id for d in districts}
     else:
+        # Place in the tree and region decide which administrators and plugin switches
+        # apply, so only administrators move an association.
         del form.region
         del form.district
+        del form.parent
         form.district_regions = {}
+        form.forbidden_parents = set()
+        return
     forbidden = set()
     if a is not None:
         forbidden = {a.id} | svc.descendant_ids(a.id)
-        # A stored value this version does not list stays selectable, so that saving the
-        # form never changes it silently.
-        for name in ("kind", "level", "legal_status", "lifespan", "join_policy"):
-            value = getattr(a, name)
-            field = getattr(form, name)
-            if value and value not in {c.value for c in field.choices}:
-                field.choices = [*field.choices, SelectChoice(value, value)]
     form.forbidden_parents = forbidden
     parent_query = select(
         Association.id, Association.name_kk, Association.name_ru, Association.abbr_kk
@@ -612,7 +619,10 @@ def _fill_choices(form: AssociationForm, a: Association | None, admin: bool) -> 
         SelectChoice(pid, (nru if ru and nru else nkk) + (f" ({abbr})" if abbr else ""))
         for pid, nkk, nru, abbr in parents
     ]
-    form.subjects.choices = [
+
+
+def _subject_choices() -> list[SelectChoice]:
+    return [
         SelectChoice(s.id, s.name)
         for s in db.session.scalars(select(Subject).order_by(Subject.name_kk))
     ]
@@ -648,7 +658,8 @@ def _apply(form: AssociationForm, a: Association) -> None:
     if "region" in form:
         a.region_id = form.region.data
         a.district_id = form.district.data
-    a.parent_id = form.parent.data
+    if "parent" in form:
+        a.parent_id = form.parent.data
     wanted = set(form.subjects.data or [])
     a.subjects = list(db.session.scalars(select(Subject).where(Subject.id.in_(wanted))))
     rows, _errors = parse_cyclogram(form.cyclogram.data or "")
@@ -714,10 +725,10 @@ def edit_association(slug: str):
     del form.leader_email
     _fill_choices(form, a, admin=is_admin)
     if request.method == "GET":
-        form.parent.data = a.parent_id
         form.subjects.data = [s.id for s in a.subjects]
         form.cyclogram.data = cyclogram_text(a.cyclogram)
         if is_admin:
+            form.parent.data = a.parent_id
             form.region.data = a.region_id
             form.district.data = a.district_id
     if form.validate_on_submit():
