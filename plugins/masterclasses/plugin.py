@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from flask import url_for
+from flask import render_template, url_for
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -21,6 +22,7 @@ from core.plugin_api import (
     PluginInfo,
     PortfolioEntry,
     SearchResult,
+    SlotContent,
     Tab,
 )
 from core.services import permissions
@@ -107,9 +109,20 @@ def notification_kinds():
 
 
 @hookimpl
-def search(query, user, limit):
-    from plugins.masterclasses.views import search_events
+def template_slot(slot, context):
+    """On a teacher's home page: the next events they have a seat at."""
+    user = context.get("user")
+    if slot != "home.widgets" or not getattr(user, "is_authenticated", False):
+        return None
+    events = services.upcoming_for(user)
+    if not events:
+        return None
+    html = render_template("masterclasses/_home_widget.html", events=events)
+    return SlotContent(Markup(html), order=30)  # noqa: S704 - rendered by Jinja, autoescaped
 
+
+@hookimpl
+def search(query, user, limit):
     return [
         SearchResult(
             title=ev.title,
@@ -120,7 +133,7 @@ def search(query, user, limit):
             association_id=ev.association_id,
             date=ev.starts_at,
         )
-        for ev in search_events(query, user, limit)
+        for ev in services.search_events(query, user, limit)
     ]
 
 

@@ -270,7 +270,6 @@ def with_locked_event(event_id: int, work: Callable[[Event], T]) -> T:
         try:
             event = _lock_event(event_id)
             if event is None:
-                db.session.rollback()
                 raise LookupError(event_id)
             result = work(event)
             db.session.commit()
@@ -280,6 +279,9 @@ def with_locked_event(event_id: int, work: Callable[[Event], T]) -> T:
             if not _is_lock_error(exc) or attempt == LOCK_RETRIES - 1:
                 raise
             time.sleep(0.02 * (attempt + 1) + random.random() * 0.05)
+        except BaseException:
+            db.session.rollback()  # never keep the write lock past a failed attempt
+            raise
     raise AssertionError("unreachable")
 
 
@@ -417,11 +419,7 @@ def register(event_id: int, user: User, *, by_host: bool = False) -> tuple[str, 
         reg = _enrol(event, user)
         return reg.status, waitlist_position(reg)
 
-    try:
-        return with_locked_event(event_id, work)
-    except RegistrationClosed:
-        db.session.rollback()
-        raise
+    return with_locked_event(event_id, work)
 
 
 def cancel(event_id: int, user_id: int) -> list[Registration]:
@@ -868,3 +866,55 @@ def issue_certificate(event: Event, user: User):
         description=str(description),
         association_id=event.association_id,
     )
+
+
+def search_events(query: str, user: Any, limit: int) -> list[Event]:
+    """Events ``user`` may see whose title or description contains ``query``."""
+    from sqlalchemy.orm import joinedload
+
+    from core.services.search import ci_contains
+
+    listed = (
+        Status.PUBLISHED,
+        Status.CLOSED,
+        Status.POSTPONED,
+        Status.CANCELLED,
+        Status.HELD,
+        Status.ARCHIVED,
+    )
+    return list(
+        db.session.scalars(
+            select(Event)
+            .options(joinedload(Event.association))
+            .where(
+                visible_clause(user),
+                Event.status.in_(listed),
+                or_(ci_contains(Event.title, query), ci_contains(Event.description, query)),
+            )
+            .order_by(Event.starts_at.desc())
+            .limit(limit)
+        )
+    )
+
+
+def upcoming_for(user: Any, limit: int = 3) -> list[Event]:
+    """The next events ``user`` has a seat at, where the plugin is on."""
+    from sqlalchemy.orm import joinedload
+
+    off = plugin_gate.disabled_association_ids(PLUGIN)
+    stmt = (
+        select(Event)
+        .join(Registration, Registration.event_id == Event.id)
+        .options(joinedload(Event.association))
+        .where(
+            Registration.user_id == user.id,
+            Registration.status == RegStatus.REGISTERED,
+            Event.status.in_([Status.PUBLISHED, Status.CLOSED]),
+            Event.ends_at >= utcnow(),
+        )
+        .order_by(Event.starts_at)
+        .limit(limit)
+    )
+    if off:
+        stmt = stmt.where(Event.association_id.not_in(off))
+    return list(db.session.scalars(stmt))

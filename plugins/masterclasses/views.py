@@ -20,7 +20,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from core.extensions import db
@@ -546,6 +546,8 @@ def edit(event_id: int):
         targets = [ev]
         if ev.series_id is not None and form.scope.data == "following":
             targets = services.following_occurrences(ev)
+            if ev not in targets:
+                targets.insert(0, ev)
         old_capacity = {t.id: t.capacity for t in targets}
         new_start = from_local(form.starts_at.data)
         shift = new_start - old_start
@@ -998,21 +1000,3 @@ def delete_material(material_id: int):
     db.session.commit()
     flash(_("Material removed."), "success")
     return redirect(url_for("masterclasses.event", event_id=ev.id) + "#materials")
-
-
-def search_events(query: str, user: Any, limit: int) -> list[Event]:
-    from core.services.search import ci_contains
-
-    return list(
-        db.session.scalars(
-            select(Event)
-            .options(joinedload(Event.association))
-            .where(
-                services.visible_clause(user),
-                Event.status.in_(LISTED + (Status.ARCHIVED,)),
-                or_(ci_contains(Event.title, query), ci_contains(Event.description, query)),
-            )
-            .order_by(Event.starts_at.desc())
-            .limit(limit)
-        )
-    )

@@ -100,7 +100,10 @@ def test_my_events_month_calendar_tab_and_nav(client, factory, login, post):
     assert 'href="/masterclasses/a/damu"' in assoc_page
     tab = client.get("/masterclasses/a/damu").get_data(as_text=True)
     assert "Менің шеберлік сыныбым" in tab and 'aria-current="page"' in tab
-    assert 'href="/masterclasses/"' in client.get("/").get_data(as_text=True)
+    home = client.get("/").get_data(as_text=True)
+    assert 'href="/masterclasses/"' in home  # nav item
+    widget = home.split('class="card mc-widget"')[1]
+    assert "Менің шеберлік сыныбым" in widget and "Басқа кездесу" not in widget
 
 
 def test_materials_files_and_links_before_and_after(client, factory, login, post):
