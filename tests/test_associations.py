@@ -540,3 +540,23 @@ def test_delete_refused_while_a_plugin_holds_rows(client, factory, login, post):
     assert db.session.get(Association, a.id) is not None
     assert db.session.get(Association, child.id).parent_id == a.id
     assert db.session.scalars(select(AuditLog)).all() == []
+
+
+def test_home_shows_plugin_widgets_for_the_logged_in_user(app, client, factory, login):
+    from markupsafe import Markup, escape
+
+    from core import hookimpl
+    from core.plugin_api import SlotContent
+
+    class Widget:
+        @hookimpl
+        def template_slot(self, slot, context):
+            if slot != "home.widgets":
+                return None
+            return SlotContent(Markup('<p class="w">{}</p>').format(escape(context["user"].email)))
+
+    app.extensions["qauym_plugins"].pm.register(Widget(), name="widget-test")
+    user = factory.user(email="w@example.kz")
+    assert 'class="w"' not in client.get("/").get_data(as_text=True)  # anonymous: no widgets
+    login(client, user)
+    assert '<p class="w">w@example.kz</p>' in client.get("/").get_data(as_text=True)
