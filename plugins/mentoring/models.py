@@ -84,7 +84,7 @@ class ProgrammeCoordinator(db.Model):
     )
     user_id: Mapped[int] = mapped_column(ForeignKey("core_user.id", ondelete="CASCADE"))
     programme: Mapped[Programme] = relationship(back_populates="coordinators")
-    user: Mapped[User] = relationship()
+    user: Mapped[User] = relationship(lazy="joined")
 
 
 class _Profile:

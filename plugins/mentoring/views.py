@@ -18,6 +18,7 @@ from core.extensions import db
 from core.forms import PostForm
 from core.models import Association, Membership, Subject, User
 from core.services import notifications, permissions, plugin_gate
+from core.timeutil import utcnow
 from core.views.associations import association_or_404
 from plugins.mentoring import services as svc
 from plugins.mentoring.forms import (
@@ -524,10 +525,9 @@ def pair_action(pair_id: int, action: str):
         if isinstance(form, ReasonForm) and "csrf_token" not in form.errors:
             return _render_pair(pair, reason_form=form)
         abort(400)
+    reason = form.reason.data if isinstance(form, ReasonForm) else ""
     try:
-        svc.transition(
-            pair, action, current_user, getattr(form, "reason", None) and form.reason.data or ""
-        )
+        svc.transition(pair, action, current_user, reason)
     except svc.TransitionError:
         abort(403)
     flash(_("Saved."), "success")
@@ -640,8 +640,6 @@ def reflect(pair_id: int, obs_id: int):
     form = ReflectionForm()
     if not form.validate_on_submit():
         return _render_pair(pair, **{f"reflection_{obs.id}": form})
-    from core.timeutil import utcnow
-
     obs.reflection = form.reflection.data.strip()
     obs.reflected_at = utcnow()
     db.session.commit()

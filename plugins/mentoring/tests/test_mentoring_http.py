@@ -501,3 +501,39 @@ def test_programme_and_pair_reports(app, factory, login, post):
     assert ["Mentoring hours", "1.5"] in prow
     assert any(r and r[0] == "Мерзімі өткен мақсат" for r in prow)
     assert any(len(r) > 2 and r[2] == "Сабақ" for r in prow)
+
+
+def test_dashboard_and_report_queries_do_not_grow_with_pairs(app, factory, login, count_queries):
+    w = make_world(factory)
+    coord = client_for(app, login, w.coordinator)
+
+    def add_pairs(k):
+        for i in range(k):
+            _, m = add_mentor(factory, w, f"Ментор {factory.n}")
+            _, n = add_novice(factory, w, f"Жас {factory.n}")
+            pair = add_pair(m, n)
+            db.session.add(
+                Meeting(
+                    pair_id=pair.id,
+                    held_on=dt.date(2026, 10, 1 + i),
+                    duration_minutes=40,
+                    topic="T",
+                )
+            )
+            db.session.add(Goal(pair_id=pair.id, title="G", target_date=dt.date(2020, 1, 1)))
+        db.session.commit()
+
+    def queries(url):
+        coord.get(url)  # warm caches of the session cookie and catalogs
+        with count_queries() as c:
+            assert coord.get(url).status_code == 200
+        return c.count
+
+    add_pairs(2)
+    few = {
+        u: queries(u)
+        for u in (programme_url(w), programme_url(w, "report"), programme_url(w, "report.csv"))
+    }
+    add_pairs(6)
+    many = {u: queries(u) for u in few}
+    assert many == few
