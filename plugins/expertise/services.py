@@ -689,8 +689,11 @@ def assign(
 def respond(a: Assignment, user: User, accept: bool, reason: str = "") -> None:
     if a.expert_id != user.id or a.status != "invited":
         raise WorkflowError(_l("This step is not possible in the current state."))
+    now = utcnow()
+    if accept and now > a.respond_by:
+        raise WorkflowError(_l("The invitation has expired."))
     a.status = "accepted" if accept else "declined"
-    a.responded_at = utcnow()
+    a.responded_at = now
     a.reason = reason.strip()
     if not accept:
         sub = a.submission

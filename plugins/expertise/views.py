@@ -15,7 +15,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
-from core.extensions import db
+from core.extensions import db, login_manager
 from core.models import Association, Membership, Subject, User
 from core.services import notifications, permissions, plugin_gate, uploads
 from core.services.search import ci_contains
@@ -73,6 +73,13 @@ def _assignment(assignment_id: int) -> Assignment:
         abort(404)
     plugin_gate.abort_unless_enabled(svc.PLUGIN, a.submission.association_id)
     return a
+
+
+def _deny():
+    """Refuse the request: anonymous visitors are sent to log in, others get 403."""
+    if not current_user.is_authenticated:
+        abort(login_manager.unauthorized())
+    abort(403)
 
 
 def _store_files(field) -> list[uploads.StoredFile] | None:
@@ -330,8 +337,7 @@ def submit(slug: str):
 def edit(sub_id: int):
     sub = _submission(sub_id)
     if not svc.is_author(current_user, sub):
-        permissions.require("expertise.coordinate", sub.association)
-        abort(403)
+        _deny()
     if sub.state not in ("draft", "returned"):
         abort(409)
     form = SubmissionForm(obj=sub if request.method == "GET" else None)
@@ -357,7 +363,7 @@ def edit(sub_id: int):
 def resubmit(sub_id: int):
     sub = _submission(sub_id)
     if not svc.is_author(current_user, sub):
-        abort(403 if current_user.is_authenticated else 401)
+        _deny()
     if (sub.state, "resubmit") not in svc.TRANSITIONS:
         abort(409)
     form = ResubmitForm()
@@ -380,10 +386,8 @@ def resubmit(sub_id: int):
 @bp.post("/s/<int:sub_id>/step/<action>")
 def step(sub_id: int, action: str):
     sub = _submission(sub_id)
-    if not current_user.is_authenticated:
-        permissions.require("expertise.coordinate", sub.association)
     if not svc.can_view(current_user, sub):
-        abort(403)
+        _deny()
     form = NoteForm()
     if not form.validate_on_submit():
         abort(400)
@@ -405,7 +409,7 @@ def step(sub_id: int, action: str):
 def submission(sub_id: int):
     sub = _submission(sub_id)
     if not svc.can_view(current_user, sub):
-        permissions.require("expertise.coordinate", sub.association)
+        _deny()
     coord = svc.coordinates(current_user, sub.association)
     versions = db.session.scalars(
         select(Version)
@@ -483,7 +487,7 @@ def download(file_id: int):
     sub = f.version.submission
     plugin_gate.abort_unless_enabled(svc.PLUGIN, sub.association_id)
     if not svc.can_view(current_user, sub):
-        permissions.require("expertise.coordinate", sub.association)
+        _deny()
     f.downloads = File.downloads + 1
     db.session.commit()
     return uploads.serve(f.path, download_name=f.original_name, mime=f.mime)
@@ -552,10 +556,8 @@ def answer(assignment_id: int, answer: str):
         return redirect(url_for("expertise.assign", sub_id=sub.id))
     if answer not in ("accept", "decline"):
         abort(404)
-    if not current_user.is_authenticated:
-        permissions.require("expertise.coordinate", sub.association)
-    if a.expert_id != current_user.id:
-        abort(403)
+    if not current_user.is_authenticated or a.expert_id != current_user.id:
+        _deny()
     form = ReasonForm()
     if not form.validate_on_submit():
         abort(400)
@@ -577,8 +579,7 @@ def conflict(sub_id: int):
     sub = _submission(sub_id)
     mine = svc.active_assignment(current_user, sub)
     if mine is None:
-        permissions.require("expertise.coordinate", sub.association)
-        abort(403)
+        _deny()
     form = ConflictForm()
     if not form.validate_on_submit():
         flash(_("Give a reason."), "error")
@@ -593,9 +594,9 @@ def conflict(sub_id: int):
 def review(assignment_id: int):
     a = _assignment(assignment_id)
     sub = a.submission
-    if not current_user.is_authenticated:
-        permissions.require("expertise.coordinate", sub.association)
-    if a.expert_id != current_user.id or svc.is_author(current_user, sub):
+    if not current_user.is_authenticated or a.expert_id != current_user.id:
+        _deny()
+    if svc.is_author(current_user, sub):
         abort(403)
     if a.status != "accepted" or sub.state != "in_review":
         flash(_("This step is not possible in the current state."), "error")
@@ -642,9 +643,7 @@ def respond_to_review(review_id: int):
     sub = db.session.get(Submission, r.submission_id)
     plugin_gate.abort_unless_enabled(svc.PLUGIN, sub.association_id)
     if not svc.is_author(current_user, sub) or not svc.can_read_review(current_user, r, sub):
-        if not current_user.is_authenticated:
-            permissions.require("expertise.coordinate", sub.association)
-        abort(403)
+        _deny()
     form = ResponseForm()
     if not form.validate_on_submit():
         flash(_("Write a response first."), "error")
@@ -675,8 +674,7 @@ def _may_comment(sub: Submission) -> bool:
 def comment(sub_id: int):
     sub = _submission(sub_id)
     if not _may_comment(sub):
-        permissions.require("expertise.submit", sub.association)
-        abort(403)
+        _deny()
     form = CommentForm()
     if not form.validate_on_submit():
         flash(_("Write a comment first."), "error")

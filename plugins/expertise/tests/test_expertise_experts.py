@@ -167,3 +167,16 @@ def test_reminder_job_is_idempotent_expires_and_flags_late(world, client, post):
     assert db.session.scalar(select(func.count(OutboxEmail.id))) > 0
     page = client.get("/expertise/a/kostanay-math/dashboard").get_data(as_text=True)
     assert "Expert Two" in page
+
+
+def test_an_expired_invitation_cannot_be_accepted(world, client, post):
+    sub_id = to_review(client, post, world)
+    assign(client, post, sub_id, world.expert1)
+    a = _assignments(sub_id)[0]
+    a.respond_by = a.invited_at - dt.timedelta(minutes=1)
+    db.session.commit()
+    as_user(client, world.expert1)
+    resp = post(client, f"/expertise/assignment/{a.id}/accept", {})
+    assert resp.status_code == 303
+    assert "The invitation has expired." in client.get(resp.location).get_data(as_text=True)
+    assert _assignments(sub_id)[0].status == "invited"
