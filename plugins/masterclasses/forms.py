@@ -165,6 +165,8 @@ class EventForm(FlaskForm):
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
         # Checked here: Optional() stops the field's own chain when the date is empty.
+        if "rrule" not in self._fields:
+            return ok
         if (self.rrule.data or "").strip() and not self.repeat_until.data:
             self.repeat_until.errors = [
                 *self.repeat_until.errors,

@@ -486,13 +486,7 @@ def change_status(event: Event, action: str, actor: User) -> None:
     if target == Status.PUBLISHED and not event.checkin_code:
         event.checkin_code = new_checkin_code()
     if target in (Status.CANCELLED, Status.POSTPONED):
-        regs = db.session.scalars(
-            select(Registration).where(
-                Registration.event_id == event.id,
-                Registration.status.in_([RegStatus.REGISTERED, RegStatus.WAITLISTED]),
-            )
-        ).all()
-        users = [r.user for r in regs]
+        users = _active_people(event)
         if target == Status.CANCELLED:
             title = _l("Cancelled: %(title)s", title=event.title)
             body = _l("The event has been cancelled.")
@@ -503,6 +497,33 @@ def change_status(event: Event, action: str, actor: User) -> None:
             notifications.notify(
                 users, "masterclasses.changed", title, body, event_path(event), event.association
             )
+
+
+def _active_people(event: Event) -> list[User]:
+    regs = db.session.scalars(
+        select(Registration).where(
+            Registration.event_id == event.id,
+            Registration.status.in_([RegStatus.REGISTERED, RegStatus.WAITLISTED]),
+        )
+    ).all()
+    return [r.user for r in regs]
+
+
+def notify_moved(event: Event) -> None:
+    """Tell everyone registered or waitlisted that the event moved. Caller commits."""
+    users = _active_people(event)
+    if users and event.status in (Status.PUBLISHED, Status.CLOSED):
+        notifications.notify(
+            users,
+            "masterclasses.changed",
+            _l("New time: %(title)s", title=event.title),
+            _l(
+                "The event now starts %(when)s.",
+                when=to_local(event.starts_at).strftime("%d.%m.%Y %H:%M"),
+            ),
+            event_path(event),
+            event.association,
+        )
 
 
 def new_checkin_code() -> str:

@@ -539,6 +539,9 @@ def edit(event_id: int):
     association = ev.association
     members, subjects = _members_and_subjects(association)
     form = EventForm(members=members, subjects=subjects)
+    # A series' rule is fixed once its dates exist; edits go to one or the following dates.
+    del form.rrule
+    del form.repeat_until
     if request.method == "GET":
         _fill_form(form, ev)
     if form.validate_on_submit():
@@ -549,6 +552,7 @@ def edit(event_id: int):
             if ev not in targets:
                 targets.insert(0, ev)
         old_capacity = {t.id: t.capacity for t in targets}
+        old_starts = {t.id: t.starts_at for t in targets}
         new_start = from_local(form.starts_at.data)
         shift = new_start - old_start
         duration = from_local(form.ends_at.data) - new_start
@@ -562,6 +566,9 @@ def edit(event_id: int):
             else:
                 target.starts_at = target.starts_at + shift
                 target.ends_at = target.starts_at + duration
+        for target in targets:
+            if target.starts_at != old_starts[target.id]:
+                services.notify_moved(target)
         db.session.commit()
         raised = [
             t.id

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from core.extensions import db
+from core.models import Notification
 from plugins.masterclasses.models import Event, Registration
 
 
@@ -147,6 +148,18 @@ def test_register_for_the_series_or_one_occurrence(client, factory, login, post)
     teacher = factory.user()
     login(client, teacher)
     post(client, f"/masterclasses/{events[1].id}/series/register")
+    post(client, "/logout")
+    login(client, leader)  # moving the series tells the registered
+    moved = _series_form(
+        starts_at="2030-01-24T19:00", ends_at="2030-01-24T20:00", scope="following"
+    )
+    assert post(client, f"/masterclasses/{events[1].id}/edit", moved).status_code == 302
+    notes = db.session.scalars(
+        select(Notification.url).where(Notification.user_id == teacher.id)
+    ).all()
+    assert sorted(notes) == sorted(f"/masterclasses/{e.id}" for e in events[1:])
+    post(client, "/logout")
+    login(client, teacher)
     regs = dict(db.session.execute(select(Registration.event_id, Registration.status)).all())
     assert regs == {e.id: "registered" for e in events[1:]}
     post(client, f"/masterclasses/{events[0].id}/register")
