@@ -30,7 +30,6 @@ from plugins.mentoring.models import (
     Pair,
     Programme,
     ProgrammeCoordinator,
-    join_codes,
     split_codes,
 )
 
@@ -662,10 +661,6 @@ def set_coordinators(programme: Programme, user_ids: Iterable[int]) -> None:
 def area_labels(codes: str | Iterable[str]) -> list[str]:
     items = split_codes(codes) if isinstance(codes, str) else list(codes)
     return [str(AREAS.get(c, c)) for c in items]
-
-
-def codes(values: Iterable[Any]) -> str:
-    return join_codes(values)
 
 
 def reason_text(reason: matching.Reason, subject_name: str = "") -> str:

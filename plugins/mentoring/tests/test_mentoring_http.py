@@ -537,3 +537,25 @@ def test_dashboard_and_report_queries_do_not_grow_with_pairs(app, factory, login
     add_pairs(6)
     many = {u: queries(u) for u in few}
     assert many == few
+
+
+def test_user_deleted_removes_enrolments_and_their_pairs(app, factory):
+    from plugins.mentoring.plugin import user_deleted
+
+    w = make_world(factory)
+    mentor_user, m = add_mentor(factory, w, "Ментор")
+    _, n = add_novice(factory, w, "Жас маман")
+    pair = add_pair(m, n)
+    db.session.add(
+        Meeting(pair_id=pair.id, held_on=dt.date(2026, 10, 1), duration_minutes=40, topic="T")
+    )
+    db.session.commit()
+    user_deleted(user=mentor_user)
+    user_deleted(user=w.coordinator)
+    db.session.commit()
+    assert db.session.scalar(select(func.count(MentorProfile.id))) == 0
+    assert db.session.scalar(select(func.count(Pair.id))) == 0
+    assert db.session.scalar(select(func.count(Meeting.id))) == 0
+    assert db.session.scalar(select(func.count(NoviceRequest.id))) == 1  # the novice stays
+    db.session.refresh(w.programme)
+    assert w.programme.coordinators == []
