@@ -96,6 +96,9 @@ def notification_kinds():
         NotificationKind("expertise.reminder", _l("Review deadline reminders")),
         NotificationKind("expertise.assignment", _l("Declined, expired and late reviews")),
         NotificationKind("expertise.review", _l("Reviews submitted")),
+        NotificationKind(
+            "expertise.decision", _l("Decisions on materials you were asked to review")
+        ),
         NotificationKind("expertise.response", _l("Authors' responses to your reviews")),
         NotificationKind(
             "expertise.comment", _l("Comments on your materials"), email_default=False

@@ -548,6 +548,9 @@ def transition(sub: Submission, action: str, actor: User, note: str = "") -> Tra
             sub.rubric_id = default_rubric(sub.association).id
     if action in DECISION_ACTIONS or action == "withdraw":
         sub.decided_at = now
+    experts: list[User] = []
+    if action == "withdraw" or action in DECISION_ACTIONS:
+        experts = _round_experts(sub)
     if action in ("accept", "resubmit", "withdraw") or action in DECISION_ACTIONS:
         _close_open_assignments(sub, keep_current=action in ("accept", "resubmit"))
     if step.to == "recommended":
@@ -564,7 +567,31 @@ def transition(sub: Submission, action: str, actor: User, note: str = "") -> Tra
     )
     db.session.add(row)
     _notify_transition(sub, action, step, actor, note)
+    if experts:
+        notifications.notify(
+            experts,
+            "expertise.decision",
+            _l("“%(title)s”: %(state)s", title=sub.title, state=STATES[step.to]),
+            "",
+            _url(sub),
+            sub.association,
+        )
     return row
+
+
+def _round_experts(sub: Submission) -> list[User]:
+    """Experts with a live or finished assignment in the current round."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(Assignment, Assignment.expert_id == User.id)
+            .where(
+                Assignment.submission_id == sub.id,
+                Assignment.round == sub.round,
+                Assignment.status.in_((*ACTIVE_ASSIGNMENT, "done")),
+            )
+        ).unique()
+    )
 
 
 def _close_open_assignments(sub: Submission, keep_current: bool) -> None:

@@ -148,6 +148,12 @@ def test_rounds_versions_and_decision_recommended(world, client, post):
     as_user(client, world.coordinator)
     assert step(client, post, sub_id, "minor", "Саралауды толықтырыңыз").status_code == 302
     assert _sub(sub_id).state == "minor_revision"
+    for expert in (world.expert1, world.expert2):
+        assert db.session.scalar(
+            select(Notification.id).where(
+                Notification.user_id == expert.id, Notification.kind == "expertise.decision"
+            )
+        )
     # Only the author resubmits, with a new version.
     assert client.get(f"/expertise/s/{sub_id}/resubmit").status_code == 403
     as_user(client, world.author)
