@@ -16,7 +16,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from core.extensions import db, login_manager
-from core.models import Association, Membership, Subject, User
+from core.models import Association, Certificate, Membership, Subject, User
 from core.services import notifications, permissions, plugin_gate, uploads
 from core.services.search import ci_contains
 from core.timeutil import utcnow
@@ -446,6 +446,18 @@ def submission(sub_id: int):
             .options(selectinload(Comment.author))
             .order_by(Comment.id)
         ).all()
+    my_certificates = []
+    if current_user.is_authenticated:
+        keys = [f"expertise:material:{sub.id}:user:{current_user.id}"] + [
+            f"expertise:review:{r.id}" for r in reviews if r.expert_id == current_user.id
+        ]
+        my_certificates = db.session.scalars(
+            select(Certificate).where(
+                Certificate.source_key.in_(keys),
+                Certificate.recipient_id == current_user.id,
+                Certificate.revoked.is_(False),
+            )
+        ).all()
     history = db.session.scalars(
         select(Transition)
         .where(Transition.submission_id == sub.id)
@@ -456,6 +468,7 @@ def submission(sub_id: int):
         "expertise/submission.html",
         sub=sub,
         history=history,
+        my_certificates=my_certificates,
         association=sub.association,
         versions=versions,
         reviews=visible,

@@ -107,6 +107,18 @@ def test_portfolio_and_certificates_for_authors_and_experts(world, client, post,
     )
     assert [e.kind for e in expert_entries] == ["review"]
     assert expert_entries[0].certificate_code
+    # The material's page links each person to their own certificate only.
+    as_user(client, world.expert1)
+    page = client.get(f"/expertise/s/{sub_id}").get_data(as_text=True)
+    mine = [certs[k] for k in review_keys if certs[k].recipient_id == world.expert1.id][0]
+    assert f"/verify/{mine.code}" in page
+    assert (
+        f"/verify/{certs[f'expertise:material:{sub_id}:user:{world.author.id}'].code}" not in page
+    )
+    as_user(client, world.author)
+    page = client.get(f"/expertise/s/{sub_id}").get_data(as_text=True)
+    assert f"/verify/{certs[f'expertise:material:{sub_id}:user:{world.author.id}'].code}" in page
+    assert f"/verify/{mine.code}" not in page
     # Issuing again (another decision path calling publish) does not duplicate.
     from plugins.expertise import services as svc
 
