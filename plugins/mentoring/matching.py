@@ -236,15 +236,21 @@ def pair_scores(
     return np.where(ok, total_, INFEASIBLE)
 
 
+def slot_owners(mentors: Sequence[MentorCandidate], n_novices: int) -> list[int]:
+    """One column per free place: mentor ``j`` gets ``min(free places, n_novices)`` slots
+    (more could never be used)."""
+    owners: list[int] = []
+    for j, m in enumerate(mentors):
+        owners.extend([j] * min(m.free, n_novices))
+    return owners
+
+
 def score_matrix(
     novices: Sequence[NoviceCandidate], mentors: Sequence[MentorCandidate], min_rank: int
 ) -> tuple[np.ndarray, list[int]]:
     """The novices x slots matrix (slot ``j`` belongs to mentor ``slot_owner[j]``, an index
-    into ``mentors``) with :data:`INFEASIBLE` in forbidden cells. A mentor gets
-    ``min(free places, number of novices)`` slots: more could never be used."""
-    slot_owner: list[int] = []
-    for j, m in enumerate(mentors):
-        slot_owner.extend([j] * min(m.free, len(novices)))
+    into ``mentors``) with :data:`INFEASIBLE` in forbidden cells."""
+    slot_owner = slot_owners(mentors, len(novices))
     return pair_scores(novices, mentors, min_rank)[:, slot_owner], slot_owner
 
 

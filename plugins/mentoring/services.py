@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -260,23 +261,42 @@ class Proposal:
     options: list[tuple[MentorProfile, float]]  # feasible mentors for the editing form
 
 
+#: How many alternative mentors the proposal form offers for each novice.
+PROPOSAL_OPTIONS = 15
+
+
 def propose(programme: Programme) -> list[Proposal]:
-    """The optimal assignment of every unmatched novice, with each novice's feasible mentors
-    (best first) so the coordinator can remove or replace a pair before confirming."""
+    """The optimal assignment of every unmatched novice, with each novice's best feasible
+    mentors (and always the proposed one) so the coordinator can remove or replace a pair
+    before confirming. The score matrix is computed once for both."""
     waiting = unmatched_novices(programme)
     profiles = approved_mentors(programme)
+    if not waiting:
+        return []
     loads = open_loads(programme.id)
     m_cands = [mentor_candidate(p, loads.get(p.id, 0)) for p in profiles]
     n_cands = [novice_candidate(n) for n in waiting]
     min_rank = programme.min_category_enum.rank
-    best = {n.id: (m.id, s) for n, m, s in matching.optimal_assignment(n_cands, m_cands, min_rank)}
+    scores = matching.pair_scores(n_cands, m_cands, min_rank) if m_cands else None
+    best: dict[int, tuple[int, float]] = {}
+    if scores is not None:
+        owners = matching.slot_owners(m_cands, len(n_cands))
+        for n, m, s in matching.solve(scores[:, owners], owners, n_cands, m_cands):
+            best[n.id] = (m.id, s)
     by_id = {p.id: p for p in profiles}
+    column = {p.id: j for j, p in enumerate(profiles)}
     out = []
-    for req, cand in zip(waiting, n_cands, strict=True):
-        options = [
-            (by_id[s.mentor.id], s.score) for s in matching.rank_mentors(cand, m_cands, min_rank)
-        ]
+    for i, req in enumerate(waiting):
         mentor_id, score = best.get(req.id, (None, 0.0))
+        options: list[tuple[MentorProfile, float]] = []
+        if scores is not None:
+            row = scores[i]
+            order = np.argsort(-row, kind="stable")
+            top = [j for j in order[:PROPOSAL_OPTIONS] if row[j] > matching.INFEASIBLE / 2]
+            if mentor_id is not None:
+                if column[mentor_id] not in top:
+                    top.append(column[mentor_id])
+            options = [(profiles[j], float(row[j])) for j in top]
         out.append(Proposal(req, by_id.get(mentor_id) if mentor_id else None, score, options))
     return out
 
