@@ -293,9 +293,8 @@ def propose(programme: Programme) -> list[Proposal]:
             row = scores[i]
             order = np.argsort(-row, kind="stable")
             top = [j for j in order[:PROPOSAL_OPTIONS] if row[j] > matching.INFEASIBLE / 2]
-            if mentor_id is not None:
-                if column[mentor_id] not in top:
-                    top.append(column[mentor_id])
+            if mentor_id is not None and column[mentor_id] not in top:
+                top.append(column[mentor_id])
             options = [(profiles[j], float(row[j])) for j in top]
         out.append(Proposal(req, by_id.get(mentor_id) if mentor_id else None, score, options))
     return out
