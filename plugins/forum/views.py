@@ -482,7 +482,8 @@ def _quote(post: ForumPost, moderator: bool) -> str:
     who = svc.author_label(None, post, False)["name"]
     lines = (post.body or "").strip().splitlines() or [""]
     link = url_for("forum.permalink", post_id=post.id)
-    return f"> **{who}** [{_('wrote')}]({link}):\n" + "\n".join(f"> {x}" for x in lines) + "\n\n"
+    wrote = _("wrote")
+    return f"> **{who}** [{wrote}]({link}):\n" + "\n".join(f"> {x}" for x in lines) + "\n\n"
 
 
 @bp.route("/t/<int:topic_id>/reply", methods=["GET", "POST"])

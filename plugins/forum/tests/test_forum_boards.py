@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import flask_babel
 import pytest
 from sqlalchemy import select
 
@@ -13,7 +14,7 @@ from plugins.forum.tests.forumkit import topic, world
 
 @pytest.fixture
 def app(make_app):
-    app = make_app(plugins="forum")
+    app = make_app(plugins="forum", DEFAULT_LOCALE="en")
     with app.app_context():
         yield app
 
@@ -147,3 +148,24 @@ def test_jump_to_first_unread(app, client, factory, login):
     assert f"/forum/t/{t.id}/unread" in board_page
     topic_row = db.session.get(ForumTopic, t.id)
     assert topic_row.highest_number == 7
+
+
+def test_pages_in_kazakh_and_russian(app, client, factory, login):
+    w = world(factory)
+    t = topic(w.board, w.member, kind="question", replies=[(w.member2, "жауап")])
+    w.member.locale = "kk"  # the user's own language setting
+    db.session.commit()
+    login(client, w.member)
+    # The test keeps one app context open across requests; Flask-Babel caches the locale there.
+    flask_babel.refresh()
+    board = client.get(f"/forum/a/{w.association.slug}").get_data(as_text=True)
+    assert "Бөлімдер" in board and "Қауымдастық ережелері" in board
+    page = client.get(f"/forum/t/{t.id}").get_data(as_text=True)
+    assert "Жауапты қабылдау" in page and "Сұрақ" in page
+    w.member.locale = "ru"
+    db.session.commit()
+    flask_babel.refresh()
+    page = client.get(f"/forum/t/{t.id}").get_data(as_text=True)
+    assert "Принять ответ" in page and "Цитировать" in page
+    listing = client.get(f"/forum/b/{w.board.id}").get_data(as_text=True)
+    assert "1 ответ" in listing

@@ -12,7 +12,7 @@ from plugins.forum.models import ForumPoll, ForumPost, ForumTopic
 
 @pytest.fixture
 def app(make_app):
-    app = make_app(plugins="forum")
+    app = make_app(plugins="forum", DEFAULT_LOCALE="en")
     with app.app_context():
         yield app
 

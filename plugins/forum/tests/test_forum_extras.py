@@ -30,7 +30,7 @@ def docx_bytes() -> bytes:
 
 @pytest.fixture
 def app(make_app):
-    app = make_app(plugins="forum", MAX_UPLOAD_MB=1)
+    app = make_app(plugins="forum", MAX_UPLOAD_MB=1, DEFAULT_LOCALE="en")
     with app.app_context():
         yield app
 

@@ -23,7 +23,7 @@ from plugins.forum.tests.forumkit import world
 
 @pytest.fixture
 def app(make_app):
-    app = make_app(plugins="forum")
+    app = make_app(plugins="forum", DEFAULT_LOCALE="en")
     with app.app_context():
         yield app
 

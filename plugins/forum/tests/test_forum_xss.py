@@ -70,7 +70,7 @@ def assert_clean(html: str, where: str) -> None:
 
 @pytest.fixture
 def app(make_app):
-    app = make_app(plugins="forum")
+    app = make_app(plugins="forum", DEFAULT_LOCALE="en")
     with app.app_context():
         yield app
 
