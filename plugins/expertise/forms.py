@@ -124,6 +124,15 @@ class SettingsForm(FlaskForm):
     )
 
 
+class RubricForm(FlaskForm):
+    name = StringField(_l("Name of the rubric"), validators=[DataRequired(), Length(max=200)])
+    scale_max = IntegerField(
+        _l("Highest score"),
+        validators=[InputRequired(), NumberRange(1, 10)],
+        description=_l("Scores go from 0 to this number."),
+    )
+
+
 class CriterionForm(FlaskForm):
     title = StringField(_l("Criterion"), validators=[DataRequired(), Length(max=300)])
     description = TextAreaField(_l("Description"), validators=[Length(max=2000)])

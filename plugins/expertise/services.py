@@ -219,14 +219,15 @@ DEFAULT_LEVELS = [
 
 
 def default_rubric(association: Association) -> Rubric:
-    """The association's rubric, creating the default lesson-plan rubric on first use.
+    """The association's current rubric (its newest), creating the default lesson-plan rubric
+    on first use. A submission pins the current rubric when it is sent to review.
 
-    Texts are stored in the site's default language at creation; the coordinator edits them.
+    The default's texts are stored in the site's default language; the coordinator edits them.
     """
     rubric = db.session.scalar(
         select(Rubric)
         .where(Rubric.association_id == association.id)
-        .order_by(Rubric.id)
+        .order_by(Rubric.id.desc())
         .options(selectinload(Rubric.criteria))
     )
     if rubric is not None:
@@ -251,9 +252,40 @@ def default_rubric(association: Association) -> Rubric:
 
 
 def rubric_in_use(rubric: Rubric) -> bool:
+    """Whether a submission has pinned this rubric (it went to review with it)."""
     return bool(
-        db.session.scalar(select(func.count(Review.id)).where(Review.rubric_id == rubric.id))
+        db.session.scalar(
+            select(func.count(Submission.id)).where(Submission.rubric_id == rubric.id)
+        )
     )
+
+
+def editable_rubric(association: Association) -> Rubric:
+    """The rubric a coordinator's change applies to: the current one, or a new copy of it when
+    submissions already use it. Materials in review keep the rubric they started with, so two
+    experts of one round always score against the same criteria."""
+    rubric = default_rubric(association)
+    if not rubric_in_use(rubric):
+        return rubric
+    copy = Rubric(association_id=association.id, name=rubric.name, scale_max=rubric.scale_max)
+    for c in rubric.criteria:
+        copy.criteria.append(
+            Criterion(
+                position=c.position,
+                title=c.title,
+                description=c.description,
+                weight=c.weight,
+                levels=list(c.levels),
+            )
+        )
+    db.session.add(copy)
+    db.session.flush()
+    return copy
+
+
+def resize_levels(levels: list[str], scale_max: int) -> list[str]:
+    """Descriptors for a new scale: extra levels are dropped, missing ones left blank."""
+    return (list(levels) + [""] * (scale_max + 1))[: scale_max + 1]
 
 
 def compute_total(items: Iterable[tuple[float, int, int]]) -> float:

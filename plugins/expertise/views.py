@@ -31,6 +31,7 @@ from plugins.expertise.forms import (
     ReasonForm,
     ResponseForm,
     ResubmitForm,
+    RubricForm,
     SettingsForm,
     SubmissionForm,
     options,
@@ -745,84 +746,151 @@ def dashboard(slug: str):
     )
 
 
+def _settings_page(association, form=None, rubric_form=None, criterion_form=None, edited=None):
+    """The settings page; a form given here (with its errors and typed values) replaces the
+    blank one. ``edited`` is ``(criterion id, form)`` for a refused criterion edit."""
+    rubric = svc.default_rubric(association)
+    db.session.commit()  # the default rubric, when it was just made
+    page = render_template(
+        "expertise/settings.html",
+        association=association,
+        form=form or SettingsForm(obj=svc.settings_for(association)),
+        rubric=rubric,
+        in_use=svc.rubric_in_use(rubric),
+        rubric_form=rubric_form or RubricForm(obj=rubric, prefix="r"),
+        criterion_form=criterion_form or CriterionForm(prefix="c"),
+        edit_forms={
+            c.id: CriterionForm(
+                prefix=f"c{c.id}",
+                obj=c,
+                levels="\n".join(c.levels),
+                formdata=None,
+            )
+            for c in rubric.criteria
+        }
+        | dict([edited] if edited else []),
+        edited_id=edited[0] if edited else None,
+        svc=svc,
+    )
+    return page
+
+
 @bp.route("/a/<slug>/settings", methods=["GET", "POST"])
 def settings(slug: str):
     association = _association(slug)
     permissions.require("expertise.coordinate", association)
+    if request.method == "GET":
+        return _settings_page(association)
     st = svc.settings_for(association)
-    form = SettingsForm(obj=st)
-    rubric = svc.default_rubric(association)
-    in_use = svc.rubric_in_use(rubric)
-    criterion_form = CriterionForm(prefix="c")
-    if form.validate_on_submit() and "experts_per_round" in request.form:
+    form = SettingsForm()
+    if form.validate_on_submit():
         form.populate_obj(st)
         db.session.merge(st)
-        svc.forget()
         db.session.commit()
+        svc.forget()
         flash(_("Saved."), "success")
         return redirect(url_for("expertise.settings", slug=slug))
-    db.session.commit()  # the default rubric, when it was just made
-    return render_template(
-        "expertise/settings.html",
-        association=association,
-        form=form,
-        rubric=rubric,
-        in_use=in_use,
-        criterion_form=criterion_form,
-        svc=svc,
-    )
+    return _settings_page(association, form=form)
+
+
+@bp.post("/a/<slug>/rubric")
+def edit_rubric(slug: str):
+    association = _association(slug)
+    permissions.require("expertise.coordinate", association)
+    form = RubricForm(prefix="r")
+    if not form.validate_on_submit():
+        return _settings_page(association, rubric_form=form)
+    rubric = svc.editable_rubric(association)
+    rubric.name = form.name.data.strip()
+    if form.scale_max.data != rubric.scale_max:
+        rubric.scale_max = form.scale_max.data
+        for c in rubric.criteria:
+            c.levels = svc.resize_levels(c.levels, rubric.scale_max)
+    db.session.commit()
+    flash(_("Saved."), "success")
+    return redirect(url_for("expertise.settings", slug=slug))
+
+
+def _levels(form: CriterionForm, scale_max: int) -> list[str] | None:
+    levels = [line.strip() for line in (form.levels.data or "").splitlines() if line.strip()]
+    if len(levels) != scale_max + 1:
+        form.levels.errors = [
+            *form.levels.errors,
+            _("Give exactly %(n)s levels, one per line.", n=scale_max + 1),
+        ]
+        return None
+    return levels
 
 
 @bp.post("/a/<slug>/criteria")
 def add_criterion(slug: str):
     association = _association(slug)
     permissions.require("expertise.coordinate", association)
-    rubric = svc.default_rubric(association)
     form = CriterionForm(prefix="c")
-    levels = [line.strip() for line in (form.levels.data or "").splitlines() if line.strip()]
-    if form.validate_on_submit() and len(levels) != rubric.scale_max + 1:
-        form.levels.errors = [_("Give exactly %(n)s levels, one per line.", n=rubric.scale_max + 1)]
-    elif form.validate_on_submit() and svc.rubric_in_use(rubric):
-        flash(_("The rubric is used by reviews and cannot change."), "error")
-        return redirect(url_for("expertise.settings", slug=slug))
-    elif form.validate_on_submit():
-        rubric.criteria.append(
-            Criterion(
-                position=len(rubric.criteria),
-                title=form.title.data.strip(),
-                description=(form.description.data or "").strip(),
-                weight=form.weight.data,
-                levels=levels,
-            )
+    valid = form.validate_on_submit()
+    levels = _levels(form, svc.default_rubric(association).scale_max)
+    if not valid or levels is None:
+        return _settings_page(association, criterion_form=form)
+    rubric = svc.editable_rubric(association)
+    rubric.criteria.append(
+        Criterion(
+            position=max((c.position for c in rubric.criteria), default=-1) + 1,
+            title=form.title.data.strip(),
+            description=(form.description.data or "").strip(),
+            weight=form.weight.data,
+            levels=levels,
         )
-        db.session.commit()
-        flash(_("Saved."), "success")
-        return redirect(url_for("expertise.settings", slug=slug))
-    st = svc.settings_for(association)
-    return render_template(
-        "expertise/settings.html",
-        association=association,
-        form=SettingsForm(obj=st),
-        rubric=rubric,
-        in_use=svc.rubric_in_use(rubric),
-        criterion_form=form,
-        svc=svc,
     )
+    db.session.commit()
+    flash(_("Saved."), "success")
+    return redirect(url_for("expertise.settings", slug=slug))
 
 
-@bp.post("/criterion/<int:criterion_id>/delete")
-def delete_criterion(criterion_id: int):
+def _criterion_of_current(criterion_id: int) -> tuple[Association, Criterion]:
+    """The association and criterion from the URL, which must be in its current rubric."""
     c = db.session.get(Criterion, criterion_id)
     if c is None:
         abort(404)
     association = db.session.get(Association, c.rubric.association_id)
     plugin_gate.abort_unless_enabled(svc.PLUGIN, association)
     permissions.require("expertise.coordinate", association)
+    if c.rubric_id != svc.default_rubric(association).id:
+        abort(409)
+    return association, c
+
+
+def _same_in_editable(association: Association, c: Criterion) -> Criterion:
+    rubric = svc.editable_rubric(association)
+    return next(x for x in rubric.criteria if x.position == c.position)
+
+
+@bp.post("/criterion/<int:criterion_id>/edit")
+def edit_criterion(criterion_id: int):
+    association, c = _criterion_of_current(criterion_id)
+    form = CriterionForm(prefix=f"c{c.id}")
+    valid = form.validate_on_submit()
+    levels = _levels(form, c.rubric.scale_max)
+    if not valid or levels is None:
+        return _settings_page(association, edited=(c.id, form))
+    target = _same_in_editable(association, c)
+    target.title = form.title.data.strip()
+    target.description = (form.description.data or "").strip()
+    target.weight = form.weight.data
+    target.levels = levels
+    db.session.commit()
+    flash(_("Saved."), "success")
+    return redirect(url_for("expertise.settings", slug=association.slug))
+
+
+@bp.post("/criterion/<int:criterion_id>/delete")
+def delete_criterion(criterion_id: int):
+    association, c = _criterion_of_current(criterion_id)
     if not NoteForm().validate_on_submit():
         abort(400)
-    if svc.rubric_in_use(c.rubric):
-        flash(_("The rubric is used by reviews and cannot change."), "error")
+    rubric = svc.editable_rubric(association)
+    if len(rubric.criteria) <= 1:
+        flash(_("A rubric needs at least one criterion."), "error")
     else:
-        db.session.delete(c)
+        rubric.criteria.remove(_same_in_editable(association, c))
         db.session.commit()
     return redirect(url_for("expertise.settings", slug=association.slug))

@@ -17,6 +17,7 @@ from plugins.expertise.tests.conftest import (
     reviewed,
     step,
     submit,
+    to_review,
 )
 
 
@@ -197,13 +198,54 @@ def test_settings_and_rubric_editing(world, client, post):
     assert len(db.session.get(Rubric, rubric.id).criteria) == 10
 
 
-def test_rubric_frozen_once_used(world, client, post):
-    reviewed(client, post, world, experts=[world.expert1])
+def test_editing_a_used_rubric_makes_a_new_version(world, client, post):
+    first = to_review(client, post, world)
+    old = db.session.get(Submission, first).rubric
+    old_id, old_titles = old.id, [c.title for c in old.criteria]
     as_user(client, world.coordinator)
-    first = db.session.scalar(select(Criterion).order_by(Criterion.id))
-    post(client, f"/expertise/criterion/{first.id}/delete", {})
+    crit = old.criteria[0]
+    resp = post(
+        client,
+        f"/expertise/criterion/{crit.id}/edit",
+        {
+            f"c{crit.id}-title": "Оқу мақсаттары",
+            f"c{crit.id}-weight": "3",
+            f"c{crit.id}-levels": "0\n1\n2\n3",
+        },
+    )
+    assert resp.status_code == 302
     db.session.expire_all()
-    assert db.session.get(Criterion, first.id) is not None
+    # The material in review keeps its rubric; the association has a new current one.
+    assert [c.title for c in db.session.get(Rubric, old_id).criteria] == old_titles
+    current = db.session.scalar(select(Rubric).order_by(Rubric.id.desc()))
+    assert current.id != old_id
+    assert (current.criteria[0].title, current.criteria[0].weight) == ("Оқу мақсаттары", 3.0)
+    assert db.session.get(Submission, first).rubric_id == old_id
+    second = to_review(client, post, world)
+    assert db.session.get(Submission, second).rubric_id == current.id
+    # Further edits of the unused new version change it in place.
+    resp = post(client, "/expertise/a/kostanay-math/rubric", {"r-name": "Жаңа", "r-scale_max": "4"})
+    assert resp.status_code == 302
+    db.session.expire_all()
+    rubrics = db.session.scalars(select(Rubric).order_by(Rubric.id)).all()
+    assert len(rubrics) == 3  # the second submission pinned the edited one, so again a copy
+    assert (rubrics[-1].name, rubrics[-1].scale_max) == ("Жаңа", 4)
+    assert all(len(c.levels) == 5 for c in rubrics[-1].criteria)
+
+
+def test_refused_criterion_edit_keeps_what_was_typed(world, client, post):
+    as_user(client, world.coordinator)
+    client.get("/expertise/a/kostanay-math/settings")
+    crit = db.session.scalar(select(Criterion).order_by(Criterion.id))
+    resp = post(
+        client,
+        f"/expertise/criterion/{crit.id}/edit",
+        {f"c{crit.id}-title": "Typed title", f"c{crit.id}-weight": "2", f"c{crit.id}-levels": "x"},
+    )
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 200 and "Give exactly 4 levels" in html and "Typed title" in html
+    db.session.expire_all()
+    assert db.session.get(Criterion, crit.id).title != "Typed title"
 
 
 def test_library_excludes_other_subjects_and_sorts_newest_first(world, client, post):
