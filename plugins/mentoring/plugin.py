@@ -4,14 +4,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import url_for
+from flask import render_template, url_for
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from core import hookimpl
 from core.extensions import db
-from core.plugin_api import Action, NavItem, NotificationKind, PluginInfo, PortfolioEntry, Tab
+from core.plugin_api import (
+    Action,
+    NavItem,
+    NotificationKind,
+    PluginInfo,
+    PortfolioEntry,
+    SlotContent,
+    Tab,
+)
 from core.services import permissions, plugin_gate
 from plugins.mentoring import models, services
 from plugins.mentoring.models import MentorProfile, NoviceRequest, Pair, Programme
@@ -100,6 +109,25 @@ def association_tabs(association, user):
             count=count or None,
         )
     ]
+
+
+@hookimpl
+def template_slot(slot, context):
+    """On the home page: the proposals waiting for this user's answer."""
+    if slot != "home.widgets":
+        return None
+    user = context.get("user")
+    if not _authenticated(user):
+        return None
+    waiting = [
+        p
+        for p in services.waiting_for_answer(user)
+        if p.programme.association_id not in plugin_gate.disabled_association_ids("mentoring")
+    ]
+    if not waiting:
+        return None
+    html = render_template("mentoring/_home_widget.html", pairs=waiting, svc=services)
+    return SlotContent(Markup(html), order=40)  # noqa: S704 - rendered by Jinja, autoescaped
 
 
 @hookimpl

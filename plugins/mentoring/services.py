@@ -427,6 +427,27 @@ REJECT_REASONS: dict[str, Any] = {
 # --- the pair state machine -------------------------------------------------------------------
 
 
+def waiting_for_answer(user: User) -> list[Pair]:
+    """Proposed pairs in which ``user`` has not yet accepted or declined their side."""
+    pairs = db.session.scalars(
+        select(Pair)
+        .join(MentorProfile, MentorProfile.id == Pair.mentor_id)
+        .join(NoviceRequest, NoviceRequest.id == Pair.novice_id)
+        .where(
+            Pair.state == "proposed",
+            ((MentorProfile.user_id == user.id) & Pair.mentor_accepted_at.is_(None))
+            | ((NoviceRequest.user_id == user.id) & Pair.novice_accepted_at.is_(None)),
+        )
+        .options(
+            selectinload(Pair.mentor).selectinload(MentorProfile.user),
+            selectinload(Pair.novice).selectinload(NoviceRequest.user),
+            selectinload(Pair.programme),
+        )
+        .order_by(Pair.created_at)
+    )
+    return list(pairs)
+
+
 def allowed_actions(user: Any, pair: Pair) -> list[str]:
     return [a for a in TRANSITIONS if may_do(user, pair, a)]
 

@@ -275,9 +275,14 @@ def test_pair_lifecycle_each_side_accepts_only_for_itself(app, factory, login, p
     mentor = client_for(app, login, mentor_user)
     coord = client_for(app, login, w.coordinator)
 
+    link = f'href="/mentoring/pairs/{pair.id}"'
+    assert link in novice.get("/").get_data(as_text=True)  # home: waiting for her answer
+    assert link not in coord.get("/").get_data(as_text=True)
     assert post(novice, url + "accept").status_code == 302
     db.session.refresh(pair)
     assert pair.novice_accepted_at and pair.mentor_accepted_at is None
+    assert link not in novice.get("/").get_data(as_text=True)
+    assert link in mentor.get("/").get_data(as_text=True)
     assert pair.state == "proposed"
     # the novice cannot accept a second time (i.e. for the mentor), nor can the coordinator
     assert post(novice, url + "accept").status_code == 403
