@@ -677,13 +677,9 @@ def following_occurrences(event: Event) -> list[Event]:
 # --- calendars ----------------------------------------------------------------------------
 
 
-def feed_token(user: User) -> str:
+def existing_feed_token(user: User) -> str | None:
     row = db.session.get(FeedToken, user.id)
-    if row is None:
-        row = FeedToken(user_id=user.id, token=secrets.token_urlsafe(24))
-        db.session.add(row)
-        db.session.commit()
-    return row.token
+    return row.token if row else None
 
 
 def reset_feed_token(user: User) -> str:

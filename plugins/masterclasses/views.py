@@ -219,18 +219,20 @@ def my_events():
         upcoming=[(e, r) for e, r in rows if e.ends_at >= now],
         past=[(e, r) for e, r in rows if e.ends_at < now],
         hosted=db.session.scalars(hosted_stmt).unique().all(),
-        feed_url=url_for(
-            "masterclasses.personal_feed", token=services.feed_token(current_user), _external=False
-        ),
+        feed_token=services.existing_feed_token(current_user),
     )
 
 
-@bp.post("/my/feed/reset")
+@bp.post("/my/feed")
 @login_required
 def reset_feed():
+    """Create the personal calendar link, or replace it (the old one stops working)."""
+    _csrf_ok()
+    had_one = services.existing_feed_token(current_user) is not None
     services.reset_feed_token(current_user)
-    flash(_("Your calendar link has been changed; the old one no longer works."), "success")
-    return redirect(url_for("masterclasses.my_events"))
+    if had_one:
+        flash(_("Your calendar link has been changed; the old one no longer works."), "success")
+    return redirect(url_for("masterclasses.my_events") + "#feed")
 
 
 @bp.get("/calendar")

@@ -96,6 +96,8 @@ def test_personal_feed_lists_what_i_registered_for_behind_a_secret(client, facto
     teacher = factory.user()
     login(client, teacher)
     post(client, f"/masterclasses/{mine.id}/register")
+    assert "/masterclasses/feed/" not in client.get("/masterclasses/my").get_data(as_text=True)
+    post(client, "/masterclasses/my/feed")  # the secret is made on request, by a POST
     page = client.get("/masterclasses/my").get_data(as_text=True)
     url = re.search(r"/masterclasses/feed/[\w-]+\.ics", page).group(0)
     post(client, "/logout")
@@ -106,7 +108,7 @@ def test_personal_feed_lists_what_i_registered_for_behind_a_secret(client, facto
     assert client.get("/masterclasses/feed/not-a-token.ics").status_code == 404
 
     login(client, teacher)
-    post(client, "/masterclasses/my/feed/reset")
+    post(client, "/masterclasses/my/feed")
     assert client.get(url).status_code == 404
 
 

@@ -51,6 +51,7 @@ def test_switched_off_for_a_region(client, factory, login, post):
     for ev in (hidden, shown):
         services.register(ev.id, teacher)
     login(client, teacher)
+    post(client, "/masterclasses/my/feed")
     feed = re.search(
         r"/masterclasses/feed/[\w-]+\.ics", client.get("/masterclasses/my").get_data(as_text=True)
     ).group(0)
