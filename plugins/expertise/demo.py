@@ -9,7 +9,6 @@ import datetime as dt
 import io
 from pathlib import Path
 
-from flask import current_app
 from fpdf import FPDF
 from werkzeug.datastructures import FileStorage
 
@@ -171,16 +170,12 @@ REVIEW_TEXTS = {
 
 
 def build(ctx) -> None:
-    """Add the demo review to the kostanay-math association (skipped when it is missing).
-
-    Services build links with ``url_for``; outside a request that needs one, so the demo runs
-    in a request context for the configured ``BASE_URL``.
-    """
+    """Add the demo review to the kostanay-math association (skipped when it is missing)."""
     association = ctx.associations.get(SLUG)
     if association is None:
         ctx.log("expertise: no kostanay-math association, nothing added")
         return
-    with current_app.test_request_context("/", base_url=current_app.config["BASE_URL"]):
+    with svc.url_context():
         _build(ctx, association)
 
 

@@ -149,18 +149,18 @@ def test_reminder_job_is_idempotent_expires_and_flags_late(world, client, post):
             )
         )
 
-    with client.application.test_request_context():
-        near = a1.respond_by - dt.timedelta(days=1)
-        assert jobs.run_due(now=near, force=True)["expertise.reminders"] == "ran"
-        assert jobs.run_due(now=near + dt.timedelta(minutes=1), force=True)
-        assert count("expertise.reminder", world.expert1) == 1
-        later = a1.respond_by + dt.timedelta(hours=1)
-        jobs.run_due(now=later, force=True)
-        jobs.run_due(now=later, force=True)
-        assert db.session.get(Assignment, a1.id).status == "expired"
-        late = a2.due_at + dt.timedelta(hours=1)
-        jobs.run_due(now=late, force=True)
-        jobs.run_due(now=late, force=True)
+    # Run as `qauym jobs run` does: in the app context, outside any request.
+    near = a1.respond_by - dt.timedelta(days=1)
+    assert jobs.run_due(now=near, force=True)["expertise.reminders"] == "ran"
+    assert jobs.run_due(now=near + dt.timedelta(minutes=1), force=True)
+    assert count("expertise.reminder", world.expert1) == 1
+    later = a1.respond_by + dt.timedelta(hours=1)
+    jobs.run_due(now=later, force=True)
+    jobs.run_due(now=later, force=True)
+    assert db.session.get(Assignment, a1.id).status == "expired"
+    late = a2.due_at + dt.timedelta(hours=1)
+    jobs.run_due(now=late, force=True)
+    jobs.run_due(now=late, force=True)
     assignment_notes = count("expertise.assignment", world.coordinator)
     assert assignment_notes == 2  # one for the expiry, one for the late review
     assert db.session.get(Assignment, a2.id).late_notified_at is not None
