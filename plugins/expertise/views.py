@@ -507,6 +507,28 @@ def download(file_id: int):
     return uploads.serve(f.path, download_name=f.original_name, mime=f.mime)
 
 
+@bp.post("/file/<int:file_id>/delete")
+def delete_file(file_id: int):
+    """Authors may remove a file of a draft (or of a submission returned to them); files of a
+    version that went to review stay, as its reviews refer to them."""
+    f = db.session.get(File, file_id)
+    if f is None:
+        abort(404)
+    sub = f.version.submission
+    plugin_gate.abort_unless_enabled(svc.PLUGIN, sub.association_id)
+    if not svc.is_author(current_user, sub):
+        _deny()
+    if sub.state not in ("draft", "returned") or f.version_id != sub.latest.id:
+        abort(409)
+    if not NoteForm().validate_on_submit():
+        abort(400)
+    path = f.path
+    db.session.delete(f)
+    db.session.commit()
+    uploads.delete(path)
+    return redirect(url_for("expertise.edit", sub_id=sub.id))
+
+
 # --- experts ---------------------------------------------------------------------------------
 
 

@@ -108,3 +108,25 @@ def test_resubmission_refuses_bad_file_and_keeps_note(app, world, client, post):
     sub = db.session.get(Submission, sub_id)
     assert (sub.state, len(sub.versions)) == ("minor_revision", 1)
     assert len(_stored(app)) == before
+
+
+def test_author_removes_a_file_of_a_draft_only(app, world, client, post):
+    from plugins.expertise.tests.conftest import step
+
+    as_user(client, world.author)
+    data = submission_data(world, files=[pdf_file("a.pdf"), pdf_file("b.pdf")])
+    data.pop("send")
+    resp = post(
+        client, "/expertise/a/kostanay-math/submit", data, content_type="multipart/form-data"
+    )
+    sub_id = int(resp.location.rsplit("/", 1)[-1])
+    a, b = db.session.scalars(select(File).order_by(File.id)).all()
+    as_user(client, world.member)
+    assert post(client, f"/expertise/file/{a.id}/delete", {}).status_code == 403
+    as_user(client, world.author)
+    assert post(client, f"/expertise/file/{a.id}/delete", {}).status_code == 302
+    assert [f.original_name for f in db.session.scalars(select(File))] == ["b.pdf"]
+    assert len(_stored(app)) == 1
+    assert step(client, post, sub_id, "submit").status_code == 302
+    assert post(client, f"/expertise/file/{b.id}/delete", {}).status_code == 409
+    assert db.session.scalar(select(func.count(File.id))) == 1
