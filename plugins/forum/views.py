@@ -11,6 +11,7 @@ import datetime as dt
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import selectinload
@@ -879,19 +880,13 @@ def accept(post_id: int):
         notifications.notify(
             post.author,
             "forum.accepted",
-            _l_accepted(topic.title),
+            _l("Your answer was accepted in %(title)s", title=topic.title),
             "",
             url_for("forum.permalink", post_id=post.id),
             topic.association_id,
         )
     db.session.commit()
     return redirect(url_for("forum.topic", topic_id=topic.id))
-
-
-def _l_accepted(title: str):
-    from flask_babel import lazy_gettext as _l
-
-    return _l("Your answer was accepted in %(title)s", title=title)
 
 
 @bp.post("/p/<int:post_id>/react/<kind>")
@@ -1152,8 +1147,6 @@ def resolve_flag(flag_id: int, decision: str):
     same = db.session.scalars(
         select(ForumFlag).where(ForumFlag.post_id == post.id, ForumFlag.status == "open")
     ).all()
-    from flask_babel import lazy_gettext as _l
-
     for f in same:
         f.status = "agreed" if decision == "agree" else "disagreed"
         f.resolved_by_id = current_user.id
@@ -1301,9 +1294,8 @@ def addressed(slug: str):
 # --- attachments ----------------------------------------------------------------------
 
 
-@bp.get("/att/<int:att_id>/<path:name>")
 @bp.get("/att/<int:att_id>")
-def attachment(att_id: int, name: str = ""):
+def attachment(att_id: int):
     att = db.session.get(ForumAttachment, att_id)
     if att is None:
         abort(404)

@@ -1,0 +1,96 @@
+"""The core's route-permission walk over every forum page: anonymous visitors, outsiders,
+members, leaders and site administrators each get exactly what their level allows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from flask import current_app
+
+from core.extensions import db
+from core.testing_routes import assert_route_permissions, seed_world
+from plugins.forum import services as svc
+from plugins.forum.models import ForumAttachment, ForumBoard, ForumRevision, ForumTopic
+from plugins.forum.tests.test_forum_extras import PNG
+
+
+@pytest.fixture
+def app(make_app):
+    app = make_app(plugins="forum", DEFAULT_LOCALE="en")
+    with app.app_context():
+        yield app
+
+
+def test_forum_routes_check_permissions(app, factory):
+    world = seed_world(factory)
+    a = world.association
+    board = ForumBoard(association_id=a.id, name="Ішкі", visibility="members")
+    public = ForumBoard(association_id=a.id, name="Ашық", visibility="public")
+    db.session.add_all([board, public])
+    db.session.flush()
+    topic = ForumTopic(
+        board_id=board.id,
+        association_id=a.id,
+        author_id=world.member.id,
+        title="Мүшелер тақырыбы",
+        kind="question",
+    )
+    db.session.add(topic)
+    own = svc.add_post(topic, world.member, "Менің хабарым")
+    leaders = svc.add_post(topic, world.leader, "Жетекшінің жауабы")
+    db.session.flush()
+    db.session.add(ForumRevision(post_id=own.id, body="ескі", editor_id=world.member.id))
+    folder = Path(current_app.config["UPLOAD_FOLDER"]) / "forum"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "walk.png").write_bytes(PNG)
+    att = ForumAttachment(
+        post_id=own.id,
+        path="forum/walk.png",
+        original_name="сурет.png",
+        kind="png",
+        mime="image/png",
+        size=len(PNG),
+    )
+    db.session.add(att)
+    db.session.commit()
+
+    assert_route_permissions(
+        app,
+        world,
+        {
+            "forum.latest": "public",
+            "forum.unread": "login",
+            "forum.search": "public",
+            "forum.association": "public",
+            "forum.addressed": "public",
+            "forum.board_atom": "public",
+            "forum.board": "member",
+            "forum.topic": "member",
+            "forum.topic_unread": "member",
+            "forum.permalink": "member",
+            "forum.attachment": "member",
+            "forum.new_topic": "member",
+            "forum.reply": "member",
+            "forum.edit_post": "member",  # the member wrote the post
+            "forum.flag": "member",  # someone else's post
+            "forum.history": "manager",
+            "forum.new_board": "manager",
+            "forum.edit_board": "manager",
+            "forum.bans": "manager",
+            "forum.queue": "manager",
+            "forum.flags": "manager",
+            "forum.modlog": "manager",
+        },
+        arg_defaults={
+            "board_id": lambda w: board.id,
+            "topic_id": lambda w: topic.id,
+            "post_id": lambda w: own.id,
+            "att_id": lambda w: att.id,
+        },
+        url_args={
+            "forum.board_atom": {"board_id": public.id},
+            "forum.flag": {"post_id": leaders.id},
+        },
+        only=lambda endpoint: endpoint.startswith("forum."),
+    )
