@@ -511,12 +511,14 @@ def can_read_confidential(user: Any, review: Review, sub: Submission) -> bool:
 def allowed_actions(user: Any, sub: Submission) -> list[tuple[str, Step]]:
     out = []
     author = is_author(user, sub)
-    coord = coordinates(user, sub.association)
+    coord = coordinates(user, sub.association) and not author  # nobody judges their own
     for (state, action), step in TRANSITIONS.items():
         # Resubmission carries a new version, so it has its own form, not a button.
         if state != sub.state or action == "resubmit":
             continue
-        if (step.who == "author" and author) or (step.who == "coordinator" and coord):
+        if (step.who == "author" and author) or (
+            step.who == "coordinator" and coord and not author
+        ):
             out.append((action, step))
     return out
 
@@ -552,6 +554,8 @@ def transition(sub: Submission, action: str, actor: User, note: str = "") -> Tra
     allowed = is_author(actor, sub) if step.who == "author" else coordinates(actor, sub.association)
     if not allowed:
         raise WorkflowError(_l("You may not take this step."))
+    if step.who == "coordinator" and is_author(actor, sub):
+        raise WorkflowError(_l("Another coordinator must handle your own material."))
     note = (note or "").strip()
     if step.needs_note and not note:
         raise WorkflowError(_l("Give a reason."))
@@ -704,6 +708,8 @@ def assign(
     """Invite ``expert`` to review the current round; refuses conflicts and non-experts."""
     if not coordinates(actor, sub.association):
         raise WorkflowError(_l("You may not take this step."))
+    if is_author(actor, sub):
+        raise WorkflowError(_l("Another coordinator must handle your own material."))
     if sub.state != "in_review":
         raise WorkflowError(_l("Experts are assigned while the material is in review."))
     if not is_expert(expert, sub.association):

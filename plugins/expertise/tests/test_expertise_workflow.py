@@ -245,3 +245,28 @@ def test_transition_table_is_the_only_way_and_every_step_is_recorded(world, clie
         ("submitted", "screening"),
     ]
     assert rows[1].actor_id == world.coordinator.id and rows[1].created_at is not None
+
+
+def test_a_coordinator_cannot_handle_their_own_material(world, client, post, factory):
+    from core.models import Role
+
+    sub_id = submit(client, post, world)
+    as_user(client, world.coordinator)
+    step(client, post, sub_id, "screen")
+    step(client, post, sub_id, "accept")
+    # The coordinator writes a material too; a second coordinator exists.
+    other = factory.member(world.association, factory.user(full_name="Second"), Role.COORDINATOR)
+    as_user(client, world.coordinator)
+    own = submit(client, post, world)
+    db.session.get(Submission, own).author_id = world.coordinator.id
+    db.session.commit()
+    as_user(client, world.coordinator)
+    resp = step(client, post, own, "screen")
+    assert resp.status_code == 303
+    assert "Another coordinator must handle your own material." in client.get(
+        resp.location
+    ).get_data(as_text=True)
+    assert _sub(own).state == "submitted"
+    as_user(client, other)
+    assert step(client, post, own, "screen").status_code == 302
+    assert _sub(own).state == "screening"
