@@ -7,6 +7,7 @@ plugin is switched off there, and checks the user's right before doing anything 
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import contextmanager
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -98,6 +99,18 @@ def _store_files(field) -> list[uploads.StoredFile] | None:
             field.errors = [*field.errors, f"{uploads.safe_display_name(f.filename)}: {exc}"]
             return None
     return stored
+
+
+@contextmanager
+def _files_kept_only_on_success(stored: list[uploads.StoredFile]):
+    """Stored uploads whose database rows fail to commit are removed from disk again."""
+    try:
+        yield
+    except BaseException:
+        db.session.rollback()
+        for s in stored:
+            uploads.delete(s.path)
+        raise
 
 
 def _attach(version: Version, stored: list[uploads.StoredFile]) -> None:
@@ -315,18 +328,19 @@ def submit(slug: str):
         if stored is not None and not stored:
             form.files.errors = [*form.files.errors, _("Attach at least one file.")]
         elif stored is not None:
-            sub = Submission(
-                association_id=association.id, author_id=current_user.id, state="draft"
-            )
-            _fill(sub, form)
-            version = Version(number=1, note="")
-            _attach(version, stored)
-            sub.versions.append(version)
-            db.session.add(sub)
-            db.session.flush()
-            if request.form.get("send"):
-                svc.transition(sub, "submit", current_user)
-            db.session.commit()
+            with _files_kept_only_on_success(stored):
+                sub = Submission(
+                    association_id=association.id, author_id=current_user.id, state="draft"
+                )
+                _fill(sub, form)
+                version = Version(number=1, note="")
+                _attach(version, stored)
+                sub.versions.append(version)
+                db.session.add(sub)
+                db.session.flush()
+                if request.form.get("send"):
+                    svc.transition(sub, "submit", current_user)
+                db.session.commit()
             flash(_("Saved."), "success")
             return redirect(url_for("expertise.submission", sub_id=sub.id))
     return render_template(
@@ -350,9 +364,10 @@ def edit(sub_id: int):
     if form.validate_on_submit():
         stored = _store_files(form.files)
         if stored is not None:
-            _fill(sub, form)
-            _attach(sub.latest, stored)
-            db.session.commit()
+            with _files_kept_only_on_success(stored):
+                _fill(sub, form)
+                _attach(sub.latest, stored)
+                db.session.commit()
             flash(_("Saved."), "success")
             return redirect(url_for("expertise.submission", sub_id=sub.id))
     return render_template(
@@ -373,12 +388,13 @@ def resubmit(sub_id: int):
         if stored is not None and not stored:
             form.files.errors = [*form.files.errors, _("Attach at least one file.")]
         elif stored is not None:
-            version = Version(number=sub.latest.number + 1, note=form.note.data.strip())
-            _attach(version, stored)
-            sub.versions.append(version)
-            db.session.flush()
-            svc.transition(sub, "resubmit", current_user, form.note.data)
-            db.session.commit()
+            with _files_kept_only_on_success(stored):
+                version = Version(number=sub.latest.number + 1, note=form.note.data.strip())
+                _attach(version, stored)
+                sub.versions.append(version)
+                db.session.flush()
+                svc.transition(sub, "resubmit", current_user, form.note.data)
+                db.session.commit()
             flash(_("The new version was submitted."), "success")
             return redirect(url_for("expertise.submission", sub_id=sub.id))
     return render_template("expertise/resubmit.html", sub=sub, form=form, svc=svc)

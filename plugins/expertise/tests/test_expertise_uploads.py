@@ -130,3 +130,16 @@ def test_author_removes_a_file_of_a_draft_only(app, world, client, post):
     assert step(client, post, sub_id, "submit").status_code == 302
     assert post(client, f"/expertise/file/{b.id}/delete", {}).status_code == 409
     assert db.session.scalar(select(func.count(File.id))) == 1
+
+
+def test_files_are_removed_when_saving_the_submission_fails(app, world, client, post, monkeypatch):
+    from plugins.expertise import services as svc
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(svc, "transition", broken)
+    with pytest.raises(RuntimeError):
+        _send(client, post, world, [pdf_file("plan.pdf")])
+    assert _stored(app) == []
+    assert db.session.scalar(select(func.count(Submission.id))) == 0
