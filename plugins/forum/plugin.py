@@ -21,7 +21,7 @@ from core.plugin_api import (
     SearchResult,
     Tab,
 )
-from core.services import notifications, permissions
+from core.services import notifications, permissions, plugin_gate
 from plugins.forum import models  # noqa: F401 - registers the tables
 from plugins.forum import services as svc
 from plugins.forum.models import ForumBoard, ForumPrefs, ForumTopic
@@ -96,6 +96,12 @@ def register_actions():
 
 @hookimpl
 def nav_items(user):
+    # The site-wide list stays reachable, but teachers of a region where the forum is switched
+    # off are not invited to it from every page.
+    if getattr(user, "is_authenticated", False) and not plugin_gate.is_enabled_for_region(
+        "forum", user.region_id
+    ):
+        return []
     return [NavItem("forum.latest", _l("Forum"), order=30)]
 
 

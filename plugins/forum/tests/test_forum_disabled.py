@@ -53,7 +53,10 @@ def test_disabled_for_a_region_immediately(app, client, factory, login, post):
     topic(elsewhere.public, elsewhere.member, title="Басқа аймақ", body="аймақтық басқа талқылау")
     first = db.session.scalar(select(ForumPost.id).where(ForumPost.topic_id == t.id))
     admin = factory.user(is_site_admin=True)
+    w.member.region_id = w.association.region_id  # a teacher of that region
+    db.session.commit()
     login(client, w.member)
+    assert 'href="/forum/"' in client.get("/").get_data(as_text=True)
     urls = [
         f"/forum/a/{w.association.slug}",
         f"/forum/b/{w.public.id}",
@@ -83,6 +86,7 @@ def test_disabled_for_a_region_immediately(app, client, factory, login, post):
     assert "Аймақтағы" not in found.replace("<mark>", "").replace("</mark>", "")
     page = client.get(f"/a/{w.association.slug}").get_data(as_text=True)
     assert f"/forum/a/{w.association.slug}" not in page  # tab gone
+    assert 'href="/forum/"' not in page  # no nav item for a teacher of that region
     # nothing is notified for that association any more
     svc.set_watch(w.member2, "watching", topic_id=t.id)
     with app.test_request_context():

@@ -279,6 +279,11 @@ def test_search_ranked_filtered_highlighted_and_scoped(app, factory, login, post
     assert "бағалау туралы" not in only_public
     by_author = c.get(f"/forum/search?q=хат&author={w.member2.id}").get_data(as_text=True)
     assert "жаңа талаптар" not in by_author and "бағалау" in by_author
+    slug = w.association.slug
+    in_other = c.get(f"/forum/search?q=хат&association={other.association.slug}")
+    assert "Nothing found." in in_other.get_data(as_text=True)  # not readable: no choice
+    mine = c.get(f"/forum/search?q=хат&association={slug}").get_data(as_text=True)
+    assert "бір ауыз сөз" in mine
     future = c.get("/forum/search?q=хат&since=2999-01-01").get_data(as_text=True)
     assert "Nothing found." in future
     # the core site search includes forum results through the hook
