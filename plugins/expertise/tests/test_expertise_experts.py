@@ -121,6 +121,14 @@ def test_invitation_accept_decline_and_reassign(world, client, post):
     # The same expert cannot be invited twice in a round.
     assert assign(client, post, sub_id, world.expert1).status_code == 303
     assert [a.status for a in _assignments(sub_id)] == ["accepted", "declined", "invited"]
+    # A late or unwanted assignment is removed by the coordinator only.
+    accepted = _assignments(sub_id)[0]
+    as_user(client, world.expert2)
+    assert post(client, f"/expertise/assignment/{accepted.id}/remove", {}).status_code == 403
+    as_user(client, world.coordinator)
+    assert post(client, f"/expertise/assignment/{accepted.id}/remove", {}).status_code == 302
+    assert [a.status for a in _assignments(sub_id)] == ["removed", "declined", "invited"]
+    assert "Still needed: 1" in client.get(f"/expertise/s/{sub_id}/assign").get_data(as_text=True)
 
 
 def test_expert_declares_conflict(world, client, post):
