@@ -51,7 +51,11 @@ class EventForm(FlaskForm):
         validators=[Length(max=20000)],
         description=_l("Markdown: **bold**, lists, links."),
     )
-    hosts = SelectMultipleField(_l("Hosts (members)"), coerce=int, validators=[Optional()])
+    host_emails = TextAreaField(
+        _l("Hosts (emails of members)"),
+        validators=[Length(max=2000)],
+        description=_l("One email per line; each host must be a member of the association."),
+    )
     guest_hosts = TextAreaField(
         _l("Guest hosts"),
         validators=[Length(max=2000)],
@@ -114,13 +118,12 @@ class EventForm(FlaskForm):
         default="one",
     )
 
-    def __init__(self, *args, members=(), subjects=(), **kwargs):
+    def __init__(self, *args, subjects=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.form.choices = _choices(services.form_choices())
         self.delivery.choices = _choices(services.DELIVERY_LABELS)
         self.visibility.choices = _choices(services.VISIBILITY_LABELS)
         self.categories.choices = _choices(services.CATEGORY_LABELS)
-        self.hosts.choices = [SelectChoice(u.id, u.full_name) for u in members]
         self.subjects.choices = [SelectChoice(s.id, s.name) for s in subjects]
 
     def validate_ends_at(self, field):
@@ -174,6 +177,14 @@ class EventForm(FlaskForm):
             ]
             return False
         return ok
+
+    def host_email_list(self) -> list[str]:
+        seen: list[str] = []
+        for line in (self.host_emails.data or "").replace(",", "\n").splitlines():
+            email = line.strip().lower()
+            if email and email not in seen:
+                seen.append(email)
+        return seen
 
     def guest_names(self) -> list[str]:
         return [n.strip()[:200] for n in (self.guest_hosts.data or "").splitlines() if n.strip()]

@@ -446,15 +446,38 @@ def event_ics(event_id: int):
     )
 
 
-def _members_and_subjects(association: Association):
-    members = db.session.scalars(
+def _subjects() -> list[Subject]:
+    return list(db.session.scalars(select(Subject).order_by(Subject.name_kk)))
+
+
+def _host_users(form: EventForm, association: Association) -> list[User] | None:
+    """The members named by email in the hosts field, or None after adding a field error.
+
+    Hosts are typed as emails rather than picked from a list: an association may have
+    thousands of members, too many for a select box on a phone.
+    """
+    emails = form.host_email_list()
+    if not emails:
+        return []
+    users = db.session.scalars(
         select(User)
         .join(Membership, Membership.user_id == User.id)
-        .where(Membership.association_id == association.id, User.active.is_(True))
-        .order_by(User.full_name)
+        .where(
+            Membership.association_id == association.id,
+            User.active.is_(True),
+            func.lower(User.email).in_(emails),
+        )
     ).all()
-    subjects = db.session.scalars(select(Subject).order_by(Subject.name_kk)).all()
-    return members, subjects
+    found = {u.email.lower() for u in users}
+    missing = [e for e in emails if e not in found]
+    if missing:
+        form.host_emails.errors = [
+            *form.host_emails.errors,
+            _("Not members of this association: %(emails)s", emails=", ".join(missing)),
+        ]
+        return None
+    by_email = {u.email.lower(): u for u in users}
+    return [by_email[e] for e in emails]
 
 
 def _apply_form(ev: Event, form: EventForm, subjects: list[Subject]) -> None:
@@ -477,11 +500,8 @@ def _apply_form(ev: Event, form: EventForm, subjects: list[Subject]) -> None:
     ev.updated_at = utcnow()
 
 
-def _hosts_from(form: EventForm, members: list[User]) -> list[Host]:
-    chosen = set(form.hosts.data or [])
-    out = [Host(user_id=u.id) for u in members if u.id in chosen]
-    out += [Host(name=n) for n in form.guest_names()]
-    return out
+def _hosts_from(form: EventForm, users: list[User]) -> list[Host]:
+    return [Host(user_id=u.id) for u in users] + [Host(name=n) for n in form.guest_names()]
 
 
 def _times_from(form: EventForm, ev: Event) -> None:
@@ -499,12 +519,14 @@ def _times_from(form: EventForm, ev: Event) -> None:
 def create(slug: str):
     association = _association(slug)
     permissions.require("masterclasses.create", association)
-    members, subjects = _members_and_subjects(association)
-    form = EventForm(members=members, subjects=subjects)
+    subjects = _subjects()
+    form = EventForm(subjects=subjects)
     if request.method == "GET":
-        form.hosts.data = [current_user.id] if current_user in members else []
+        if permissions.is_member(current_user, association):
+            form.host_emails.data = current_user.email
         form.visibility.data = "public"
-    if form.validate_on_submit():
+    hosts = _host_users(form, association) if form.validate_on_submit() else None
+    if hosts is not None:
         ev = Event(
             association_id=association.id,
             status=Status.DRAFT.value,
@@ -514,7 +536,7 @@ def create(slug: str):
         ev.association = association
         _apply_form(ev, form, subjects)
         _times_from(form, ev)
-        ev.hosts = _hosts_from(form, members)
+        ev.hosts = _hosts_from(form, hosts)
         rule = (form.rrule.data or "").strip()
         if rule:
             made = services.create_series(ev, rule, form.repeat_until.data, form.starts_at.data)
@@ -539,14 +561,15 @@ def create(slug: str):
 def edit(event_id: int):
     ev = _editable_event(event_id)
     association = ev.association
-    members, subjects = _members_and_subjects(association)
-    form = EventForm(members=members, subjects=subjects)
+    subjects = _subjects()
+    form = EventForm(subjects=subjects)
     # A series' rule is fixed once its dates exist; edits go to one or the following dates.
     del form.rrule
     del form.repeat_until
     if request.method == "GET":
         _fill_form(form, ev)
-    if form.validate_on_submit():
+    host_users = _host_users(form, association) if form.validate_on_submit() else None
+    if host_users is not None:
         old_start = ev.starts_at
         targets = [ev]
         if ev.series_id is not None and form.scope.data == "following":
@@ -558,7 +581,7 @@ def edit(event_id: int):
         new_start = from_local(form.starts_at.data)
         shift = new_start - old_start
         duration = from_local(form.ends_at.data) - new_start
-        hosts = _hosts_from(form, members)
+        hosts = _hosts_from(form, host_users)
         for target in targets:
             _apply_form(target, form, subjects)
             target.hosts = [Host(user_id=h.user_id, name=h.name) for h in hosts]
@@ -595,7 +618,7 @@ def _fill_form(form: EventForm, ev: Event) -> None:
     form.title.data = ev.title
     form.form.data = ev.form
     form.description.data = ev.description
-    form.hosts.data = [h.user_id for h in ev.hosts if h.user_id]
+    form.host_emails.data = "\n".join(h.user.email for h in ev.hosts if h.user is not None)
     form.guest_hosts.data = "\n".join(h.name for h in ev.hosts if not h.user_id)
     form.subjects.data = [s.id for s in ev.subjects]
     form.categories.data = ev.categories

@@ -52,7 +52,7 @@ def test_leader_creates_event_typed_in_almaty_time_stored_in_utc(
 ):
     leader = factory.member(assoc, role="leader")
     login(client, leader)
-    resp = post(client, "/masterclasses/a/kostanay-math/new", _form(hosts=str(leader.id)))
+    resp = post(client, "/masterclasses/a/kostanay-math/new", _form(host_emails=leader.email))
     assert resp.status_code == 302, resp.get_data(as_text=True)[:2000]
     ev = db.session.scalar(select(Event))
     assert ev.status == "draft"
@@ -85,6 +85,21 @@ def test_bad_input_shows_field_errors_keeps_values_and_stores_nothing(
     page = resp.get_data(as_text=True)
     assert "Формативті бағалау / Формативное оценивание" in page  # kept
     assert page.count('class="error"') >= 4  # summary + end + venue + capacity
+    assert db.session.scalar(select(Event)) is None
+
+
+def test_hosts_must_be_members_of_the_association(client, factory, login, post, assoc):
+    leader = factory.member(assoc, role="leader")
+    factory.user(email="stranger@example.kz")
+    login(client, leader)
+    resp = post(
+        client,
+        "/masterclasses/a/kostanay-math/new",
+        _form(host_emails=f"{leader.email}\nstranger@example.kz"),
+    )
+    assert resp.status_code == 200
+    page = resp.get_data(as_text=True)
+    assert "stranger@example.kz" in page.split('class="error"', 1)[1]  # named in the error
     assert db.session.scalar(select(Event)) is None
 
 
