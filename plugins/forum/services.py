@@ -373,6 +373,53 @@ def mentioned_members(body: str, association_id: int) -> list[User]:
     return [u for u in members if mention_handle(u).casefold() in handles]
 
 
+def mention_targets(bodies: Iterable[str], association_id: int) -> dict[str, int]:
+    """casefolded handle -> user id, for the members mentioned in ``bodies`` (one query)."""
+    names = {h.replace("_", " ") for b in bodies for h in MENTION_RE.findall(b or "")}
+    if not names:
+        return {}
+    rows = db.session.execute(
+        select(User.id, User.full_name)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.association_id == association_id, User.full_name.in_(names))
+    )
+    return {"_".join(name.split()).casefold(): uid for uid, name in rows}
+
+
+_TAG = re.compile(r"(<[^>]*>)")
+
+
+def link_mentions(html: Markup, targets: dict[str, int]) -> Markup:
+    """Turn ``@Name_Surname`` in the text of sanitised HTML into links to the profiles.
+
+    Only text between tags is touched, never attributes, and never inside links or code.
+    """
+    if not targets:
+        return html
+    out: list[str] = []
+    skip = 0
+    for part in _TAG.split(str(html)):
+        if part.startswith("<"):
+            name = part[1:].lstrip("/").split(" ", 1)[0].split(">", 1)[0].lower()
+            if name in ("a", "code", "pre"):
+                skip += -1 if part.startswith("</") else 1
+            out.append(part)
+            continue
+        if skip > 0:
+            out.append(part)
+            continue
+
+        def repl(m: re.Match) -> str:
+            uid = targets.get(m.group(1).casefold())
+            if uid is None:
+                return m.group(0)
+            href = url_for("core.profile", user_id=uid)
+            return f'<a class="mention" href="{href}">{m.group(0)}</a>'
+
+        out.append(MENTION_RE.sub(repl, part))
+    return Markup("".join(out))  # noqa: S704 - only links we built are added to sanitised HTML
+
+
 def _readers(users: Iterable[User], board: ForumBoard) -> list[User]:
     return [u for u in users if can_read_board(u, board)]
 

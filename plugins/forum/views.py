@@ -18,7 +18,7 @@ from sqlalchemy.orm import selectinload
 
 from core.extensions import db
 from core.models import Association, Membership, User
-from core.services import notifications, permissions, plugin_gate, uploads
+from core.services import markdown, notifications, permissions, plugin_gate, uploads
 from core.timeutil import from_local, utcnow
 from core.views.associations import association_or_404
 from plugins.forum import services as svc
@@ -580,6 +580,10 @@ def topic(topic_id: int):
                 ).all()
             )
     poll = _poll_view(topic)
+    shown = [p for p in posts if svc.show_body(current_user, p, moderator)]
+    targets = svc.mention_targets(
+        [p.body for p in shown] + [p.body for p in special.values()], topic.association_id
+    )
     move_form = None
     if moderator:
         move_form = MoveForm()
@@ -615,6 +619,7 @@ def topic(topic_id: int):
         move_form=move_form,
         official_form=OfficialForm(status=topic.official_status) if moderator else None,
         label=lambda p: svc.author_label(current_user, p, moderator),
+        body=lambda p: svc.link_mentions(markdown.render(p.body), targets),
         show_body=lambda p: svc.show_body(current_user, p, moderator),
         can_edit=lambda p: svc.can_edit_post(current_user, p),
         REACTIONS=REACTIONS,

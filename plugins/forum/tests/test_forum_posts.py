@@ -75,6 +75,9 @@ def test_quote_reply_and_mentions(app, client, factory, login, post):
     assert resp.status_code == 302
     page = client.get(f"/forum/t/{t.id}").get_data(as_text=True)
     assert "<blockquote>" in page and "Міне үлгі" in page
+    # members' mentions link to their profiles; an outsider's name stays plain text
+    assert f'<a class="mention" href="/u/{w.leader.id}">@Айгүл_Серікова</a>' in page
+    assert "@Бөтен_Адам" in page and f'href="/u/{w.outsider.id}"' not in page
     mention = _notes(w.leader, "forum.mention")
     assert len(mention) == 1 and "Ержан Нұрланов" in mention[0].title
     assert mention[0].url.startswith("/forum/p/")

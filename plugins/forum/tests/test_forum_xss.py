@@ -34,6 +34,9 @@ PAYLOADS = [
     "[x](vbscript:msgbox(1))",
     '<div style="background:url(javascript:alert(1))">x</div>',
     "<<script>script>alert(1)<</script>/script>",
+    # mentions are turned into links after sanitising: links, code and attributes stay intact
+    '[@Дана_Ахметова](javascript:alert(1)) `@Дана_Ахметова` "@Дана_Ахметова" onmouseover=x',
+    '![@Дана_Ахметова](https://example.org/a.png "@Дана_Ахметова onload=alert(1)")',
 ]
 
 BAD_SCHEMES = ("javascript:", "vbscript:", "data:")
