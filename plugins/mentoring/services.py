@@ -606,6 +606,15 @@ class PairFigures:
     observations: int
     overdue_goals: int
     goals: int
+    expected_meetings: int  # the programme's monthly rule times the months the pair worked
+
+
+def months_worked(pair: Pair, today: dt.date) -> int:
+    """Whole 30-day months from the start of the pair to its end (or today)."""
+    if pair.started_at is None:
+        return 0
+    end = pair.finished_at.date() if pair.finished_at else today
+    return max(0, (end - pair.started_at.date()).days // 30)
 
 
 @dataclass
@@ -666,6 +675,7 @@ def programme_figures(programme: Programme, today: dt.date | None = None) -> Pro
                 len(p.observations),
                 len(late),
                 len(p.goals),
+                months_worked(p, today) * programme.meetings_per_month,
             )
         )
     pending = list(

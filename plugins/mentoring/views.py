@@ -768,6 +768,7 @@ def programme_report_csv(slug: str, programme_id: int):
             _("Observations"),
             _("Observations expected"),
             _("Overdue goals"),
+            _("Meetings expected"),
         ],
     ]
     for r in f.pairs:
@@ -781,6 +782,7 @@ def programme_report_csv(slug: str, programme_id: int):
                 r.observations,
                 f.observations_required,
                 r.overdue_goals,
+                r.expected_meetings,
             ]
         )
     rows += [[], [_("Without a mentor")]]

@@ -10,6 +10,8 @@ from sqlalchemy import func, select
 
 from core.extensions import db
 from core.models import Certificate, Notification
+from core.timeutil import utcnow
+from plugins.mentoring import services as svc
 from plugins.mentoring.models import (
     Goal,
     Meeting,
@@ -499,7 +501,8 @@ def test_programme_and_pair_reports(app, factory, login, post):
     assert ["With a mentor", "2"] in rows and ["Without a mentor", "1"] in rows
     assert ["active", "1"] in rows and ["paused", "1"] in rows
     assert ["2026-10", "2", "1.5"] in rows and ["2026-11", "1", "0.75"] in rows
-    assert ["Ментор", "Жас Бір", "active", "2", "1.5", "1", "2", "1"] in rows
+    expected = str(svc.months_worked(p1, utcnow().date()) * 2)  # 2 meetings a month
+    assert ["Ментор", "Жас Бір", "active", "2", "1.5", "1", "2", "1", expected] in rows
 
     pair_csv = get_in(coord, f"/mentoring/pairs/{p1.id}/report.csv", "en")
     prow = list(csv.reader(io.StringIO(pair_csv.get_data(as_text=True).lstrip("\ufeff"))))
@@ -564,3 +567,17 @@ def test_user_deleted_removes_enrolments_and_their_pairs(app, factory):
     assert db.session.scalar(select(func.count(NoviceRequest.id))) == 1  # the novice stays
     db.session.refresh(w.programme)
     assert w.programme.coordinators == []
+
+
+def test_meetings_expected_follow_the_monthly_rule(app, factory):
+    w = make_world(factory)  # 2 meetings a month
+    _, m = add_mentor(factory, w, "Ментор", capacity=2)
+    _, n1 = add_novice(factory, w, "Жас Бір")
+    _, n2 = add_novice(factory, w, "Жас Екі")
+    working = add_pair(m, n1)  # started 2026-10-01
+    done = add_pair(m, n2, state="completed")
+    done.finished_at = dt.datetime(2026, 11, 15)
+    db.session.commit()
+    figures = svc.programme_figures(w.programme, today=dt.date(2026, 12, 5))
+    expected = {r.pair.id: r.expected_meetings for r in figures.pairs}
+    assert expected == {working.id: 4, done.id: 2}  # 65 days: 2 months; 45 days: 1 month
