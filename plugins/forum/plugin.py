@@ -118,6 +118,7 @@ def notification_kinds():
         NotificationKind("forum.mention", _l("Forum: mentions of you")),
         NotificationKind("forum.accepted", _l("Forum: your answer was accepted")),
         NotificationKind("forum.flag_result", _l("Forum: decisions on your flags"), False),
+        NotificationKind("forum.moderation", _l("Forum: approval of your messages")),
         NotificationKind("forum.digest", _l("Forum: daily digest"), True),
     ]
 

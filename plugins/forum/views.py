@@ -1063,11 +1063,30 @@ def post_mod(post_id: int, action: str):
         db.session.flush()
         if post.author:
             svc.notify_new_post(post, post.author)
+            notifications.notify(
+                post.author,
+                "forum.moderation",
+                _l("Your message in %(title)s was approved", title=topic.title),
+                "",
+                url_for("forum.permalink", post_id=post.id),
+                topic.association_id,
+            )
     elif action == "reject":
+        if post.approved:
+            abort(400)
         post.deleted_at = utcnow()
         post.deleted_by_id = current_user.id
         if post.number == 1:
             topic.deleted_at = utcnow()
+        if post.author:
+            notifications.notify(
+                post.author,
+                "forum.moderation",
+                _l("Your message in %(title)s was not approved", title=topic.title),
+                "",
+                "",
+                topic.association_id,
+            )
     elif action == "official_answer":
         if not topic.addressed_to or post.number == 1:
             abort(400)

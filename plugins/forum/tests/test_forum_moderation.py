@@ -47,6 +47,12 @@ def test_premoderated_board_holds_posts_until_approved(app, factory, login, post
     assert post(other, f"/forum/p/{first.id}/mod/approve").status_code == 404  # cannot see it
     post(mod, f"/forum/p/{first.id}/mod/approve")
     assert "Директор туралы" in other.get(f"/forum/b/{w.board.id}").get_data(as_text=True)
+    told = db.session.scalars(
+        select(Notification.title).where(
+            Notification.user_id == w.member.id, Notification.kind == "forum.moderation"
+        )
+    ).all()
+    assert told == ["Your message in Директор туралы was approved"]
     assert "post.approve" in db.session.scalars(select(ForumModLog.action)).all()
 
 
