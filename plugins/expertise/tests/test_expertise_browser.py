@@ -7,6 +7,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
+from playwright.sync_api import expect
 
 from core.extensions import db
 from core.testing_browser import browser_login
@@ -23,6 +24,13 @@ def live_app(make_app):
 def _as(page, base, email):
     page.context.clear_cookies()
     browser_login(page, base, email)
+
+
+def _step(page, action):
+    """Press a workflow button and wait for the page that confirms it."""
+    page.click(f"button[data-action={action}]")
+    # The next page no longer offers the step just taken.
+    expect(page.locator(f"button[data-action={action}]")).to_have_count(0)
 
 
 def _review(page, base, sub_url, expert, recommendation, text):
@@ -76,13 +84,15 @@ def test_submit_review_revise_and_publish(live_server, page, factory):
     # The coordinator screens it, sends it to review and invites two experts.
     _as(page, base, w.coordinator)
     page.goto(sub_url)
-    page.click("button[data-action=screen]")
-    page.click("button[data-action=accept]")
+    _step(page, "screen")
+    _step(page, "accept")
     page.click("a[href$='/assign']")
-    assert page.locator(f"button[data-expert='{w.school_expert}']").count() == 0
+    expect(page.locator(f"button[data-expert='{w.expert1}']")).to_be_visible()
+    expect(page.locator(f"button[data-expert='{w.school_expert}']")).to_have_count(0)
     page.click(f"button[data-expert='{w.expert1}']")
+    expect(page.locator("span[data-status=invited]")).to_have_count(1)
     page.click(f"button[data-expert='{w.expert2}']")
-    assert page.locator("span[data-status=invited]").count() == 2
+    expect(page.locator("span[data-status=invited]")).to_have_count(2)
 
     # Both experts accept and review with the rubric.
     _review(page, base, sub_url, w.expert1, "minor_revision", "Саралау жеткіліксіз.")
@@ -92,8 +102,7 @@ def test_submit_review_revise_and_publish(live_server, page, factory):
     _as(page, base, w.coordinator)
     page.goto(sub_url)
     page.fill("textarea#note-minor", "Саралауды толықтырыңыз.")
-    page.click("button[data-action=minor]")
-    page.wait_for_load_state()
+    _step(page, "minor")
 
     # The author resubmits a second version.
     _as(page, base, w.author)
@@ -106,13 +115,12 @@ def test_submit_review_revise_and_publish(live_server, page, factory):
         files=[{"name": "sabak-v2.pdf", "mimeType": "application/pdf", "buffer": PDF}],
     )
     page.click("main form button")
-    page.wait_for_url(sub_url)
+    expect(page.locator("p.flash.success")).to_be_visible()
 
     # The coordinator recommends it.
     _as(page, base, w.coordinator)
     page.goto(sub_url)
-    page.click("button[data-action=recommend]")
-    page.wait_for_load_state()
+    _step(page, "recommend")
 
     # Anyone finds it in the library, with both signed reviews and no confidential note.
     page.context.clear_cookies()
