@@ -109,6 +109,18 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from core.views import register_core_blueprints
 
     register_core_blueprints(app)
+
+    @app.before_request
+    def _fresh_request_state() -> None:
+        # Per-request caches live on ``g``. In production every request has its own ``g``; a
+        # request inside an already pushed app context (tests, CLI) shares it, so reset them.
+        from flask import g
+        from flask_babel import refresh
+
+        for key in [k for k in g if k.startswith("_qauym_")]:
+            g.pop(key)
+        refresh()
+
     _register_plugin_blueprints(app)
 
     @app.get("/healthz")
