@@ -476,11 +476,26 @@ def transition(pair: Pair, action: str, user: User, reason: str = "") -> None:
     Raises :class:`TransitionError` when the pair is not in a source state of the action or the
     user may not do it (a novice cannot accept for the mentor, a coordinator for either).
     Completing a pair issues the mentor's certificate (idempotent by source key).
+
+    The pair's row is locked and re-read first, so that the mentor and the novice accepting
+    at the same moment cannot both miss the other's acceptance and leave the pair proposed.
     """
-    if action not in TRANSITIONS or not may_do(user, pair, action):
+    if action not in TRANSITIONS:
+        raise TransitionError(action)
+    pair_id = pair.id
+    _begin_write_transaction()
+    pair = db.session.scalar(
+        select(Pair)
+        .where(Pair.id == pair_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if pair is None or not may_do(user, pair, action):
+        db.session.rollback()
         raise TransitionError(action)
     t = TRANSITIONS[action]
     if t.needs_reason and not reason.strip():
+        db.session.rollback()
         raise TransitionError(action)
     now = utcnow()
     if action == "accept":

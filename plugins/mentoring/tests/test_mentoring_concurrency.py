@@ -1,5 +1,6 @@
-"""Two coordinators confirming overlapping proposals at the same moment never give a mentor
-more mentees than capacity (row lock on PostgreSQL, BEGIN IMMEDIATE on SQLite)."""
+"""Concurrent writers: two coordinators confirming overlapping proposals never give a mentor
+more mentees than capacity; a mentor and a novice accepting at once always activate the pair
+(row locks on PostgreSQL, BEGIN IMMEDIATE on SQLite)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from plugins.mentoring.models import Pair
 from plugins.mentoring.tests.world import (
     add_mentor,
     add_novice,
+    add_pair,
     client_for,
     make_world,
     programme_url,
@@ -68,4 +70,37 @@ def test_concurrent_confirmations_respect_capacity(app, factory, login):
         # free the places for the next round
         for p in db.session.scalars(select(Pair).where(Pair.state == "proposed")):
             p.state = "declined"
+        db.session.commit()
+
+
+def test_mentor_and_novice_accepting_at_once_activate_the_pair(app, factory, login):
+    w = make_world(factory, max_mentees=2)
+    mentor_user, mentor = add_mentor(factory, w, "Ментор", capacity=2)
+    mentor_client = client_for(app, login, mentor_user)
+    mentor_token = csrf_token(mentor_client, programme_url(w))
+    for round_no in range(4):
+        novice_user, novice = add_novice(factory, w, f"Жас {round_no}")
+        pair = add_pair(mentor, novice, state="proposed")
+        pair_id = pair.id
+        novice_client = client_for(app, login, novice_user)
+        sides = [(mentor_client, mentor_token), (novice_client, csrf_token(novice_client, "/"))]
+        db.session.commit()
+        barrier = threading.Barrier(2)
+        statuses: list[int] = []
+
+        def accept(client, token, barrier=barrier, statuses=statuses, pair_id=pair_id):
+            barrier.wait()
+            url = f"/mentoring/pairs/{pair_id}/do/accept"
+            statuses.append(client.post(url, data={"csrf_token": token}).status_code)
+
+        threads = [threading.Thread(target=accept, args=side) for side in sides]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        assert statuses == [302, 302]
+        db.session.expire_all()
+        pair = db.session.get(Pair, pair_id)
+        assert pair.state == "active", f"round {round_no}: both accepted, still {pair.state}"
+        pair.state = "completed"  # free the mentor's place for the next round
         db.session.commit()
