@@ -179,11 +179,11 @@ def test_reminder_job_is_idempotent_expires_and_flags_late(world, client, post):
 
 def test_an_expired_invitation_cannot_be_accepted(world, client, post):
     sub_id = to_review(client, post, world)
-    assign(client, post, sub_id, world.expert1)
+    assign(client, post, sub_id, world.expert2)
     a = _assignments(sub_id)[0]
     a.respond_by = a.invited_at - dt.timedelta(minutes=1)
     db.session.commit()
-    as_user(client, world.expert1)
+    as_user(client, world.expert2)
     resp = post(client, f"/expertise/assignment/{a.id}/accept", {})
     assert resp.status_code == 303
     assert "The invitation has expired." in client.get(resp.location).get_data(as_text=True)
