@@ -152,17 +152,6 @@ def readable_board_filter(user: Any):
     return cond
 
 
-def moderated_association_ids(user: Any) -> set[int]:
-    """Associations whose forum ``user`` moderates (for list filters; admins excluded)."""
-    if not _auth(user):
-        return set()
-    return {
-        aid
-        for aid, m in permissions.memberships_of(user).items()
-        if m.role in ("leader", "coordinator", "moderator")
-    }
-
-
 def topic_visible_filter(user: Any, *, moderator: bool = False):
     """Topics shown in lists: approved and not deleted (moderators and authors see pending)."""
     if moderator:
