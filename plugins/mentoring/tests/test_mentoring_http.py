@@ -314,6 +314,8 @@ def test_pair_lifecycle_each_side_accepts_only_for_itself(app, factory, login, p
         select(Certificate).where(Certificate.source_key == f"mentoring:pair:{pair.id}:mentor")
     )
     assert cert.recipient_id == mentor_user.id and cert.hours == 1.5
+    assert svc.mentor_certificate(pair).code == cert.code  # idempotent on its source key
+    assert db.session.scalar(select(func.count(Certificate.id))) == 1
     assert cert.code in mentor.get(f"/mentoring/pairs/{pair.id}").get_data(as_text=True)
     # both portfolios count the completed pair; the mentor's with the hours and certificate
     m_csv = mentor.get(f"/u/{mentor_user.id}/portfolio.csv").get_data(as_text=True)
