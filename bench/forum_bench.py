@@ -15,6 +15,10 @@ with one Jinja template and no database, the same amount of content (20 posts wi
 dates and Markdown-rendered bodies; 30 topic rows; 20 search results) in the same process and
 run. Printed per page: requests per second, p50 and p95 latency, and the ratio to the bare
 page. Nothing here asserts a time: this is measurement, not a test.
+
+Text is drawn from a Zipf-like vocabulary (domain words in Kazakh and Russian first, then
+pseudo-words), and search queries use words of middling frequency, alone or with a common
+domain word. Ranking cost grows with the number of matching posts.
 """
 
 from __future__ import annotations
@@ -42,7 +46,57 @@ WORDS = (  # noqa: SIM905 - a sentence is easier to read and edit than a list
     "четверть раздел задание суммативное формативное обратная связь класс предмет"
 ).split()
 
+SYLLABLES = [
+    "ба",
+    "қа",
+    "та",
+    "ме",
+    "ло",
+    "ру",
+    "сы",
+    "ны",
+    "ға",
+    "ке",
+    "ді",
+    "ор",
+    "ан",
+    "ұл",
+    "ір",
+    "ма",
+    "по",
+    "ви",
+    "ст",
+    "ен",
+    "жа",
+    "шы",
+    "қо",
+    "лі",
+    "зе",
+    "ра",
+    "ко",
+    "ни",
+]
+
 TARGET = {"posts": 1_000_000, "topics": 20_000, "users": 100_000}
+
+
+def vocabulary(rng: random.Random, size: int = 8000) -> tuple[list[str], list[float]]:
+    """Domain words first, then pseudo-words; Zipf-like cumulative weights (1/rank), so a
+    few words are everywhere and most are rare, as in real text."""
+    words = list(dict.fromkeys(WORDS))
+    seen = set(words)
+    while len(words) < size:
+        w = "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 4)))
+        if w not in seen:
+            seen.add(w)
+            words.append(w)
+    cum, total = [], 0.0
+    for rank in range(len(words)):
+        total += 1.0 / (rank + 5)
+        cum.append(total)
+    return words, cum
+
+
 ASSOCIATIONS = 20
 BOARDS_PER_ASSOCIATION = 5
 
@@ -60,8 +114,12 @@ BARE_LIST = """<!doctype html><html><head><title>{{ title }}</title></head><body
 {% endfor %}</ul></main></body></html>"""
 
 
+VOCAB: tuple[list[str], list[float]] = ([], [])
+
+
 def sentence(rng: random.Random, n: int) -> str:
-    return " ".join(rng.choice(WORDS) for _ in range(n)).capitalize() + "."
+    words, cum = VOCAB if VOCAB[0] else (WORDS, None)
+    return " ".join(rng.choices(words, cum_weights=cum, k=n)).capitalize() + "."
 
 
 def body(rng: random.Random) -> str:
@@ -259,6 +317,9 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="reuse --db if it exists")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
+    words, cum = vocabulary(random.Random(args.seed))
+    VOCAB[0].extend(words)
+    VOCAB[1].extend(cum)
 
     workdir = Path(tempfile.mkdtemp(prefix="forum-bench-"))
     db_path = args.db or workdir / "forum-bench.db"
@@ -320,7 +381,11 @@ def main() -> None:
         topic_urls.append(f"/forum/t/{tid}?page={rng.randint(1, pages)}")
     rng.shuffle(topic_urls)
     board_urls = [f"/forum/b/{b}?page={rng.randint(1, 3)}" for b in board_ids]
-    search_urls = [f"/forum/search?q={rng.choice(WORDS)}+{rng.choice(WORDS)}" for _ in range(50)]
+    # Words of middling frequency; the second word of a pair is a common domain word.
+    middle = VOCAB[0][30:1500]
+    search_urls = [f"/forum/search?q={rng.choice(middle)}" for _ in range(25)] + [
+        f"/forum/search?q={rng.choice(middle)}+{rng.choice(WORDS)}" for _ in range(25)
+    ]
 
     posts = [
         {
