@@ -7,9 +7,7 @@ Views call these functions; they hold no request state except the current user p
 from __future__ import annotations
 
 import datetime as dt
-import random
 import secrets
-import time
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
@@ -17,11 +15,10 @@ from dateutil.rrule import rrulestr
 from flask import current_app, g, has_request_context, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, false, func, or_, select, true
-from sqlalchemy.exc import OperationalError
 
 from core.extensions import db
 from core.models import Association, Category, Certificate, User
-from core.services import certificates, notifications, permissions, plugin_gate
+from core.services import certificates, locking, notifications, permissions, plugin_gate
 from core.timeutil import from_local, to_local, utcnow
 from plugins.masterclasses.models import (
     ATTENDED,
@@ -226,63 +223,28 @@ def may_create(user: Any, association: Association) -> bool:
 
 # --- registration -----------------------------------------------------------------------
 
-LOCK_RETRIES = 30
-
-
-def _is_lock_error(exc: OperationalError) -> bool:
-    text = str(exc.orig if exc.orig is not None else exc).lower()
-    return "database is locked" in text or "deadlock detected" in text
-
-
-def _lock_event(event_id: int) -> Event | None:
-    """Start the write transaction holding the event, so registrations of one event happen one
-    at a time.
-
-    PostgreSQL: ``SELECT ... FOR UPDATE`` on the event row. SQLite has no row locks; Python's
-    sqlite3 driver starts a transaction only before the first write, so two readers could both
-    count a free seat and then both write. ``BEGIN IMMEDIATE`` takes the database's write lock
-    before anything is read instead (SQLAlchemy's documented pysqlite advice is to emit BEGIN
-    yourself). When the connection is already inside a transaction, it has written before,
-    which means it already holds that lock.
-    """
-    db.session.flush()
-    conn = db.session.connection()
-    if conn.dialect.name == "sqlite":
-        if not conn.connection.driver_connection.in_transaction:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-        return db.session.get(Event, event_id, populate_existing=True)
-    return db.session.scalars(
-        select(Event)
-        .where(Event.id == event_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).first()
-
 
 def with_locked_event(event_id: int, work: Callable[[Event], T]) -> T:
-    """Run ``work(event)`` in one transaction holding the event's lock and commit.
+    """Run ``work(event)`` in one transaction holding the event's lock, and commit.
 
-    A transaction that meets "database is locked" (SQLite, busy timeout exceeded) or a
-    deadlock is rolled back and run again from the start, so ``work`` must only touch the
-    database.
+    Registrations of one event happen one at a time: the event row is locked
+    (``FOR UPDATE`` on PostgreSQL, the write lock on SQLite; see
+    :mod:`core.services.locking`), and a lock timeout runs the work again from the start,
+    so ``work`` must only touch the database.
     """
-    for attempt in range(LOCK_RETRIES):
-        try:
-            event = _lock_event(event_id)
-            if event is None:
-                raise LookupError(event_id)
-            result = work(event)
-            db.session.commit()
-            return result
-        except OperationalError as exc:
-            db.session.rollback()
-            if not _is_lock_error(exc) or attempt == LOCK_RETRIES - 1:
-                raise
-            time.sleep(0.02 * (attempt + 1) + random.random() * 0.05)
-        except BaseException:
-            db.session.rollback()  # never keep the write lock past a failed attempt
-            raise
-    raise AssertionError("unreachable")
+
+    def _work() -> T:
+        event = db.session.scalars(
+            select(Event)
+            .where(Event.id == event_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).first()
+        if event is None:
+            raise LookupError(event_id)
+        return work(event)
+
+    return locking.run_locked(_work)
 
 
 class RegistrationClosed(Exception):

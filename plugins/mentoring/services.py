@@ -19,7 +19,7 @@ from sqlalchemy.orm import selectinload
 
 from core.extensions import db
 from core.models import Association, Category, Membership, User
-from core.services import certificates, notifications, permissions
+from core.services import certificates, locking, notifications, permissions
 from core.timeutil import utcnow
 from plugins.mentoring import matching
 from plugins.mentoring.models import (
@@ -304,23 +304,11 @@ def propose(programme: Programme) -> list[Proposal]:
 
 
 def _begin_write_transaction() -> None:
-    """Start a transaction that already holds the database's write lock (SQLite) so that the
-    capacity check below and the inserts after it cannot interleave with another writer.
-
-    SQLAlchemy's documented pysqlite recipe ("Serializable isolation / Savepoints /
-    Transactional DDL") emits its own ``BEGIN`` from a ``begin`` event; the engine belongs to
-    the core, so this does the same for one transaction only: end what the session had open,
-    then send ``BEGIN IMMEDIATE`` as the first statement on the fresh connection (pysqlite has
-    not begun anything yet: it only begins implicitly before a write). A second writer waits
-    here (busy timeout) until the first commits, then re-reads the loads. On PostgreSQL the
-    caller locks the mentors' rows with ``SELECT ... FOR UPDATE`` instead.
-    """
+    """End what the session had open, then start a transaction holding the write lock, so the
+    capacity check and the inserts after it cannot interleave with another writer (see
+    :mod:`core.services.locking`; on PostgreSQL the caller locks the rows FOR UPDATE)."""
     db.session.commit()
-    if db.engine.dialect.name != "sqlite":
-        return
-    conn = db.session.connection()
-    if not conn.connection.driver_connection.in_transaction:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    locking.begin_write()
 
 
 @dataclass
