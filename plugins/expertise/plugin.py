@@ -8,7 +8,6 @@ from pathlib import Path
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
-from sqlalchemy.orm import selectinload
 
 from core import hookimpl
 from core.extensions import db
@@ -175,9 +174,7 @@ def portfolio_entries(user):
                 certificate_code=codes.get(f"expertise:material:{s.id}:user:{user.id}"),
             )
         )
-    reviews = db.session.scalars(
-        select(Review).where(Review.expert_id == user.id).options(selectinload(Review.assignment))
-    ).all()
+    reviews = db.session.scalars(select(Review).where(Review.expert_id == user.id)).all()
     subs = (
         {
             s.id: s
