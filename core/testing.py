@@ -25,6 +25,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event, text
 from sqlalchemy.pool import StaticPool
+from werkzeug.security import generate_password_hash
 
 from core.extensions import db
 
@@ -314,7 +315,9 @@ class Factory:
             full_name=kw.pop("full_name", f"Мұғалім {n}"),
             **kw,
         )
-        u.set_password(password)
+        # A cheap hash keeps test set-up fast; accounts made through the app use scrypt
+        # (tested in tests/test_accounts*.py) and check_password reads either.
+        u.password_hash = generate_password_hash(password, method="pbkdf2:sha256:1000")
         db.session.add(u)
         db.session.commit()
         return u
