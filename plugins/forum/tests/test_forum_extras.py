@@ -10,6 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from core.extensions import db
+from core.models import Notification
+from plugins.forum import services as svc
 from plugins.forum.models import ForumAttachment, ForumPost, ForumTopic
 from plugins.forum.tests.forumkit import topic, world
 
@@ -199,6 +201,12 @@ def test_anonymous_author_hidden_from_members_shown_to_moderators(app, factory, 
     assert (
         db.session.scalar(select(ForumTopic).where(ForumTopic.title == "Ашық")).anonymous is False
     )
+    # replying anonymously: watchers are told by "Anonymous", never by name
+    svc.set_watch(w.leader, "watching", topic_id=t.id)
+    db.session.commit()
+    post(author, f"/forum/t/{t.id}/reply", {"body": "Тағы бір жайт", "anonymous": "y"})
+    note = db.session.scalar(select(Notification).where(Notification.user_id == w.leader.id))
+    assert note.title.startswith("Anonymous replied") and "Дана" not in note.title
     # the author reveals later
     post(author, f"/forum/p/{first.id}/reveal")
     assert "Дана Ахметова" in member.get(f"/forum/t/{t.id}").get_data(as_text=True)

@@ -126,6 +126,42 @@ def test_payloads_never_reach_pages_unescaped(app, client, factory, login, post)
             resp = c.get(url)
             assert resp.status_code == 200, url
             assert_clean(resp.get_data(as_text=True), url)
+    # moderators' pages show the same text: flags with hostile notes, edit history, the log,
+    # the approval queue, bans with hostile reasons
+    mod = app.test_client()
+    login(mod, w.moderator)
+    for i, t in enumerate(topics):
+        first = db.session.scalar(select(ForumPost).where(ForumPost.topic_id == t.id))
+        payload = PAYLOADS[i]
+        post(other, f"/forum/p/{first.id}/flag", {"reason": "other", "note": payload})
+        post(client, f"/forum/p/{first.id}/edit", {"title": f"{payload}!", "body": payload})
+        post(mod, f"/forum/t/{t.id}/mod/pin")
+    post(
+        mod,
+        f"/forum/b/{w.public.id}/bans",
+        {"user_id": w.member2.id, "days": 1, "reason": PAYLOADS[0]},
+    )
+    from plugins.forum.models import ForumBoard
+
+    db.session.get(ForumBoard, w.public.id).premoderate = True
+    db.session.commit()
+    for payload in PAYLOADS[:5]:
+        post(client, f"/forum/t/{topics[1].id}/reply", {"body": payload})
+    slug = w.association.slug
+    mod_pages = [f"/forum/a/{slug}/flags", f"/forum/a/{slug}/queue", f"/forum/b/{w.public.id}/bans"]
+    for t in topics[:5]:
+        first = db.session.scalar(select(ForumPost).where(ForumPost.topic_id == t.id))
+        mod_pages += [f"/forum/p/{first.id}/history", f"/forum/t/{t.id}"]
+    for url in mod_pages:
+        resp = mod.get(url)
+        assert resp.status_code == 200, url
+        assert_clean(resp.get_data(as_text=True), url)
+    assert "&lt;script&gt;" in mod.get(f"/forum/a/{slug}/flags").get_data(as_text=True)
+    leader = app.test_client()
+    login(leader, w.leader)
+    log_page = leader.get(f"/forum/a/{slug}/log")
+    assert log_page.status_code == 200
+    assert_clean(log_page.get_data(as_text=True), "log")
     html = other.get(f"/forum/t/{topics[0].id}").get_data(as_text=True)
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html  # shown as text, escaped
     assert "Results are shown" not in html  # the poll results rendered (voted)
