@@ -229,6 +229,7 @@ def build(app, scale: float, seed: int) -> None:
                     "kind": "question" if i % 4 == 0 else "discussion",
                     "created_at": base + dt.timedelta(minutes=i),
                     "highest_number": sizes[i],
+                    "visible_number": sizes[i],
                     "reply_count": sizes[i] - 1,
                     "last_post_at": base + dt.timedelta(minutes=i),
                     "last_poster_id": rng.choice(user_ids),

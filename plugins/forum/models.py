@@ -2,7 +2,9 @@
 
 Posts carry a per-topic ``number`` that never changes (1 is the opening post); read tracking,
 permalinks and "jump to first unread" rely on it, as in Discourse (``post_number``). A topic
-keeps ``highest_number`` so unread counts need no scan of posts.
+keeps ``highest_number`` (the last number handed out, pending posts included) and
+``visible_number`` (the last approved post's), so unread counts need no scan of posts and a
+post waiting for approval never shows as unread to readers who cannot see it.
 
 Full-text search: on SQLite an FTS5 table ``forum_post_fts`` (rowid = post id; the topic's
 title is indexed with its first post) is kept in sync by triggers created right after
@@ -87,6 +89,7 @@ class ForumTopic(db.Model):
         ForeignKey("core_user.id", ondelete="SET NULL")
     )
     highest_number: Mapped[int] = mapped_column(Integer, default=0)
+    visible_number: Mapped[int] = mapped_column(Integer, default=0)
     reply_count: Mapped[int] = mapped_column(Integer, default=0)
     pinned: Mapped[bool] = mapped_column(Boolean, default=False)
     locked: Mapped[bool] = mapped_column(Boolean, default=False)

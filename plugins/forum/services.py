@@ -276,12 +276,16 @@ def add_post(
         anonymous=anonymous,
     )
     db.session.add(post)
-    if approved and post.number > 1:
+    if approved:
         bump(topic, post)
     return post
 
 
 def bump(topic: ForumTopic, post: ForumPost) -> None:
+    """An approved post joins the thread: counters, last activity and unread marks move."""
+    topic.visible_number = max(topic.visible_number or 0, post.number)
+    if post.number == 1:
+        return
     topic.reply_count = (topic.reply_count or 0) + 1
     topic.last_post_at = post.created_at
     topic.last_poster_id = None if post.anonymous else post.author_id
@@ -471,7 +475,7 @@ def unread_condition(user: Any):
     """SQL: the topic has posts ``user`` has not read (a never-opened recent topic counts)."""
     rs = ForumReadState
     return or_(
-        and_(rs.topic_id.is_not(None), ForumTopic.highest_number > rs.last_read_number),
+        and_(rs.topic_id.is_not(None), ForumTopic.visible_number > rs.last_read_number),
         and_(rs.topic_id.is_(None), ForumTopic.last_post_at >= utcnow() - NEW_WINDOW),
     )
 

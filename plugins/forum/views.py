@@ -1058,8 +1058,7 @@ def post_mod(post_id: int, action: str):
         post.approved = True
         if post.number == 1:
             topic.approved = True
-        else:
-            svc.bump(topic, post)
+        svc.bump(topic, post)
         db.session.flush()
         if post.author:
             svc.notify_new_post(post, post.author)

@@ -64,9 +64,14 @@ def test_first_posts_of_a_member_are_held(app, factory, login, post):
     p1 = db.session.scalar(select(ForumPost).where(ForumPost.body == "Алғашқы хабарым"))
     assert p1.approved is False
     assert db.session.get(ForumTopic, t.id).reply_count == 0
+    # a member who read the topic sees nothing new: the waiting post is not theirs to see
+    reader = _client(app, login, w.member2)
+    reader.get(f"/forum/t/{t.id}")
+    assert "1 new" not in reader.get(f"/forum/b/{w.board.id}").get_data(as_text=True)
     mod = _client(app, login, w.moderator)
     post(mod, f"/forum/p/{p1.id}/mod/approve")
     assert db.session.get(ForumTopic, t.id).reply_count == 1
+    assert "1 new" in reader.get(f"/forum/b/{w.board.id}").get_data(as_text=True)
     post(member, f"/forum/t/{t.id}/reply", {"body": "Екінші хабарым"})
     p2 = db.session.scalar(select(ForumPost).where(ForumPost.body == "Екінші хабарым"))
     assert p2.approved is True  # one approved post was enough

@@ -92,6 +92,7 @@ def upgrade():
     sa.Column('last_post_at', sa.DateTime(), nullable=False),
     sa.Column('last_poster_id', sa.Integer(), nullable=True),
     sa.Column('highest_number', sa.Integer(), nullable=False),
+    sa.Column('visible_number', sa.Integer(), nullable=False),
     sa.Column('reply_count', sa.Integer(), nullable=False),
     sa.Column('pinned', sa.Boolean(), nullable=False),
     sa.Column('locked', sa.Boolean(), nullable=False),
