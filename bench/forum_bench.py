@@ -27,6 +27,7 @@ import argparse
 import datetime as dt
 import os
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -436,6 +437,8 @@ def main() -> None:
             f"{b['rps'] / f['rps']:>8.1f}x {f['p50'] / b['p50']:>8.1f}x"
         )
     print("\nratio = how many times slower the forum page is than the bare page of the same size")
+    if args.db is None:
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":
