@@ -9,12 +9,22 @@ from __future__ import annotations
 import os
 
 from flask import current_app, has_app_context, has_request_context, request
-from flask_babel import get_locale
+from flask_babel import Domain, get_locale
 from flask_login import current_user
 
 from core.extensions import babel
 
 LANGUAGE_NAMES = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
+
+
+class AppDomain(Domain):
+    """Flask-Babel's domain keeps loaded translations in one cache on the (global) extension
+    object, keyed by language only; two apps in one process (tests, or a deployment that
+    mounts two) would then share catalogs although their plugins differ. Keep the cache on
+    the app instead."""
+
+    def get_translations_cache(self, ctx):
+        return current_app.extensions.setdefault("qauym_translations", {})
 
 
 def select_locale() -> str:
@@ -84,3 +94,4 @@ def init_app(app) -> None:
     app.config["BABEL_DEFAULT_LOCALE"] = app.config["DEFAULT_LOCALE"]
     app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["TIMEZONE"]
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    babel.domain_instance = AppDomain(domain="messages")
