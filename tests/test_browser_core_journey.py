@@ -3,8 +3,8 @@ the directory, asks to join; the leader approves; the new member is notified and
 association page with its member list.
 
 Selectors are stable attributes (name, id, href, form action); language is proven by the
-``lang`` attribute, by place names the page shows in their Kazakh form, and by the locale the
-new account stores.
+``lang`` attribute, a few Kazakh interface texts, place names shown in their Kazakh form, and
+the locale the new account stores.
 """
 
 import pytest
@@ -71,6 +71,7 @@ def test_register_find_ask_approve_and_see_the_members(live_server, page, factor
     # 1. Register, in Kazakh (the browser asks for kk-KZ).
     page.goto(base + "/register")
     assert page.locator("html").get_attribute("lang") == "kk"
+    assert page.locator("main h1").inner_text() == "Тіркелгі ашу"  # "Create an account"
     region_select = page.locator("select[name=region]")
     assert "Абай облысы" in region_select.inner_text()
     assert "Абайская область" not in region_select.inner_text()
@@ -104,6 +105,7 @@ def test_register_find_ask_approve_and_see_the_members(live_server, page, factor
     page.locator(f"#join form[action='/a/{SLUG}/join'] button").click()
     page.wait_for_load_state()
     assert page.locator(f"#join form[action='/a/{SLUG}/join/cancel']").is_visible()
+    assert page.locator("p.flash").inner_text() == "Өтініміңіз жетекшілерге жіберілді."
     assert page.locator(f"a[href='/a/{SLUG}/members']").count() == 0  # not a member yet
 
     # 4. The leader approves.
@@ -125,7 +127,9 @@ def test_register_find_ask_approve_and_see_the_members(live_server, page, factor
     assert page.locator("html").get_attribute("lang") == "kk"
     assert page.locator(f"#join form[action='/a/{SLUG}/leave']").is_visible()
     assert page.locator("#member-count").inner_text() == "2"
-    page.click(f"nav.tabs a[href='/a/{SLUG}/members']")
+    members_tab = page.locator(f"nav.tabs a[href='/a/{SLUG}/members']")
+    assert members_tab.inner_text().startswith("Мүшелер")  # "Members"
+    members_tab.click()
     members = page.locator("table.members").inner_text()
     assert APPLICANT in members and "Болат Жетекшіұлы" in members
 

@@ -38,5 +38,6 @@ def test_home_in_kazakh_and_a_visitor_verifies_a_certificate(live_server, page, 
 
     assert page.locator("#status").get_attribute("data-status") == "valid"
     assert page.locator("#recipient").inner_text() == "Әлия Ғалымқызы Қоңырбаева"
+    assert page.locator("main h1").inner_text() == "Сертификатты тексеру"  # "Verify a ..."
     assert page.get_by_text("Өңірлік семинарға қатысқаны үшін").is_visible()
     assert page.locator("html").get_attribute("lang") == "kk"
