@@ -118,6 +118,7 @@ def demo_command(reset: bool) -> None:
     from core import demo
     from core.extensions import db
     from core.models import Membership, User
+    from core.services.urls import site_request_context
 
     if reset:
         click.echo("Dropping every table ...")
@@ -134,7 +135,8 @@ def demo_command(reset: bool) -> None:
     for impl in registry.pm.hook.demo_data.get_hookimpls():
         click.echo(f"{impl.plugin_name}:")
         try:
-            impl.function(ctx=ctx)
+            with site_request_context():
+                impl.function(ctx=ctx)
         except Exception as exc:
             db.session.rollback()
             raise click.ClickException(

@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from core.extensions import db
 from core.models import JobRun
 from core.plugin_api import Job
+from core.services.urls import site_request_context
 from core.timeutil import utcnow
 
 log = logging.getLogger("qauym.jobs")
@@ -89,7 +90,8 @@ def run_due(now: dt.datetime | None = None, force: bool = False) -> dict[str, st
             report[job.name] = "skipped"
             continue
         try:
-            job.func(now)
+            with site_request_context():
+                job.func(now)
             db.session.commit()
             error = ""
             report[job.name] = "ran"

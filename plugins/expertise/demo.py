@@ -14,6 +14,7 @@ from werkzeug.datastructures import FileStorage
 
 from core.extensions import db
 from core.services import uploads
+from core.services.urls import site_request_context
 from core.timeutil import utcnow
 from plugins.expertise import services as svc
 from plugins.expertise.models import Assignment, Comment, File, Review, Submission, Version
@@ -175,7 +176,7 @@ def build(ctx) -> None:
     if association is None:
         ctx.log("expertise: no kostanay-math association, nothing added")
         return
-    with svc.url_context():
+    with site_request_context():
         _build(ctx, association)
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import statistics
 from collections.abc import Iterable, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -871,23 +870,7 @@ def save_review(
 REMIND_BEFORE = dt.timedelta(days=2)
 
 
-@contextmanager
-def url_context():
-    """Let ``url_for`` build site paths outside a request (jobs from cron, ``qauym demo``):
-    a request context for the configured ``BASE_URL`` when none is active."""
-    if has_request_context():
-        yield
-        return
-    with current_app.test_request_context("/", base_url=current_app.config["BASE_URL"]):
-        yield
-
-
 def run_reminders(now: dt.datetime) -> dict[str, int]:
-    with url_context():
-        return _run_reminders(now)
-
-
-def _run_reminders(now: dt.datetime) -> dict[str, int]:
     """Remind experts of invitations and reviews nearing their deadline; expire unanswered
     invitations and tell coordinators about late reviews. Each person hears once per
     assignment, so running it twice changes nothing (``reminded_at``/``late_notified_at``).

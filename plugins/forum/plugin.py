@@ -179,7 +179,7 @@ def digest(now: dt.datetime) -> None:
             "forum.digest",
             _l("Forum digest: %(n)s new topics", n=len(topics)),
             body,
-            "/forum/",
+            url_for("forum.latest"),
             now=now,
         )
 
