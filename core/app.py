@@ -117,8 +117,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         from flask import g
         from flask_babel import refresh
 
-        for key in [k for k in g if k.startswith("_qauym_")]:
-            g.pop(key)
+        stale = [k for k in g if k.startswith("_qauym_")]
+        # Flask-Login's current user and Flask-WTF's CSRF token are cached on ``g`` too.
+        for key in [*stale, "_login_user", app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")]:
+            g.pop(key, None)
         refresh()
 
     _register_plugin_blueprints(app)

@@ -6,9 +6,7 @@ from __future__ import annotations
 from flask import (
     Response,
     abort,
-    current_app,
     flash,
-    g,
     redirect,
     render_template,
     request,
@@ -27,21 +25,6 @@ from core.models import User
 from core.services import certificates, permissions, portfolio
 from core.services import search as search_service
 from core.views import bp
-
-
-@bp.before_app_request
-def _fresh_request_state() -> None:
-    """Start every request with no cached user, CSRF token, permissions or plugin switches.
-
-    Flask-Login, Flask-WTF and the permission and plugin-switch caches keep per-request state
-    on ``g``, which belongs to the application context. A request reuses an application
-    context that is already pushed (tests hold one around many client requests, as a script
-    may), so without this the user, CSRF token, memberships or switches of one request (or
-    one test client) would leak into the next.
-    """
-    stale = [k for k in vars(g) if k.startswith("_qauym_")]
-    for key in [*stale, "_login_user", current_app.config.get("WTF_CSRF_FIELD_NAME", "")]:
-        g.pop(key, None)
 
 
 @bp.get("/search")
