@@ -141,3 +141,33 @@ def test_job_names_must_carry_the_plugin_prefix(app):
             jobs.run_due(NOON)
     finally:
         pm.unregister(name="misnamed")
+
+
+def test_each_job_sees_memberships_as_they_are_now(app, factory):
+    """Jobs run inside a request context; per-request caches must not carry over between
+    runs (or between jobs of one run)."""
+    from core.services import permissions
+
+    association = factory.association()
+    user = factory.user()
+    seen: list[bool] = []
+
+    class Watcher:
+        @hookimpl
+        def register_jobs(self):
+            return [
+                Job(
+                    "watcher.check",
+                    lambda now: seen.append(permissions.is_member(user, association)),
+                )
+            ]
+
+    pm = app.extensions["qauym_plugins"].pm
+    pm.register(Watcher(), name="watcher")
+    try:
+        jobs.run_due(NOON)
+        factory.member(association, user)
+        jobs.run_due(NOON, force=True)
+    finally:
+        pm.unregister(name="watcher")
+    assert seen == [False, True]

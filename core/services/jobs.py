@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from flask import current_app
+from flask import current_app, g
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -81,6 +81,17 @@ def _claim(job: Job, now: dt.datetime, force: bool) -> bool:
     return claimed == 1
 
 
+def _forget_cached_state() -> None:
+    """Give each job fresh permission and plugin-switch caches.
+
+    Jobs run in a request context (for ``url_for``) inside the long-lived application context,
+    whose ``g`` holds those caches: without this, a job would see memberships and switches as
+    they were when an earlier job (or an earlier run in the same process) first read them.
+    """
+    for key in [k for k in g if k.startswith("_qauym_")]:
+        g.pop(key, None)
+
+
 def run_due(now: dt.datetime | None = None, force: bool = False) -> dict[str, str]:
     """Run each due job once; return {job name: "ran" | "skipped" | "failed: ..."}."""
     now = now or utcnow()
@@ -91,6 +102,7 @@ def run_due(now: dt.datetime | None = None, force: bool = False) -> dict[str, st
             continue
         try:
             with site_request_context():
+                _forget_cached_state()
                 job.func(now)
             db.session.commit()
             error = ""
