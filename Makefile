@@ -59,6 +59,7 @@ install-test: $(BIN)/python
 
 lint: install-test
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 test-sqlite: install-test
 	$(BIN)/pytest -q -p no:cacheprovider $(PYTEST_ARGS)
