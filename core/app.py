@@ -135,7 +135,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             return jsonify(status="error", database=str(exc.__class__.__name__)), 503
         return jsonify(status="ok", database=database, plugins=registry.names())
 
-    for code in (403, 404, 429):
+    for code in (403, 404, 413, 429):
         app.register_error_handler(
             code,
             lambda e, code=code: (render_template("errors.html", error=e, code=code), code),

@@ -440,3 +440,11 @@ def test_register_returns_to_the_page_that_sent_the_visitor(client, post, places
     client2 = client.application.test_client()
     evil = post(client2, "/register?next=//evil.example", form_data(places, email="e@example.kz"))
     assert evil.headers["Location"] == "/"
+
+
+def test_own_profile_links_to_my_certificates(client, factory, login):
+    user = factory.user()
+    other = factory.user()
+    login(client, user)
+    assert "/certificates" in client.get(f"/u/{user.id}").get_data(as_text=True)
+    assert 'href="/certificates"' not in client.get(f"/u/{other.id}").get_data(as_text=True)

@@ -202,3 +202,15 @@ def test_safe_display_name():
     assert uploads.safe_display_name("photo.pdf", "png") == "photo.png"
     assert uploads.safe_display_name("v1.2 final", "pdf") == "v1.2 final.pdf"
     assert uploads.safe_display_name("a.JPEG", "jpg") == "a.JPEG"
+
+
+def test_request_over_the_size_limit_gets_a_translated_page(make_app):
+    app = make_app(plugins="", MAX_UPLOAD_MB=1)
+    client = app.test_client()
+    client.set_cookie("lang", "ru")
+    big = b"x" * (3 * 1024 * 1024)
+    resp = client.post("/login", data=big, content_type="application/octet-stream")
+    assert resp.status_code == 413
+    page = resp.get_data(as_text=True)
+    assert "1 MB" in page or "1 МБ" in page
+    assert "Request Entity Too Large" not in page
