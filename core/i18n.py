@@ -84,10 +84,16 @@ def compile_catalogs(directory: str) -> None:
 def init_app(app) -> None:
     from core.app import CORE_DIR
 
-    dirs = [str(CORE_DIR / "translations")]
-    for info in app.extensions["qauym_plugins"].info.values():
-        if info.translations:
-            dirs.append(str(info.translations))
+    # One gettext domain for all: catalogs are merged in this order and a later one wins for
+    # a msgid they share. The core's goes last, so a word the core uses ("Search", "Member")
+    # reads the same on every page whatever plugin also translates it; plugins keep their own
+    # wording for their own msgids (or use a more specific msgid).
+    dirs = [
+        str(info.translations)
+        for info in app.extensions["qauym_plugins"].info.values()
+        if info.translations
+    ]
+    dirs.append(str(CORE_DIR / "translations"))
     for d in dirs:
         compile_catalogs(d)
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(dirs)

@@ -80,3 +80,14 @@ def test_language_switch_sets_cookie_and_saves_the_users_setting(client, post, l
 def test_language_switch_does_not_redirect_off_site(client, post):
     resp = post(client, "/language", {"lang": "ru", "next": "//evil.example/"})
     assert resp.headers["Location"] == "/"
+
+
+def test_core_words_keep_the_core_translation_when_plugins_translate_them_too(make_app):
+    # The forum's catalog also translates "Search" (as a button verb); the header's link must
+    # keep the core's wording, whichever plugins are on.
+    app = make_app(plugins="all")
+    client = app.test_client()
+    client.set_cookie("lang", "ru")
+    page = client.get("/").get_data(as_text=True)
+    assert '">Поиск</a>' in page
+    assert ">Найти</a>" not in page
