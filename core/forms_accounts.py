@@ -38,20 +38,11 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from core.extensions import db
 from core.i18n import LANGUAGE_NAMES
+from core.labels import CATEGORY_LABELS  # noqa: F401 - re-exported
 from core.models import Category, District, Region, School, Subject, User
 
 MIN_PASSWORD = 8
 EMPTY = SelectChoice("", "—")
-
-#: Qualification categories as people name them (see domain.md), lowest first.
-CATEGORY_LABELS: dict[str, Any] = {
-    Category.NONE.value: _l("No category yet"),
-    Category.PEDAGOG.value: _l("Pedagogue"),
-    Category.MODERATOR.value: _l("Pedagogue-moderator"),
-    Category.EXPERT.value: _l("Pedagogue-expert"),
-    Category.RESEARCHER.value: _l("Pedagogue-researcher"),
-    Category.MASTER.value: _l("Pedagogue-master"),
-}
 
 
 def _id_or_none(value: Any) -> int | None:

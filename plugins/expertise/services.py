@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from core.extensions import db
+from core.labels import CATEGORY_LABELS  # noqa: F401 - re-exported
 from core.models import Association, Category, Membership, Role, User
 from core.services import certificates, notifications, permissions
 from core.timeutil import utcnow
@@ -72,13 +73,6 @@ RECOMMENDATIONS: dict[str, Any] = {
     "not_recommended": _l("Do not recommend"),
 }
 
-CATEGORY_LABELS: dict[str, Any] = {
-    "pedagog": _l("teacher"),
-    "moderator": _l("teacher-moderator"),
-    "expert": _l("teacher-expert"),
-    "researcher": _l("teacher-researcher"),
-    "master": _l("teacher-master"),
-}
 
 ASSIGNMENT_STATUS: dict[str, Any] = {
     "invited": _l("invited"),

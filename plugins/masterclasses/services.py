@@ -17,7 +17,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, false, func, or_, select, true
 
 from core.extensions import db
-from core.models import Association, Category, Certificate, User
+from core.labels import CATEGORY_LABELS  # noqa: F401 - re-exported
+from core.models import Association, Certificate, User
 from core.services import certificates, locking, notifications, permissions, plugin_gate
 from core.timeutil import from_local, to_local, utcnow
 from plugins.masterclasses.models import (
@@ -78,14 +79,6 @@ ATTENDANCE_LABELS: dict[str, Any] = {
     "absent": _l("Absent"),
 }
 
-CATEGORY_LABELS: dict[str, Any] = {
-    Category.NONE.value: _l("No category"),
-    Category.PEDAGOG.value: _l("Pedagogue"),
-    Category.MODERATOR.value: _l("Pedagogue-moderator"),
-    Category.EXPERT.value: _l("Pedagogue-expert"),
-    Category.RESEARCHER.value: _l("Pedagogue-researcher"),
-    Category.MASTER.value: _l("Pedagogue-master"),
-}
 
 #: Allowed status changes: action -> (states it applies to, resulting state).
 TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {

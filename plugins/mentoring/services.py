@@ -18,7 +18,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from core.extensions import db
-from core.models import Association, Category, Membership, User
+from core.labels import CATEGORY_LABELS  # noqa: F401 - re-exported
+from core.models import Association, Membership, User
 from core.services import certificates, locking, notifications, permissions
 from core.timeutil import utcnow
 from plugins.mentoring import matching
@@ -49,14 +50,6 @@ AREAS: dict[str, Any] = {
 #: Languages of instruction.
 LANGUAGES: dict[str, Any] = {"kk": _l("Kazakh"), "ru": _l("Russian"), "en": _l("English")}
 
-CATEGORY_LABELS: dict[str, Any] = {
-    Category.NONE.value: _l("no category"),
-    Category.PEDAGOG.value: _l("teacher"),
-    Category.MODERATOR.value: _l("teacher-moderator"),
-    Category.EXPERT.value: _l("teacher-expert"),
-    Category.RESEARCHER.value: _l("teacher-researcher"),
-    Category.MASTER.value: _l("teacher-master"),
-}
 
 GOAL_STATUSES: dict[str, Any] = {
     "planned": _l("planned"),
