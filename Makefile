@@ -1,6 +1,7 @@
 # Two commands for a fresh machine (see README.md):
 #   make demo   install into .venv, build the demo database on SQLite, serve on port 5000
-#   make test   install test needs, lint, run every test on SQLite, then on PostgreSQL
+#   make test   install test needs, lint, run every test on SQLite, then on PostgreSQL, then
+#               the non-browser suite on SQLite twice more under faketime (late-evening UTC)
 #
 # Works as root with no terminal (CI=true, no stdin): apt-get runs non-interactively, and
 # everything Python goes into .venv. Any pytest exit status other than 0 fails the target,
@@ -18,7 +19,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export DEBIAN_FRONTEND := noninteractive
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test system-deps install install-test lint test-sqlite test-postgresql
+.PHONY: demo test system-deps install install-test lint test-sqlite test-postgresql test-faketime
 
 $(BIN)/python:
 	if ! python3 -c 'import ensurepip' 2>/dev/null; then
@@ -39,6 +40,7 @@ demo: install
 system-deps:
 	need=""
 	[ -x /usr/bin/chromium ] || need="$$need chromium"
+	command -v faketime >/dev/null || need="$$need faketime"
 	has_pg=no
 	if command -v initdb >/dev/null || compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then has_pg=yes; fi
 	if [ -n "$$need" ] || [ "$$has_pg" = no ]; then
@@ -67,8 +69,23 @@ test-sqlite: install-test
 test-postgresql: install-test
 	QAUYM_TEST_DB=postgresql $(BIN)/pytest -q -p no:cacheprovider $(PYTEST_ARGS) -m "not browser"
 
+# The non-browser suite again with the clock moved by libfaketime (the clock runs on from the
+# given instant; monotonic time stays real so timeouts behave): 22:30 UTC is 03:30 the next
+# day in Almaty, 18:59 UTC is a minute before the Almaty midnight. No test may depend on the
+# hour it runs at. Today's date, so a test that hard-codes "the future" is caught too.
+TODAY := $(shell date -u +%F)
+FAKETIME_AT ?= $(TODAY) 22:30:00|$(TODAY) 18:59:00
+test-faketime: install-test
+	IFS='|' read -ra instants <<< "$(FAKETIME_AT)"
+	for at in "$${instants[@]}"; do
+	  echo "== the suite at $$at UTC (faketime)"
+	  TZ=UTC FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -f "@$$at" \
+	    $(BIN)/pytest -q -p no:cacheprovider $(PYTEST_ARGS) -m "not browser"
+	done
+
 test: system-deps
 	$(MAKE) --no-print-directory install-test
 	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgresql
+	$(MAKE) --no-print-directory test-faketime

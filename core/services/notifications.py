@@ -28,7 +28,7 @@ from core.models import Notification, NotificationPreference, OutboxEmail, User
 from core.plugin_api import NotificationKind
 from core.plugins import plugin_of
 from core.services import plugin_gate
-from core.timeutil import site_tz, utcnow
+from core.timeutil import site_time, site_tz, utcnow
 
 log = logging.getLogger("qauym.mail")
 
@@ -54,15 +54,10 @@ def kinds() -> dict[str, NotificationKind]:
     return out
 
 
-def _parse_hhmm(value: str) -> dt.time:
-    h, m = value.split(":")
-    return dt.time(int(h), int(m))
-
-
 def quiet_until(now_utc: dt.datetime) -> dt.datetime | None:
     """When ``now_utc`` falls in quiet hours, the naive-UTC end of them; otherwise None."""
-    start = _parse_hhmm(current_app.config["QUIET_HOURS_START"])
-    end = _parse_hhmm(current_app.config["QUIET_HOURS_END"])
+    start = site_time(current_app.config["QUIET_HOURS_START"], dt.time(23, 0))
+    end = site_time(current_app.config["QUIET_HOURS_END"], dt.time(7, 0))
     if start == end:
         return None
     local = now_utc.replace(tzinfo=dt.UTC).astimezone(site_tz())

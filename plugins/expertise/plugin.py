@@ -23,6 +23,7 @@ from core.plugin_api import (
 )
 from core.services import permissions, plugin_gate
 from core.services.search import ci_contains
+from core.timeutil import site_date
 from plugins.expertise import models  # noqa: F401 - registers the tables
 from plugins.expertise import services as svc
 from plugins.expertise.models import Comment, Conflict, Review, Submission
@@ -165,7 +166,7 @@ def portfolio_entries(user):
     for s in materials:
         out.append(
             PortfolioEntry(
-                date=s.published_at.date(),
+                date=site_date(s.published_at),
                 kind="material",
                 title=s.title,
                 role=svc.MATERIAL_TYPES.get(s.material_type, s.material_type),
@@ -189,7 +190,7 @@ def portfolio_entries(user):
         s = subs[r.submission_id]
         out.append(
             PortfolioEntry(
-                date=r.submitted_at.date(),
+                date=site_date(r.submitted_at),
                 kind="review",
                 title=s.title,
                 role=_l("Expert"),

@@ -24,7 +24,7 @@ from core.extensions import db
 from core.labels import CATEGORY_LABELS  # noqa: F401 - re-exported
 from core.models import Association, Category, Membership, Role, User
 from core.services import certificates, notifications, permissions
-from core.timeutil import utcnow
+from core.timeutil import site_date, utcnow
 from plugins.expertise.models import (
     Assignment,
     Conflict,
@@ -671,10 +671,11 @@ def publish(sub: Submission, now: dt.datetime) -> None:
     """Put a recommended material in the library and credit its authors."""
     st = settings_for(sub.association)
     sub.published_at = now
+    today = site_date(now)
     try:
-        due = now.date().replace(year=now.year + st.rereview_years)
+        due = today.replace(year=today.year + st.rereview_years)
     except ValueError:  # 29 February
-        due = now.date().replace(year=now.year + st.rereview_years, day=28)
+        due = today.replace(year=today.year + st.rereview_years, day=28)
     sub.rereview_due = due
     for user in [sub.author, *sub.coauthors]:
         material_certificate(sub, user)
@@ -687,7 +688,7 @@ def material_certificate(sub: Submission, user: User):
         title=str(_l("Author of a recommended material: “%(title)s”", title=sub.title)),
         kind="expertise.material",
         issuer=sub.association.name,
-        issued_on=(sub.published_at or utcnow()).date(),
+        issued_on=site_date(sub.published_at),
         association_id=sub.association_id,
     )
 
@@ -699,7 +700,7 @@ def review_certificate(review: Review, sub: Submission):
         title=str(_l("Expert review of “%(title)s”", title=sub.title)),
         kind="expertise.review",
         issuer=sub.association.name,
-        issued_on=review.submitted_at.date(),
+        issued_on=site_date(review.submitted_at),
         association_id=sub.association_id,
     )
 
@@ -995,7 +996,7 @@ def dashboard(association: Association, now: dt.datetime) -> dict[str, Any]:
         select(Submission).where(
             Submission.association_id == association.id,
             Submission.state == "recommended",
-            Submission.rereview_due <= now.date(),
+            Submission.rereview_due <= site_date(now),
         )
     ).all()
     return {

@@ -20,7 +20,7 @@ from core.extensions import db, login_manager
 from core.models import Association, Certificate, Membership, Subject, User
 from core.services import notifications, permissions, plugin_gate, uploads
 from core.services.search import ci_contains
-from core.timeutil import utcnow
+from core.timeutil import site_date, utcnow
 from core.views.associations import association_or_404
 from plugins.expertise import services as svc
 from plugins.expertise.forms import (
@@ -228,7 +228,7 @@ def library():
         pages=pages,
         subjects=[(c.value, c.label) for c in _subject_choices()[1:]],
         associations=[a for a in associations if a.id not in disabled],
-        today=utcnow().date(),
+        today=site_date(),
         svc=svc,
     )
 
@@ -279,7 +279,7 @@ def association_home(slug: str):
         mine=mine,
         queue=queue,
         invitations=invitations,
-        today=utcnow().date(),
+        today=site_date(),
         svc=svc,
     )
 
@@ -504,7 +504,7 @@ def submission(sub_id: int):
         reason_form=ReasonForm(),
         may_comment=_may_comment(sub),
         moderates=permissions.moderates(current_user, sub.association),
-        today=utcnow().date(),
+        today=site_date(),
         svc=svc,
     )
 
@@ -621,7 +621,7 @@ def answer(assignment_id: int, answer: str):
         return redirect(url_for("expertise.submission", sub_id=sub.id)), 303
     db.session.commit()
     if answer == "accept":
-        flash(_("Thank you. The review is due by %(date)s.", date=a.due_at.date()), "success")
+        flash(_("Thank you. The review is due by %(date)s.", date=site_date(a.due_at)), "success")
         return redirect(url_for("expertise.review", assignment_id=a.id))
     return redirect(url_for("expertise.association_home", slug=sub.association.slug))
 

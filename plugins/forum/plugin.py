@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from flask import url_for
+from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -22,6 +22,7 @@ from core.plugin_api import (
     Tab,
 )
 from core.services import notifications, permissions, plugin_gate
+from core.timeutil import site_time, to_local
 from plugins.forum import models  # noqa: F401 - registers the tables
 from plugins.forum import services as svc
 from plugins.forum.models import ForumBoard, ForumPrefs, ForumTopic
@@ -142,10 +143,22 @@ def search(query, user, limit):
     return out
 
 
+DIGEST_TIME = dt.time(7, 0)
+
+
 def digest(now: dt.datetime) -> None:
-    """Once a day, each user who asked for it gets one notification listing the new topics
-    of the last day on boards they may read. ``last_digest_on`` makes a rerun a no-op."""
-    today = now.date()
+    """Once a site day, each user who asked for it gets one notification listing the new
+    topics of the last 24 hours on boards they may read.
+
+    "A day" is the site's day (Asia/Almaty), not the UTC date: the digest goes out at the
+    first run after ``FORUM_DIGEST_TIME`` (site time, default 07:00, when quiet hours end) and
+    ``last_digest_on`` holds the site date it went out for, so reruns that day are no-ops.
+    """
+    send_at = site_time(current_app.config.get("FORUM_DIGEST_TIME", ""), DIGEST_TIME)
+    local = to_local(now)
+    if local.time() < send_at:
+        return
+    today = local.date()
     since = now - dt.timedelta(days=1)
     subscribers = db.session.scalars(
         select(ForumPrefs).where(

@@ -19,7 +19,7 @@ from sqlalchemy.orm import selectinload
 from core.extensions import db
 from core.models import Association, Membership, User
 from core.services import markdown, notifications, permissions, plugin_gate, uploads
-from core.timeutil import from_local, utcnow
+from core.timeutil import from_local, site_date, utcnow
 from core.views.associations import association_or_404
 from plugins.forum import services as svc
 from plugins.forum.forms import (
@@ -1235,7 +1235,7 @@ def bans(board_id: int):
                 details=f"{member.full_name}: {form.days.data} d. {form.reason.data or ''}",
             )
             db.session.commit()
-            flash(_("Banned from the board until %(until)s.", until=until.date()), "success")
+            flash(_("Banned from the board until %(until)s.", until=site_date(until)), "success")
             return redirect(url_for("forum.bans", board_id=board.id))
     active = db.session.scalars(
         select(ForumBan)

@@ -11,7 +11,7 @@ import datetime as dt
 from sqlalchemy import select
 
 from core.extensions import db
-from core.timeutil import from_local, to_local, utcnow
+from core.timeutil import from_local, site_date, utcnow
 from plugins.masterclasses import services
 from plugins.masterclasses.models import Event, Host, Registration, RegStatus, Status
 
@@ -46,7 +46,7 @@ def _mark_past_occurrences(events: list[Event], now: dt.datetime) -> None:
 
 def build(ctx) -> None:
     now = utcnow()
-    today = to_local(now).date()
+    today = site_date(now)
     year_start, year_end = _school_year(today)
     users = ctx.users
     shyn = ctx.associations["shyn-network"]

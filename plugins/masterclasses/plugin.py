@@ -26,7 +26,7 @@ from core.plugin_api import (
     Tab,
 )
 from core.services import permissions
-from core.timeutil import to_local
+from core.timeutil import site_date
 from plugins.masterclasses import models, services  # noqa: F401 - models register tables
 
 HERE = Path(__file__).resolve().parent
@@ -175,7 +175,7 @@ def portfolio_entries(user):
                 continue
             out.append(
                 PortfolioEntry(
-                    date=to_local(ev.starts_at).date(),
+                    date=site_date(ev.starts_at),
                     kind=kind,
                     title=f"{services.form_label(ev.form)}: {ev.title} ({ev.association.name})",
                     hours=ev.credit_hours,

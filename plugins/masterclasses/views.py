@@ -26,7 +26,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from core.extensions import db
 from core.models import Association, Membership, Region, Subject, User
 from core.services import permissions, plugin_gate, uploads
-from core.timeutil import from_local, to_local, utcnow
+from core.timeutil import from_local, site_date, to_local, utcnow
 from core.views.associations import association_or_404
 from plugins.masterclasses import services
 from plugins.masterclasses.forms import (
@@ -237,7 +237,7 @@ def reset_feed():
 
 @bp.get("/calendar")
 def month():
-    today = to_local(utcnow()).date()
+    today = site_date()
     raw = request.args.get("month", "")
     try:
         year, mon = (int(x) for x in raw.split("-", 1)) if raw else (today.year, today.month)
@@ -261,7 +261,7 @@ def month():
     ).all()
     by_day: dict[dt.date, list[Event]] = {}
     for ev in events:
-        by_day.setdefault(to_local(ev.starts_at).date(), []).append(ev)
+        by_day.setdefault(site_date(ev.starts_at), []).append(ev)
     weeks = calendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month)
     return render_template(
         "masterclasses/calendar.html",

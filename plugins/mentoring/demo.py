@@ -16,7 +16,7 @@ import datetime as dt
 
 from core.extensions import db
 from core.models import User
-from core.timeutil import utcnow
+from core.timeutil import site_date, utcnow
 from plugins.mentoring import services
 from plugins.mentoring.models import (
     Goal,
@@ -98,7 +98,7 @@ def _pair(programme, mentor, novice, state, started: dt.datetime, proposer: User
 
 
 def build(ctx) -> None:
-    today = utcnow().date()
+    today = site_date()
     year_start = _school_year_start(today)
     start_dt = dt.datetime.combine(year_start + dt.timedelta(days=14), dt.time(4, 0))
     u, s = ctx.users, ctx.subjects

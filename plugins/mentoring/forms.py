@@ -26,7 +26,7 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from core.models import Category
-from core.timeutil import to_local, utcnow
+from core.timeutil import site_date
 from plugins.mentoring.services import AREAS, CATEGORY_LABELS, GOAL_STATUSES, LANGUAGES
 
 GRADES = [SelectChoice(g, str(g)) for g in range(1, 12)]
@@ -152,7 +152,7 @@ class MeetingForm(FlaskForm):
     next_steps = TextAreaField(_l("Agreed next steps"), validators=[Length(max=2000)])
 
     def validate_held_on(self, field):
-        today = to_local(utcnow()).date()  # the site's day, not the server's
+        today = site_date()
         if field.data and field.data > today:
             raise ValidationError(_l("A meeting in the log cannot be in the future."))
 

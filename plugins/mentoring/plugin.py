@@ -22,6 +22,7 @@ from core.plugin_api import (
     Tab,
 )
 from core.services import permissions, plugin_gate
+from core.timeutil import site_date
 from plugins.mentoring import models, services
 from plugins.mentoring.models import MentorProfile, NoviceRequest, Pair, Programme
 
@@ -176,7 +177,7 @@ def portfolio_entries(user):
         other = pair.novice.user.full_name if is_mentor else pair.mentor.user.full_name
         out.append(
             PortfolioEntry(
-                date=(pair.finished_at or pair.created_at).date(),
+                date=site_date(pair.finished_at or pair.created_at),
                 kind="mentoring",
                 title=f"{pair.programme.name}: {other}",
                 hours=services.meeting_hours(pair),

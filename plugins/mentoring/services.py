@@ -21,7 +21,7 @@ from core.extensions import db
 from core.labels import CATEGORY_LABELS  # noqa: F401 - re-exported
 from core.models import Association, Membership, User
 from core.services import certificates, locking, notifications, permissions
-from core.timeutil import utcnow
+from core.timeutil import site_date, utcnow
 from plugins.mentoring import matching
 from plugins.mentoring.models import (
     Goal,
@@ -586,7 +586,7 @@ def mentor_certificate(pair: Pair):
         kind="mentoring.mentor",
         hours=meeting_hours(pair),
         issuer=association.name,
-        issued_on=(pair.finished_at or utcnow()).date(),
+        issued_on=site_date(pair.finished_at),
         association_id=association.id,
     )
 
@@ -609,8 +609,8 @@ def months_worked(pair: Pair, today: dt.date) -> int:
     """Whole 30-day months from the start of the pair to its end (or today)."""
     if pair.started_at is None:
         return 0
-    end = pair.finished_at.date() if pair.finished_at else today
-    return max(0, (end - pair.started_at.date()).days // 30)
+    end = site_date(pair.finished_at) if pair.finished_at else today
+    return max(0, (end - site_date(pair.started_at)).days // 30)
 
 
 @dataclass
@@ -644,7 +644,7 @@ def pairs_of(programme: Programme) -> list[Pair]:
 
 
 def programme_figures(programme: Programme, today: dt.date | None = None) -> ProgrammeFigures:
-    today = today or utcnow().date()
+    today = today or site_date()
     pairs = pairs_of(programme)
     all_novices = novices(programme)
     taken = {p.novice_id for p in pairs if p.state in (*OPEN_STATES, "completed")}

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+import time_machine
 from sqlalchemy import select
 
 from core.extensions import db
 from core.models import Certificate, Subject
 from core.services import portfolio
+from core.timeutil import site_date
 from plugins.expertise.models import Criterion, File, Rubric, Settings, Submission
 from plugins.expertise.tests.conftest import (
     as_user,
@@ -34,7 +36,7 @@ def test_library_lists_recommended_with_filters_summary_and_citation(world, clie
     logout(client)
     html = client.get("/expertise/library").get_data(as_text=True)
     assert "Бөлшектерді қосу" in html and "Жарияланбаған жоспар" not in html
-    year = dt.date.today().year
+    year = site_date().year
     hits = {
         "?q=бөлшек": True,
         "?q=химия": False,
@@ -76,7 +78,7 @@ def test_rereview_flag_after_the_period(world, client, post):
     sub_id = _publish(client, post, world)
     sub = db.session.get(Submission, sub_id)
     assert "Due for re-review" not in client.get("/expertise/library").get_data(as_text=True)
-    sub.rereview_due = dt.date.today() - dt.timedelta(days=1)
+    sub.rereview_due = site_date() - dt.timedelta(days=1)
     db.session.commit()
     assert "Due for re-review" in client.get("/expertise/library").get_data(as_text=True)
     page = client.get("/expertise/a/kostanay-math/dashboard").get_data(as_text=True)
@@ -262,3 +264,22 @@ def test_library_excludes_other_subjects_and_sorts_newest_first(world, client, p
     assert "Бөлшектерді" not in client.get(f"/expertise/library?subject={chem.id}").get_data(
         as_text=True
     )
+
+
+def test_credit_carries_the_site_day_not_the_utc_date(world, client, post, app):
+    """A review and a publication at 03:30 on 2 December in Almaty (22:30 UTC on 1 December)
+    are dated 2 December in the portfolio and on the certificates."""
+    with time_machine.travel(dt.datetime(2026, 12, 1, 22, 30, tzinfo=dt.UTC), tick=False):
+        sub_id = _publish(client, post, world)
+    certs = list(db.session.scalars(select(Certificate)))
+    assert certs and {c.issued_on for c in certs} == {dt.date(2026, 12, 2)}
+    with app.test_request_context():
+        entries = [
+            e
+            for who in (world.author, world.expert1)
+            for e in portfolio.entries(who)
+            if e.source == "expertise"
+        ]
+    assert {e.kind for e in entries} == {"material", "review"}
+    assert {e.date for e in entries} == {dt.date(2026, 12, 2)}
+    assert db.session.get(Submission, sub_id).rereview_due.day == 2

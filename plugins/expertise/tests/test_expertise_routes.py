@@ -11,6 +11,7 @@ from sqlalchemy import select
 from core.extensions import db
 from core.models import Membership, Role
 from core.testing_routes import assert_route_permissions, seed_world
+from core.timeutil import utcnow
 from plugins.expertise import services as svc
 from plugins.expertise.models import Assignment, File, Submission, Version
 
@@ -53,7 +54,7 @@ def test_expertise_routes_check_permissions(app, factory):
             Membership.association_id == world.association.id,
         )
     ).role = Role.EXPERT.value
-    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    now = utcnow()
     assignment = Assignment(
         submission_id=in_review.id,
         version_id=in_review.versions[0].id,

@@ -193,18 +193,67 @@ def test_accepted_answer(app, client, factory, login, post):
     assert db.session.get(ForumTopic, t.id).accepted_post_id == other.id
 
 
+def _utc(*args) -> dt.datetime:
+    return dt.datetime(*args)  # naive UTC, as stored
+
+
 def test_daily_digest_is_idempotent(app, client, factory, login, post):
     w = world(factory)
     login(client, w.member)
     post(client, "/forum/digest", {"digest": "1"})
-    topic(w.board, w.member2, title="Кешегі тақырып")
-    now = dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(minutes=1)
+    t = topic(w.board, w.member2, title="Кешегі тақырып")
+    t.created_at = _utc(2026, 12, 1, 15, 0)  # 20:00 on 1 December in Almaty
+    db.session.commit()
+    send = _utc(2026, 12, 2, 2, 5)  # 07:05 on 2 December in Almaty
     # As `qauym jobs run` does; forced twice in a row: the second run sends nothing.
-    assert jobs.run_due(now, force=True)["forum.digest"] == "ran"
-    assert jobs.run_due(now + dt.timedelta(minutes=5), force=True)["forum.digest"] == "ran"
+    assert jobs.run_due(send, force=True)["forum.digest"] == "ran"
+    assert jobs.run_due(send + dt.timedelta(minutes=5), force=True)["forum.digest"] == "ran"
     notes = _notes(w.member, "forum.digest")
     assert len(notes) == 1 and "Кешегі тақырып" in notes[0].body
     assert _notes(w.member2, "forum.digest") == []  # not subscribed
-    report = jobs.run_due(now + dt.timedelta(hours=2))
+    report = jobs.run_due(send + dt.timedelta(hours=2))
     assert report["forum.digest"] == "ran"
     assert len(_notes(w.member, "forum.digest")) == 1
+
+
+def test_daily_digest_follows_the_site_day_not_the_utc_date(app, client, factory, login, post):
+    """Keyed on the Almaty date and sent after 07:00 there: 22:30 UTC is 03:30 the next day
+    in Almaty (too early), 18:59 UTC is 23:59 (the same site day as 07:05 that morning)."""
+    w = world(factory)
+    login(client, w.member)
+    post(client, "/forum/digest", {"digest": "1"})
+    t = topic(w.board, w.member2, title="Түнгі тақырып")
+    t.created_at = _utc(2026, 12, 1, 20, 0)  # 01:00 on 2 December in Almaty
+    db.session.commit()
+
+    jobs.run_due(_utc(2026, 12, 1, 22, 30), force=True)  # 03:30 in Almaty: before 07:00
+    assert _notes(w.member, "forum.digest") == []
+    jobs.run_due(_utc(2026, 12, 2, 2, 0), force=True)  # 07:00 in Almaty: sent
+    assert len(_notes(w.member, "forum.digest")) == 1
+    jobs.run_due(_utc(2026, 12, 2, 18, 59), force=True)  # 23:59: the same site day
+    assert len(_notes(w.member, "forum.digest")) == 1
+
+    t2 = topic(w.board, w.member2, title="Жаңа күн")
+    t2.created_at = _utc(2026, 12, 2, 19, 30)  # 00:30 on 3 December in Almaty
+    db.session.commit()
+    jobs.run_due(_utc(2026, 12, 2, 20, 0), force=True)  # 01:00 on 3 December: too early
+    assert len(_notes(w.member, "forum.digest")) == 1
+    jobs.run_due(_utc(2026, 12, 3, 2, 30), force=True)  # 07:30 on 3 December: the next one
+    notes = _notes(w.member, "forum.digest")
+    assert len(notes) == 2 and any("Жаңа күн" in n.body for n in notes)
+
+
+def test_daily_digest_time_is_configurable(make_app, factory, login, post):
+    app = make_app(plugins="forum", DEFAULT_LOCALE="en", FORUM_DIGEST_TIME="09:30")
+    with app.app_context():
+        client = app.test_client()
+        w = world(factory)
+        login(client, w.member)
+        post(client, "/forum/digest", {"digest": "1"})
+        t = topic(w.board, w.member2, title="Кешегі тақырып")
+        t.created_at = _utc(2026, 12, 1, 15, 0)
+        db.session.commit()
+        jobs.run_due(_utc(2026, 12, 2, 4, 0), force=True)  # 09:00 in Almaty
+        assert _notes(w.member, "forum.digest") == []
+        jobs.run_due(_utc(2026, 12, 2, 4, 30), force=True)  # 09:30 in Almaty
+        assert len(_notes(w.member, "forum.digest")) == 1

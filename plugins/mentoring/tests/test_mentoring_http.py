@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+import time_machine
 from sqlalchemy import func, select
 
 from core.extensions import db
@@ -583,3 +584,26 @@ def test_meetings_expected_follow_the_monthly_rule(app, factory):
     figures = svc.programme_figures(w.programme, today=dt.date(2026, 12, 5))
     expected = {r.pair.id: r.expected_meetings for r in figures.pairs}
     assert expected == {working.id: 4, done.id: 2}  # 65 days: 2 months; 45 days: 1 month
+
+
+def test_completed_pair_is_dated_by_the_site_day(app, factory, login, post):
+    """Completed at 03:30 on 2 December in Almaty (22:30 UTC on 1 December): the mentor's
+    certificate and both portfolio entries say 2 December."""
+    w = make_world(factory)
+    mentor_user, mentor = add_mentor(factory, w, "Сәуле Тәжібаева")
+    novice_user, novice = add_novice(factory, w, "Асем Жұмабаева")
+    pair = add_pair(mentor, novice)
+    with time_machine.travel(dt.datetime(2026, 12, 1, 22, 30, tzinfo=dt.UTC), tick=False):
+        mentor_client = client_for(app, login, mentor_user)  # signed at the travelled time
+        assert post(mentor_client, f"/mentoring/pairs/{pair.id}/do/complete").status_code == 302
+    db.session.refresh(pair)
+    assert pair.state == "completed"
+    cert = db.session.scalar(
+        select(Certificate).where(Certificate.source_key == f"mentoring:pair:{pair.id}:mentor")
+    )
+    assert cert.issued_on == dt.date(2026, 12, 2)
+    for who, client in ((mentor_user, mentor_client), (novice_user, None)):
+        client = client or client_for(app, login, who)
+        rows = client.get(f"/u/{who.id}/portfolio.csv").get_data(as_text=True).splitlines()
+        mine = [r for r in rows if w.programme.name in r]
+        assert len(mine) == 1 and "2026-12-02" in mine[0] and "2026-12-01" not in mine[0]
