@@ -85,6 +85,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     except PluginError:
         raise
     app.extensions["qauym_plugins"] = registry
+    from core.services import plugin_gate
+
+    registry.association_gate = plugin_gate.disabled_plugins_for
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(CORE_DIR / "migrations"))
@@ -102,9 +105,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     templating.init_app(app)
 
-    from core.services import permissions
+    from core.services import jobs, notifications, permissions
 
     permissions.init_app(app)
+    notifications.init_app(app)
+    jobs.init_app(app)
 
     from core.views import register_core_blueprints
 
@@ -148,16 +153,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def _register_plugin_blueprints(app: Flask) -> None:
-    registry = app.extensions["qauym_plugins"]
-    for name, module in registry.enabled.items():
-        impls = [
-            i for i in registry.pm.hook.register_blueprints.get_hookimpls() if i.plugin is module
-        ]
-        for impl in impls:
-            for bp in impl.function(app=app) or []:
-                if bp.name != name:
-                    raise PluginError(
-                        f"Plugin {name!r} registers a blueprint named {bp.name!r}; "
-                        f"it must be named {name!r}."
-                    )
-                app.register_blueprint(bp, url_prefix=f"/{name}")
+    """Each plugin's one blueprint, named after it (checked by the gateway), at ``/<name>``."""
+    for c in app.extensions["qauym_plugins"].collect("register_blueprints", app=app):
+        app.register_blueprint(c.item, url_prefix=f"/{c.plugin}")

@@ -12,10 +12,11 @@ import click
 from flask import Flask, current_app, g
 from flask.cli import FlaskGroup, with_appcontext
 
+from core.plugins import PluginError, plugin_meta
+
 
 def _create_app() -> Flask:
     from core import create_app
-    from core.plugins import PluginError
 
     try:
         return create_app()
@@ -132,15 +133,15 @@ def demo_command(reset: bool) -> None:
         )
     ctx = demo.build()
     registry = current_app.extensions["qauym_plugins"]
-    for impl in registry.pm.hook.demo_data.get_hookimpls():
-        click.echo(f"{impl.plugin_name}:")
+    for name in registry.implementers("demo_data"):
+        click.echo(f"{name}:")
         try:
             with site_request_context():
-                impl.function(ctx=ctx)
-        except Exception as exc:
+                registry.collect("demo_data", plugins=[name], ctx=ctx)
+        except PluginError as exc:
             db.session.rollback()
             raise click.ClickException(
-                f"plugin {impl.plugin_name!r} failed to add its demo data: {exc!r}. "
+                f"plugin {name!r} failed to add its demo data: {exc.__cause__ or exc!r}. "
                 "The database is only partly built: fix the plugin (or leave it out of "
                 "QAUYM_PLUGINS) and run `qauym demo --reset`."
             ) from exc
@@ -176,13 +177,8 @@ def plugins_list() -> None:
     registry = current_app.extensions["qauym_plugins"]
     switches = db.session.scalars(select(PluginSwitch).where(PluginSwitch.enabled.is_(False))).all()
     for name, ep in registry.installed.items():
-        info = registry.info.get(name)
-        if info is None:
-            dist = ep.dist
-            version = dist.version if dist else "?"
-            description = (dist.metadata.get("Summary") if dist else "") or ""
-        else:
-            version, description = info.version, str(info.description)
+        meta = registry.info.get(name) or plugin_meta(name, ep)
+        version, description = meta.version, str(meta.description)
         state = "enabled" if name in registry.enabled else "disabled for this deployment"
         off = [
             (f"region:{s.region.code}" if s.region_id else f"association:{s.association.slug}")
@@ -266,4 +262,4 @@ def jobs_run(force: bool) -> None:
 
 def register_plugin_commands(app: Flask) -> None:
     """Let enabled plugins add commands to the ``qauym`` group."""
-    app.extensions["qauym_plugins"].hook.register_commands(cli=app.cli)
+    app.extensions["qauym_plugins"].collect("register_commands", cli=app.cli)

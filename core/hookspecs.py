@@ -1,42 +1,94 @@
-"""The one place where Qauym's hooks are declared.
+"""The one place where Qauym's hooks are declared, each with its contract.
 
 A plugin is a module (named by an entry point in the ``qauym.plugins`` group) whose functions
-are decorated with :data:`core.hookimpl` and named after these specifications. pluggy calls
-hooks with keyword arguments only, so an implementation may accept any subset of the
-arguments of its specification.
+are decorated with :data:`core.hookimpl` and named after these specifications.
 
-Rules the core enforces:
+How the core calls every hook (:meth:`core.plugins.PluginRegistry.collect`, the one gateway;
+no call site in core calls an implementation itself):
 
-* Hooks that contribute items return a list of the small typed objects of
-  :mod:`core.plugin_api`; the core validates them and sorts them by their ``order`` field.
-  Never rely on the order in which pluggy calls implementations.
-* A plugin disabled for the deployment is never registered: none of its hooks is called.
-* A plugin disabled for a region or an association (the admin switch) stays registered, but
-  the core leaves it out of every per-association hook (``association_tabs``, ``template_slot``
-  with an association in the context, ``search`` results, notifications) there. Plugins check
+* **Argument subsets.** An implementation may accept any subset of its specification's
+  arguments, as pluggy promises: ``def register_blueprints():`` and ``def search(query,
+  user):`` are valid. The gateway passes each implementation only the arguments it declares.
+* **Typed returns.** Each spec declares what it returns (``returns`` below): a list of small
+  typed objects of :mod:`core.plugin_api` (or one object, or nothing). The gateway checks
+  every item with ``isinstance`` and, for named things (actions, jobs, notification kinds,
+  blueprints), the ``<plugin>.`` prefix (``name == plugin`` for the blueprint).
+* **One error policy per hook**, declared beside it (``errors``):
+  ``"fail"`` (start-up hooks, and the demo): an exception or a wrong item stops with a
+  :class:`core.plugins.PluginError` naming the plugin;
+  ``"contain"`` (per-request hooks: nav, tabs, slots, search, portfolio): the plugin's
+  exception or wrong item is logged with the plugin's name and dropped, and the page still
+  renders with what the other plugins gave.
+* **Order.** Items with an ``order`` field are sorted by it (then by plugin name); never rely
+  on the order in which pluggy calls implementations.
+* **The plugin gate.** A plugin disabled for the deployment is never registered: none of its
+  hooks is called. A plugin switched off for a region or an association stays registered,
+  and the gateway leaves it out of every hook called for that association
+  (``association_tabs``, ``template_slot`` with an association in the context); ``search``
+  results of such associations are dropped. Plugins check
   :func:`core.services.plugin_gate.is_enabled` in their own views and jobs.
 
-Every hook below is documented, and ``tests/test_hookspecs.py`` fails when one is not.
+Every hook below is documented in README.md with its exact signature, and
+``tests/test_hookspecs.py`` fails when one is not.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any, Literal
+
 import pluggy
+from flask import Blueprint
+
+from core.plugin_api import (
+    Action,
+    Job,
+    NavItem,
+    NotificationKind,
+    PluginInfo,
+    PortfolioEntry,
+    SearchResult,
+    SlotContent,
+    Tab,
+)
 
 hookspec = pluggy.HookspecMarker("qauym")
 
 
-@hookspec
-def plugin_info():
-    """Describe the plugin.
+@dataclass(frozen=True)
+class Policy:
+    """How the gateway calls a hook and treats what it returns."""
 
-    Return a :class:`core.plugin_api.PluginInfo` with ``name`` (the entry-point name),
-    ``version``, ``description`` (a lazy-translated string) and optionally the path of its
-    ``translations`` and ``migrations`` folders. Every plugin must implement it.
+    errors: Literal["fail", "contain"]
+    returns: Any = None  # a type (or tuple of types) each item must be; None: result ignored
+    many: bool = True  # a list of items (True) or one item or None (False)
+    name_rule: Literal["prefix", "equal"] | None = None  # item.name vs the plugin's name
+
+
+def spec(policy: Policy):
+    """Declare a hook with its :class:`Policy` (kept on the function as ``qauym_policy``)."""
+
+    def mark(func):
+        func.qauym_policy = policy
+        return hookspec(func)
+
+    return mark
+
+
+@spec(Policy("fail", PluginInfo, many=False))
+def plugin_info():
+    """Describe the plugin with what its installed distribution cannot tell.
+
+    Return a :class:`core.plugin_api.PluginInfo`: ``description``, the lazy-translated label
+    shown to users, and optionally ``translations`` (default: the ``translations`` folder
+    beside the plugin module) and ``name`` (checked against the entry point). The name comes
+    from the entry point, the version and summary from the distribution's metadata
+    (``importlib.metadata``), the migrations folder from ``<package>/migrations``. Optional:
+    without it the distribution's summary is the description.
     """
 
 
-@hookspec
+@spec(Policy("fail", Blueprint, name_rule="equal"))
 def register_blueprints(app):
     """Return a list of Flask blueprints to register on ``app``.
 
@@ -45,12 +97,12 @@ def register_blueprints(app):
     """
 
 
-@hookspec
+@spec(Policy("fail"))
 def register_commands(cli):
     """Add click commands to the ``qauym`` command group ``cli``. Called once, at start-up."""
 
 
-@hookspec
+@spec(Policy("fail", Action, name_rule="prefix"))
 def register_actions():
     """Return a list of :class:`core.plugin_api.Action` the plugin checks with ``can()``.
 
@@ -59,7 +111,7 @@ def register_actions():
     """
 
 
-@hookspec
+@spec(Policy("contain", NavItem))
 def nav_items(user):
     """Return a list of :class:`core.plugin_api.NavItem` for the site navigation.
 
@@ -68,7 +120,7 @@ def nav_items(user):
     """
 
 
-@hookspec
+@spec(Policy("contain", Tab))
 def association_tabs(association, user):
     """Return a list of :class:`core.plugin_api.Tab` for the association's page.
 
@@ -76,7 +128,7 @@ def association_tabs(association, user):
     """
 
 
-@hookspec
+@spec(Policy("contain", SlotContent, many=False))
 def template_slot(slot, context):
     """Return a :class:`core.plugin_api.SlotContent` (or ``None``) for a named page slot.
 
@@ -86,7 +138,7 @@ def template_slot(slot, context):
     """
 
 
-@hookspec
+@spec(Policy("fail", NotificationKind, name_rule="prefix"))
 def notification_kinds():
     """Return a list of :class:`core.plugin_api.NotificationKind` the plugin sends.
 
@@ -94,7 +146,7 @@ def notification_kinds():
     """
 
 
-@hookspec
+@spec(Policy("contain", SearchResult))
 def search(query, user, limit):
     """Return up to ``limit`` :class:`core.plugin_api.SearchResult` for ``query``.
 
@@ -104,7 +156,7 @@ def search(query, user, limit):
     """
 
 
-@hookspec
+@spec(Policy("contain", PortfolioEntry))
 def portfolio_entries(user):
     """Return a list of :class:`core.plugin_api.PortfolioEntry` for ``user``'s portfolio.
 
@@ -114,7 +166,7 @@ def portfolio_entries(user):
     """
 
 
-@hookspec
+@spec(Policy("fail", Job, name_rule="prefix"))
 def register_jobs():
     """Return a list of :class:`core.plugin_api.Job` to run periodically.
 
@@ -123,7 +175,7 @@ def register_jobs():
     """
 
 
-@hookspec
+@spec(Policy("fail"))
 def demo_data(ctx):
     """Add the plugin's demo content, in Kazakh and Russian, to the demo database.
 
@@ -133,6 +185,6 @@ def demo_data(ctx):
     """
 
 
-@hookspec
+@spec(Policy("fail"))
 def user_deleted(user):
     """The account ``user`` is about to be deleted: remove or anonymise what the plugin holds."""

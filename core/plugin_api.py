@@ -19,9 +19,25 @@ SLOTS: dict[str, str] = {
 
 @dataclass(frozen=True)
 class PluginInfo:
+    """What a plugin says of itself that the installed distribution cannot tell (see the
+    ``plugin_info`` hook); everything else is derived, see :class:`PluginMeta`."""
+
+    description: Any  # str or lazy string: the label users see
+    translations: Path | None = None  # default: <package>/translations, when it exists
+    name: str | None = None  # when given, must equal the entry point's name
+
+
+@dataclass(frozen=True)
+class PluginMeta:
+    """What the core knows of an installed plugin, derived without importing it where it can
+    be: the name from the entry point, version and summary from the distribution's metadata,
+    folders by convention beside the plugin's package."""
+
     name: str
     version: str
-    description: Any  # str or lazy string
+    summary: str  # the distribution's one-line summary (English)
+    description: Any  # PluginInfo.description, else the summary
+    package_dir: Path | None = None
     translations: Path | None = None
     migrations: Path | None = None
 

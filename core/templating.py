@@ -21,7 +21,7 @@ from markupsafe import Markup
 
 from core.i18n import LANGUAGE_NAMES, current_locale
 from core.plugin_api import SLOTS, NavItem, SlotContent, Tab
-from core.services import markdown, plugin_gate
+from core.services import markdown
 from core.services.permissions import can as _can
 from core.timeutil import to_local
 
@@ -33,14 +33,9 @@ class UnknownSlot(LookupError):
 def slot(name: str, **context: Any) -> Markup:
     if name not in SLOTS:
         raise UnknownSlot(f"Template slot {name!r} is not declared in core.plugin_api.SLOTS")
-    registry = current_app.extensions["qauym_plugins"]
-    exclude: set[str] = set()
-    association = context.get("association")
-    if association is not None:
-        exclude = plugin_gate.disabled_plugins_for(association)
-    caller = registry.hook_for("template_slot", exclude)
-    parts: list[SlotContent] = [p for p in caller(slot=name, context=context) if p is not None]
-    parts.sort(key=lambda p: p.order)
+    parts: list[SlotContent] = current_app.extensions["qauym_plugins"].items(
+        "template_slot", association=context.get("association"), slot=name, context=context
+    )
     return Markup("\n").join(Markup(p.html) for p in parts)  # noqa: S704 - plugin HTML, rendered by Jinja
 
 
@@ -50,19 +45,15 @@ CORE_NAV = [
 
 
 def nav_items() -> list[NavItem]:
-    items = list(CORE_NAV)
-    for batch in current_app.extensions["qauym_plugins"].hook.nav_items(user=current_user):
-        items.extend(batch or [])
+    items = CORE_NAV + current_app.extensions["qauym_plugins"].items("nav_items", user=current_user)
     items = [i for i in items if i.action is None or _can(current_user, i.action, None)]
     return sorted(items, key=lambda i: (i.order, str(i.label)))
 
 
 def association_tabs(association) -> list[Tab]:
-    registry = current_app.extensions["qauym_plugins"]
-    caller = registry.hook_for("association_tabs", plugin_gate.disabled_plugins_for(association))
-    tabs: list[Tab] = []
-    for batch in caller(association=association, user=current_user):
-        tabs.extend(batch or [])
+    tabs: list[Tab] = current_app.extensions["qauym_plugins"].items(
+        "association_tabs", association=association, user=current_user
+    )
     return sorted(tabs, key=lambda t: (t.order, str(t.label)))
 
 

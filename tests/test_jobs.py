@@ -11,6 +11,7 @@ from core.cli import main as qauym_cli
 from core.extensions import db
 from core.models import JobRun, Notification, Region
 from core.plugin_api import Job
+from core.plugins import PluginError
 from core.services import jobs
 
 NOON = dt.datetime(2026, 3, 2, 7, 0)  # 12:00 in Almaty, stored as naive UTC
@@ -137,7 +138,7 @@ def test_job_names_must_carry_the_plugin_prefix(app):
     pm = app.extensions["qauym_plugins"].pm
     pm.register(Misnamed(), name="misnamed")
     try:
-        with pytest.raises(RuntimeError, match="misnamed"):
+        with pytest.raises(PluginError, match="'misnamed' names 'digest'"):
             jobs.run_due(NOON)
     finally:
         pm.unregister(name="misnamed")

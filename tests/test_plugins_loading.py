@@ -21,7 +21,7 @@ from core.plugin_api import PluginInfo
 
 @hookimpl
 def plugin_info():
-    return PluginInfo(name={name!r}, version="0.1", description="test plugin")
+    return PluginInfo(description="test plugin", name={name!r})
 """
 
 
@@ -145,10 +145,34 @@ def test_plugin_info_name_must_match_the_entry_point(install):
     assert "'alias'" in str(err.value) and "'another'" in str(err.value)
 
 
-def test_plugin_without_plugin_info_is_refused(install):
+def test_metadata_comes_from_the_distribution(install):
+    """No plugin_info at all: name from the entry point, version and summary from the
+    distribution; a plugin_info description is the label, the version still the dist's."""
     install("bare", "X = 1\n")
-    with pytest.raises(PluginError, match="plugin_info"):
-        _create("bare")
+    install("labelled", PLUGIN_INFO.format(name="labelled"))
+    registry = _create("bare,labelled").extensions["qauym_plugins"]
+    bare, labelled = registry.info["bare"], registry.info["labelled"]
+    assert (bare.name, bare.version, bare.summary, bare.description) == (
+        "bare",
+        "0.1",
+        "test",
+        "test",
+    )
+    assert (labelled.version, labelled.description) == ("0.1", "test plugin")
+    assert bare.translations is None and bare.migrations is None
+
+
+def test_built_in_plugins_show_one_version_enabled_or_not():
+    import importlib.metadata
+
+    from core.plugins import plugin_meta
+
+    version = importlib.metadata.version("qauym")
+    enabled = _create("forum").extensions["qauym_plugins"]
+    assert enabled.info["forum"].version == version
+    assert plugin_meta("forum", enabled.installed["forum"]).version == version
+    assert enabled.info["forum"].translations.name == "translations"
+    assert enabled.info["forum"].migrations.name == "migrations"
 
 
 def test_plugin_managers_are_per_app():
@@ -156,3 +180,126 @@ def test_plugin_managers_are_per_app():
     assert one.extensions["qauym_plugins"].pm is not two.extensions["qauym_plugins"].pm
     assert two.extensions["qauym_plugins"].pm.get_plugins() == set()
     assert len(one.extensions["qauym_plugins"].pm.get_plugins()) == 1
+
+
+# --- the gateway: how the core calls every hook ------------------------------------------
+
+SUBSET = PLUGIN_INFO.format(name="subset") + textwrap.dedent(
+    """
+    from flask import Blueprint
+
+    from core.plugin_api import SearchResult
+
+    bp = Blueprint("subset", __name__)
+
+
+    @bp.get("/")
+    def home():
+        return "subset home"
+
+
+    @hookimpl
+    def register_blueprints():  # no argument: pluggy's subset rule
+        return [bp]
+
+
+    @hookimpl
+    def search(query, user):  # no limit
+        return [SearchResult(title=f"Found {query}", url="/subset/", score=1.0)]
+    """
+)
+
+
+def test_implementations_taking_a_subset_of_the_arguments_load_and_contribute(install):
+    install("subset", SUBSET)
+    app = _create("subset")
+    with app.app_context():
+        app.extensions["qauym_plugins"].association_gate = None  # no database here
+        client = app.test_client()
+        assert client.get("/subset/").get_data(as_text=True) == "subset home"
+        results = app.extensions["qauym_plugins"].items("search", query="q", user=None, limit=5)
+    assert [r.title for r in results] == ["Found q"]
+
+
+@pytest.mark.parametrize(
+    ("hook", "item"),
+    [
+        ("notification_kinds", 'NotificationKind("core.password_reset", "Taken over")'),
+        ("register_actions", 'Action("use", "No prefix", lambda u, o: True)'),
+        ("register_jobs", 'Job("tick", lambda now: None)'),
+        ("register_actions", '"not an Action"'),
+    ],
+)
+def test_start_up_refuses_wrong_names_and_types_naming_the_plugin(install, hook, item):
+    install(
+        "rogue",
+        PLUGIN_INFO.format(name="rogue")
+        + textwrap.dedent(
+            f"""
+            from core.plugin_api import Action, Job, NotificationKind
+
+
+            @hookimpl
+            def {hook}():
+                return [{item}]
+            """
+        ),
+    )
+    with pytest.raises(PluginError) as err:
+        _create("rogue")
+    assert "'rogue'" in str(err.value) and hook in str(err.value)
+
+
+BROKEN_PAGE_HOOKS = PLUGIN_INFO.format(name="clumsy") + textwrap.dedent(
+    """
+    @hookimpl
+    def nav_items(user):
+        raise RuntimeError("nav is broken")
+
+
+    @hookimpl
+    def association_tabs(association, user):
+        raise RuntimeError("tabs are broken")
+
+
+    @hookimpl
+    def template_slot(slot, context):
+        return "not a SlotContent"
+
+
+    @hookimpl
+    def portfolio_entries(user):
+        raise RuntimeError("portfolio is broken")
+
+
+    @hookimpl
+    def search(query, user, limit):
+        raise RuntimeError("search is broken")
+    """
+)
+
+
+def test_a_plugin_failing_in_per_request_hooks_leaves_pages_rendering(
+    install, make_app, factory, login, caplog
+):
+    install("clumsy", BROKEN_PAGE_HOOKS)
+    app = make_app(plugins="clumsy,sample")
+    with app.app_context():
+        user = factory.user()
+        association = factory.association()
+        factory.member(association, user)
+        client = app.test_client()
+        login(client, user)
+        caplog.clear()
+        pages = ("/", f"/a/{association.slug}", f"/u/{user.id}/portfolio", "/search?q=sample")
+        for url in pages:
+            assert client.get(url).status_code == 200, url
+    logged = [r.getMessage() for r in caplog.records if "clumsy" in r.getMessage()]
+    for hook in ("nav_items", "association_tabs", "template_slot", "portfolio_entries", "search"):
+        assert any(hook in line for line in logged), hook
+    # The other plugin still contributes to the same pages.
+    with app.app_context():
+        client = app.test_client()
+        login(client, user)
+        page = client.get(f"/a/{association.slug}").get_data(as_text=True)
+    assert "sample for" in page and "Sample notes" in page

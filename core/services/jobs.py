@@ -37,19 +37,15 @@ def core_jobs() -> list[Job]:
     return [Job("core.send_outbox", lambda now: notifications.send_outbox(now), dt.timedelta(0))]
 
 
+def init_app(app) -> None:
+    """Check the plugins' jobs at start-up: a wrong name stops start-up naming the plugin."""
+    app.extensions["qauym_plugins"].collect("register_jobs")
+
+
 def all_jobs() -> list[Job]:
     """Core jobs and those of every enabled plugin; names are unique and start with the
     plugin's name (``forum.digest``)."""
-    jobs = core_jobs()
-    registry = current_app.extensions["qauym_plugins"]
-    for impl in registry.pm.hook.register_jobs.get_hookimpls():
-        for job in impl.function() or []:
-            if not job.name.startswith(f"{impl.plugin_name}."):
-                raise RuntimeError(
-                    f"Plugin {impl.plugin_name!r} registers job {job.name!r}; "
-                    f"its jobs must start with '{impl.plugin_name}.'."
-                )
-            jobs.append(job)
+    jobs = core_jobs() + current_app.extensions["qauym_plugins"].items("register_jobs")
     names = [j.name for j in jobs]
     dupes = {n for n in names if names.count(n) > 1}
     if dupes:

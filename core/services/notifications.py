@@ -44,14 +44,22 @@ CORE_KINDS = [
 MANDATORY_KINDS = frozenset({"core.password_reset"})
 
 
+def init_app(app) -> None:
+    """Check the kinds at start-up: a plugin kind without the plugin's prefix (one that would
+    take over ``core.password_reset``, say) stops start-up naming the plugin."""
+    _kinds(app)
+
+
+def _kinds(app) -> dict[str, NotificationKind]:
+    out = {k.name: k for k in CORE_KINDS}
+    for kind in app.extensions["qauym_plugins"].items("notification_kinds"):
+        out[kind.name] = kind
+    return out
+
+
 def kinds() -> dict[str, NotificationKind]:
     """Every notification kind of the core and the enabled plugins, by name."""
-    out = {k.name: k for k in CORE_KINDS}
-    registry = current_app.extensions["qauym_plugins"]
-    for batch in registry.hook.notification_kinds():
-        for kind in batch or []:
-            out[kind.name] = kind
-    return out
+    return _kinds(current_app)
 
 
 def quiet_until(now_utc: dt.datetime) -> dt.datetime | None:

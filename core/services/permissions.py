@@ -172,18 +172,8 @@ def _actions() -> dict[str, Action]:
 
 def init_app(app) -> None:
     actions = {a.name: a for a in CORE_ACTIONS}
-    registry = app.extensions["qauym_plugins"]
-    for name, module in registry.enabled.items():
-        for impl in registry.pm.hook.register_actions.get_hookimpls():
-            if impl.plugin is not module:
-                continue
-            for action in impl.function() or []:
-                if not action.name.startswith(f"{name}."):
-                    raise RuntimeError(
-                        f"Plugin {name!r} registers action {action.name!r}; "
-                        f"its actions must start with '{name}.'."
-                    )
-                actions[action.name] = action
+    for action in app.extensions["qauym_plugins"].items("register_actions"):
+        actions[action.name] = action
     app.extensions["qauym_actions"] = actions
 
 

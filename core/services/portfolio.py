@@ -48,15 +48,7 @@ def entries(user: User) -> list[PortfolioEntry]:
     A plugin whose hook raises is logged and left out: one broken plugin must not take the
     whole record (and an attestation export) down with it.
     """
-    out: list[PortfolioEntry] = []
-    registry = current_app.extensions["qauym_plugins"]
-    for impl in registry.pm.hook.portfolio_entries.get_hookimpls():
-        try:
-            batch = impl.function(user=user)
-        except Exception:  # noqa: BLE001 - reported, the other plugins still count
-            log.exception("portfolio_entries of plugin %s failed", impl.plugin_name)
-            continue
-        out.extend(batch or [])
+    out = current_app.extensions["qauym_plugins"].items("portfolio_entries", user=user)
     return sorted(out, key=lambda e: (e.date, str(e.title)), reverse=True)
 
 

@@ -165,13 +165,10 @@ def site_search(query: str, user: Any, limit: int = DEFAULT_LIMIT) -> list[Group
     if getattr(user, "is_authenticated", False):
         groups.append(Group("people", _l("People"), _people_results(query, limit)))
     registry = current_app.extensions["qauym_plugins"]
-    for impl in registry.pm.hook.search.get_hookimpls():
-        name = impl.plugin_name
-        try:
-            results = impl.function(query=query, user=user, limit=limit) or []
-        except Exception:  # noqa: BLE001 - reported; the other sources still answer
-            log.exception("search hook of plugin %s failed", name)
-            continue
+    by_plugin: dict[str, list[SearchResult]] = {}
+    for c in registry.collect("search", query=query, user=user, limit=limit):
+        by_plugin.setdefault(c.plugin, []).append(c.item)
+    for name, results in by_plugin.items():
         off = plugin_gate.disabled_association_ids(name)
         kept = [
             r if r.kind else replace(r, kind=_plugin_label(name))

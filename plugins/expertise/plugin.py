@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
@@ -28,17 +27,11 @@ from plugins.expertise import models  # noqa: F401 - registers the tables
 from plugins.expertise import services as svc
 from plugins.expertise.models import Comment, Conflict, Review, Submission
 
-HERE = Path(__file__).resolve().parent
-
 
 @hookimpl
 def plugin_info():
     return PluginInfo(
-        name="expertise",
-        version="1.0",
-        description=_l("Open expert review of lesson plans and a library of recommended materials"),
-        translations=HERE / "translations",
-        migrations=HERE / "migrations",
+        description=_l("Open expert review of lesson plans and a library of recommended materials")
     )
 
 

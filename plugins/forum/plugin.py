@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
@@ -27,18 +26,10 @@ from plugins.forum import models  # noqa: F401 - registers the tables
 from plugins.forum import services as svc
 from plugins.forum.models import ForumBoard, ForumPrefs, ForumTopic
 
-HERE = Path(__file__).resolve().parent
-
 
 @hookimpl
 def plugin_info():
-    return PluginInfo(
-        name="forum",
-        version="1.0",
-        description=_l("Forum"),
-        translations=HERE / "translations",
-        migrations=HERE / "migrations",
-    )
+    return PluginInfo(description=_l("Forum"))
 
 
 @hookimpl

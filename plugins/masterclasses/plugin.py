@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 from flask import render_template, url_for
 from flask_babel import lazy_gettext as _l
@@ -29,18 +28,10 @@ from core.services import permissions
 from core.timeutil import site_date
 from plugins.masterclasses import models, services  # noqa: F401 - models register tables
 
-HERE = Path(__file__).resolve().parent
-
 
 @hookimpl
 def plugin_info():
-    return PluginInfo(
-        name="masterclasses",
-        version="1.0",
-        description=_l("Master classes and events"),
-        translations=HERE / "translations",
-        migrations=HERE / "migrations",
-    )
+    return PluginInfo(description=_l("Master classes and events"))
 
 
 @hookimpl

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from flask import render_template, url_for
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
@@ -26,17 +24,11 @@ from core.timeutil import site_date
 from plugins.mentoring import models, services
 from plugins.mentoring.models import MentorProfile, NoviceRequest, Pair, Programme
 
-HERE = Path(__file__).resolve().parent
-
 
 @hookimpl
 def plugin_info():
     return PluginInfo(
-        name="mentoring",
-        version="1.0",
-        description=_l("Mentoring of young specialists: programmes, matching, plans, reports"),
-        translations=HERE / "translations",
-        migrations=HERE / "migrations",
+        description=_l("Mentoring of young specialists: programmes, matching, plans, reports")
     )
 
 

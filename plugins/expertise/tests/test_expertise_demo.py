@@ -16,7 +16,7 @@ from plugins.expertise.services import STATES
 
 def test_demo_covers_every_state_with_a_published_reviewed_plan(app, client):
     ctx = demo.build(echo=lambda _msg: None)
-    app.extensions["qauym_plugins"].hook.demo_data(ctx=ctx)
+    app.extensions["qauym_plugins"].collect("demo_data", ctx=ctx)
     states = set(db.session.scalars(select(Submission.state)))
     assert states == set(STATES)
     published = db.session.scalar(select(Submission).where(Submission.state == "recommended"))

@@ -21,7 +21,7 @@ def test_demo_discussions(app, client, login):
     ctx = demo.build(echo=lambda _msg: None)
     lines: list[str] = []
     ctx.echo = lines.append
-    app.extensions["qauym_plugins"].hook.demo_data(ctx=ctx)
+    app.extensions["qauym_plugins"].collect("demo_data", ctx=ctx)
     assert any("forum:" in line for line in lines)
     assert db.session.scalar(select(func.count(ForumTopic.id))) >= 10
     accepted = db.session.scalars(

@@ -23,7 +23,7 @@ def app(make_app):
 def test_demo_has_the_shyn_cyclogram_a_waitlist_and_a_past_seminar(app, client):
     ctx = demo.build(echo=lambda _msg: None)
     registry = app.extensions["qauym_plugins"]
-    registry.hook.demo_data(ctx=ctx)
+    registry.collect("demo_data", ctx=ctx)
 
     shyn = ctx.associations["shyn-network"]
     series = {}

@@ -60,7 +60,7 @@ def notes(slug: str):
 
 @hookimpl
 def plugin_info():
-    return PluginInfo(name="sample", version="1.0", description="Sample plugin (tests only)")
+    return PluginInfo(description="Sample plugin (tests only)", name="sample")
 
 
 @hookimpl
