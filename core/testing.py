@@ -386,3 +386,38 @@ def wait_for(predicate: Callable[[], bool], timeout: float = 10.0) -> bool:
             return True
         time.sleep(0.05)
     return False
+
+
+#: Cell texts a spreadsheet would run as formulas (OWASP CSV injection), for export tests.
+CSV_FORMULA_PAYLOADS = [
+    '=HYPERLINK("http://x")',
+    "=cmd|' /C calc'!A0",
+    "@SUM(A1)",
+    "-2+3",
+    "+1",
+    "\t=1",
+    "\r=1",
+]
+
+
+def read_csv(resp) -> list[list[str]]:
+    """The rows of a CSV download, read the way the exports are written (BOM, ``;``)."""
+    import csv
+    import io
+
+    assert resp.status_code == 200, resp.status_code
+    assert resp.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert resp.headers["Content-Disposition"].startswith("attachment;")
+    assert resp.headers["X-Content-Type-Options"] == "nosniff"
+    assert resp.data.startswith(b"\xef\xbb\xbf")
+    return list(csv.reader(io.StringIO(resp.data.decode("utf-8-sig")), delimiter=";"))
+
+
+def assert_formulas_neutralised(rows: list[list[str]], payload: str, expected: int) -> None:
+    """``payload`` typed into ``expected`` user fields reaches the file only as ``'payload``,
+    and no cell at all would start a formula."""
+    cells = [cell for row in rows for cell in row]
+    assert cells.count("'" + payload) == expected, (payload, rows)
+    assert payload not in cells
+    risky = [c for c in cells if c.startswith(("=", "+", "-", "@", "\t", "\r"))]
+    assert not risky, risky

@@ -7,14 +7,11 @@ regional administrators of the owner's region may see it (:func:`may_view`).
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
-from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 
 from core.models import Certificate, User
@@ -95,46 +92,31 @@ def summary(user: User) -> Summary:
     )
 
 
-def _cell(value: Any) -> str:
-    """Neutralise spreadsheet formulas: a cell starting with = + - @ is shown as text."""
-    text = str(value)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + text
-    return text
-
-
-def to_csv(user: User, items: list[PortfolioEntry]) -> str:
-    """The portfolio as CSV text with translated headers.
-
-    Separated by semicolons with decimal commas as the locale writes them: Excel in
-    Kazakhstan (kk/ru regional settings) opens such a file into columns on a double click.
-    The caller adds a UTF-8 byte-order mark so Excel reads Kazakh letters right.
-    """
-    buf = io.StringIO()
-    writer = csv.writer(buf, delimiter=";", lineterminator="\r\n")
-    writer.writerow(
+def csv_table(user: User, items: list[PortfolioEntry]) -> tuple[list[str], list[list[Any]]]:
+    """The portfolio as a CSV header and rows with translated headers, for
+    :func:`core.services.csv_export.csv_response` (which defuses formulas and writes hours
+    with the locale's decimal sign, as Excel in Kazakhstan reads them)."""
+    header = [
+        str(_l("Teacher")),
+        str(_l("Date")),
+        str(_l("Kind")),
+        str(_l("Title")),
+        str(_l("Role")),
+        str(_l("Hours")),
+        str(_l("Source")),
+        str(_l("Certificate")),
+    ]
+    rows = [
         [
-            str(_l("Teacher")),
-            str(_l("Date")),
-            str(_l("Kind")),
-            str(_l("Title")),
-            str(_l("Role")),
-            str(_l("Hours")),
-            str(_l("Source")),
-            str(_l("Certificate")),
+            user.full_name,
+            e.date.isoformat(),
+            str(kind_label(e.kind)),
+            e.title,
+            e.role,
+            e.hours or 0,
+            e.source,
+            e.certificate_code or "",
         ]
-    )
-    for e in items:
-        writer.writerow(
-            [
-                _cell(user.full_name),
-                e.date.isoformat(),
-                _cell(kind_label(e.kind)),
-                _cell(e.title),
-                _cell(e.role),
-                format_decimal(e.hours or 0, format="0.##"),
-                _cell(e.source),
-                e.certificate_code or "",
-            ]
-        )
-    return buf.getvalue()
+        for e in items
+    ]
+    return header, rows

@@ -22,7 +22,7 @@ from wtforms.validators import Length
 from core.extensions import db
 from core.i18n import current_locale
 from core.models import User
-from core.services import certificates, permissions, portfolio
+from core.services import certificates, csv_export, permissions, portfolio
 from core.services import search as search_service
 from core.views import bp
 
@@ -131,10 +131,5 @@ def portfolio_page(user_id: int):
 @bp.get("/u/<int:user_id>/portfolio.csv")
 def portfolio_csv(user_id: int):
     user = _portfolio_owner(user_id)
-    # The byte-order mark makes Excel read the file as UTF-8 (Kazakh letters intact).
-    body = "\ufeff" + portfolio.to_csv(user, portfolio.entries(user))
-    resp = Response(body.encode("utf-8"), mimetype="text/csv")
-    resp.headers["Content-Type"] = "text/csv; charset=utf-8"
-    resp.headers["Content-Disposition"] = f'attachment; filename="portfolio-{user.id}.csv"'
-    resp.headers["Cache-Control"] = "private, no-store"
-    return resp
+    header, rows = portfolio.csv_table(user, portfolio.entries(user))
+    return csv_export.csv_response(f"portfolio-{user.id}.csv", header, rows)

@@ -784,6 +784,14 @@ def dashboard(slug: str):
     )
 
 
+def _criterion_edit_form(c: Criterion) -> CriterionForm:
+    """A criterion's edit form filled from the row, its levels one a line (the way they are
+    typed and read back by ``_levels``); ``obj`` alone would show the stored list."""
+    form = CriterionForm(prefix=f"c{c.id}", obj=c, formdata=None)
+    form.levels.data = "\n".join(c.levels)
+    return form
+
+
 def _settings_page(association, form=None, rubric_form=None, criterion_form=None, edited=None):
     """The settings page; a form given here (with its errors and typed values) replaces the
     blank one. ``edited`` is ``(criterion id, form)`` for a refused criterion edit."""
@@ -797,15 +805,7 @@ def _settings_page(association, form=None, rubric_form=None, criterion_form=None
         in_use=svc.rubric_in_use(rubric),
         rubric_form=rubric_form or RubricForm(obj=rubric, prefix="r"),
         criterion_form=criterion_form or CriterionForm(prefix="c"),
-        edit_forms={
-            c.id: CriterionForm(
-                prefix=f"c{c.id}",
-                obj=c,
-                levels="\n".join(c.levels),
-                formdata=None,
-            )
-            for c in rubric.criteria
-        }
+        edit_forms={c.id: _criterion_edit_form(c) for c in rubric.criteria}
         | dict([edited] if edited else []),
         edited_id=edited[0] if edited else None,
         svc=svc,

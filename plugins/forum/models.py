@@ -6,6 +6,15 @@ keeps ``highest_number`` (the last number handed out, pending posts included) an
 ``visible_number`` (the last approved post's), so unread counts need no scan of posts and a
 post waiting for approval never shows as unread to readers who cannot see it.
 
+Edits on pre-moderated boards: when a member whose posts would be held for approval edits a
+post that is already approved, the new text waits in ``pending_body`` (and ``pending_title``)
+and goes to the approval queue; everyone else keeps reading the last approved version, the
+author sees their version marked as waiting. Discourse instead hides the whole post until the
+edit is approved; keeping the approved version is kinder to readers (a thread never loses a
+reply someone quoted) and gives an author no way to publish unreviewed text by editing.
+Approving moves the old text into ``ForumRevision`` like any edit; rejecting drops the new text
+(the moderation log keeps it). Moderators' own edits apply at once.
+
 Full-text search: on SQLite an FTS5 table ``forum_post_fts`` (rowid = post id; the topic's
 title is indexed with its first post) is kept in sync by triggers created right after
 ``forum_post``; on PostgreSQL GIN indexes over ``to_tsvector('simple', ...)`` (the 'simple'
@@ -129,6 +138,12 @@ class ForumPost(db.Model):
         ForeignKey("core_user.id", ondelete="SET NULL")
     )
     anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+    # An author's edit of an approved post on a pre-moderated board waits here; readers keep
+    # seeing ``body`` (the last approved version) until a moderator approves it. The topic's
+    # new title, when the opening post's edit changes it, waits in ``pending_title``.
+    pending_body: Mapped[str | None] = mapped_column(Text)
+    pending_title: Mapped[str | None] = mapped_column(String(200))
+    pending_since: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
     topic: Mapped[ForumTopic] = relationship(foreign_keys=[topic_id])
     author: Mapped[User | None] = relationship(foreign_keys=[author_id])
@@ -140,6 +155,11 @@ class ForumPost(db.Model):
     def visible(self) -> bool:
         """Shown to everyone who may read the board (not pending, hidden or deleted)."""
         return self.approved and not self.hidden and self.deleted_at is None
+
+    @property
+    def edit_pending(self) -> bool:
+        """An edit by the author waits for a moderator (the approved version is shown)."""
+        return self.pending_body is not None
 
 
 class ForumRevision(db.Model):

@@ -302,7 +302,53 @@ def mark_read(user: Any, topic: ForumTopic, number: int) -> None:
 
 
 def record_revision(post: ForumPost, editor: Any, title: str = "") -> None:
-    db.session.add(ForumRevision(post_id=post.id, body=post.body, title=title, editor_id=editor.id))
+    db.session.add(
+        ForumRevision(
+            post_id=post.id, body=post.body, title=title, editor_id=getattr(editor, "id", None)
+        )
+    )
+
+
+# --- edits waiting for approval (see the models' docstring) -----------------------------
+
+
+def edit_needs_approval(user: Any, post: ForumPost) -> bool:
+    """An approved post's edit waits for a moderator wherever the editor's new posts would.
+
+    A post still waiting for approval is edited in place: it is in the queue anyway.
+    """
+    return post.approved and needs_approval(user, post.topic.board)
+
+
+def hold_edit(post: ForumPost, body: str, title: str | None, now: dt.datetime) -> None:
+    """Keep the author's new version aside; readers go on seeing the approved one."""
+    post.pending_body = body
+    post.pending_title = title or None
+    post.pending_since = now
+
+
+def drop_pending_edit(post: ForumPost) -> None:
+    post.pending_body = post.pending_title = post.pending_since = None
+
+
+def apply_pending_edit(post: ForumPost, now: dt.datetime) -> None:
+    """A moderator approved the waiting edit: it becomes the post, the old text a revision."""
+    topic = post.topic
+    first = post.number == 1
+    record_revision(post, post.author, topic.title if first else "")
+    post.body = post.pending_body or post.body
+    if first and post.pending_title:
+        topic.title = post.pending_title
+    post.edited_at = now
+    drop_pending_edit(post)
+
+
+def awaiting_moderation():
+    """SQL condition on ForumPost: in the approval queue (a new post or an edit waiting)."""
+    return and_(
+        or_(ForumPost.approved.is_(False), ForumPost.pending_body.is_not(None)),
+        ForumPost.deleted_at.is_(None),
+    )
 
 
 # --- watching and notifications -------------------------------------------------------

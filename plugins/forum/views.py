@@ -198,11 +198,7 @@ def association(slug: str):
         pending = db.session.scalar(
             select(func.count(ForumPost.id))
             .join(ForumTopic, ForumTopic.id == ForumPost.topic_id)
-            .where(
-                ForumTopic.association_id == association.id,
-                ForumPost.approved.is_(False),
-                ForumPost.deleted_at.is_(None),
-            )
+            .where(ForumTopic.association_id == association.id, svc.awaiting_moderation())
         )
         flags = db.session.scalar(
             select(func.count(ForumFlag.id))
@@ -620,6 +616,7 @@ def topic(topic_id: int):
         official_form=OfficialForm(status=topic.official_status) if moderator else None,
         label=lambda p: svc.author_label(current_user, p, moderator),
         body=lambda p: svc.link_mentions(markdown.render(p.body), targets),
+        pending_body=lambda p: svc.link_mentions(markdown.render(p.pending_body or ""), targets),
         show_body=lambda p: svc.show_body(current_user, p, moderator),
         can_edit=lambda p: svc.can_edit_post(current_user, p),
         REACTIONS=REACTIONS,
@@ -766,11 +763,35 @@ def edit_post(post_id: int):
     topic = post.topic
     form = EditPostForm(obj=post)
     first = post.number == 1
-    if request.method == "GET" and first:
-        form.title.data = topic.title
+    own_pending = post.edit_pending and post.author_id == current_user.id
+    if request.method == "GET":
+        if first:
+            form.title.data = (post.pending_title if own_pending else None) or topic.title
+        if own_pending:
+            form.body.data = post.pending_body  # the author goes on from their waiting version
     if form.validate_on_submit():
         new_title = (form.title.data or "").strip() if first else ""
-        if form.body.data != post.body or (first and new_title and new_title != topic.title):
+        changed = form.body.data != post.body or (first and new_title and new_title != topic.title)
+        if svc.edit_needs_approval(current_user, post):
+            if not changed:
+                svc.drop_pending_edit(post)  # back to the approved text: nothing to review
+                db.session.commit()
+                flash(_("Saved."), "success")
+            else:
+                title = new_title if first and new_title != topic.title else None
+                svc.hold_edit(post, form.body.data, title, utcnow())
+                db.session.commit()
+                flash(
+                    _(
+                        "Your edit is waiting for a moderator's approval. Until then others "
+                        "see the previous version."
+                    ),
+                    "info",
+                )
+            return redirect(url_for("forum.permalink", post_id=post.id))
+        if changed:
+            if post.author_id == current_user.id:
+                svc.drop_pending_edit(post)  # this edit replaces one that was waiting
             svc.record_revision(post, current_user, topic.title if first else "")
             post.body = form.body.data
             if first and new_title:
@@ -1052,6 +1073,42 @@ def post_mod(post_id: int, action: str):
         post.hidden = True
     elif action == "unhide":
         post.hidden = False
+    elif action == "approve" and post.approved and post.edit_pending:
+        svc.apply_pending_edit(post, utcnow())
+        if post.author:
+            notifications.notify(
+                post.author,
+                "forum.moderation",
+                _l("Your edit in %(title)s was approved", title=topic.title),
+                "",
+                url_for("forum.permalink", post_id=post.id),
+                topic.association_id,
+            )
+    elif action == "reject" and post.approved and post.edit_pending:
+        # The log keeps the refused text; the post stays as it was approved.
+        rejected = post.pending_body or ""
+        svc.drop_pending_edit(post)
+        if post.author:
+            notifications.notify(
+                post.author,
+                "forum.moderation",
+                _l("Your edit in %(title)s was not approved", title=topic.title),
+                "",
+                url_for("forum.permalink", post_id=post.id),
+                topic.association_id,
+            )
+        svc.log(
+            topic.association_id,
+            current_user,
+            "post.reject_edit",
+            board_id=topic.board_id,
+            topic_id=topic.id,
+            post_id=post.id,
+            details=rejected,
+        )
+        db.session.commit()
+        flash(_("Done."), "success")
+        return redirect(_back(url_for("forum.permalink", post_id=post.id)))
     elif action == "approve":
         if post.approved:
             return redirect(url_for("forum.permalink", post_id=post.id))
@@ -1116,11 +1173,7 @@ def queue(slug: str):
     posts = db.session.scalars(
         select(ForumPost)
         .join(ForumTopic, ForumTopic.id == ForumPost.topic_id)
-        .where(
-            ForumTopic.association_id == association.id,
-            ForumPost.approved.is_(False),
-            ForumPost.deleted_at.is_(None),
-        )
+        .where(ForumTopic.association_id == association.id, svc.awaiting_moderation())
         .options(selectinload(ForumPost.author), selectinload(ForumPost.topic))
         .order_by(ForumPost.id)
     ).all()

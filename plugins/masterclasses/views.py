@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import calendar
-import csv
 import datetime as dt
-import io
 from typing import Any
 
 from flask import (
@@ -25,7 +23,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from core.extensions import db
 from core.models import Association, Membership, Region, Subject, User
-from core.services import permissions, plugin_gate, uploads
+from core.services import csv_export, permissions, plugin_gate, uploads
 from core.timeutil import from_local, site_date, to_local, utcnow
 from core.views.associations import association_or_404
 from plugins.masterclasses import services
@@ -834,41 +832,29 @@ def remove_participant(event_id: int, user_id: int):
 @bp.get("/<int:event_id>/participants.csv")
 def participants_csv(event_id: int):
     ev = _editable_event(event_id)
-    buf = io.StringIO()
-    writer = csv.writer(buf, delimiter=";", lineterminator="\r\n")
-    writer.writerow(
-        [_("Name"), _("Email"), _("School"), _("Status"), _("Waitlist"), _("Attendance")]
-    )
-    rows = db.session.scalars(
+    header = [_("Name"), _("Email"), _("School"), _("Status"), _("Waitlist"), _("Attendance")]
+    regs = db.session.scalars(
         select(Registration)
         .options(joinedload(Registration.user).joinedload(User.school))
         .where(Registration.event_id == ev.id, Registration.status != RegStatus.CANCELLED)
         .order_by(Registration.status, Registration.queue_seq)
     ).all()
+    rows = []
     position = 0
-    for r in rows:
+    for r in regs:
         waiting = r.status == RegStatus.WAITLISTED
         position += 1 if waiting else 0
-        writer.writerow(
+        rows.append(
             [
-                _safe(r.user.full_name),
-                _safe(r.user.email),
-                _safe(r.user.school.name if r.user.school else ""),
+                r.user.full_name,
+                r.user.email,
+                r.user.school.name if r.user.school else "",
                 _("Waitlisted") if waiting else _("Registered"),
                 position if waiting else "",
                 str(services.ATTENDANCE_LABELS.get(r.attendance, "")) if r.attendance else "",
             ]
         )
-    resp = Response("\ufeff" + buf.getvalue(), mimetype="text/csv; charset=utf-8")
-    resp.headers["Content-Disposition"] = f'attachment; filename="participants-{ev.id}.csv"'
-    resp.headers["Cache-Control"] = "private, no-store"
-    return resp
-
-
-def _safe(value: Any) -> str:
-    """Neutralise spreadsheet formulas in a CSV cell."""
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return csv_export.csv_response(f"participants-{ev.id}.csv", header, rows)
 
 
 @bp.route("/<int:event_id>/attendance", methods=["GET", "POST"])

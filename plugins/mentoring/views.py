@@ -3,11 +3,7 @@
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable
-
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -17,7 +13,7 @@ from wtforms.fields.choices import SelectChoice
 from core.extensions import db
 from core.forms import PostForm
 from core.models import Association, Membership, Subject, User
-from core.services import notifications, permissions, plugin_gate
+from core.services import csv_export, notifications, permissions, plugin_gate
 from core.timeutil import utcnow
 from core.views.associations import association_or_404
 from plugins.mentoring import services as svc
@@ -650,19 +646,6 @@ def reflect(pair_id: int, obs_id: int):
 # --- reports ----------------------------------------------------------------------------------
 
 
-def _csv_response(rows: Iterable[Iterable], filename: str) -> Response:
-    buf = io.StringIO()
-    buf.write("\ufeff")  # Excel opens UTF-8 (Kazakh, Russian) correctly with a BOM
-    writer = csv.writer(buf)
-    for row in rows:
-        writer.writerow(["" if v is None else v for v in row])
-    return Response(
-        buf.getvalue(),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
-
-
 @bp.get("/pairs/<int:pair_id>/report")
 def pair_report(pair_id: int):
     pair = _pair(pair_id)
@@ -728,7 +711,7 @@ def pair_report_csv(pair_id: int):
                 o.reflection,
             ]
         )
-    return _csv_response(rows, f"mentoring-pair-{pair.id}.csv")
+    return csv_export.csv_response(f"mentoring-pair-{pair.id}.csv", [], rows)
 
 
 @bp.get("/a/<slug>/<int:programme_id>/report")
@@ -787,4 +770,4 @@ def programme_report_csv(slug: str, programme_id: int):
         )
     rows += [[], [_("Without a mentor")]]
     rows += [[n.user.full_name, n.subject.name if n.subject else ""] for n in f.without_mentor]
-    return _csv_response(rows, f"mentoring-programme-{programme.id}.csv")
+    return csv_export.csv_response(f"mentoring-programme-{programme.id}.csv", [], rows)

@@ -4,6 +4,7 @@ coordinator dashboard and the association's settings and rubric."""
 from __future__ import annotations
 
 import datetime as dt
+from html.parser import HTMLParser
 
 import time_machine
 from sqlalchemy import select
@@ -283,3 +284,51 @@ def test_credit_carries_the_site_day_not_the_utc_date(world, client, post, app):
     assert {e.kind for e in entries} == {"material", "review"}
     assert {e.date for e in entries} == {dt.date(2026, 12, 2)}
     assert db.session.get(Submission, sub_id).rereview_due.day == 2
+
+
+class _FormFields(HTMLParser):
+    """The fields of the form posting to ``action``: name -> value as the browser sends it."""
+
+    def __init__(self, action: str):
+        super().__init__()
+        self.action, self.inside, self.fields = action, False, {}
+        self._textarea: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form":
+            self.inside = a.get("action") == self.action
+        elif self.inside and tag == "input" and a.get("name"):
+            self.fields[a["name"]] = a.get("value") or ""
+        elif self.inside and tag == "textarea":
+            self._textarea = a["name"]
+            self.fields[self._textarea] = ""
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self.inside = False
+        elif tag == "textarea":
+            self._textarea = None
+
+    def handle_data(self, data):
+        if self._textarea:
+            self.fields[self._textarea] += data
+
+
+def test_criterion_edit_form_saved_unchanged_keeps_the_levels(world, client, post):
+    as_user(client, world.coordinator)
+    html = client.get("/expertise/a/kostanay-math/settings").get_data(as_text=True)
+    crit = db.session.scalar(select(Criterion).order_by(Criterion.id))
+    levels_before = list(crit.levels)
+    parser = _FormFields(f"/expertise/criterion/{crit.id}/edit")
+    parser.feed(html)
+    fields = parser.fields
+    # One level a line, as the field's help says, not a Python list.
+    textarea = fields[f"c{crit.id}-levels"]
+    assert textarea.strip().splitlines() == levels_before
+    resp = post(client, f"/expertise/criterion/{crit.id}/edit", fields)
+    assert resp.status_code == 302
+    db.session.expire_all()
+    current = db.session.scalar(select(Rubric).order_by(Rubric.id.desc()))
+    assert current.criteria[0].title == crit.title
+    assert current.criteria[0].levels == levels_before

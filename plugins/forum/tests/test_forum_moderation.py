@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from core.extensions import db
 from core.models import Notification
-from plugins.forum.models import ForumBoard, ForumModLog, ForumPost, ForumTopic
+from plugins.forum.models import ForumBoard, ForumModLog, ForumPost, ForumRevision, ForumTopic
 from plugins.forum.tests.forumkit import topic, world
 
 
@@ -187,3 +187,94 @@ def test_banned_member_cannot_post_on_that_board(app, factory, login, post):
     bad = post(mod, f"/forum/b/{w.board.id}/bans", {"user_id": w.outsider.id, "days": 7})
     assert "Not a member of this association." in bad.get_data(as_text=True)
     assert "board.ban" in db.session.scalars(select(ForumModLog.action)).all()
+
+
+def test_edit_on_premoderated_board_waits_while_readers_keep_the_approved_version(
+    app, factory, login, post
+):
+    w = world(factory, premoderate=True)
+    t = topic(w.board, w.member, title="Бастапқы тақырып", body="Бастапқы мәтін")
+    first = db.session.scalar(select(ForumPost).where(ForumPost.topic_id == t.id))
+    author = _client(app, login, w.member)
+    author.set_cookie("lang", "kk")
+    form = author.get(f"/forum/p/{first.id}/edit").get_data(as_text=True)
+    assert "Бастапқы мәтін" in form
+
+    resp = post(
+        author,
+        f"/forum/p/{first.id}/edit",
+        {"title": "Жарнама тақырыбы", "body": "Тексерілмеген жарнама"},
+        follow_redirects=True,
+    )
+    page = resp.get_data(as_text=True)
+    waiting_kk = "Түзетуіңіз модератордың мақұлдауын күтуде"
+    assert waiting_kk in page  # the flash and the note on the post, in the author's language
+    assert "Тексерілмеген жарнама" in page  # the author sees what they wrote
+    # ...and goes on from it when editing again
+    assert "Тексерілмеген жарнама" in author.get(f"/forum/p/{first.id}/edit").get_data(as_text=True)
+
+    reader = _client(app, login, w.member2)
+    seen = reader.get(f"/forum/t/{t.id}").get_data(as_text=True)
+    assert "Бастапқы мәтін" in seen and "Бастапқы тақырып" in seen
+    assert "Тексерілмеген жарнама" not in seen and "Жарнама тақырыбы" not in seen
+    found = reader.get("/forum/search?q=жарнама").get_data(as_text=True)
+    assert "Тексерілмеген жарнама" not in found and f"/forum/t/{t.id}" not in found
+
+    mod = _client(app, login, w.moderator)
+    queue = mod.get(f"/forum/a/{w.association.slug}/queue").get_data(as_text=True)
+    assert "Тексерілмеген жарнама" in queue and "Жарнама тақырыбы" in queue
+    assert "An edit of this message is waiting for approval." in mod.get(
+        f"/forum/t/{t.id}"
+    ).get_data(as_text=True)
+    assert post(reader, f"/forum/p/{first.id}/mod/approve").status_code == 403
+    post(mod, f"/forum/p/{first.id}/mod/approve")
+
+    seen = reader.get(f"/forum/t/{t.id}").get_data(as_text=True)
+    assert "Тексерілмеген жарнама" in seen and "Жарнама тақырыбы" in seen
+    assert "Бастапқы мәтін" not in seen
+    assert "Тексерілмеген" in reader.get("/forum/search?q=жарнама").get_data(as_text=True)
+    assert waiting_kk not in author.get(f"/forum/t/{t.id}").get_data(as_text=True)
+    assert db.session.scalars(select(ForumRevision.body)).all() == ["Бастапқы мәтін"]
+    told = db.session.scalars(
+        select(Notification.title).where(
+            Notification.user_id == w.member.id, Notification.kind == "forum.moderation"
+        )
+    ).all()
+    assert told == ["Your edit in Жарнама тақырыбы was approved"]
+    assert "Тексерілмеген жарнама" not in mod.get(f"/forum/a/{w.association.slug}/queue").get_data(
+        as_text=True
+    )
+
+    # A moderator's own edit is shown at once.
+    edit = {"title": "Жарнама тақырыбы", "body": "Модератор түзетті"}
+    post(mod, f"/forum/p/{first.id}/edit", edit)
+    assert "Модератор түзетті" in reader.get(f"/forum/t/{t.id}").get_data(as_text=True)
+
+
+def test_rejected_edit_leaves_the_approved_post_and_is_logged(app, factory, login, post):
+    w = world(factory, premoderate=True)
+    t = topic(w.board, w.leader, replies=[(w.member, "Дұрыс жауап")])
+    reply = db.session.scalar(select(ForumPost).where(ForumPost.number == 2))
+    author = _client(app, login, w.member)
+    post(author, f"/forum/p/{reply.id}/edit", {"body": "Бұзылған жауап"})
+    mod = _client(app, login, w.moderator)
+    post(mod, f"/forum/p/{reply.id}/mod/reject")
+
+    db.session.expire_all()
+    kept = db.session.get(ForumPost, reply.id)
+    assert (kept.body, kept.approved, kept.deleted_at, kept.pending_body) == (
+        "Дұрыс жауап",
+        True,
+        None,
+        None,
+    )
+    reader = _client(app, login, w.member2)
+    assert "Дұрыс жауап" in reader.get(f"/forum/t/{t.id}").get_data(as_text=True)
+    logged = db.session.scalar(select(ForumModLog).where(ForumModLog.action == "post.reject_edit"))
+    assert logged.details == "Бұзылған жауап"
+    assert (
+        "Your edit in Тақырып was not approved"
+        in db.session.scalars(
+            select(Notification.title).where(Notification.user_id == w.member.id)
+        ).all()
+    )

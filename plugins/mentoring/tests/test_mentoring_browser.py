@@ -127,7 +127,7 @@ def test_mentoring_journey(live_server, page, factory):
         page.click(f"a[href='{prog}report.csv']")
     path = info.value.path()
     with open(path, encoding="utf-8-sig") as fh:
-        rows = list(csv.reader(io.StringIO(fh.read())))
+        rows = list(csv.reader(io.StringIO(fh.read()), delimiter=";"))
     pair_rows = [r for r in rows if "Ақбота Жұмабаева" in r and "Гүлжан Мұсина" in r]
     assert len(pair_rows) == 1
-    assert pair_rows[0][3:6] == ["1", "0.83", "1"]  # meetings, hours, observations
+    assert pair_rows[0][3:6] == ["1", "0,83", "1"]  # meetings, hours in kk, observations

@@ -499,7 +499,7 @@ def test_programme_and_pair_reports(app, factory, login, post):
     import csv
     import io
 
-    rows = list(csv.reader(io.StringIO(text)))
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
     assert ["Young specialists", "3"] in rows
     assert ["With a mentor", "2"] in rows and ["Without a mentor", "1"] in rows
     assert ["active", "1"] in rows and ["paused", "1"] in rows
@@ -508,7 +508,9 @@ def test_programme_and_pair_reports(app, factory, login, post):
     assert ["Ментор", "Жас Бір", "active", "2", "1.5", "1", "2", "1", expected] in rows
 
     pair_csv = get_in(coord, f"/mentoring/pairs/{p1.id}/report.csv", "en")
-    prow = list(csv.reader(io.StringIO(pair_csv.get_data(as_text=True).lstrip("\ufeff"))))
+    prow = list(
+        csv.reader(io.StringIO(pair_csv.get_data(as_text=True).lstrip("\ufeff")), delimiter=";")
+    )
     assert ["Mentoring hours", "1.5"] in prow
     assert any(r and r[0] == "Мерзімі өткен мақсат" for r in prow)
     assert any(len(r) > 2 and r[2] == "Сабақ" for r in prow)
