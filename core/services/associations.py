@@ -22,10 +22,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import url_for
+from flask import abort, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select
+from sqlalchemy.orm import joinedload
 
 from core.extensions import db
 from core.models import (
@@ -37,7 +38,7 @@ from core.models import (
     Role,
     User,
 )
-from core.services import audit, notifications, permissions
+from core.services import audit, notifications, permissions, plugin_gate
 from core.timeutil import utcnow
 
 PENDING = "pending"
@@ -397,3 +398,57 @@ def delete_association(association: Association, actor: User) -> None:
         details={"slug": association.slug, "name": association.name_kk, "id": association.id},
     )
     db.session.delete(association)
+
+
+# Lookup -----------------------------------------------------------------------------------
+
+#: How deep :func:`subtree` follows children (so a bad cycle in the data cannot loop).
+MAX_TREE_DEPTH = 12
+
+
+def association_or_404(slug: str) -> Association:
+    """The association with this slug, or a 404 (plugins: use :func:`association_for`)."""
+    a = db.session.scalar(
+        select(Association)
+        .options(joinedload(Association.region), joinedload(Association.district))
+        .where(Association.slug == slug)
+    )
+    if a is None:
+        abort(404)
+    return a
+
+
+def subtree(association: Association) -> list[dict[str, Any]]:
+    """The associations below this one as nested ``{"a": Association, "children": [...]}``,
+    read with one recursive query (depth-limited, so a bad cycle cannot loop)."""
+    tree = (
+        select(Association.id, literal(1).label("depth"))
+        .where(Association.parent_id == association.id)
+        .cte("tree", recursive=True)
+    )
+    tree = tree.union_all(
+        select(Association.id, tree.c.depth + 1)
+        .join(tree, Association.parent_id == tree.c.id)
+        .where(tree.c.depth < MAX_TREE_DEPTH)
+    )
+    rows = db.session.scalars(
+        select(Association)
+        .where(Association.id.in_(select(tree.c.id)))
+        .order_by(Association.name_kk)
+    ).all()
+    nodes = {a.id: {"a": a, "children": []} for a in rows}
+    roots = []
+    for a in rows:
+        if a.parent_id == association.id:
+            roots.append(nodes[a.id])
+        elif a.parent_id in nodes:
+            nodes[a.parent_id]["children"].append(nodes[a.id])
+    return roots
+
+
+def association_for(plugin: str, slug: str) -> Association:
+    """The association a plugin page is about: a 404 when no such association exists or
+    when ``plugin`` is switched off for it (as if the page did not exist)."""
+    association = association_or_404(slug)
+    plugin_gate.abort_unless_enabled(plugin, association)
+    return association

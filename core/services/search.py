@@ -24,6 +24,7 @@ from core.extensions import db
 from core.models import Association, User
 from core.plugin_api import SearchResult
 from core.services import plugin_gate
+from core.services.urls import safe_link
 
 log = logging.getLogger("qauym.search")
 
@@ -75,10 +76,7 @@ def highlight(text: Any, query: str) -> Markup:
 
 def safe_url(url: str) -> bool:
     """Only site paths and http(s) links are shown; a ``javascript:`` link never is."""
-    url = (url or "").strip()
-    if url.startswith("/"):
-        return not url.startswith(("//", "/\\"))
-    return url.lower().startswith(("http://", "https://"))
+    return safe_link(url) is not None
 
 
 @dataclass

@@ -31,10 +31,10 @@ from core.models import (
     User,
 )
 from core.services import audit, permissions, plugin_gate
+from core.services.associations import association_or_404
 from core.services.search import MAX_QUERY, ci_contains
+from core.services.urls import safe_next
 from core.views import bp
-from core.views.associations import association_or_404
-from core.views.auth import safe_next
 
 PER_PAGE = 50
 

@@ -12,7 +12,7 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import case, func, literal, or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms.fields.choices import SelectChoice
@@ -51,13 +51,13 @@ from core.models import (
 )
 from core.services import associations as svc
 from core.services import audit, permissions
+from core.services.associations import association_or_404, subtree
 from core.services.search import MAX_QUERY, ci_contains
 from core.timeutil import utcnow
 from core.views import bp
 
 DIRECTORY_PER_PAGE = 20
 MEMBERS_PER_PAGE = 50
-MAX_TREE_DEPTH = 12
 
 
 @bp.app_context_processor
@@ -202,46 +202,6 @@ def directory():
 
 
 # One association ------------------------------------------------------------------------------
-
-
-def association_or_404(slug: str) -> Association:
-    """The association with this slug, or a 404. Plugins use it for their association pages."""
-    a = db.session.scalar(
-        select(Association)
-        .options(joinedload(Association.region), joinedload(Association.district))
-        .where(Association.slug == slug)
-    )
-    if a is None:
-        abort(404)
-    return a
-
-
-def subtree(association: Association) -> list[dict[str, Any]]:
-    """The associations below this one as nested ``{"a": Association, "children": [...]}``,
-    read with one recursive query (depth-limited, so a bad cycle cannot loop)."""
-    tree = (
-        select(Association.id, literal(1).label("depth"))
-        .where(Association.parent_id == association.id)
-        .cte("tree", recursive=True)
-    )
-    tree = tree.union_all(
-        select(Association.id, tree.c.depth + 1)
-        .join(tree, Association.parent_id == tree.c.id)
-        .where(tree.c.depth < MAX_TREE_DEPTH)
-    )
-    rows = db.session.scalars(
-        select(Association)
-        .where(Association.id.in_(select(tree.c.id)))
-        .order_by(Association.name_kk)
-    ).all()
-    nodes = {a.id: {"a": a, "children": []} for a in rows}
-    roots = []
-    for a in rows:
-        if a.parent_id == association.id:
-            roots.append(nodes[a.id])
-        elif a.parent_id in nodes:
-            nodes[a.parent_id]["children"].append(nodes[a.id])
-    return roots
 
 
 @bp.get("/a/<slug>")

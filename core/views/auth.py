@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from urllib.parse import urlsplit
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -31,23 +30,10 @@ from core.forms_accounts import (
 from core.i18n import current_locale
 from core.models import Membership, Role, User
 from core.services import notifications, permissions
+from core.services.urls import safe_next
 from core.views import bp
 
 LANG_COOKIE_AGE = 365 * 24 * 3600
-
-
-def safe_next(target: str | None) -> str:
-    """A local redirect target, or the home page."""
-    if target:
-        parts = urlsplit(target)
-        if (
-            not parts.scheme
-            and not parts.netloc
-            and target.startswith("/")
-            and not target.startswith("//")
-        ):
-            return target
-    return url_for("core.index")
 
 
 class LoginForm(FlaskForm):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -12,21 +10,10 @@ from core.extensions import db
 from core.forms import PostForm
 from core.models import Notification
 from core.services import notifications as service
+from core.services.urls import safe_link
 from core.views import bp
 
 PER_PAGE = 20
-
-
-def safe_link(url: str) -> str | None:
-    """A notification's link if it is a local path or an http(s) address; plugins store the
-    URL, so anything else (``javascript:``) is dropped rather than rendered."""
-    if not url:
-        return None
-    if url.startswith("/") and not url.startswith("//"):
-        return url
-    if urlsplit(url).scheme in ("http", "https"):
-        return url
-    return None
 
 
 def _page_arg() -> int:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import selectinload
 from core.extensions import db
 from core.models import Association, Membership, User
 from core.services import markdown, notifications, permissions, plugin_gate, uploads
+from core.services.urls import safe_next
 from core.timeutil import from_local, site_date, utcnow
 from core.views.associations import association_or_404
 from plugins.forum import services as svc
@@ -102,8 +103,7 @@ def _association(slug: str) -> Association:
 
 
 def _back(default: str) -> str:
-    nxt = request.form.get("next") or ""
-    return nxt if nxt.startswith("/") and not nxt.startswith("//") else default
+    return safe_next(request.form.get("next"), default)
 
 
 def _page() -> int:

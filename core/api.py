@@ -1,0 +1,139 @@
+"""The declared API for plugins: everything a plugin may use from the core, in one module.
+
+A plugin imports from ``core`` (``hookimpl``) and from here, nothing else in core
+(``tests/test_plugin_api.py`` fails on any other ``core.*`` import in a plugin's code; its
+tests may also use the fixtures of ``core.testing``, ``core.testing_routes`` and
+``core.testing_browser``). What is re-exported here is kept stable; what is not is internal
+and may change without notice.
+
+Grouped by need:
+
+* **Database and models**: ``db`` (SQLAlchemy; plugin models subclass ``db.Model``), the core
+  models a plugin may refer to (``User``, ``Association``, ``Membership``, ``Role``,
+  ``Category``, ``Region``, ``District``, ``School``, ``Subject``, ``Certificate``,
+  ``Notification``), ``login_manager`` (for ``login_manager.unauthorized()``).
+* **Hook return types**: ``PluginInfo``, ``Action``, ``NavItem``, ``Tab``, ``SlotContent``,
+  ``NotificationKind``, ``SearchResult``, ``PortfolioEntry``, ``Job``; ``SLOTS``.
+* **Associations**: ``association_for(plugin, slug)`` (lookup with the plugin gate: 404 when
+  missing or switched off there), ``subtree``, the membership service ``associations``.
+* **Permissions**: ``can``, ``require``, and the module ``permissions`` (``is_member``,
+  ``has_role``, ``manages``, ``moderates``, ``administers``, ``membership``).
+* **The plugin gate**: ``plugin_gate`` (``is_enabled``, ``abort_unless_enabled``,
+  ``disabled_association_ids``).
+* **Services**: ``notify`` and ``notifications``; ``certificates``; ``uploads``;
+  ``locking`` (``run_locked``, ``begin_write``); ``markdown``; ``audit``;
+  ``csv_response`` (one CSV dialect, formula cells neutralised) and ``csv_export``;
+  ``ci_contains`` (case-insensitive match for Kazakh and Russian on SQLite too).
+* **Web helpers**: ``safe_next`` (redirect targets), ``safe_link`` (links to show),
+  ``site_request_context`` (``url_for`` in jobs and demo hooks); forms: ``PostForm``.
+* **Time**: ``utcnow`` (naive UTC, as stored), ``to_local``, ``from_local``, ``site_tz``,
+  ``site_date`` (the site's day of an instant: use it wherever a person reads a date),
+  ``site_time``.
+* **Labels**: ``CATEGORY_LABELS``.
+"""
+
+from __future__ import annotations
+
+from core import hookimpl
+from core.extensions import db, login_manager
+from core.forms import PostForm
+from core.labels import CATEGORY_LABELS
+from core.models import (
+    Association,
+    Category,
+    Certificate,
+    District,
+    Membership,
+    Notification,
+    Region,
+    Role,
+    School,
+    Subject,
+    User,
+)
+from core.plugin_api import (
+    SLOTS,
+    Action,
+    Job,
+    NavItem,
+    NotificationKind,
+    PluginInfo,
+    PortfolioEntry,
+    SearchResult,
+    SlotContent,
+    Tab,
+)
+from core.services import (
+    associations,
+    audit,
+    certificates,
+    csv_export,
+    locking,
+    markdown,
+    notifications,
+    permissions,
+    plugin_gate,
+    uploads,
+)
+from core.services.associations import association_for, subtree
+from core.services.csv_export import csv_response
+from core.services.notifications import notify
+from core.services.permissions import can, require
+from core.services.search import ci_contains
+from core.services.urls import safe_link, safe_next, site_request_context
+from core.timeutil import from_local, site_date, site_time, site_tz, to_local, utcnow
+
+__all__ = [
+    "CATEGORY_LABELS",
+    "SLOTS",
+    "Action",
+    "Association",
+    "Category",
+    "Certificate",
+    "District",
+    "Job",
+    "Membership",
+    "NavItem",
+    "Notification",
+    "NotificationKind",
+    "PluginInfo",
+    "PortfolioEntry",
+    "PostForm",
+    "Region",
+    "Role",
+    "School",
+    "SearchResult",
+    "SlotContent",
+    "Subject",
+    "Tab",
+    "User",
+    "association_for",
+    "associations",
+    "audit",
+    "can",
+    "certificates",
+    "ci_contains",
+    "csv_export",
+    "csv_response",
+    "db",
+    "from_local",
+    "hookimpl",
+    "locking",
+    "login_manager",
+    "markdown",
+    "notifications",
+    "notify",
+    "permissions",
+    "plugin_gate",
+    "require",
+    "safe_link",
+    "safe_next",
+    "site_date",
+    "site_request_context",
+    "site_time",
+    "site_tz",
+    "subtree",
+    "to_local",
+    "uploads",
+    "utcnow",
+]
