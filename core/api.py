@@ -13,7 +13,8 @@ Grouped by need:
   ``Category``, ``Region``, ``District``, ``School``, ``Subject``, ``Certificate``,
   ``Notification``), ``login_manager`` (for ``login_manager.unauthorized()``).
 * **Hook return types**: ``PluginInfo``, ``Action``, ``NavItem``, ``Tab``, ``SlotContent``,
-  ``NotificationKind``, ``SearchResult``, ``PortfolioEntry``, ``Job``; ``SLOTS``.
+  ``NotificationKind``, ``SearchResult``, ``PortfolioEntry``, ``Job``, ``PlanLink``,
+  ``ReportSection``, ``ReportFigure``; ``SLOTS``.
 * **Associations**: ``association_for(plugin, slug)`` (lookup with the plugin gate: 404 when
   missing or switched off there), ``subtree``, the membership service ``associations``.
 * **Permissions**: ``can``, ``require``, and the module ``permissions`` (``is_member``,
@@ -57,8 +58,11 @@ from core.plugin_api import (
     Job,
     NavItem,
     NotificationKind,
+    PlanLink,
     PluginInfo,
     PortfolioEntry,
+    ReportFigure,
+    ReportSection,
     SearchResult,
     SlotContent,
     Tab,
@@ -96,8 +100,11 @@ __all__ = [
     "NavItem",
     "Notification",
     "NotificationKind",
+    "PlanLink",
     "PluginInfo",
     "PortfolioEntry",
+    "ReportFigure",
+    "ReportSection",
     "PostForm",
     "Region",
     "Role",

@@ -45,8 +45,10 @@ from core.plugin_api import (
     Job,
     NavItem,
     NotificationKind,
+    PlanLink,
     PluginInfo,
     PortfolioEntry,
+    ReportSection,
     SearchResult,
     SlotContent,
     Tab,
@@ -163,6 +165,29 @@ def portfolio_entries(user):
     Entries are the user's professional-development record: hours attended or hosted,
     reviews written, materials published, mentoring. Shown on the profile and exported
     as CSV for attestation.
+    """
+
+
+@spec(Policy("contain", PlanLink))
+def plan_links(association, row_ids):
+    """Return a :class:`core.plugin_api.PlanLink` for each of the plugin's objects linked to
+    one of ``row_ids``, rows of ``association``'s activity plan.
+
+    Plugins let their users pick a row with the core's plan-row choices and store the row id;
+    the plan then shows each row as planned, done (with the link) or overdue. Only called for
+    plugins enabled for ``association``.
+    """
+
+
+@spec(Policy("contain", ReportSection))
+def annual_report(association, association_ids, start, end):
+    """Return the plugin's :class:`core.plugin_api.ReportSection` list for the annual report.
+
+    ``association`` is the association whose report it is; ``association_ids`` are the ids to
+    count (the association alone, or with its subtree when the report includes the children);
+    ``start`` and ``end`` are site dates, the period ``start <= day < end`` (a school year by
+    default). Figures are public: count only what the association publishes. Only called for
+    plugins enabled for ``association``.
     """
 
 

@@ -114,3 +114,33 @@ class Job:
     name: str
     func: Callable[[dt.datetime], Any]
     every: dt.timedelta = dt.timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class PlanLink:
+    """A plugin's object that realises a row of an association's activity plan (a master
+    class, a review round, a meeting): the plan shows the row as done with a link to it."""
+
+    row_id: int
+    title: str
+    url: str
+    date: dt.date | None = None  # the site day it happened, or is planned for
+    done: bool = False  # it took place (held, decided, published)
+
+
+@dataclass(frozen=True)
+class ReportFigure:
+    """One figure of an annual report: ``label`` (translatable) and a number or short text."""
+
+    label: Any
+    value: int | float | str
+
+
+@dataclass(frozen=True)
+class ReportSection:
+    """A plugin's part of an association's annual public report for a period."""
+
+    title: Any
+    figures: tuple[ReportFigure, ...] = ()
+    highlights: tuple[str, ...] = ()  # plain text lines (the core escapes them)
+    order: int = 100
