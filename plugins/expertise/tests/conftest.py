@@ -18,9 +18,16 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 @pytest.fixture
 def app(make_app):
+    """The app with only this plugin (a module overrides it for other settings)."""
     app = make_app(plugins="expertise")
     with app.app_context():
         yield app
+
+
+@pytest.fixture
+def live_app(make_app):
+    """The app the browser journeys talk to (a file database shared with the server)."""
+    return make_app(plugins="expertise", file_db=True)
 
 
 @pytest.fixture

@@ -16,11 +16,6 @@ from plugins.expertise.tests.conftest import PDF, build_world
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def live_app(make_app):
-    return make_app(plugins="expertise", file_db=True)
-
-
 def _as(page, base, email):
     page.context.clear_cookies()
     browser_login(page, base, email)

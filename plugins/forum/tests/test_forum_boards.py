@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import select
 
 from core.extensions import db
 from plugins.forum import services as svc
 from plugins.forum.models import ForumBoard, ForumModLog, ForumPost, ForumTopic
 from plugins.forum.tests.forumkit import topic, world
-
-
-@pytest.fixture
-def app(make_app):
-    app = make_app(plugins="forum", DEFAULT_LOCALE="en")
-    with app.app_context():
-        yield app
 
 
 def test_leader_creates_and_orders_boards_member_cannot(app, client, factory, login, post):

@@ -12,11 +12,6 @@ from plugins.forum.tests.test_forum_extras import PNG
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def live_app(make_app):
-    return make_app(plugins="forum", file_db=True)
-
-
 def test_question_answer_accept_lock(live_app, live_server, page, factory, tmp_path):
     with live_app.app_context():
         w = world(factory)

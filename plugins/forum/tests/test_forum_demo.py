@@ -2,19 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import func, select
 
 from core import demo
 from core.extensions import db
 from plugins.forum.models import ForumPoll, ForumPost, ForumTopic
-
-
-@pytest.fixture
-def app(make_app):
-    app = make_app(plugins="forum", DEFAULT_LOCALE="en")
-    with app.app_context():
-        yield app
 
 
 def test_demo_discussions(app, client, login):

@@ -3,7 +3,6 @@ switch, effective on the next request)."""
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import select
 
 from core.extensions import db
@@ -12,13 +11,6 @@ from core.services import plugin_gate
 from plugins.forum import services as svc
 from plugins.forum.models import ForumPost, ForumTopic
 from plugins.forum.tests.forumkit import topic, world
-
-
-@pytest.fixture
-def app(make_app):
-    app = make_app(plugins="forum", DEFAULT_LOCALE="en")
-    with app.app_context():
-        yield app
 
 
 def test_disabled_for_the_deployment(make_app, factory, login):

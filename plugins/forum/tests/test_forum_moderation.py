@@ -3,20 +3,12 @@ moderation log, and that members cannot moderate by a direct POST."""
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import select
 
 from core.extensions import db
 from core.models import Notification
 from plugins.forum.models import ForumBoard, ForumModLog, ForumPost, ForumRevision, ForumTopic
 from plugins.forum.tests.forumkit import topic, world
-
-
-@pytest.fixture
-def app(make_app):
-    app = make_app(plugins="forum", DEFAULT_LOCALE="en")
-    with app.app_context():
-        yield app
 
 
 def _client(app, login, user):

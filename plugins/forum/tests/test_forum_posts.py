@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
 from sqlalchemy import func, select
 
 from core.extensions import db
@@ -14,13 +13,6 @@ from core.services import jobs
 from plugins.forum import services as svc
 from plugins.forum.models import ForumPost, ForumRevision, ForumTopic
 from plugins.forum.tests.forumkit import topic, world
-
-
-@pytest.fixture
-def app(make_app):
-    app = make_app(plugins="forum", DEFAULT_LOCALE="en")
-    with app.app_context():
-        yield app
 
 
 def _notes(user, kind=None):

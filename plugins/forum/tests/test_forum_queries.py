@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
 from sqlalchemy import insert, select
 
 from core.extensions import db
@@ -19,13 +18,6 @@ from plugins.forum.models import (
     ForumTopic,
 )
 from plugins.forum.tests.forumkit import world
-
-
-@pytest.fixture
-def app(make_app):
-    app = make_app(plugins="forum", DEFAULT_LOCALE="en")
-    with app.app_context():
-        yield app
 
 
 def _users(association_id: int, n: int, tag: str) -> list[int]:

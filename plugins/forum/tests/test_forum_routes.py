@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from flask import current_app
 
 from core.extensions import db
@@ -13,13 +12,6 @@ from core.testing_routes import assert_route_permissions, seed_world
 from plugins.forum import services as svc
 from plugins.forum.models import ForumAttachment, ForumBoard, ForumRevision, ForumTopic
 from plugins.forum.tests.test_forum_extras import PNG
-
-
-@pytest.fixture
-def app(make_app):
-    app = make_app(plugins="forum", DEFAULT_LOCALE="en")
-    with app.app_context():
-        yield app
 
 
 def test_forum_routes_check_permissions(app, factory):

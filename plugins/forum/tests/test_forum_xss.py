@@ -8,7 +8,6 @@ import io
 import re
 from html.parser import HTMLParser
 
-import pytest
 from sqlalchemy import select
 
 from core.extensions import db
@@ -69,13 +68,6 @@ def assert_clean(html: str, where: str) -> None:
     # the payloads may appear only as escaped text
     for raw in ("<script", "<img src=x", "<svg", "<iframe", "<body onload"):
         assert raw not in html, (where, raw)
-
-
-@pytest.fixture
-def app(make_app):
-    app = make_app(plugins="forum", DEFAULT_LOCALE="en")
-    with app.app_context():
-        yield app
 
 
 def test_payloads_never_reach_pages_unescaped(app, client, factory, login, post):

@@ -5,20 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
 from sqlalchemy import select
 
 from core.extensions import db
 from plugins.masterclasses import services
 from plugins.masterclasses.models import Registration
 from plugins.masterclasses.tests.helpers import make_event
-
-
-@pytest.fixture
-def app(make_app):
-    app = make_app(plugins="masterclasses")
-    with app.app_context():
-        yield app
 
 
 def _reg(ev, user) -> Registration:

@@ -24,11 +24,6 @@ pytestmark = pytest.mark.browser
 TEACHER = "Гүлнұр Әбдіқадірқызы"
 
 
-@pytest.fixture
-def live_app(make_app):
-    return make_app(plugins="masterclasses", file_db=True)
-
-
 def test_find_register_attend_and_get_a_verified_certificate(live_server, page, factory, tmp_path):
     base = live_server.url
     with live_server.app.app_context():

@@ -7,20 +7,12 @@ import datetime as dt
 import re
 from zoneinfo import ZoneInfo
 
-import pytest
 from icalendar import Calendar
 
 from core.extensions import db
 from plugins.masterclasses.tests.helpers import make_event
 
 ALMATY = ZoneInfo("Asia/Almaty")
-
-
-@pytest.fixture
-def app(make_app):
-    app = make_app(plugins="masterclasses")
-    with app.app_context():
-        yield app
 
 
 def _vevents(resp):

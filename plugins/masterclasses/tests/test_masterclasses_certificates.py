@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 
-import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
@@ -18,13 +17,6 @@ from plugins.masterclasses.models import Registration
 from plugins.masterclasses.tests.helpers import make_event
 
 KAZAKH_NAME = "Зуһра Сәулеқызы Шаңырақ-Төлегенова Ағайұлы Күміс"
-
-
-@pytest.fixture
-def app(make_app):
-    app = make_app(plugins="masterclasses")
-    with app.app_context():
-        yield app
 
 
 def _held_event(factory, **kw):

@@ -12,13 +12,6 @@ from plugins.masterclasses.models import Registration
 from plugins.masterclasses.tests.helpers import make_event
 
 
-@pytest.fixture
-def app(make_app):
-    app = make_app(plugins="masterclasses")
-    with app.app_context():
-        yield app
-
-
 @pytest.mark.parametrize("payload", CSV_FORMULA_PAYLOADS)
 def test_participants_csv_neutralises_typed_formulas(client, factory, login, payload):
     region = factory.region()

@@ -4,20 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
 from sqlalchemy import func, select
 
 from core import demo
 from core.extensions import db
 from core.models import Certificate
 from plugins.masterclasses.models import Event, Registration
-
-
-@pytest.fixture
-def app(make_app):
-    app = make_app(plugins="masterclasses")
-    with app.app_context():
-        yield app
 
 
 def test_demo_has_the_shyn_cyclogram_a_waitlist_and_a_past_seminar(app, client):

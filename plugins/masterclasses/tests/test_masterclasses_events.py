@@ -14,13 +14,6 @@ from plugins.masterclasses.tests.helpers import make_event
 
 
 @pytest.fixture
-def app(make_app):
-    app = make_app(plugins="masterclasses")
-    with app.app_context():
-        yield app
-
-
-@pytest.fixture
 def assoc(factory):
     return factory.association(slug="kostanay-math")
 

@@ -6,19 +6,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-import pytest
-
 from core.services import jobs, plugin_gate
 from core.timeutil import utcnow
 from plugins.masterclasses import services
 from plugins.masterclasses.tests.helpers import make_event
-
-
-@pytest.fixture
-def app(make_app):
-    app = make_app(plugins="masterclasses")
-    with app.app_context():
-        yield app
 
 
 def test_left_out_of_the_deployment(make_app, factory):

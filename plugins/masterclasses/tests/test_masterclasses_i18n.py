@@ -14,13 +14,6 @@ ROOT = Path(__file__).resolve().parents[1]
 PLACEHOLDER = re.compile(r"%\(\w+\)s")
 
 
-@pytest.fixture
-def app(make_app):
-    app = make_app(plugins="masterclasses")
-    with app.app_context():
-        yield app
-
-
 def _source_ids() -> set[str]:
     method_map = [("tests/**", "ignore"), ("**.py", "python"), ("**/templates/**.html", "jinja2")]
     ids = set()

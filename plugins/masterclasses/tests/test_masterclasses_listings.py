@@ -6,8 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 
-import pytest
-
 from core.extensions import db
 from core.models import Subject
 from plugins.masterclasses import services
@@ -15,13 +13,6 @@ from plugins.masterclasses.models import Material
 from plugins.masterclasses.tests.helpers import make_event
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-
-
-@pytest.fixture
-def app(make_app):
-    app = make_app(plugins="masterclasses")
-    with app.app_context():
-        yield app
 
 
 def test_filters_by_form_subject_region_association_date_and_delivery(client, factory):

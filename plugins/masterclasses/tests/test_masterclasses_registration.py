@@ -19,13 +19,6 @@ from plugins.masterclasses.models import Registration
 from plugins.masterclasses.tests.helpers import make_event
 
 
-@pytest.fixture
-def app(make_app):
-    app = make_app(plugins="masterclasses")
-    with app.app_context():
-        yield app
-
-
 def _statuses(ev) -> dict[int, str]:
     db.session.expire_all()
     return dict(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
 from sqlalchemy import func, select
 
 from core.extensions import db
@@ -13,13 +12,6 @@ from core.services import jobs
 from core.timeutil import utcnow
 from plugins.masterclasses import services
 from plugins.masterclasses.tests.helpers import make_event
-
-
-@pytest.fixture
-def app(make_app):
-    app = make_app(plugins="masterclasses")
-    with app.app_context():
-        yield app
 
 
 def _reminders(user=None) -> int:

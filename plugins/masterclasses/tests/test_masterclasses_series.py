@@ -5,19 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
 from sqlalchemy import select
 
 from core.extensions import db
 from core.models import Notification
 from plugins.masterclasses.models import Event, Registration
-
-
-@pytest.fixture
-def app(make_app):
-    app = make_app(plugins="masterclasses")
-    with app.app_context():
-        yield app
 
 
 def _series_form(**over):

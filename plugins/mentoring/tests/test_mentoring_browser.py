@@ -16,11 +16,6 @@ from plugins.mentoring.tests.world import add_mentor, make_world
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def live_app(make_app):
-    return make_app(plugins="mentoring", file_db=True)
-
-
 def test_mentoring_journey(live_server, page, factory):
     with live_server.app.app_context():
         w = make_world(factory)

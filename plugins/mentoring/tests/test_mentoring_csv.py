@@ -21,13 +21,6 @@ from plugins.mentoring.tests.world import (
 )
 
 
-@pytest.fixture
-def app(make_app):
-    app = make_app(plugins="mentoring")
-    with app.app_context():
-        yield app
-
-
 def _world_typed_with(factory, payload: str):
     w = make_world(factory)
     w.programme.name = payload

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import select
 
 from core import demo
@@ -10,13 +9,6 @@ from core.extensions import db
 from core.models import Certificate
 from plugins.mentoring.models import Pair, Programme
 from plugins.mentoring.plugin import demo_data
-
-
-@pytest.fixture
-def app(make_app):
-    app = make_app(plugins="mentoring")
-    with app.app_context():
-        yield app
 
 
 def test_demo_programmes(app, login):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from core.services import plugin_gate
 from plugins.mentoring.tests.world import (
     add_mentor,
@@ -13,13 +11,6 @@ from plugins.mentoring.tests.world import (
     make_world,
     programme_url,
 )
-
-
-@pytest.fixture
-def app(make_app):
-    app = make_app(plugins="mentoring")
-    with app.app_context():
-        yield app
 
 
 def test_disabled_for_the_deployment(make_app, factory, login):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
 import time_machine
 from sqlalchemy import func, select
 
@@ -31,13 +30,6 @@ from plugins.mentoring.tests.world import (
     make_world,
     programme_url,
 )
-
-
-@pytest.fixture
-def app(make_app):
-    app = make_app(plugins="mentoring")
-    with app.app_context():
-        yield app
 
 
 def notes_of(user, kind):

@@ -3,18 +3,9 @@
 
 from __future__ import annotations
 
-import pytest
-
 from core.extensions import db
 from core.testing_routes import assert_route_permissions, seed_world
 from plugins.mentoring.models import MentorProfile, NoviceRequest, Pair, Programme
-
-
-@pytest.fixture
-def app(make_app):
-    app = make_app(plugins="mentoring")
-    with app.app_context():
-        yield app
 
 
 def test_mentoring_routes_check_permissions(app, factory):
