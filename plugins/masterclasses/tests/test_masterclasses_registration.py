@@ -215,3 +215,14 @@ def test_hundred_simultaneous_registrations_never_overbook(file_app):
         assert waiting[3].user_id not in now_seated
         assert services.waitlist_position(db.session.get(Registration, waiting[3].id)) == 1
         db.session.remove()
+
+
+def test_every_post_needs_the_csrf_token(client, factory, login):
+    """The global CSRF protection covers the plugin's POSTs (it had its own check before)."""
+    assoc = factory.association()
+    ev = make_event(assoc, capacity=5)
+    user = factory.user()
+    login(client, user)
+    for url in (f"/masterclasses/{ev.id}/register", "/masterclasses/my/feed"):
+        assert client.post(url, data={}).status_code == 400, url
+    assert _statuses(ev) == {}
