@@ -1,6 +1,6 @@
 """The core journey in Chromium, in Kazakh: a teacher registers (and opens the emailed
-confirmation link), finds the district network in the directory, asks to join; the leader approves; the new member is notified and sees the
-association page with its member list.
+confirmation link), finds the district network in the directory, asks to join; the leader
+approves; the new member is notified and sees the association page with its member list.
 
 Selectors are stable attributes (name, id, href, form action); language is proven by the
 ``lang`` attribute, a few Kazakh interface texts, place names shown in their Kazakh form, and
