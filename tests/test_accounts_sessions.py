@@ -237,6 +237,22 @@ def test_a_bare_user_id_in_the_session_is_refused(make_app, factory):
             assert not logged_in(client), junk
 
 
+def test_old_ended_sessions_are_deleted_by_a_daily_job(client, post, factory):
+    from core.services import jobs
+
+    user = factory.user()
+    for _ in range(3):
+        login_form(client.application.test_client(), post, user)
+    ended_long_ago, ended_lately, live = rows(user)
+    base = live.last_seen_at
+    ended_long_ago.revoked_at = base - dt.timedelta(days=31)
+    ended_lately.revoked_at = base - dt.timedelta(days=1)
+    db.session.commit()
+    report = jobs.run_due(base)
+    assert report["core.prune_sessions"] == "ran"
+    assert [r.id for r in rows(user)] == [ended_lately.id, live.id]
+
+
 # Cookies ----------------------------------------------------------------------------------------
 
 

@@ -23,13 +23,15 @@ from typing import Any
 
 from flask import current_app, request
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy import select, update
+from sqlalchemy import delete, or_, select, update
 
 from core.extensions import db
 from core.models import User, UserSession
 from core.timeutil import utcnow
 
 SEEN_EVERY = dt.timedelta(minutes=5)
+# Ended sessions are kept this long (the user's list and support questions), then deleted.
+KEEP_ENDED = dt.timedelta(days=30)
 USER_AGENT_LENGTH = 200
 
 
@@ -159,3 +161,18 @@ def _bare_id_for_tests(user_id: int) -> User | None:
         return None
     user.current_session = user.session_token = None
     return user
+
+
+def prune(now: dt.datetime | None = None) -> int:
+    """Delete sessions ended more than :data:`KEEP_ENDED` ago or idle past the remember-me
+    duration (the ``core.prune_sessions`` job; idempotent). Returns how many went."""
+    now = now or utcnow()
+    result = db.session.execute(
+        delete(UserSession).where(
+            or_(
+                UserSession.revoked_at < now - KEEP_ENDED,
+                UserSession.last_seen_at < now - max_idle() - KEEP_ENDED,
+            )
+        )
+    )
+    return result.rowcount or 0
