@@ -62,11 +62,34 @@ def _load_config(app: Flask, config: dict[str, Any] | None) -> None:
     if not app.config.get("UPLOAD_FOLDER"):
         app.config["UPLOAD_FOLDER"] = os.path.join(app.instance_path, "uploads")
     app.config["MAX_CONTENT_LENGTH"] = (int(app.config["MAX_UPLOAD_MB"]) + 1) * 1024 * 1024
-    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
-    app.config.setdefault("REMEMBER_COOKIE_HTTPONLY", True)
-    app.config.setdefault("REMEMBER_COOKIE_SAMESITE", "Lax")
+    # Flask defines these keys (SAMESITE as None), so ``setdefault`` would do nothing: set them
+    # unless the caller's config or the settings file chose a value.
+    explicit = {**(config or {})}
+    for key, value in (
+        ("SESSION_COOKIE_HTTPONLY", True),
+        ("SESSION_COOKIE_SAMESITE", "Lax"),
+        ("REMEMBER_COOKIE_HTTPONLY", True),
+        ("REMEMBER_COOKIE_SAMESITE", "Lax"),
+    ):
+        if key not in explicit and not app.config.get(key):
+            app.config[key] = value
+    secure = _secure_cookies(app.config)
+    app.config["SESSION_COOKIE_SECURE"] = secure
+    app.config.setdefault("REMEMBER_COOKIE_SECURE", secure)
+    if not isinstance(app.config.get("REMEMBER_COOKIE_SECURE"), bool):
+        app.config["REMEMBER_COOKIE_SECURE"] = secure
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
+
+
+def _secure_cookies(cfg) -> bool:
+    """``SESSION_COOKIE_SECURE`` as set, or True when the site is served over https."""
+    value = cfg.get("SESSION_COOKIE_SECURE")
+    if isinstance(value, bool):
+        return value
+    text_value = str(value or "").strip().lower()
+    if text_value in config_module.BOOL_WORDS:
+        return config_module.BOOL_WORDS[text_value]
+    return str(cfg.get("BASE_URL", "")).lower().startswith("https://")
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -79,6 +102,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         static_folder=str(CORE_DIR / "static"),
     )
     _load_config(app, config)
+    hops = int(app.config.get("PROXY_FIX") or 0)
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_prefix=hops)
 
     try:
         registry = load_plugins(app.config["PLUGINS"])

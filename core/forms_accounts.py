@@ -283,10 +283,8 @@ class RegisterForm(ProfileFieldsForm):
     )
     password = _password_field(_l("Password"))
     confirm = _confirm_field(_l("Repeat the password"), "password")
-
-    def validate_email(self, field) -> None:
-        if email_taken(field.data):
-            raise ValidationError(_l("An account with this email already exists."))
+    # No "email already taken" check here: the page must not reveal which emails have an
+    # account; the register view mails the owner instead (see core.views.auth).
 
 
 class ProfileEditForm(ProfileFieldsForm):

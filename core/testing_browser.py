@@ -120,6 +120,28 @@ def browser_login(page, base_url: str, email: str, password: str = "password123"
     page.wait_for_load_state()
 
 
+def browser_confirm_registration(page, live_server, email: str) -> None:
+    """Open the confirmation link emailed to ``email`` (read from the outbox) and press its
+    button: the account is confirmed and the browser logged in."""
+    import re
+
+    from sqlalchemy import select
+
+    from core.models import OutboxEmail
+
+    with live_server.app.app_context():
+        mail = db.session.scalar(
+            select(OutboxEmail)
+            .where(OutboxEmail.to == email.lower(), OutboxEmail.kind == "core.register_confirm")
+            .order_by(OutboxEmail.id.desc())
+        )
+        assert mail is not None, f"no confirmation email to {email}"
+        path = re.search(r"https?://[^/\s]+(/register/confirm/\S+)", mail.body).group(1)
+    page.goto(live_server.url + path)
+    page.locator("main form button").click()
+    page.wait_for_load_state()
+
+
 def browser_logout(page, base_url: str) -> None:
     page.context.clear_cookies()
 

@@ -32,9 +32,12 @@ log = logging.getLogger("qauym.jobs")
 
 
 def core_jobs() -> list[Job]:
-    from core.services import notifications
+    from core.services import notifications, sessions
 
-    return [Job("core.send_outbox", lambda now: notifications.send_outbox(now), dt.timedelta(0))]
+    return [
+        Job("core.send_outbox", lambda now: notifications.send_outbox(now), dt.timedelta(0)),
+        Job("core.prune_sessions", lambda now: sessions.prune(now), dt.timedelta(days=1)),
+    ]
 
 
 def init_app(app) -> None:

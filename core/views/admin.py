@@ -30,7 +30,7 @@ from core.models import (
     RegionAdmin,
     User,
 )
-from core.services import audit, permissions, plugin_gate
+from core.services import audit, permissions, plugin_gate, sessions
 from core.services.associations import association_or_404
 from core.services.search import MAX_QUERY, ci_contains
 from core.services.urls import safe_next
@@ -227,6 +227,45 @@ def remove_region_admin(row_id: int):
         "success",
     )
     return redirect(url_for("core.region_admins"))
+
+
+# Users ----------------------------------------------------------------------------------------
+
+
+def _user_or_404(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+@bp.get("/admin/users/<int:user_id>")
+def admin_user(user_id: int):
+    permissions.require("site.admin")
+    user = _user_or_404(user_id)
+    return render_template("core/admin/user.html", user=user, sessions=sessions.live_sessions(user))
+
+
+@bp.post("/admin/users/<int:user_id>/sessions/end")
+def end_user_sessions(user_id: int):
+    """Log a user out everywhere (a lost phone, a shared computer, a suspected break-in)."""
+    permissions.require("site.admin")
+    if not PostForm().validate_on_submit():
+        abort(400)
+    user = _user_or_404(user_id)
+    # An administrator ending their own sessions keeps the one they are using.
+    keep = sessions.current(current_user) if user.id == current_user.id else None
+    ended = sessions.revoke_all(user, keep=keep)
+    audit.record(
+        "user.sessions_end",
+        actor=current_user,
+        target=user.email,
+        region_id=user.region_id,
+        details={"user_id": user.id, "ended": ended},
+    )
+    db.session.commit()
+    flash(_("Sessions of %(name)s ended: %(count)d.", name=user.full_name, count=ended), "success")
+    return redirect(url_for("core.admin_user", user_id=user.id))
 
 
 # Plugin switches ------------------------------------------------------------------------------
