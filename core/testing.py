@@ -275,6 +275,20 @@ def do_login(client, user, password: str = "password123") -> None:
     assert resp.status_code == 302, resp.get_data(as_text=True)[:500]
 
 
+def sign_in_as(client, user) -> None:
+    """Act as ``user`` on ``client`` without the login form: a real server-side session is
+    opened and its id written into the client's session, as Flask-Login's login does. For
+    suites that switch between many people (the form's scrypt check is slow on purpose, and
+    logging in is tested in the core)."""
+    from core.services import sessions
+
+    row, token = sessions.new_session(user)
+    with client.session_transaction() as session:
+        session["_user_id"] = f"{user.id}:{token}"
+        session["_fresh"] = True
+        session.pop("_id", None)
+
+
 @pytest.fixture
 def login():
     return do_login

@@ -221,9 +221,8 @@ def test_a_session_idle_longer_than_the_remember_duration_is_dead(client, post, 
 
 
 def test_a_bare_user_id_in_the_session_is_refused(make_app, factory):
-    """Cookies signed before server-side sessions held only the user id: they no longer work
-    (outside TESTING, where plugin test suites switch users that way)."""
-    app = make_app(plugins="sample", TESTING=False)
+    """Cookies signed before server-side sessions held only the user id: they no longer work."""
+    app = make_app(plugins="sample")
     with app.app_context():
         user = factory.user()
         client = app.test_client()

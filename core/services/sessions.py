@@ -21,7 +21,7 @@ import hashlib
 import secrets
 from typing import Any
 
-from flask import current_app, request
+from flask import current_app, has_request_context, request
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import delete, or_, select, update
 
@@ -47,11 +47,11 @@ def max_idle() -> dt.timedelta:
     return duration
 
 
-def login(user: User, *, remember: bool = False, now: dt.datetime | None = None) -> UserSession:
-    """Open a new session for ``user`` in this browser and sign it in (commits)."""
+def new_session(user: User, *, now: dt.datetime | None = None) -> tuple[UserSession, str]:
+    """A new live session row for ``user`` (committed) and its random token."""
     now = now or utcnow()
     token = secrets.token_urlsafe(32)
-    agent = request.user_agent.string if request else ""
+    agent = request.user_agent.string if has_request_context() else ""
     row = UserSession(
         user_id=user.id,
         token_hash=token_hash(token),
@@ -61,6 +61,12 @@ def login(user: User, *, remember: bool = False, now: dt.datetime | None = None)
     )
     db.session.add(row)
     db.session.commit()
+    return row, token
+
+
+def login(user: User, *, remember: bool = False, now: dt.datetime | None = None) -> UserSession:
+    """Open a new session for ``user`` in this browser and sign it in (commits)."""
+    row, token = new_session(user, now=now)
     user.current_session = row
     user.session_token = token
     login_user(user, remember=remember)
@@ -122,8 +128,8 @@ def load_user(alternative_id: str, now: dt.datetime | None = None) -> User | Non
         return None
     if len(token) > 100:
         return None
-    if not token:
-        return _bare_id_for_tests(int(user_part))
+    if not token:  # a cookie signed before sessions were server-side: no longer valid
+        return None
     now = now or utcnow()
     # Written only when nothing else is pending, so the bump never commits a view's work.
     clean = not (db.session.new or db.session.dirty or db.session.deleted)
@@ -147,19 +153,6 @@ def load_user(alternative_id: str, now: dt.datetime | None = None) -> User | Non
     if clean and now - session_row.last_seen_at >= SEEN_EVERY:
         session_row.last_seen_at = now
         db.session.commit()
-    return user
-
-
-def _bare_id_for_tests(user_id: int) -> User | None:
-    """A session holding only a user id (no token) is refused, except under ``TESTING``:
-    some plugin test suites switch users by writing ``_user_id`` into the test client's
-    session, skipping the slow password check. Never in production (``TESTING`` off)."""
-    if not current_app.testing:
-        return None
-    user = db.session.get(User, user_id)
-    if user is None or not user.active:
-        return None
-    user.current_session = user.session_token = None
     return user
 
 
