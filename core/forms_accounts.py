@@ -37,7 +37,7 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from core.extensions import db
-from core.i18n import LANGUAGE_NAMES
+from core.i18n import LANGUAGE_NAMES, current_locale
 from core.labels import CATEGORY_LABELS  # noqa: F401 - re-exported
 from core.models import Category, District, Region, School, Subject, User
 
@@ -229,8 +229,6 @@ def load_choices(form: ProfileFieldsForm) -> ProfileFieldsForm:
     Districts are grouped by region and schools by district with ``<optgroup>``, so the form
     works without JavaScript; names follow the reader's language.
     """
-    from core.i18n import current_locale
-
     loc = current_locale()
     regions = db.session.scalars(
         select(Region).options(selectinload(Region.districts)).order_by(Region.name_kk)

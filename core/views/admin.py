@@ -34,7 +34,7 @@ from core.services import audit, permissions, plugin_gate, sessions
 from core.services.associations import association_or_404
 from core.services.search import MAX_QUERY, ci_contains
 from core.services.urls import safe_next
-from core.views import bp
+from core.views.blueprint import bp
 
 PER_PAGE = 50
 

@@ -54,7 +54,7 @@ from core.services import audit, permissions
 from core.services.associations import association_or_404, subtree
 from core.services.search import MAX_QUERY, ci_contains
 from core.timeutil import utcnow
-from core.views import bp
+from core.views.blueprint import bp
 
 DIRECTORY_PER_PAGE = 20
 MEMBERS_PER_PAGE = 50

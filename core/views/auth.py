@@ -32,7 +32,7 @@ from core.i18n import current_locale
 from core.models import Membership, Role, User
 from core.services import notifications, permissions, sessions
 from core.services.urls import safe_next
-from core.views import bp
+from core.views.blueprint import bp
 
 LANG_COOKIE_AGE = 365 * 24 * 3600
 

@@ -24,7 +24,7 @@ from core.i18n import current_locale
 from core.models import User
 from core.services import certificates, csv_export, permissions, portfolio
 from core.services import search as search_service
-from core.views import bp
+from core.views.blueprint import bp
 
 
 @bp.get("/search")

@@ -11,7 +11,7 @@ from core.forms import PostForm
 from core.models import Notification
 from core.services import notifications as service
 from core.services.urls import safe_link
-from core.views import bp
+from core.views.blueprint import bp
 
 PER_PAGE = 20
 
