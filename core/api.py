@@ -25,6 +25,11 @@ Grouped by need:
   ``locking`` (``run_locked``, ``begin_write``); ``markdown``; ``audit``;
   ``csv_response`` (one CSV dialect, formula cells neutralised) and ``csv_export``;
   ``ci_contains`` (case-insensitive match for Kazakh and Russian on SQLite too).
+* **Search text** (``core.services.text``, see DEVELOPERS.md): ``normalise`` (text as stored
+  in a ``search_text`` column), ``query_forms`` (a query's words, each as its alternative
+  forms), ``word_forms``, ``matching_spans`` / ``mark_spans`` / ``highlight`` (mark the
+  inflected forms a query matches), ``forms_match`` (SQL condition on text not stored
+  normalised: the query as typed, or every word in one of its forms).
 * **Web helpers**: ``safe_next`` (redirect targets), ``safe_link`` (links to show),
   ``site_request_context`` (``url_for`` in jobs and demo hooks); forms: ``PostForm``.
 * **Time**: ``utcnow`` (naive UTC, as stored), ``to_local``, ``from_local``, ``site_tz``,
@@ -83,7 +88,8 @@ from core.services.associations import association_for, subtree
 from core.services.csv_export import csv_response
 from core.services.notifications import notify
 from core.services.permissions import can, require
-from core.services.search import ci_contains
+from core.services.search import ci_contains, forms_match, highlight, mark_spans
+from core.services.text import matching_spans, normalise, query_forms, word_forms
 from core.services.urls import safe_link, safe_next, site_request_context
 from core.timeutil import from_local, site_date, site_time, site_tz, to_local, utcnow
 
@@ -120,6 +126,13 @@ __all__ = [
     "can",
     "certificates",
     "ci_contains",
+    "forms_match",
+    "highlight",
+    "mark_spans",
+    "matching_spans",
+    "normalise",
+    "query_forms",
+    "word_forms",
     "csv_export",
     "csv_response",
     "db",

@@ -17,13 +17,14 @@ from typing import Any
 from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from core.extensions import db
 from core.models import Association, User
 from core.plugin_api import SearchResult
 from core.services import plugin_gate
+from core.services import text as text_forms
 from core.services.urls import safe_link
 
 log = logging.getLogger("qauym.search")
@@ -57,8 +58,30 @@ def ci_contains(column: Any, query: str) -> ColumnElement[bool]:
     return func.lower(column).like(pattern, escape="\\")
 
 
+def forms_match(columns: list[Any], query: str) -> ColumnElement[bool]:
+    """One of ``columns`` contains ``query`` as typed, or each word of ``query`` in one of its
+    forms (:mod:`core.services.text`): "мұғалімдері" finds "Жас мұғалімдер клубы", "уроков"
+    finds "Открытые уроки". For text not stored normalised (a ``LIKE`` on each form, case
+    ignored as in :func:`ci_contains`); text with a ``search_text`` column is better searched
+    through a full-text index over that column, as the forum does.
+    """
+    whole = [ci_contains(c, query) for c in columns]
+    per_word = []
+    for word in text_forms.words(query):
+        if len(word) < 2:
+            continue
+        alts = text_forms.like_alternatives(
+            (text_forms.fold(word),) + text_forms.query_word_forms(word)
+        )
+        per_word.append(or_(*[ci_contains(c, a) for c in columns for a in alts]))
+    if per_word:
+        whole.append(and_(*per_word))
+    return or_(*whole)
+
+
 def highlight(text: Any, query: str) -> Markup:
-    """``text`` as safe HTML with each occurrence of ``query`` wrapped in ``<mark>``.
+    """``text`` as safe HTML, with each occurrence of ``query`` and each word whose form
+    matches a word of ``query`` ("сабақтарымызда" for "сабақ") wrapped in ``<mark>``.
 
     Markup given by a plugin is reduced to its text first, so that highlighting (and what is
     HTML) is decided here only.
@@ -67,11 +90,25 @@ def highlight(text: Any, query: str) -> Markup:
     query = (query or "").strip()
     if not query:
         return escape(plain)
-    parts = re.split(f"({re.escape(query)})", plain, flags=re.IGNORECASE)
+    spans = [m.span() for m in re.finditer(re.escape(query), plain, flags=re.IGNORECASE)]
+    spans += text_forms.matching_spans(plain, query)
+    return mark_spans(plain, spans)
+
+
+def mark_spans(plain: str, spans: list[tuple[int, int]]) -> Markup:
+    """``plain`` escaped, the (possibly overlapping) ``spans`` wrapped in ``<mark>``."""
+    merged: list[list[int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
     out = Markup("")
-    for i, part in enumerate(parts):
-        out += Markup("<mark>{}</mark>").format(part) if i % 2 else escape(part)
-    return out
+    pos = 0
+    for start, end in merged:
+        out += escape(plain[pos:start]) + Markup("<mark>{}</mark>").format(plain[start:end])
+        pos = end
+    return out + escape(plain[pos:])
 
 
 def safe_url(url: str) -> bool:
@@ -92,12 +129,15 @@ def _association_results(query: str, limit: int) -> list[SearchResult]:
     rows = db.session.scalars(
         select(Association)
         .where(
-            or_(
-                ci_contains(Association.name_kk, query),
-                ci_contains(Association.name_ru, query),
-                ci_contains(Association.abbr_kk, query),
-                ci_contains(Association.abbr_ru, query),
-                ci_contains(Association.topic, query),
+            forms_match(
+                [
+                    Association.name_kk,
+                    Association.name_ru,
+                    Association.abbr_kk,
+                    Association.abbr_ru,
+                    Association.topic,
+                ],
+                query,
             )
         )
         .order_by(Association.member_count.desc(), Association.name_kk)
@@ -120,7 +160,7 @@ def _people_results(query: str, limit: int) -> list[SearchResult]:
     rows = db.session.scalars(
         select(User)
         .options(selectinload(User.school))
-        .where(User.active.is_(True), ci_contains(User.full_name, query))
+        .where(User.active.is_(True), forms_match([User.full_name], query))
         .order_by(User.full_name)
         .limit(limit)
     )

@@ -1,0 +1,277 @@
+"""One word normaliser for search: Kazakh and Russian words reduced to comparable forms.
+
+Search compares *forms*, never the words as typed: a text is indexed as the forms of its words
+(:func:`normalise`, stored in a ``search_text`` column) and a query is turned into the same
+forms (:func:`query_forms`), so "сабақ" finds "сабақтарымызда" and "урок" finds "уроков".
+
+How a word becomes its forms (:func:`word_forms`):
+
+* lower-cased with Python's Unicode ``str.lower`` (Ә→ә, Қ→қ, І→і ... on every database), ``ё``
+  read as ``е``;
+* a word with one of the Kazakh letters ә ғ қ ң ө ұ ү һ і is Kazakh: its forms are the Kazakh
+  stem and that stem in "plain" spelling (Kazakh letters replaced by the nearest Russian
+  ones: қ→к, ғ→г, ң→н, ә→а, ө→о, ұ/ү→у, һ→х, і→и). The plain form lets "сабак" typed on a
+  Russian keyboard, and Latin input ("sabak", "shyn"), find "сабақ", "ШЫҢ": a word without
+  Kazakh letters is also stemmed with the plain spellings of the Kazakh endings
+  ("сабактарымызда" → "сабак");
+* any other Cyrillic word may be Russian or Kazakh ("мектеп", "жоспар" have no Kazakh-only
+  letter): both the Russian and the Kazakh stem are kept when they differ. A post with a
+  Kazakh sentence and its Russian translation is therefore found in both languages;
+* a Latin word is kept as it is (lower-cased); in a *query* it also gets the forms of its
+  Cyrillic transliteration (:func:`latin_to_cyrillic`), informal (sh, ch, zh, ng, q, gh, y)
+  and the 2021 Latin alphabet (ä ğ ı ñ ö ş ū ü) alike.
+
+Russian: the Snowball Russian stemmer (``snowballstemmer``, pure Python, pinned in
+``pyproject.toml``; it uses PyStemmer's C code when that is installed).
+
+Kazakh: our own rule-based suffix stripper (:func:`kazakh_stem`). The one Kazakh package on
+the index, ``kazstem`` (qazmorph), is a morphological analyser that needs Apertium/HFST
+finite-state resources it does not ship (they are downloaded by a bootstrap script on a
+build host), so it cannot run here or on CI; no other package stems Kazakh. The stripper
+removes, from the end and repeatedly, the longest ending among plural, case, possessive,
+personal and common verb endings (tables below), as long as at least :data:`MIN_STEM`
+letters with a vowel remain; then it undoes the voicing of a final consonant (сабағы →
+сабақ, кітабы → кітап, мектебі → мектеп). It is a stemmer for search, not a grammar: it
+may cut a word to something that is not a word ("мұғалім" → "мұғал"), which does not matter
+because the same function is applied to the index and to the query. Derivational endings
+(-шы, -лық, -лас/-тас, -ма) are kept: "оқушы" (pupil) stays apart from "оқу" (study),
+"сабақтас" from "сабақ".
+
+When this module changes, stored forms are stale: run ``qauym forum reindex`` (every plugin
+that stores ``search_text`` should offer the same).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+
+import snowballstemmer
+
+#: Letters that exist in Kazakh Cyrillic but not in Russian.
+KAZAKH_LETTERS = frozenset("әғқңөұүһі")
+VOWELS = frozenset("аәеёиоөуұүыіэюя")
+#: A Kazakh stem keeps at least this many letters.
+MIN_STEM = 3
+
+_PLAIN = str.maketrans("әғқңөұүһі", "агкноууии")
+_WORD = re.compile(r"\w+", re.UNICODE)
+_CYRILLIC = re.compile(r"[а-яёәғқңөұүһі]")
+_LATIN = re.compile(r"[a-zäçğıñöşūüı]")
+
+# Endings by kind; the stripper tries the longest that fits first.
+
+
+def _endings(spaced: str) -> list[str]:
+    return spaced.split()
+
+
+_PLURAL = _endings("лар лер дар дер тар тер")
+_POSSESSIVE = _endings(
+    "ымыз іміз мыз міз ыңыз іңіз ңыз ңіз ың ің ым ім сы сі ы і ларың лерің дарың дерің тарың терің"
+)
+_CASE = _endings(
+    # genitive, dative, accusative, locative, ablative, instrumental
+    "ның нің дың дің тың тің "
+    "ға ге қа ке на не "
+    "ны ні ды ді ты ті "
+    "да де та те нда нде "
+    "нан нен дан ден тан тен "
+    "мен бен пен менен бенен пенен "
+    # adjectival locative (мектептегі), equative, similative
+    "дағы дегі тағы тегі ндағы ндегі ша ше дай дей тай тей"
+)
+_PERSONAL = _endings(
+    "мын мін бын бін пын пін сың сің сыз сіз мыз міз быз біз пыз піз сыңдар сіңдер сыздар сіздер"
+)
+_VERB = _endings(
+    # present after a vowel (-й-), past, participles, the verbal noun's cases. The present
+    # after a consonant (-ады, -амыз) is left out: "бағалады" (past) would lose its -а-.
+    "ймын ймін йсың йсің ймыз йміз йсыз йсіз йды йді йтын йтін "
+    "дым дім тым тім дық дік тық тік "
+    "ған ген қан кен ғанбыз генбіз ғанмын генмін "
+    "уға уге уды уді уда уде удың удің"
+)
+# One-letter endings, allowed only after the letters given (alone they are too ambiguous).
+_AFTER = {
+    "а": "мң",  # dative after 1st/2nd person possessive: кітабыма, сабағыңа
+    "е": "мң",
+    "м": "аәеиоөуұүыі",  # 1st person possessive after a vowel: жобам
+    "ң": "аәеиоөуұүыі",  # 2nd person possessive after a vowel: жобаң
+    "н": "ыі",  # accusative after 3rd person possessive: сабағын
+    "у": "аәеиоөұүыі",  # verbal noun after a vowel: бағалау (оқу, жазу stay whole)
+}
+_ENDINGS = tuple(
+    sorted(set(_PLURAL + _POSSESSIVE + _CASE + _PERSONAL + _VERB) | set(_AFTER), key=len)[::-1]
+)
+# The same endings in plain spelling, for Kazakh typed without its letters (сабактын,
+# мугалим): tried only on words that have no Kazakh letter.
+_ENDINGS_PLAIN = tuple(
+    sorted(set(_ENDINGS) | {e.translate(_PLAIN) for e in _ENDINGS}, key=len)[::-1]
+)
+_AFTER_PLAIN = {**_AFTER, **{k.translate(_PLAIN): v.translate(_PLAIN) for k, v in _AFTER.items()}}
+_DEVOICE = {"б": "п", "г": "к", "ғ": "қ"}
+
+
+def fold(text: str) -> str:
+    """Lower case for every alphabet the site meets; ``ё`` as ``е``."""
+    return (text or "").lower().replace("ё", "е")
+
+
+def words(text: str) -> list[str]:
+    """The words of ``text`` as typed (letters and digits; punctuation splits)."""
+    return _WORD.findall(text or "")
+
+
+def is_kazakh(word: str) -> bool:
+    return any(ch in KAZAKH_LETTERS for ch in word)
+
+
+def plain_spelling(word: str) -> str:
+    """Kazakh letters replaced by the nearest Russian ones (сабақ -> сабак)."""
+    return word.translate(_PLAIN)
+
+
+@lru_cache(maxsize=50_000)
+def kazakh_stem(word: str) -> str:
+    """The Kazakh stem of a lower-case ``word`` (see the module docstring)."""
+    plain = not is_kazakh(word)
+    endings, after = (_ENDINGS_PLAIN, _AFTER_PLAIN) if plain else (_ENDINGS, _AFTER)
+    for _ in range(8):
+        for ending in endings:
+            if not word.endswith(ending):
+                continue
+            stem = word[: -len(ending)]
+            if len(stem) < MIN_STEM or not any(ch in VOWELS for ch in stem):
+                continue
+            if ending in after and stem[-1] not in after[ending]:
+                continue
+            word = stem
+            break
+        else:
+            break
+    if len(word) > MIN_STEM and word[-1] in _DEVOICE:
+        word = word[:-1] + _DEVOICE[word[-1]]
+    return word
+
+
+_RUSSIAN = snowballstemmer.stemmer("russian")
+
+
+@lru_cache(maxsize=50_000)
+def russian_stem(word: str) -> str:
+    return _RUSSIAN.stemWord(word)
+
+
+@lru_cache(maxsize=50_000)
+def word_forms(word: str) -> tuple[str, ...]:
+    """The search forms of one word: one to three, never empty for a word with letters."""
+    w = fold(word)
+    if not w:
+        return ()
+    if is_kazakh(w):
+        stem = kazakh_stem(w)
+        forms = [stem, plain_spelling(stem)]
+    elif _CYRILLIC.search(w):
+        forms = [russian_stem(w), kazakh_stem(w)]
+    else:
+        forms = [w]
+    return tuple(dict.fromkeys(f for f in forms if f))
+
+
+def normalise(text: str) -> str:
+    """``text`` as stored for search: the forms of every word, space-separated, in order."""
+    return " ".join(f for w in words(text) for f in word_forms(w))
+
+
+# --- Latin input -----------------------------------------------------------------------
+
+_LATIN_MULTI = [
+    ("shch", "щ"),
+    ("sh", "ш"),
+    ("ch", "ч"),
+    ("zh", "ж"),
+    ("kh", "х"),
+    ("gh", "ғ"),
+    ("ng", "ң"),
+    ("ts", "ц"),
+    ("ya", "я"),
+    ("yu", "ю"),
+    ("yo", "е"),
+]
+_LATIN_ONE = {
+    "a": "а", "ä": "ә", "b": "б", "c": "с", "ç": "ч", "d": "д", "e": "е", "f": "ф", "g": "г",
+    "ğ": "ғ", "h": "х", "i": "і", "ı": "ы", "j": "ж", "k": "к", "l": "л", "m": "м", "n": "н",
+    "ñ": "ң", "o": "о", "ö": "ө", "p": "п", "q": "қ", "r": "р", "s": "с", "ş": "ш", "t": "т",
+    "u": "у", "ū": "ұ", "ü": "ү", "v": "в", "w": "у", "x": "х", "y": "ы", "z": "з",
+}  # fmt: skip
+
+
+def latin_to_cyrillic(word: str) -> str:
+    """Kazakh typed in Latin letters (informal or the 2021 alphabet) as Cyrillic."""
+    w = fold(word)
+    out = []
+    i = 0
+    while i < len(w):
+        for latin, cyr in _LATIN_MULTI:
+            if w.startswith(latin, i):
+                out.append(cyr)
+                i += len(latin)
+                break
+        else:
+            out.append(_LATIN_ONE.get(w[i], w[i]))
+            i += 1
+    return "".join(out)
+
+
+def query_word_forms(word: str) -> tuple[str, ...]:
+    """The forms a query word matches: its own, and for Latin input its Cyrillic reading's."""
+    forms = list(word_forms(word))
+    if _LATIN.search(fold(word)) and not _CYRILLIC.search(fold(word)):
+        cyr = latin_to_cyrillic(word)
+        forms += word_forms(cyr)
+        forms += word_forms(plain_spelling(cyr))
+    return tuple(dict.fromkeys(forms))
+
+
+MAX_TERMS = 8
+
+
+def query_forms(query: str, min_length: int = 2) -> list[tuple[str, ...]]:
+    """One tuple of alternative forms per query word (words shorter than ``min_length``
+    dropped, at most :data:`MAX_TERMS`). A match needs every word, in any of its forms."""
+    out = []
+    for w in words(query):
+        if len(w) < min_length:
+            continue
+        forms = query_word_forms(w)
+        if forms and forms not in out:
+            out.append(forms)
+    return out[:MAX_TERMS]
+
+
+def matching_spans(text: str, query: str) -> list[tuple[int, int]]:
+    """``(start, end)`` of each word of ``text`` that matches a word of ``query`` (same form),
+    for highlighting; also a word that starts with a query word as typed."""
+    wanted = {f for forms in query_forms(query) for f in forms}
+    typed = [fold(w) for w in words(query) if len(w) >= 2]
+    spans = []
+    for m in _WORD.finditer(text or ""):
+        word = m.group(0)
+        lw = fold(word)
+        if wanted.intersection(word_forms(word)) or any(lw.startswith(t) for t in typed):
+            spans.append((m.start(), m.end()))
+    return spans
+
+
+def like_alternatives(forms: Iterable[str]) -> list[str]:
+    """Strings to look for with a case-insensitive ``LIKE '%...%'`` in text that is not
+    stored normalised: each form, and its voiced spelling (сабақ -> сабағ, as in сабағы)."""
+    out: list[str] = []
+    for f in forms:
+        out.append(f)
+        voiced = {"п": "б", "к": "г", "қ": "ғ"}.get(f[-1:])
+        if voiced and len(f) > MIN_STEM:
+            out.append(f[:-1] + voiced)
+    return list(dict.fromkeys(out))
