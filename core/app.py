@@ -86,6 +86,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         raise
     app.extensions["qauym_plugins"] = registry
 
+    from core.services.web import IdConverter
+
+    # Before any blueprint: every route that takes a database id uses ``<id:...>``.
+    app.url_map.converters["id"] = IdConverter
+
     db.init_app(app)
     migrate.init_app(app, db, directory=str(CORE_DIR / "migrations"))
     csrf.init_app(app)

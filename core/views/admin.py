@@ -32,6 +32,7 @@ from core.models import (
 )
 from core.services import audit, permissions, plugin_gate
 from core.services.search import MAX_QUERY, ci_contains
+from core.services.web import page_arg
 from core.views import bp
 from core.views.associations import association_or_404
 from core.views.auth import safe_next
@@ -44,13 +45,6 @@ def _scope_regions() -> set[int] | None:
     if permissions.is_site_admin(current_user):
         return None
     return permissions.admin_region_ids(current_user)
-
-
-def _page_arg() -> int:
-    try:
-        return max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        return 1
 
 
 def _regions_in_scope(scope: set[int] | None) -> list[Region]:
@@ -120,7 +114,7 @@ def admin_associations():
         )
     total = _count(stmt)
     pages = max(1, math.ceil(total / PER_PAGE))
-    page = min(_page_arg(), pages)
+    page = min(page_arg(), pages)
     rows = db.session.scalars(
         stmt.options(joinedload(Association.region), joinedload(Association.parent))
         .order_by(Association.name_kk, Association.id)
@@ -200,7 +194,7 @@ def region_admins():
     return _region_admins_page(form, 400 if request.method == "POST" else 200)
 
 
-@bp.post("/admin/region-admins/<int:row_id>/remove")
+@bp.post("/admin/region-admins/<id:row_id>/remove")
 def remove_region_admin(row_id: int):
     permissions.require("site.admin")
     if not PostForm().validate_on_submit():
@@ -380,7 +374,7 @@ def audit_log():
         stmt = stmt.where(AuditLog.action == action)
     total = _count(stmt)
     pages = max(1, math.ceil(total / PER_PAGE))
-    page = min(_page_arg(), pages)
+    page = min(page_arg(), pages)
     rows = db.session.scalars(
         stmt.options(joinedload(AuditLog.actor))
         .order_by(AuditLog.created_at.desc(), AuditLog.id.desc())

@@ -120,7 +120,7 @@ def _portfolio_owner(user_id: int) -> User:
     return user
 
 
-@bp.get("/u/<int:user_id>/portfolio")
+@bp.get("/u/<id:user_id>/portfolio")
 def portfolio_page(user_id: int):
     user = _portfolio_owner(user_id)
     return render_template(
@@ -128,7 +128,7 @@ def portfolio_page(user_id: int):
     )
 
 
-@bp.get("/u/<int:user_id>/portfolio.csv")
+@bp.get("/u/<id:user_id>/portfolio.csv")
 def portfolio_csv(user_id: int):
     user = _portfolio_owner(user_id)
     # The byte-order mark makes Excel read the file as UTF-8 (Kazakh letters intact).

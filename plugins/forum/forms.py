@@ -16,6 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from core.services.web import MAX_ID
 from plugins.forum.models import FLAG_REASONS, OFFICIAL_STATUSES
 
 MAX_BODY = 20000
@@ -111,7 +112,7 @@ class FlagForm(FlaskForm):
 
 
 class BanForm(FlaskForm):
-    user_id = IntegerField(_l("Member"), validators=[DataRequired()])
+    user_id = IntegerField(_l("Member"), validators=[DataRequired(), NumberRange(1, MAX_ID)])
     days = IntegerField(
         _l("Days"), default=7, validators=[DataRequired(), NumberRange(min=1, max=3650)]
     )
@@ -139,7 +140,8 @@ class SearchForm(FlaskForm):
 
     q = StringField(_l("Search the forum"), validators=[Optional(), Length(max=100)])
     association = SelectField(_l("Association"), coerce=str, validators=[Optional()])
-    board = IntegerField(_l("Board"), validators=[Optional()])
-    author = IntegerField(_l("Author"), validators=[Optional()])
+    # Read by the view with core.services.web.int_arg: a bad value is ignored, not an error.
+    board = StringField(_l("Board"), validators=[Optional()])
+    author = StringField(_l("Author"), validators=[Optional()])
     since = StringField(_l("From"), validators=[Optional()])
     until = StringField(_l("To"), validators=[Optional()])
