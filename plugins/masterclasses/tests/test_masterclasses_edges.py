@@ -70,3 +70,100 @@ def test_listing_ignores_a_date_it_cannot_use(client, factory, value):
     make_event(assoc, starts_at=dt.datetime(2027, 3, 4, 13, 0), title="Edge listing")
     resp = client.get(f"/masterclasses/?date={value}&page={2**70}&subject={2**70}")
     assert resp.status_code == 200
+
+
+def _event_form(**over):
+    data = {
+        "title": "Формативті бағалау",
+        "form": "masterclass",
+        "description": "Сипаттама",
+        "delivery": "face",
+        "venue": "№3 мектеп",
+        "address": "Қостанай",
+        "starts_at": "2027-01-14T18:00",
+        "ends_at": "2027-01-14T19:30",
+        "capacity": "25",
+        "credit_hours": "1.5",
+        "visibility": "public",
+        "scope": "one",
+    }
+    data.update(over)
+    return data
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("starts_at", "0001-01-01T00:00"),
+        ("starts_at", "9999-12-31T23:59"),
+        ("ends_at", "9999-12-31T23:59"),
+        ("registration_opens_at", "0001-01-01T00:00"),
+        ("registration_deadline", "0001-01-01T00:00"),
+        ("repeat_until", "9999-12-31"),
+    ],
+)
+def test_a_date_in_year_1_or_9999_is_a_field_error_in_russian(
+    client, factory, login, post, field, value
+):
+    from sqlalchemy import func, select
+
+    from core.extensions import db
+    from plugins.masterclasses.models import Event
+
+    assoc = factory.association(slug="edge-dates")
+    leader = factory.member(assoc, factory.user(locale="ru"), role="leader")
+    login(client, leader)
+    over = {field: value}
+    if field == "repeat_until":
+        over["rrule"] = "FREQ=WEEKLY"
+    resp = post(client, "/masterclasses/a/edge-dates/new", _event_form(**over))
+    assert resp.status_code == 200
+    page = resp.get_data(as_text=True)
+    assert "Укажите дату между 1900 и 2200 годами." in page
+    assert f'value="{value}"' in page  # what was typed is kept
+    assert "Формативті бағалау" in page
+    assert db.session.scalar(select(func.count(Event.id))) == 0
+
+
+def test_titles_are_stored_on_one_line_without_controls(client, factory, login, post):
+    from sqlalchemy import select
+
+    from core.extensions import db
+    from plugins.masterclasses.models import Event
+
+    assoc = factory.association(slug="edge-titles")
+    leader = factory.member(assoc, role="leader")
+    login(client, leader)
+    resp = post(
+        client,
+        "/masterclasses/a/edge-titles/new",
+        _event_form(
+            title="Бірінші\r\nжол\x00\u202eіш",
+            venue="\u2066№3\u2069 мектеп\t",
+            description="Бір\r\nекі\x00\u202e",
+        ),
+    )
+    assert resp.status_code == 302, resp.get_data(as_text=True)[:2000]
+    ev = db.session.scalar(select(Event))
+    assert ev.title == "Бірінші жоліш"
+    assert ev.venue == "№3 мектеп"
+    assert ev.description == "Бір\nекі"  # a text area keeps its line breaks
+
+
+def test_calendar_feeds_survive_a_title_with_a_line_break_already_stored(client, factory):
+    from icalendar import Calendar
+
+    assoc = factory.association(slug="edge-feed", name_kk="Бірлестік\r\nатауы")
+    ev = make_event(
+        assoc,
+        starts_at=dt.datetime(2027, 3, 4, 13, 0),
+        title="Бірінші\r\nекінші\x00",
+        venue="Мектеп\r\n№3",
+    )
+    for url in (f"/masterclasses/{ev.id}.ics", "/masterclasses/a/edge-feed/feed.ics"):
+        resp = client.get(url)
+        assert resp.status_code == 200, url
+        cal = Calendar.from_ical(resp.data)
+        (item,) = cal.walk("VEVENT")
+        assert str(item["SUMMARY"]) == "Бірінші екінші"
+        assert "\n" not in str(cal["X-WR-CALNAME"])
