@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import secrets
@@ -137,8 +138,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             database = "ok"
         except Exception as exc:  # noqa: BLE001 - reported, not hidden
             log.exception("health check: database unreachable")
+            with contextlib.suppress(Exception):
+                db.session.rollback()
             return jsonify(status="error", database=str(exc.__class__.__name__)), 503
         return jsonify(status="ok", database=database, plugins=registry.names())
+
+    from core import errors
+
+    errors.init_app(app)  # the database gone or never upgraded: a translated 503
 
     for code in (403, 404, 413, 429):
         app.register_error_handler(

@@ -32,7 +32,7 @@ from core.models import (
 )
 from core.services import audit, permissions, plugin_gate
 from core.services.search import MAX_QUERY, ci_contains
-from core.services.web import page_arg
+from core.services.web import page_arg, parse_id
 from core.views import bp
 from core.views.associations import association_or_404
 from core.views.auth import safe_next
@@ -290,9 +290,10 @@ def switch_region_plugin():
     permissions.require("admin.access")
     form = SwitchForm()
     name = _valid_switch(form)
-    if name is None or not form.region.data:
+    region_id = parse_id(form.region.data)
+    if name is None or region_id is None:
         abort(400)
-    region = db.session.get(Region, int(form.region.data))
+    region = db.session.get(Region, region_id)
     if region is None:
         abort(404)
     permissions.require("region.admin", region)

@@ -20,7 +20,7 @@ from core.extensions import db, login_manager
 from core.models import Association, Certificate, Membership, Subject, User
 from core.services import notifications, permissions, plugin_gate, uploads
 from core.services.search import ci_contains
-from core.services.web import int_arg, page_arg, paginate, year_arg
+from core.services.web import int_arg, page_arg, paginate, parse_id, year_arg
 from core.timeutil import utcnow
 from core.views.associations import association_or_404
 from plugins.expertise import services as svc
@@ -552,11 +552,8 @@ def assign(sub_id: int):
     permissions.require("expertise.coordinate", sub.association)
     form = AssignForm()
     if form.validate_on_submit():
-        expert = (
-            db.session.get(User, int(form.expert_id.data or 0))
-            if (form.expert_id.data or "").isdigit()
-            else None
-        )
+        expert_id = parse_id(form.expert_id.data)
+        expert = db.session.get(User, expert_id) if expert_id else None
         if expert is None:
             abort(400)
         try:
