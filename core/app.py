@@ -51,6 +51,8 @@ def _load_config(app: Flask, config: dict[str, Any] | None) -> None:
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
     if url.startswith("sqlite"):
         app.config["SQLALCHEMY_ENGINE_OPTIONS"].setdefault("connect_args", {"timeout": 30})
+    else:  # a database restarted under us: test pooled connections instead of failing once
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"].setdefault("pool_pre_ping", True)
 
     if not app.config.get("SECRET_KEY"):
         key_file = os.path.join(app.instance_path, "secret_key")

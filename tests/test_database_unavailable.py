@@ -10,12 +10,13 @@ from sqlalchemy import select
 
 from core.cli import main
 from core.extensions import db
-from core.testing import PostgresCluster, _create_tables, do_login
+from core.testing import PostgresCluster, _create_tables, _pg_reset, do_login
 
 
 @pytest.fixture
-def empty_app(tmp_path):
-    """An app on a SQLite file that was never upgraded: no tables at all."""
+def empty_app(pg_url, tmp_path):
+    """An app on a database that was never upgraded (a SQLite file, or the PostgreSQL test
+    database emptied): no tables at all."""
     from core import create_app
 
     os.environ.setdefault("QAUYM_INSTANCE_PATH", str(tmp_path / "instance"))
@@ -24,11 +25,13 @@ def empty_app(tmp_path):
             "TESTING": True,
             "SECRET_KEY": "x",
             "PLUGINS": "sample",
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'never-upgraded.db'}",
+            "DATABASE_URL": pg_url or f"sqlite:///{tmp_path / 'never-upgraded.db'}",
             "RATELIMIT_ENABLED": False,
         }
     )
     with app.app_context():
+        if pg_url:
+            _pg_reset()
         yield app
         db.session.remove()
         db.engine.dispose()
@@ -131,9 +134,10 @@ def test_a_database_gone_mid_request_gives_a_translated_503_and_keeps_nothing_ha
         # Half a write: a row flushed inside an open transaction, then the server stops.
         db.session.add(Association(slug="half-written", name_kk="Жартылай", region_id=region.id))
         db.session.flush()
-        _pg_ctl(own_cluster, "-m", "immediate", "-w", "stop")
+        _pg_ctl(own_cluster, "-m", "fast", "-w", "stop")  # commits kept, open work lost
 
-        resp = client.get("/associations")
+        # The user cannot be loaded now: the language comes from the browser.
+        resp = client.get("/associations", headers={"Accept-Language": "ru"})
         assert resp.status_code == 503
         page = resp.get_data(as_text=True)
         assert "Сервис временно недоступен" in page
