@@ -131,6 +131,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             g.pop(key, None)
         refresh()
 
+    from core.services.web import clean_request_input
+
+    app.before_request(clean_request_input)
+
     _register_plugin_blueprints(app)
 
     @app.get("/healthz")

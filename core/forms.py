@@ -20,8 +20,6 @@ there for a form that cannot.
 from __future__ import annotations
 
 import datetime as dt
-import re
-from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -35,31 +33,7 @@ from wtforms import (
 )
 from wtforms.validators import StopValidation
 
-from core.services.web import MAX_YEAR, MIN_YEAR
-
-_BIDI = "\u202a-\u202e\u2066-\u2069"
-#: Removed everywhere: NUL and other C0 controls but TAB/LF/CR, DEL, C1 controls (but NEL),
-#: bidirectional embeddings, overrides and isolates.
-_NEVER = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\x80-\x84\x86-\x9f{_BIDI}]")
-#: Line breaks and tabs, which a single-line field turns into one space.
-_BREAKS = re.compile("[\t\n\r\x85\u2028\u2029]+")
-_MULTI_BREAKS = re.compile("\r\n?|[\x85\u2028\u2029]")
-
-
-def single_line(value: Any) -> Any:
-    """Text for a one-line field: no control or bidi characters, line breaks and tabs as one
-    space, trimmed. Anything not a string is returned as it is."""
-    if not isinstance(value, str):
-        return value
-    return _BREAKS.sub(" ", _NEVER.sub("", value)).strip()
-
-
-def multi_line(value: Any) -> Any:
-    """Text for a text area: no NUL, control or bidi characters, line breaks kept (as ``\\n``)
-    and tabs kept."""
-    if not isinstance(value, str):
-        return value
-    return _MULTI_BREAKS.sub("\n", _NEVER.sub("", value))
+from core.services.web import MAX_YEAR, MIN_YEAR, multi_line, single_line
 
 
 class ReasonableDate:

@@ -16,12 +16,14 @@ absent, never as a 500.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import request
+from flask import abort, request
 from sqlalchemy import func, select
+from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.routing import IntegerConverter
 
 #: The largest id a 64-bit signed column holds (SQLite INTEGER, PostgreSQL BIGINT).
@@ -31,6 +33,45 @@ MAX_PAGE = 1_000_000
 #: Years a date in a URL or a form may have.
 MIN_YEAR = 1900
 MAX_YEAR = 2200
+
+
+_BIDI = "\u202a-\u202e\u2066-\u2069"
+#: Removed everywhere: NUL and other C0 controls but TAB/LF/CR, DEL, C1 controls (but NEL),
+#: bidirectional embeddings, overrides and isolates.
+_NEVER = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\x80-\x84\x86-\x9f{_BIDI}]")
+#: Line breaks and tabs, which a single-line field turns into one space.
+_BREAKS = re.compile("[\t\n\r\x85\u2028\u2029]+")
+_MULTI_BREAKS = re.compile("\r\n?|[\x85\u2028\u2029]")
+
+
+def single_line(value: Any) -> Any:
+    """Text for a one-line field: no control or bidi characters, line breaks and tabs as one
+    space, trimmed. Anything not a string is returned as it is."""
+    if not isinstance(value, str):
+        return value
+    return _BREAKS.sub(" ", _NEVER.sub("", value)).strip()
+
+
+def multi_line(value: Any) -> Any:
+    """Text for a text area: no NUL, control or bidi characters, line breaks kept (as ``\\n``)
+    and tabs kept."""
+    if not isinstance(value, str):
+        return value
+    return _MULTI_BREAKS.sub("\n", _NEVER.sub("", value))
+
+
+def clean_request_input() -> None:
+    """``before_request`` of the app: a path segment with a NUL is a 404 (no row can match it,
+    and PostgreSQL refuses the query); control and bidi characters are removed from query
+    arguments (names and values), so a view never passes them to the database."""
+    for value in (request.view_args or {}).values():
+        if isinstance(value, str) and "\x00" in value:
+            abort(404)
+    items = list(request.args.items(multi=True))
+    if any(_NEVER.search(k) or _NEVER.search(v) for k, v in items):
+        request.__dict__["args"] = ImmutableMultiDict(
+            [(_NEVER.sub("", k), _NEVER.sub("", v)) for k, v in items]
+        )
 
 
 class IdConverter(IntegerConverter):
@@ -168,12 +209,15 @@ __all__ = [
     "IdConverter",
     "Page",
     "clamp_page",
+    "clean_request_input",
     "date_arg",
     "int_arg",
     "month_arg",
+    "multi_line",
     "page_arg",
     "page_count",
     "paginate",
+    "single_line",
     "parse_date",
     "parse_id",
     "year_arg",
