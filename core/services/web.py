@@ -9,6 +9,9 @@ absent, never as a 500.
   database id, 1..2**63-1; anything else does not match, so the URL answers 404.
 * :func:`page_arg`, :func:`int_arg`, :func:`date_arg`, :func:`month_arg`, :func:`year_arg`
   read one query argument each and return ``None`` (or page 1) for a missing or bad value.
+* :func:`single_line` / :func:`multi_line` clean text of control and bidi characters (the
+  forms of :mod:`core.forms` use them); :func:`clean_request_input`, run before every view,
+  takes them out of query arguments and answers 404 for a path segment with a NUL.
 * :func:`paginate` runs a list query one page at a time. **The rule for pages everywhere: a
   page past the last one shows the last page** (and a page below 1 the first one).
 """
