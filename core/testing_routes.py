@@ -185,7 +185,8 @@ def walk_routes(
     problems: list[str] = []
     rules = {}
     for rule in app.url_map.iter_rules():
-        if rule.endpoint == "static" or "GET" not in (rule.methods or ()):
+        static = rule.endpoint == "static" or rule.endpoint.endswith(".static")  # public files
+        if static or "GET" not in (rule.methods or ()):
             continue
         if only is not None and not only(rule.endpoint):
             continue
