@@ -82,14 +82,14 @@ _CASE = _endings(
     # adjectival locative (мектептегі), equative, similative
     "дағы дегі тағы тегі ндағы ндегі ша ше дай дей тай тей"
 )
-_PERSONAL = _endings(
-    "мын мін бын бін пын пін сың сің сыз сіз мыз міз быз біз пыз піз сыңдар сіңдер сыздар сіздер"
-)
+_PERSONAL = _endings("мын мін сың сің сыз сіз мыз міз сыңдар сіңдер сыздар сіздер")
 _VERB = _endings(
-    # present after a vowel (-й-), past, participles, the verbal noun's cases. The present
-    # after a consonant (-ады, -амыз) is left out: "бағалады" (past) would lose its -а-.
+    # present (-й- after a vowel, -а-/-е- after a consonant), past, participles, the verbal
+    # noun's cases. Left out: -ады/-еді (the past "бағалады" would lose its -а-) and the past
+    # -дық/-тық, which would eat the nouns in -лық/-дық/-тық (сабақтастық, қауымдастық).
     "ймын ймін йсың йсің ймыз йміз йсыз йсіз йды йді йтын йтін "
-    "дым дім тым тім дық дік тық тік "
+    "амын емін амыз еміз асыз есіз атын етін "
+    "дым дім тым тім "
     "ған ген қан кен ғанбыз генбіз ғанмын генмін "
     "уға уге уды уді уда уде удың удің"
 )
@@ -100,8 +100,12 @@ _AFTER = {
     "м": "аәеиоөуұүыі",  # 1st person possessive after a vowel: жобам
     "ң": "аәеиоөуұүыі",  # 2nd person possessive after a vowel: жобаң
     "н": "ыі",  # accusative after 3rd person possessive: сабағын
-    "у": "аәеиоөұүыі",  # verbal noun after a vowel: бағалау (оқу, жазу stay whole)
+    "у": "аәеиоөұүыіжзлмнрсйт",  # verbal noun: бағалау, жазу, үйрену, оқыту ("оқу" is short)
 }
+# Endings of the present after a consonant only (жазамыз, үйренеміз).
+_AFTER_CONSONANT = {"амын", "емін", "амыз", "еміз", "асыз", "есіз", "атын", "етін"}
+# Accusative, dative, locative with н- follow a vowel (a possessive: сабағын-да, жобаны).
+_AFTER_VOWEL = {"ны", "ні", "на", "не", "нда", "нде", "ндағы", "ндегі"}
 _ENDINGS = tuple(
     sorted(set(_PLURAL + _POSSESSIVE + _CASE + _PERSONAL + _VERB) | set(_AFTER), key=len)[::-1]
 )
@@ -111,6 +115,8 @@ _ENDINGS_PLAIN = tuple(
     sorted(set(_ENDINGS) | {e.translate(_PLAIN) for e in _ENDINGS}, key=len)[::-1]
 )
 _AFTER_PLAIN = {**_AFTER, **{k.translate(_PLAIN): v.translate(_PLAIN) for k, v in _AFTER.items()}}
+_AFTER_CONSONANT |= {e.translate(_PLAIN) for e in _AFTER_CONSONANT}
+_AFTER_VOWEL |= {e.translate(_PLAIN) for e in _AFTER_VOWEL}
 _DEVOICE = {"б": "п", "г": "к", "ғ": "қ"}
 
 
@@ -133,27 +139,51 @@ def plain_spelling(word: str) -> str:
     return word.translate(_PLAIN)
 
 
-@lru_cache(maxsize=50_000)
-def kazakh_stem(word: str) -> str:
-    """The Kazakh stem of a lower-case ``word`` (see the module docstring)."""
-    plain = not is_kazakh(word)
-    endings, after = (_ENDINGS_PLAIN, _AFTER_PLAIN) if plain else (_ENDINGS, _AFTER)
+def _fits(stem: str, ending: str, after: dict[str, str]) -> bool:
+    """``ending`` may follow ``stem``: enough stem left, and the sounds agree (an ending in
+    т-/қ-/к-/п- follows a consonant, -сы/-сі and -ны/-на/-нда a vowel)."""
+    if len(stem) < MIN_STEM or not any(ch in VOWELS for ch in stem):
+        return False
+    last = stem[-1]
+    if ending in after:
+        return last in after[ending]
+    if ending in _AFTER_CONSONANT or ending[0] in "тқкп":
+        return last not in VOWELS
+    if ending[:2] in ("сы", "сі", "си") or ending in _AFTER_VOWEL:
+        return last in VOWELS
+    return True
+
+
+def _strip(word: str, endings: tuple[str, ...], after: dict[str, str]) -> str:
     for _ in range(8):
         for ending in endings:
-            if not word.endswith(ending):
-                continue
-            stem = word[: -len(ending)]
-            if len(stem) < MIN_STEM or not any(ch in VOWELS for ch in stem):
-                continue
-            if ending in after and stem[-1] not in after[ending]:
-                continue
-            word = stem
-            break
+            if word.endswith(ending) and _fits(word[: -len(ending)], ending, after):
+                word = word[: -len(ending)]
+                break
         else:
             break
     if len(word) > MIN_STEM and word[-1] in _DEVOICE:
         word = word[:-1] + _DEVOICE[word[-1]]
     return word
+
+
+@lru_cache(maxsize=50_000)
+def kazakh_stems(word: str) -> tuple[str, ...]:
+    """The Kazakh stems of a lower-case ``word``: the longest ending that fits is stripped
+    first, then again; when the last ending is ambiguous ("маманы": маман-ы or мама-ны;
+    "жобамыз": жоба-мыз or жоб-амыз) every reading's stem is kept, the greedy one first."""
+    plain = not is_kazakh(word)
+    endings, after = (_ENDINGS_PLAIN, _AFTER_PLAIN) if plain else (_ENDINGS, _AFTER)
+    stems = [_strip(word, endings, after)]
+    for ending in endings:
+        if word.endswith(ending) and _fits(word[: -len(ending)], ending, after):
+            stems.append(_strip(word[: -len(ending)], endings, after))
+    return tuple(dict.fromkeys(stems))
+
+
+def kazakh_stem(word: str) -> str:
+    """The first (greedy) Kazakh stem of ``word``; see :func:`kazakh_stems`."""
+    return kazakh_stems(word)[0]
 
 
 _RUSSIAN = snowballstemmer.stemmer("russian")
@@ -166,15 +196,15 @@ def russian_stem(word: str) -> str:
 
 @lru_cache(maxsize=50_000)
 def word_forms(word: str) -> tuple[str, ...]:
-    """The search forms of one word: one to three, never empty for a word with letters."""
+    """The search forms of one word (a few), never empty for a word with letters."""
     w = fold(word)
     if not w:
         return ()
     if is_kazakh(w):
-        stem = kazakh_stem(w)
-        forms = [stem, plain_spelling(stem)]
+        stems = kazakh_stems(w)
+        forms = [*stems, *(plain_spelling(s) for s in stems)]
     elif _CYRILLIC.search(w):
-        forms = [russian_stem(w), kazakh_stem(w)]
+        forms = [russian_stem(w), *kazakh_stems(w)]
     else:
         forms = [w]
     return tuple(dict.fromkeys(f for f in forms if f))

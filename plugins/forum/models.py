@@ -15,10 +15,13 @@ reply someone quoted) and gives an author no way to publish unreviewed text by e
 Approving moves the old text into ``ForumRevision`` like any edit; rejecting drops the new text
 (the moderation log keeps it). Moderators' own edits apply at once.
 
-Full-text search: on SQLite an FTS5 table ``forum_post_fts`` (rowid = post id; the topic's
+Full-text search indexes ``search_text``, the normalised forms of a post's body and of a
+topic's title (``core.api.normalise``: Kazakh and Russian stems), set whenever ``body`` or
+``title`` is set (attribute events below), recomputed by ``qauym forum reindex`` when the
+normaliser changes. On SQLite an FTS5 table ``forum_post_fts`` (rowid = post id; the topic's
 title is indexed with its first post) is kept in sync by triggers created right after
-``forum_post``; on PostgreSQL GIN indexes over ``to_tsvector('simple', ...)`` (the 'simple'
-configuration does no stemming, which suits Kazakh and Russian alike).
+``forum_post``; on PostgreSQL GIN indexes over ``to_tsvector('simple', search_text)`` (the
+'simple' configuration only splits words: the stemming is done by the normaliser).
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.api import normalise
 from core.extensions import db
 from core.models import Association, User
 from core.timeutil import utcnow
@@ -91,6 +95,7 @@ class ForumTopic(db.Model):
         ForeignKey("core_user.id", ondelete="SET NULL"), index=True
     )
     title: Mapped[str] = mapped_column(String(200))
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
     kind: Mapped[str] = mapped_column(String(12), default=KIND_DISCUSSION)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     last_post_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
@@ -129,6 +134,7 @@ class ForumPost(db.Model):
         ForeignKey("core_user.id", ondelete="SET NULL"), index=True
     )
     body: Mapped[str] = mapped_column(Text)
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
     edited_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     approved: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -345,32 +351,52 @@ TS_CONFIG = text("'simple'")
 
 Index("ix_forum_post_topic_created", ForumPost.topic_id, ForumPost.number)
 Index(
-    "ix_forum_post_body_tsv",
-    func.to_tsvector(TS_CONFIG, ForumPost.body),
+    "ix_forum_post_search_tsv",
+    func.to_tsvector(TS_CONFIG, ForumPost.search_text),
     postgresql_using="gin",
 ).ddl_if(dialect="postgresql")
 Index(
-    "ix_forum_topic_title_tsv",
-    func.to_tsvector(TS_CONFIG, ForumTopic.title),
+    "ix_forum_topic_search_tsv",
+    func.to_tsvector(TS_CONFIG, ForumTopic.search_text),
     postgresql_using="gin",
 ).ddl_if(dialect="postgresql")
 
-#: SQLite DDL for the FTS5 index; the migration runs the same statements.
+#: SQLite DDL for the FTS5 index over ``search_text``; the migrations run the same statements.
 SQLITE_FTS_DDL = [
     "CREATE VIRTUAL TABLE IF NOT EXISTS forum_post_fts USING fts5("
     "title, body, tokenize='unicode61 remove_diacritics 0')",
     "CREATE TRIGGER IF NOT EXISTS forum_post_fts_ai AFTER INSERT ON forum_post BEGIN "
     "INSERT INTO forum_post_fts(rowid, title, body) VALUES (new.id, "
-    "CASE WHEN new.number = 1 THEN (SELECT title FROM forum_topic WHERE id = new.topic_id) "
-    "ELSE '' END, new.body); END",
-    "CREATE TRIGGER IF NOT EXISTS forum_post_fts_au AFTER UPDATE OF body ON forum_post BEGIN "
-    "UPDATE forum_post_fts SET body = new.body WHERE rowid = new.id; END",
+    "CASE WHEN new.number = 1 THEN "
+    "(SELECT search_text FROM forum_topic WHERE id = new.topic_id) "
+    "ELSE '' END, new.search_text); END",
+    "CREATE TRIGGER IF NOT EXISTS forum_post_fts_au AFTER UPDATE OF search_text ON forum_post "
+    "BEGIN UPDATE forum_post_fts SET body = new.search_text WHERE rowid = new.id; END",
     "CREATE TRIGGER IF NOT EXISTS forum_post_fts_ad AFTER DELETE ON forum_post BEGIN "
     "DELETE FROM forum_post_fts WHERE rowid = old.id; END",
-    "CREATE TRIGGER IF NOT EXISTS forum_topic_fts_au AFTER UPDATE OF title ON forum_topic BEGIN "
-    "UPDATE forum_post_fts SET title = new.title WHERE rowid = "
+    "CREATE TRIGGER IF NOT EXISTS forum_topic_fts_au AFTER UPDATE OF search_text ON forum_topic "
+    "BEGIN UPDATE forum_post_fts SET title = new.search_text WHERE rowid = "
     "(SELECT id FROM forum_post WHERE topic_id = new.id AND number = 1); END",
 ]
+
+#: Refill the FTS5 table from ``search_text`` (after a backfill or ``qauym forum reindex``).
+SQLITE_FTS_REBUILD = [
+    "DELETE FROM forum_post_fts",
+    "INSERT INTO forum_post_fts(rowid, title, body) SELECT p.id, "
+    "CASE WHEN p.number = 1 THEN t.search_text ELSE '' END, p.search_text "
+    "FROM forum_post p JOIN forum_topic t ON t.id = p.topic_id",
+]
+
+
+@event.listens_for(ForumPost.body, "set")
+def _post_body_set(target, value, oldvalue, initiator):
+    target.search_text = normalise(value or "")
+
+
+@event.listens_for(ForumTopic.title, "set")
+def _topic_title_set(target, value, oldvalue, initiator):
+    target.search_text = normalise(value or "")
+
 
 for _stmt in SQLITE_FTS_DDL:
     event.listen(ForumPost.__table__, "after_create", DDL(_stmt).execute_if(dialect="sqlite"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import click
 from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -116,6 +117,19 @@ def notification_kinds():
 
 
 @hookimpl
+def register_commands(cli):
+    @cli.group("forum")
+    def forum_group():
+        """Forum maintenance."""
+
+    @forum_group.command("reindex")
+    def reindex_command():
+        """Recompute the search text of every post and topic (after the normaliser changed)."""
+
+        click.echo(f"forum: search text recomputed, {svc.reindex()} rows changed")
+
+
+@hookimpl
 def search(query, user, limit):
     terms = svc.query_terms(query)
     out = []
@@ -124,7 +138,7 @@ def search(query, user, limit):
             SearchResult(
                 title=post.topic.title,
                 url=url_for("forum.permalink", post_id=post.id),
-                snippet=svc.plain_text(post.body)[:200],
+                snippet=svc.snippet_text(post.body, terms),
                 kind=_l("Forum post"),
                 score=1.0 + min(score, 10.0) / 10.0 + (0.2 if terms else 0),
                 association_id=post.topic.association_id,

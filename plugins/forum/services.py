@@ -14,14 +14,16 @@ from typing import Any
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
-from sqlalchemy import and_, case, func, literal, or_, select, text, true
-from sqlalchemy.orm import selectinload
+from sqlalchemy import and_, bindparam, case, func, literal, or_, select, text, true
+from sqlalchemy.orm import aliased, selectinload
 
+from core.api import mark_spans, matching_spans, normalise, query_forms
 from core.extensions import db
 from core.models import Association, Membership, User
 from core.services import notifications, permissions, plugin_gate
 from core.timeutil import utcnow
 from plugins.forum.models import (
+    SQLITE_FTS_REBUILD,
     TS_CONFIG,
     VISIBILITY_PUBLIC,
     ForumBan,
@@ -551,13 +553,27 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 
 
 def query_terms(query: str) -> list[str]:
+    """The words of a query as typed (for the search form and highlighting)."""
     return [w for w in _WORD.findall(query or "") if len(w) >= 2][:8]
 
 
-def _fts_match(terms: list[str]) -> str:
-    # Each term quoted as an FTS5 string and matched as a prefix: no operator typed by the
-    # user is ever interpreted.
-    return " ".join('"{}"*'.format(t.replace('"', '""')) for t in terms)
+def _fts_match(groups: list[tuple[str, ...]]) -> str:
+    # Each word's forms quoted as FTS5 strings, OR-ed; the words AND-ed. No operator typed by
+    # the user is ever interpreted.
+    def quoted(form: str) -> str:
+        return '"{}"'.format(form.replace('"', '""'))
+
+    return " AND ".join("(" + " OR ".join(quoted(f) for f in forms) + ")" for forms in groups)
+
+
+def _pg_tsquery(groups: list[tuple[str, ...]]) -> str:
+    parts = []
+    for forms in groups:
+        safe = [re.sub(r"[^\w]", "", f) for f in forms]
+        safe = [f for f in safe if f]
+        if safe:
+            parts.append("(" + " | ".join(safe) + ")")
+    return " & ".join(parts)
 
 
 def search_posts(
@@ -572,9 +588,13 @@ def search_posts(
     limit: int = 20,
     offset: int = 0,
 ) -> list[tuple[ForumPost, float]]:
-    """Visible posts matching ``query`` in boards ``user`` may read, best first."""
-    terms = query_terms(query)
-    if not terms:
+    """Visible posts matching ``query`` in boards ``user`` may read, best first.
+
+    Every word of the query must match, in any of its forms (``core.api.query_forms``),
+    the post's ``search_text`` or, for an opening post, its topic's.
+    """
+    groups = query_forms(query)
+    if not groups:
         return []
     dialect = db.session.get_bind().dialect.name
     stmt = (
@@ -600,13 +620,26 @@ def search_posts(
             .subquery("fts")
         )
         score = -fts.c.rank
-        stmt = stmt.join(fts, fts.c.id == ForumPost.id).params(match=_fts_match(terms))
+        stmt = stmt.join(fts, fts.c.id == ForumPost.id).params(match=_fts_match(groups))
     else:
-        tsq = func.to_tsquery(TS_CONFIG, literal(" & ".join(f"{t}:*" for t in _pg_safe(terms))))
-        body_tsv = func.to_tsvector(TS_CONFIG, ForumPost.body)
-        title_tsv = func.to_tsvector(TS_CONFIG, ForumTopic.title)
+        tsquery = _pg_tsquery(groups)
+        if not tsquery:
+            return []
+        tsq = func.to_tsquery(TS_CONFIG, literal(tsquery))
+        body_tsv = func.to_tsvector(TS_CONFIG, ForumPost.search_text)
+        title_tsv = func.to_tsvector(TS_CONFIG, ForumTopic.search_text)
+        # Post ids from each GIN index (the body's; the title's for opening posts), so that
+        # neither side is found by reading every row. Unlike the SQLite FTS row, which holds
+        # title and body together, a post matches here when all words are in one of them.
+        post, topic = aliased(ForumPost), aliased(ForumTopic)  # uncorrelated subqueries
+        by_body = select(post.id).where(func.to_tsvector(TS_CONFIG, post.search_text).op("@@")(tsq))
+        by_title = (
+            select(post.id)
+            .join(topic, topic.id == post.topic_id)
+            .where(func.to_tsvector(TS_CONFIG, topic.search_text).op("@@")(tsq), post.number == 1)
+        )
+        stmt = stmt.where(ForumPost.id.in_(by_body.union(by_title)))
         title_hit = and_(ForumPost.number == 1, title_tsv.op("@@")(tsq))
-        stmt = stmt.where(or_(body_tsv.op("@@")(tsq), title_hit))
         score = func.ts_rank(body_tsv, tsq) + case((title_hit, 1.0), else_=0.0)
     if association_id:
         stmt = stmt.where(ForumTopic.association_id == association_id)
@@ -629,10 +662,6 @@ def search_posts(
     return [(p, float(s or 0)) for p, s in db.session.execute(stmt).all()]
 
 
-def _pg_safe(terms: list[str]) -> list[str]:
-    return [re.sub(r"[^\w]", "", t) for t in terms if re.sub(r"[^\w]", "", t)]
-
-
 _MD_NOISE = re.compile(r"[*_`#>\[\]()!~|]+")
 
 
@@ -641,20 +670,58 @@ def plain_text(body: str) -> str:
 
 
 def highlight(body: str, terms: list[str], width: int = 220) -> Markup:
-    """A snippet of ``body`` around the first match, escaped, matches wrapped in <mark>."""
+    """A snippet of ``body`` around the first match, escaped, matches wrapped in <mark>.
+
+    A word matches when one of its forms is a form of a query word (``core.api``'s
+    normaliser: "сабақ" marks "сабақтарымызда") or when it starts with a word as typed.
+    """
     plain = plain_text(body)
     if not terms:
         return escape(plain[:width])
-    pattern = re.compile("(" + "|".join(re.escape(t) for t in terms) + r")\w*", re.IGNORECASE)
-    m = pattern.search(plain)
-    start = max(0, (m.start() if m else 0) - width // 3)
+    query = " ".join(terms)
+    spans = matching_spans(plain, query)
+    start = max(0, (spans[0][0] if spans else 0) - width // 3)
     chunk = plain[start : start + width]
     out = escape("…" if start else "")
-    pos = 0
-    for hit in pattern.finditer(chunk):
-        out += escape(chunk[pos : hit.start()]) + Markup("<mark>{}</mark>").format(hit.group(0))
-        pos = hit.end()
-    out += escape(chunk[pos:])
+    out += mark_spans(chunk, matching_spans(chunk, query))
     if start + width < len(plain):
         out += escape("…")
     return out
+
+
+def snippet_text(body: str, terms: list[str], width: int = 200) -> str:
+    """Plain text of ``body`` around its first word matching ``terms`` (the core's site
+    search escapes and highlights it)."""
+    plain = plain_text(body)
+    spans = matching_spans(plain, " ".join(terms)) if terms else []
+    start = max(0, (spans[0][0] if spans else 0) - width // 3)
+    return ("…" if start else "") + plain[start : start + width]
+
+
+# --- search index maintenance -------------------------------------------------------------
+
+
+def reindex() -> int:
+    """Recompute ``search_text`` of every topic and post (after a change of the normaliser);
+    on SQLite refill the FTS5 table too. Returns the number of rows whose text changed."""
+    changed = 0
+    for table, source in ((ForumTopic.__table__, "title"), (ForumPost.__table__, "body")):
+        update = (
+            table.update()
+            .where(table.c.id == bindparam("row_id"))
+            .values(search_text=bindparam("text"))
+        )
+        rows = db.session.execute(select(table.c.id, table.c[source], table.c.search_text))
+        batch = []
+        for row_id, value, stored in rows.all():
+            fresh = normalise(value or "")
+            if fresh != stored:
+                batch.append({"row_id": row_id, "text": fresh})
+        for i in range(0, len(batch), 500):
+            db.session.execute(update, batch[i : i + 500])
+        changed += len(batch)
+    if db.session.get_bind().dialect.name == "sqlite":
+        for stmt in SQLITE_FTS_REBUILD:
+            db.session.execute(text(stmt))
+    db.session.commit()
+    return changed
