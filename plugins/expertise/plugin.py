@@ -21,7 +21,6 @@ from core.plugin_api import (
     Tab,
 )
 from core.services import permissions, plugin_gate
-from core.services.search import ci_contains
 from core.timeutil import site_date
 from plugins.expertise import models  # noqa: F401 - registers the tables
 from plugins.expertise import services as svc
@@ -108,11 +107,7 @@ def search(query, user, limit):
         select(Submission)
         .where(
             Submission.state == "recommended",
-            or_(
-                ci_contains(Submission.title, q),
-                ci_contains(Submission.abstract, q),
-                ci_contains(Submission.keywords, q),
-            ),
+            svc.library_match(q),
         )
         .order_by(Submission.published_at.desc())
         .limit(limit)
@@ -124,7 +119,7 @@ def search(query, user, limit):
         SearchResult(
             title=s.title,
             url=url_for("expertise.submission", sub_id=s.id),
-            snippet=s.abstract[:200],
+            snippet=s.abstract[:300],
             kind=_l("Library"),
             association_id=s.association_id,
             date=s.published_at,

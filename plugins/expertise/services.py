@@ -20,6 +20,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from core.api import forms_match
 from core.extensions import db
 from core.labels import CATEGORY_LABELS  # noqa: F401 - re-exported
 from core.models import Association, Category, Membership, Role, User
@@ -1019,3 +1020,10 @@ def criterion_means(sub: Submission) -> list[tuple[str, float, int]]:
         .order_by(Score.position)
     ).all()
     return [(t, float(m), int(s)) for t, _p, m, s in rows]
+
+
+def library_match(query: str):
+    """Submissions whose title, abstract or keywords contain ``query`` as typed or each of
+    its words in one of its forms ("бағалау" finds "Бағалаудың критерийлері", "урок" finds
+    "Открытые уроки"): the library page and the site search use the same condition."""
+    return forms_match([Submission.title, Submission.abstract, Submission.keywords], query)

@@ -19,7 +19,6 @@ from sqlalchemy.orm import selectinload
 from core.extensions import db, login_manager
 from core.models import Association, Certificate, Membership, Subject, User
 from core.services import notifications, permissions, plugin_gate, uploads
-from core.services.search import ci_contains
 from core.services.web import int_arg, page_arg, paginate, parse_id, year_arg
 from core.timeutil import site_date, utcnow
 from core.views.associations import association_or_404
@@ -169,13 +168,7 @@ def _library_query(args, association: Association | None = None):
         stmt = stmt.where(Submission.association_id == int_arg("association"))
     q = (args.get("q") or "").strip()
     if q:
-        stmt = stmt.where(
-            or_(
-                ci_contains(Submission.title, q),
-                ci_contains(Submission.abstract, q),
-                ci_contains(Submission.keywords, q),
-            )
-        )
+        stmt = stmt.where(svc.library_match(q))
     if int_arg("subject"):
         stmt = stmt.where(Submission.subject_id == int_arg("subject"))
     grade = int_arg("grade", lo=0, hi=12)

@@ -845,10 +845,11 @@ def issue_certificate(event: Event, user: User):
 
 
 def search_events(query: str, user: Any, limit: int) -> list[Event]:
-    """Events ``user`` may see whose title or description contains ``query``."""
+    """Events ``user`` may see whose title or description contains ``query`` as typed, or
+    each of its words in one of its forms (``core.api.forms_match``)."""
     from sqlalchemy.orm import joinedload
 
-    from core.services.search import ci_contains
+    from core.api import forms_match
 
     listed = (
         Status.PUBLISHED,
@@ -865,7 +866,7 @@ def search_events(query: str, user: Any, limit: int) -> list[Event]:
             .where(
                 visible_clause(user),
                 Event.status.in_(listed),
-                or_(ci_contains(Event.title, query), ci_contains(Event.description, query)),
+                forms_match([Event.title, Event.description], query),
             )
             .order_by(Event.starts_at.desc())
             .limit(limit)

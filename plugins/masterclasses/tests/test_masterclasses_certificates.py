@@ -124,3 +124,19 @@ def test_search_finds_events_the_user_may_see(client, factory, login):
     login(client, factory.member(assoc))
     page = client.get("/search?q=критериалды").get_data(as_text=True)
     assert "шеберлік сыныбы" in page and "ішкі кеңес" in page
+
+
+def test_search_matches_the_forms_of_the_words(client, factory):
+    assoc = factory.association()
+    make_event(assoc, title="Критериалды бағалау шеберлік сыныбы")
+    make_event(assoc, title="Открытые уроки математики")
+    for q, title in [
+        ("бағалаудың", "шеберлік сыныбы"),
+        ("сыныптар", "шеберлік сыныбы"),
+        ("урок", "уроки математики"),
+        ("уроков", "уроки математики"),
+    ]:
+        page = client.get("/search", query_string={"q": q}).get_data(as_text=True)
+        assert title in page.replace("<mark>", "").replace("</mark>", ""), q
+    page = client.get("/search?q=уроков").get_data(as_text=True)
+    assert "шеберлік" not in page and "Открытые <mark>уроки</mark>" in page
