@@ -44,10 +44,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.api import normalise
-from core.extensions import db
-from core.models import Association, User
-from core.timeutil import utcnow
+from core.api import Association, User, db, normalise, utcnow
 
 VISIBILITY_PUBLIC = "public"
 VISIBILITY_MEMBERS = "members"

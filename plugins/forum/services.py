@@ -17,11 +17,20 @@ from markupsafe import Markup, escape
 from sqlalchemy import and_, bindparam, case, func, literal, or_, select, text, true
 from sqlalchemy.orm import aliased, selectinload
 
-from core.api import mark_spans, matching_spans, normalise, query_forms
-from core.extensions import db
-from core.models import Association, Membership, User
-from core.services import notifications, permissions, plugin_gate
-from core.timeutil import utcnow
+from core.api import (
+    Association,
+    Membership,
+    User,
+    db,
+    mark_spans,
+    matching_spans,
+    normalise,
+    notifications,
+    permissions,
+    plugin_gate,
+    query_forms,
+    utcnow,
+)
 from plugins.forum.models import (
     SQLITE_FTS_REBUILD,
     TS_CONFIG,
