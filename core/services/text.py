@@ -30,12 +30,21 @@ finite-state resources it does not ship (they are downloaded by a bootstrap scri
 build host), so it cannot run here or on CI; no other package stems Kazakh. The stripper
 removes, from the end and repeatedly, the longest ending among plural, case, possessive,
 personal and common verb endings (tables below), as long as at least :data:`MIN_STEM`
-letters with a vowel remain; then it undoes the voicing of a final consonant (сабағы →
-сабақ, кітабы → кітап, мектебі → мектеп). It is a stemmer for search, not a grammar: it
-may cut a word to something that is not a word ("мұғалім" → "мұғал"), which does not matter
-because the same function is applied to the index and to the query. Derivational endings
-(-шы, -лық, -лас/-тас, -ма) are kept: "оқушы" (pupil) stays apart from "оқу" (study),
-"сабақтас" from "сабақ".
+letters with a vowel remain and the sounds agree (an ending in т-/қ-/к-/п- after a
+consonant, -сы/-сі and -ны/-на/-нда after a vowel); then it undoes the voicing of a final
+consonant (сабағы → сабақ, кітабы → кітап, мектебі → мектеп). Where the last ending can be
+read two ways (маман-ы / мама-ны, жоба-мыз / жоб-амыз) the stems of both readings are kept,
+in the index and in the query alike. It is a stemmer for search, not a grammar: it may cut
+a word to something that is not a word ("мұғалім" → "мұғал"), which does not matter because
+the same function is applied to the index and to the query. Derivational endings (-шы,
+-лық/-дық/-тық, -лас/-тас) are kept: "оқушы" (pupil) stays apart from "оқу" (study),
+"сабақтас" from "сабақ", "қауымдастық" whole.
+
+Measured on ``core.testing_search`` (68 word families, 334 forms, 34 look-alikes; every form
+searched): recall 98.9%, precision 99.0%. Matching stems as prefixes instead would give
+99.2% / 88.5%; the exact word as typed 19.9% / 100%; the prefix of the word as typed (the
+forum before this module) 33.2% / 93.4%. Known misses: Russian fleeting vowels
+("оценок"/"оценка") and verbs whose Snowball stems differ ("планируем"/"планировать").
 
 When this module changes, stored forms are stale: run ``qauym forum reindex`` (every plugin
 that stores ``search_text`` should offer the same).
