@@ -8,6 +8,6 @@ bp = Blueprint("core", __name__)
 
 
 def register_core_blueprints(app: Flask) -> None:
-    from core.views import admin, associations, auth, misc, notifications  # noqa: F401
+    from core.views import admin, associations, auth, misc, notifications, plans  # noqa: F401
 
     app.register_blueprint(bp)

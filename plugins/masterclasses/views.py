@@ -21,6 +21,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from core.api import row_choices
 from core.extensions import db
 from core.models import Association, Membership, Region, Subject, User
 from core.services import csv_export, permissions, plugin_gate, uploads
@@ -492,6 +493,7 @@ def _apply_form(ev: Event, form: EventForm, subjects: list[Subject]) -> None:
     ev.capacity = form.capacity.data
     ev.credit_hours = form.credit_hours.data or 0.0
     ev.visibility = form.visibility.data
+    ev.plan_row_id = int(form.plan_row.data) if form.plan_row.data else None
     chosen = set(form.subjects.data or [])
     ev.subjects = [s for s in subjects if s.id in chosen]
     ev.updated_at = utcnow()
@@ -517,7 +519,7 @@ def create(slug: str):
     association = _association(slug)
     permissions.require("masterclasses.create", association)
     subjects = _subjects()
-    form = EventForm(subjects=subjects)
+    form = EventForm(subjects=subjects, plan_rows=row_choices(association))
     if request.method == "GET":
         if permissions.is_member(current_user, association):
             form.host_emails.data = current_user.email
@@ -559,7 +561,8 @@ def edit(event_id: int):
     ev = _editable_event(event_id)
     association = ev.association
     subjects = _subjects()
-    form = EventForm(subjects=subjects)
+    plan_rows = row_choices(association, around=site_date(ev.starts_at), include=ev.plan_row_id)
+    form = EventForm(subjects=subjects, plan_rows=plan_rows)
     # A series' rule is fixed once its dates exist; edits go to one or the following dates.
     del form.rrule
     del form.repeat_until
@@ -628,6 +631,7 @@ def _fill_form(form: EventForm, ev: Event) -> None:
     form.capacity.data = ev.capacity
     form.credit_hours.data = ev.credit_hours
     form.visibility.data = ev.visibility
+    form.plan_row.data = str(ev.plan_row_id) if ev.plan_row_id else ""
 
     def local(value):
         return to_local(value).replace(tzinfo=None) if value else None
