@@ -39,12 +39,6 @@ def _note(association, text="Жазба"):
     db.session.commit()
 
 
-def _joined(membership, when):
-    membership_row = db.session.get(Membership, membership)
-    membership_row.joined_at = when
-    db.session.commit()
-
-
 @pytest.fixture
 def world(factory):
     parent = factory.association(slug="kostanay", name_kk="Қостанай бірлестігі")
@@ -154,7 +148,11 @@ def test_published_report_reads_in_the_readers_language_and_as_pdf(client, post,
     resp = reader.get("/a/kostanay/report/2026.pdf")
     assert resp.status_code == 200 and resp.mimetype == "application/pdf"
     text = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(resp.data)).pages)
-    assert "Қостанай бірлестігі" in text and "ә ғ қ ң ө ұ ү һ і" in text
+    assert "Годовой отчёт за 2026–27" in text and "ә ғ қ ң ө ұ ү һ і" in text
+    reader.set_cookie("lang", "kk")
+    resp = reader.get("/a/kostanay/report/2026.pdf")
+    text = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(resp.data)).pages)
+    assert "Қостанай бірлестігі" in text and "Жыл басындағы мүшелер" in text
 
 
 def test_parent_report_includes_member_associations_when_asked(client, post, world):

@@ -324,7 +324,7 @@ def plan_import(slug: str, year: int):
             the_plan = svc.plan_or_new(association, year)
             added = svc.save_rows(the_plan, parsed)
             db.session.commit()
-            flash(_("%(n)s rows have been added to the plan.", n=added), "success")
+            flash(_("Rows added to the plan: %(n)s.", n=added), "success")
             return redirect(url_for("core.plan", slug=slug, year=year))
         if text is not None:
             form.data.data = _pack(text)
