@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -17,10 +16,11 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from core.forms import QauymForm
 from core.labels import ACTIVITY_FORM_LABELS
 
 
-class PlanRowForm(FlaskForm):
+class PlanRowForm(QauymForm):
     number = IntegerField(
         _l("No."),
         validators=[Optional(), NumberRange(min=1, max=9999)],
@@ -45,7 +45,7 @@ class PlanRowForm(FlaskForm):
     responsible = SelectField(_l("Responsible"), validators=[Optional()])
 
 
-class PlanImportForm(FlaskForm):
+class PlanImportForm(QauymForm):
     file = FileField(
         _l("CSV file"),
         description=_l(
@@ -57,11 +57,11 @@ class PlanImportForm(FlaskForm):
     data = HiddenField()
 
 
-class PlanSettingsForm(FlaskForm):
+class PlanSettingsForm(QauymForm):
     members_only = BooleanField(_l("Only members of the association may see this plan"))
 
 
-class ReportForm(FlaskForm):
+class ReportForm(QauymForm):
     foreword = TextAreaField(
         _l("Foreword"),
         validators=[Length(max=10000)],

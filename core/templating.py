@@ -22,6 +22,7 @@ from markupsafe import Markup
 from core.i18n import LANGUAGE_NAMES, current_locale
 from core.plugin_api import SLOTS, NavItem, SlotContent, Tab
 from core.services import markdown
+from core.services.notifications import unread_count
 from core.services.permissions import can as _can
 from core.timeutil import to_local
 
@@ -95,8 +96,6 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _unread():
-        from core.services.notifications import unread_count
-
         def unread() -> int:
             if current_user.is_authenticated:
                 return unread_count(current_user)

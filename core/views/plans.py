@@ -27,7 +27,7 @@ from core.services import plans as svc
 from core.services.associations import association_or_404
 from core.services.csv_export import content_disposition, csv_response
 from core.timeutil import site_date, utcnow
-from core.views import bp
+from core.views.blueprint import bp
 
 
 @bp.app_context_processor
@@ -165,7 +165,7 @@ def plan_row_new(slug: str, year: int):
     ), status
 
 
-@bp.route("/a/<slug>/plan/<int:year>/rows/<int:row_id>/edit", methods=["GET", "POST"])
+@bp.route("/a/<slug>/plan/<int:year>/rows/<id:row_id>/edit", methods=["GET", "POST"])
 def plan_row_edit(slug: str, year: int, row_id: int):
     association = association_or_404(slug)
     _year_or_404(year)
@@ -196,7 +196,7 @@ def _post_checked(association: Association) -> None:
         abort(400)
 
 
-@bp.post("/a/<slug>/plan/<int:year>/rows/<int:row_id>/delete")
+@bp.post("/a/<slug>/plan/<int:year>/rows/<id:row_id>/delete")
 def plan_row_delete(slug: str, year: int, row_id: int):
     association = association_or_404(slug)
     _year_or_404(year)
@@ -217,7 +217,7 @@ def plan_row_delete(slug: str, year: int, row_id: int):
     return redirect(url_for("core.plan", slug=slug, year=year))
 
 
-@bp.post("/a/<slug>/plan/<int:year>/rows/<int:row_id>/move/<direction>")
+@bp.post("/a/<slug>/plan/<int:year>/rows/<id:row_id>/move/<direction>")
 def plan_row_move(slug: str, year: int, row_id: int, direction: str):
     association = association_or_404(slug)
     _year_or_404(year)
