@@ -113,12 +113,12 @@ def test_every_core_and_sample_route_checks_permissions(app, world):
         arg_defaults={
             "code": lambda w: w.objects["certificate"].code,
             "token": lambda w: "not-a-real-token",
-            "year": lambda w: 2026,
+            "school_year": lambda w: 2026,
             "row_id": lambda w: w.objects["plan_row"].id,
         },
         url_args={
-            "core.report": {"slug": "walk", "year": 2025},
-            "core.report_pdf": {"slug": "walk", "year": 2025},
+            "core.report": {"slug": "walk", "school_year": 2025},
+            "core.report_pdf": {"slug": "walk", "school_year": 2025},
         },
     )
 

@@ -77,8 +77,9 @@ def plan_current(slug: str):
     return plan(slug, svc.current_year())
 
 
-@bp.get("/a/<slug>/plan/<int:year>")
-def plan(slug: str, year: int):
+@bp.get("/a/<slug>/plan/<int:school_year>")
+def plan(slug: str, school_year: int):
+    year = school_year
     association = association_or_404(slug)
     _year_or_404(year)
     the_plan = _plan_view(association, year)
@@ -140,8 +141,9 @@ def _apply_row(row: PlanRow, form: PlanRowForm) -> None:
     row.responsible_id = int(form.responsible.data) if form.responsible.data else None
 
 
-@bp.route("/a/<slug>/plan/<int:year>/rows/new", methods=["GET", "POST"])
-def plan_row_new(slug: str, year: int):
+@bp.route("/a/<slug>/plan/<int:school_year>/rows/new", methods=["GET", "POST"])
+def plan_row_new(slug: str, school_year: int):
+    year = school_year
     association = association_or_404(slug)
     _year_or_404(year)
     permissions.require("plan.edit", association)
@@ -158,15 +160,16 @@ def plan_row_new(slug: str, year: int):
         svc.touch(the_plan)
         db.session.commit()
         flash(_("The row has been added."), "success")
-        return redirect(url_for("core.plan", slug=slug, year=year))
+        return redirect(url_for("core.plan", slug=slug, school_year=year))
     status = 400 if request.method == "POST" else 200
     return render_template(
         "core/plans/row_edit.html", association=association, year=year, form=form, row=None
     ), status
 
 
-@bp.route("/a/<slug>/plan/<int:year>/rows/<id:row_id>/edit", methods=["GET", "POST"])
-def plan_row_edit(slug: str, year: int, row_id: int):
+@bp.route("/a/<slug>/plan/<int:school_year>/rows/<id:row_id>/edit", methods=["GET", "POST"])
+def plan_row_edit(slug: str, school_year: int, row_id: int):
+    year = school_year
     association = association_or_404(slug)
     _year_or_404(year)
     permissions.require("plan.edit", association)
@@ -183,7 +186,7 @@ def plan_row_edit(slug: str, year: int, row_id: int):
         svc.touch(row.plan)
         db.session.commit()
         flash(_("Saved."), "success")
-        return redirect(url_for("core.plan", slug=slug, year=year))
+        return redirect(url_for("core.plan", slug=slug, school_year=year))
     status = 400 if request.method == "POST" else 200
     return render_template(
         "core/plans/row_edit.html", association=association, year=year, form=form, row=row
@@ -196,8 +199,9 @@ def _post_checked(association: Association) -> None:
         abort(400)
 
 
-@bp.post("/a/<slug>/plan/<int:year>/rows/<id:row_id>/delete")
-def plan_row_delete(slug: str, year: int, row_id: int):
+@bp.post("/a/<slug>/plan/<int:school_year>/rows/<id:row_id>/delete")
+def plan_row_delete(slug: str, school_year: int, row_id: int):
+    year = school_year
     association = association_or_404(slug)
     _year_or_404(year)
     _post_checked(association)
@@ -214,11 +218,12 @@ def plan_row_delete(slug: str, year: int, row_id: int):
     svc.touch(the_plan)
     db.session.commit()
     flash(_("The row has been deleted."), "success")
-    return redirect(url_for("core.plan", slug=slug, year=year))
+    return redirect(url_for("core.plan", slug=slug, school_year=year))
 
 
-@bp.post("/a/<slug>/plan/<int:year>/rows/<id:row_id>/move/<direction>")
-def plan_row_move(slug: str, year: int, row_id: int, direction: str):
+@bp.post("/a/<slug>/plan/<int:school_year>/rows/<id:row_id>/move/<direction>")
+def plan_row_move(slug: str, school_year: int, row_id: int, direction: str):
+    year = school_year
     association = association_or_404(slug)
     _year_or_404(year)
     if direction not in ("up", "down"):
@@ -228,11 +233,12 @@ def plan_row_move(slug: str, year: int, row_id: int, direction: str):
     svc.move(row.plan, row, -1 if direction == "up" else 1)
     svc.touch(row.plan)
     db.session.commit()
-    return redirect(url_for("core.plan", slug=slug, year=year) + f"#row-{row.id}")
+    return redirect(url_for("core.plan", slug=slug, school_year=year) + f"#row-{row.id}")
 
 
-@bp.post("/a/<slug>/plan/<int:year>/renumber")
-def plan_renumber(slug: str, year: int):
+@bp.post("/a/<slug>/plan/<int:school_year>/renumber")
+def plan_renumber(slug: str, school_year: int):
+    year = school_year
     association = association_or_404(slug)
     _year_or_404(year)
     _post_checked(association)
@@ -242,11 +248,12 @@ def plan_renumber(slug: str, year: int):
         svc.touch(the_plan)
         db.session.commit()
     flash(_("The rows have been numbered 1, 2, 3… in their order."), "success")
-    return redirect(url_for("core.plan", slug=slug, year=year))
+    return redirect(url_for("core.plan", slug=slug, school_year=year))
 
 
-@bp.post("/a/<slug>/plan/<int:year>/settings")
-def plan_settings(slug: str, year: int):
+@bp.post("/a/<slug>/plan/<int:school_year>/settings")
+def plan_settings(slug: str, school_year: int):
+    year = school_year
     association = association_or_404(slug)
     _year_or_404(year)
     permissions.require("plan.edit", association)
@@ -258,7 +265,7 @@ def plan_settings(slug: str, year: int):
     svc.touch(the_plan)
     db.session.commit()
     flash(_("Saved."), "success")
-    return redirect(url_for("core.plan", slug=slug, year=year))
+    return redirect(url_for("core.plan", slug=slug, school_year=year))
 
 
 # Import and export ----------------------------------------------------------------------------
@@ -280,8 +287,9 @@ def _unpack(data: str) -> str | None:
         return None
 
 
-@bp.route("/a/<slug>/plan/<int:year>/import", methods=["GET", "POST"])
-def plan_import(slug: str, year: int):
+@bp.route("/a/<slug>/plan/<int:school_year>/import", methods=["GET", "POST"])
+def plan_import(slug: str, school_year: int):
+    year = school_year
     """Upload a CSV, see every parsed row with its errors, then confirm; nothing is saved
     while any line has an error."""
     association = association_or_404(slug)
@@ -325,7 +333,7 @@ def plan_import(slug: str, year: int):
             added = svc.save_rows(the_plan, parsed)
             db.session.commit()
             flash(_("Rows added to the plan: %(n)s.", n=added), "success")
-            return redirect(url_for("core.plan", slug=slug, year=year))
+            return redirect(url_for("core.plan", slug=slug, school_year=year))
         if text is not None:
             form.data.data = _pack(text)
         status = 400 if errors else 200
@@ -358,8 +366,9 @@ def _export_rows(association: Association, the_plan: Plan | None) -> tuple[list,
     return header, rows
 
 
-@bp.get("/a/<slug>/plan/<int:year>.csv")
-def plan_csv(slug: str, year: int):
+@bp.get("/a/<slug>/plan/<int:school_year>.csv")
+def plan_csv(slug: str, school_year: int):
+    year = school_year
     association = association_or_404(slug)
     _year_or_404(year)
     the_plan = _plan_view(association, year)
@@ -367,8 +376,9 @@ def plan_csv(slug: str, year: int):
     return csv_response(f"{association.slug}-plan-{svc.year_label(year)}.csv", header, rows)
 
 
-@bp.get("/a/<slug>/plan/<int:year>.pdf")
-def plan_pdf(slug: str, year: int):
+@bp.get("/a/<slug>/plan/<int:school_year>.pdf")
+def plan_pdf(slug: str, school_year: int):
+    year = school_year
     association = association_or_404(slug)
     _year_or_404(year)
     the_plan = _plan_view(association, year)
@@ -390,8 +400,9 @@ def _report_view(association: Association, year: int) -> AnnualReport | None:
     abort(404)
 
 
-@bp.get("/a/<slug>/report/<int:year>")
-def report(slug: str, year: int):
+@bp.get("/a/<slug>/report/<int:school_year>")
+def report(slug: str, school_year: int):
+    year = school_year
     association = association_or_404(slug)
     _year_or_404(year)
     the_report = _report_view(association, year)
@@ -412,8 +423,9 @@ def report(slug: str, year: int):
     )
 
 
-@bp.post("/a/<slug>/report/<int:year>")
-def report_save(slug: str, year: int):
+@bp.post("/a/<slug>/report/<int:school_year>")
+def report_save(slug: str, school_year: int):
+    year = school_year
     association = association_or_404(slug)
     _year_or_404(year)
     permissions.require("report.edit", association)
@@ -421,7 +433,7 @@ def report_save(slug: str, year: int):
     the_report = reports.report_for(association, year)
     if the_report is not None and the_report.status == reports.PUBLISHED:
         flash(_("The report is published: return it to draft to change it."), "error")
-        return redirect(url_for("core.report", slug=slug, year=year))
+        return redirect(url_for("core.report", slug=slug, school_year=year))
     if not form.validate_on_submit():
         if "csrf_token" in form.errors:
             abort(400)
@@ -457,11 +469,12 @@ def report_save(slug: str, year: int):
     else:
         flash(_("The draft has been saved."), "success")
     db.session.commit()
-    return redirect(url_for("core.report", slug=slug, year=year))
+    return redirect(url_for("core.report", slug=slug, school_year=year))
 
 
-@bp.post("/a/<slug>/report/<int:year>/unpublish")
-def report_unpublish(slug: str, year: int):
+@bp.post("/a/<slug>/report/<int:school_year>/unpublish")
+def report_unpublish(slug: str, school_year: int):
+    year = school_year
     association = association_or_404(slug)
     _year_or_404(year)
     permissions.require("report.edit", association)
@@ -480,11 +493,12 @@ def report_unpublish(slug: str, year: int):
     )
     db.session.commit()
     flash(_("The report is a draft again; its figures are computed live."), "success")
-    return redirect(url_for("core.report", slug=slug, year=year))
+    return redirect(url_for("core.report", slug=slug, school_year=year))
 
 
-@bp.get("/a/<slug>/report/<int:year>.pdf")
-def report_pdf(slug: str, year: int):
+@bp.get("/a/<slug>/report/<int:school_year>.pdf")
+def report_pdf(slug: str, school_year: int):
+    year = school_year
     association = association_or_404(slug)
     _year_or_404(year)
     the_report = _report_view(association, year)
