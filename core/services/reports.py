@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app
-from flask_babel import force_locale
+from flask_babel import force_locale, format_decimal
 from flask_babel import gettext as _
 from fpdf import FPDF
 from sqlalchemy import func, select
@@ -241,9 +241,15 @@ def report_pdf(data: dict[str, Any], foreword: str, draft: bool) -> bytes:
 
 
 def _number(value: Any) -> str:
+    """A figure as the reader writes it (``3,5`` in kk and ru, ``3.5`` in en)."""
     if isinstance(value, float):
-        return f"{value:g}"
+        return format_decimal(value, format="#,##0.##")
+    if isinstance(value, int) and not isinstance(value, bool):
+        return format_decimal(value, format="#,##0")
     return str(value)
+
+
+figure_value = _number
 
 
 def plan_pdf(association: Association, year: int, header: list[str], rows: list[list[Any]]):

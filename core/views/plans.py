@@ -34,6 +34,7 @@ from core.views.blueprint import bp
 def _plan_helpers() -> dict[str, Any]:
     return {
         "published_reports": reports.published,
+        "figure_value": reports.figure_value,
         "plan_year_label": svc.year_label,
         "current_plan_year": lambda: svc.current_year(),
     }

@@ -135,7 +135,11 @@ def test_annual_report_counts_events_held_hours_and_people(client, setup, factor
         assert figures["Participants (different people)"] == "3"
         assert "Шеберлік сыныбы: формативті бағалау" in html and "Members only" not in html
 
+        client.set_cookie("lang", "kk")
+        assert "<dd>3,5</dd>" in client.get("/a/shyn/report/2026").get_data(as_text=True)
+
         plugin_gate.set_switch("masterclasses", False, actor=None, association_id=a.id)
         db.session.commit()
+        client.set_cookie("lang", "en")
         html = client.get("/a/shyn/report/2026").get_data(as_text=True)
         assert "Events held" not in html
