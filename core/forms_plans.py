@@ -54,7 +54,7 @@ class PlanImportForm(QauymForm):
             "date, responsible (a member's name or email). A header line is allowed."
         ),
     )
-    data = HiddenField()
+    payload = HiddenField()
 
 
 class PlanSettingsForm(QauymForm):

@@ -158,7 +158,7 @@ def test_csv_import_with_a_bad_line_saves_nothing(client, post, people):
     assert "Line 3:" in html and "The topic is missing." in html
     assert "Add these rows" not in html
     # confirming anyway (a crafted POST) saves nothing either
-    resp = post(client, "/a/shyn/plan/2026/import", {"confirm": "1", "data": "bm9wZQ=="})
+    resp = post(client, "/a/shyn/plan/2026/import", {"confirm": "1", "payload": "bm9wZQ=="})
     assert resp.status_code == 400
     assert db.session.scalar(select(func.count(PlanRow.id))) == 0
     for junk in (b"\x00\xff\xfe binary", b"x" * 70000):
@@ -188,12 +188,12 @@ def test_csv_import_of_a_good_file_previews_then_saves(client, post, people):
 
         def handle_starttag(self, tag, attrs):
             a = dict(attrs)
-            if tag == "input" and a.get("name") == "data" and a.get("value"):
+            if tag == "input" and a.get("name") == "payload" and a.get("value"):
                 self.value = a["value"]
 
     parser = Hidden()
     parser.feed(html)
-    resp = post(client, "/a/shyn/plan/2026/import", {"confirm": "1", "data": parser.value})
+    resp = post(client, "/a/shyn/plan/2026/import", {"confirm": "1", "payload": parser.value})
     assert resp.status_code == 302
     rows = _rows()
     assert [(r.number, r.topic, r.form, r.month, r.responsible_id) for r in rows] == [

@@ -309,8 +309,8 @@ def plan_import(slug: str, school_year: int):
                 text = svc.decode(upload.read(svc.MAX_IMPORT_BYTES + 1))
             except svc.ImportError_ as exc:
                 form.file.errors = [str(exc)]
-        elif form.data.data:
-            text = _unpack(form.data.data)
+        elif form.payload.data:
+            text = _unpack(form.payload.data)
             if text is None:
                 form.file.errors = [_("The preview could not be read: upload the file again.")]
         else:
@@ -329,14 +329,14 @@ def plan_import(slug: str, school_year: int):
             form.file.errors = [_("A plan has at most %(n)s rows.", n=svc.MAX_ROWS)]
             parsed = None
         errors = parsed is None or any(p.errors for p in parsed)
-        if parsed and not errors and request.form.get("confirm") == "1" and form.data.data:
+        if parsed and not errors and request.form.get("confirm") == "1" and form.payload.data:
             the_plan = svc.plan_or_new(association, year)
             added = svc.save_rows(the_plan, parsed)
             db.session.commit()
             flash(_("Rows added to the plan: %(n)s.", n=added), "success")
             return redirect(url_for("core.plan", slug=slug, school_year=year))
         if text is not None:
-            form.data.data = _pack(text)
+            form.payload.data = _pack(text)
         status = 400 if errors else 200
     return render_template(
         "core/plans/import.html",
