@@ -13,6 +13,7 @@ from flask import Flask, jsonify, render_template
 from sqlalchemy import text
 
 from core import config as config_module
+from core import security_headers
 from core.extensions import csrf, db, limiter, login_manager, migrate
 from core.plugins import PluginError, load_plugins, migration_version_dirs
 
@@ -140,6 +141,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from core import templating
 
     templating.init_app(app)
+    security_headers.init_app(app)
 
     from core.services import jobs, notifications, permissions
 

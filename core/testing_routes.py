@@ -181,7 +181,8 @@ def _ok_for(status: int, location: str) -> bool:
 def _get_rules(app: Flask, only: Callable[[str], bool] | None) -> dict[str, Any]:
     rules: dict[str, Any] = {}
     for rule in app.url_map.iter_rules():
-        if rule.endpoint == "static" or "GET" not in (rule.methods or ()):
+        static = rule.endpoint == "static" or rule.endpoint.endswith(".static")  # public files
+        if static or "GET" not in (rule.methods or ()):
             continue
         if only is not None and not only(rule.endpoint):
             continue

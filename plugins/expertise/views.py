@@ -50,7 +50,7 @@ from plugins.expertise.models import (
     Version,
 )
 
-bp = Blueprint("expertise", __name__, template_folder="templates")
+bp = Blueprint("expertise", __name__, template_folder="templates", static_folder="static")
 
 ALLOWED_FILES = ("pdf", "docx", "pptx", "odt")
 PER_PAGE = 20

@@ -53,7 +53,7 @@ from plugins.forum.models import (
     ForumTopic,
 )
 
-bp = Blueprint("forum", __name__, template_folder="templates")
+bp = Blueprint("forum", __name__, template_folder="templates", static_folder="static")
 P = svc.PLUGIN
 
 

@@ -47,7 +47,7 @@ from plugins.masterclasses.models import (
     Status,
 )
 
-bp = Blueprint("masterclasses", __name__, template_folder="templates")
+bp = Blueprint("masterclasses", __name__, template_folder="templates", static_folder="static")
 PLUGIN = services.PLUGIN
 PER_PAGE = 20
 LISTED = (Status.PUBLISHED, Status.CLOSED, Status.POSTPONED, Status.CANCELLED, Status.HELD)

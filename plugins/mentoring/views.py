@@ -40,7 +40,7 @@ from plugins.mentoring.models import (
     split_codes,
 )
 
-bp = Blueprint("mentoring", __name__, template_folder="templates")
+bp = Blueprint("mentoring", __name__, template_folder="templates", static_folder="static")
 
 PLUGIN = "mentoring"
 
