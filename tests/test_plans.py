@@ -300,3 +300,40 @@ def test_members_only_plan_is_hidden_from_anonymous_and_outsiders(client, post, 
     assert "Жабық жоспар" in member.get("/a/shyn/plan/2026").get_data(as_text=True)
     # the members may not change the setting
     assert post(member, "/a/shyn/plan/2026/settings", {}).status_code == 403
+
+
+def test_plan_page_queries_do_not_grow_with_rows(client, people, factory, count_queries):
+    a = people["association"]
+    plan = Plan(association_id=a.id, year=2026)
+    db.session.add(plan)
+    db.session.commit()
+    plan_id = plan.id
+    from core.models import Association
+
+    def add(n):
+        for i in range(n):
+            association = db.session.scalar(select(Association).where(Association.slug == "shyn"))
+            user = factory.member(association, factory.user(), "member")
+            db.session.add(
+                PlanRow(
+                    plan_id=plan_id,
+                    number=i + 1,
+                    topic=f"Т {i}",
+                    form="seminar",
+                    month=10,
+                    responsible_id=user.id,
+                )
+            )
+        db.session.commit()
+        db.session.expunge_all()
+
+    sign_in_as(client, people["member"])
+    add(2)
+    client.get("/a/shyn/plan/2026")
+    with count_queries() as few:
+        assert client.get("/a/shyn/plan/2026").status_code == 200
+    add(20)
+    with count_queries() as many:
+        html = client.get("/a/shyn/plan/2026").get_data(as_text=True)
+    assert html.count('class="state-') == 22
+    assert many.count == few.count

@@ -27,6 +27,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from core.extensions import db
 from core.i18n import current_locale
@@ -123,8 +124,11 @@ def form_label(value: str) -> str:
 
 
 def plan_for(association: Association, year: int) -> Plan | None:
+    """The plan with its rows and their responsible members (three queries, any size)."""
     return db.session.scalar(
-        select(Plan).where(Plan.association_id == association.id, Plan.year == year)
+        select(Plan)
+        .options(selectinload(Plan.rows).selectinload(PlanRow.responsible))
+        .where(Plan.association_id == association.id, Plan.year == year)
     )
 
 
