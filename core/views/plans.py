@@ -16,6 +16,7 @@ from typing import Any
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from core.extensions import db
 from core.forms import PostForm
@@ -106,12 +107,18 @@ def plan(slug: str, school_year: int):
     )
 
 
-def _fill_row_form(form: PlanRowForm, association: Association, year: int) -> None:
+def _fill_row_form(
+    form: PlanRowForm, association: Association, year: int, row: PlanRow | None = None
+) -> None:
     names = svc.month_names()
-    form.month.choices = [("", "—")] + [(str(m), f"{names[m]} {y}") for y, m in svc.months_of(year)]
-    form.responsible.choices = [("", "—")] + [
-        (str(u.id), u.full_name) for u in svc.member_users(association)
+    form.month.choices = [SelectChoice("", "—")] + [
+        SelectChoice(str(m), f"{names[m]} {y}") for y, m in svc.months_of(year)
     ]
+    people = [SelectChoice(str(u.id), u.full_name) for u in svc.member_users(association)]
+    left = row is not None and row.responsible is not None  # kept after they left
+    if left and all(c.value != str(row.responsible_id) for c in people):
+        people.append(SelectChoice(str(row.responsible_id), row.responsible.full_name))
+    form.responsible.choices = [SelectChoice("", "—"), *people]
 
 
 def _validate_row(form: PlanRowForm, year: int) -> bool:
@@ -176,7 +183,7 @@ def plan_row_edit(slug: str, school_year: int, row_id: int):
     permissions.require("plan.edit", association)
     row = _row_or_404(association, year, row_id)
     form = PlanRowForm(obj=row if request.method == "GET" else None)
-    _fill_row_form(form, association, year)
+    _fill_row_form(form, association, year, row)
     if request.method == "GET":
         form.month.data = str(row.month) if row.month else ""
         form.responsible.data = str(row.responsible_id) if row.responsible_id else ""
