@@ -337,3 +337,21 @@ def test_plan_page_queries_do_not_grow_with_rows(client, people, factory, count_
         html = client.get("/a/shyn/plan/2026").get_data(as_text=True)
     assert html.count('class="state-') == 22
     assert many.count == few.count
+
+
+def test_a_row_keeps_its_responsible_person_after_they_leave(client, post, people, app):
+    sign_in_as(client, people["leader"])
+    post(client, "/a/shyn/plan/2026/rows/new", _row(responsible=str(people["member"].id)))
+    row = _rows()[0]
+    member = app.test_client()
+    sign_in_as(member, people["member"])
+    assert post(member, "/a/shyn/leave").status_code == 302
+    page = client.get(f"/a/shyn/plan/2026/rows/{row.id}/edit").get_data(as_text=True)
+    assert "Ерлан Мүше" in page
+    resp = post(
+        client,
+        f"/a/shyn/plan/2026/rows/{row.id}/edit",
+        _row(topic="Өзгертілді", responsible=str(people["member"].id)),
+    )
+    assert resp.status_code == 302
+    assert _rows()[0].topic == "Өзгертілді" and _rows()[0].responsible_id == people["member"].id
