@@ -10,9 +10,7 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from core.api import row_choices, row_or_none
-from core.extensions import db
-from core.timeutil import from_local, site_date, utcnow
+from core.api import db, from_local, row_choices, row_or_none, site_date, utcnow
 from plugins.masterclasses import services
 from plugins.masterclasses.models import Event, Host, Registration, RegStatus, Status
 
