@@ -38,7 +38,11 @@ Grouped by need:
 * **Time**: ``utcnow`` (naive UTC, as stored), ``to_local``, ``from_local``, ``site_tz``,
   ``site_date`` (the site's day of an instant: use it wherever a person reads a date),
   ``site_time``.
-* **Labels**: ``CATEGORY_LABELS``.
+* **Activity plans**: ``row_choices(association, around=None, include=None)`` (``(id,
+  label)`` pairs of the plan rows of the school year of ``around``, for a select field),
+  ``row_or_none(association, row_id)`` (a submitted id checked against the association's
+  plan), ``plans`` (school years: ``bounds``, ``current_year``, ``year_of``).
+* **Labels**: ``CATEGORY_LABELS``, ``ACTIVITY_FORM_LABELS``.
 """
 
 from __future__ import annotations
@@ -46,7 +50,7 @@ from __future__ import annotations
 from core import hookimpl
 from core.extensions import db, login_manager
 from core.forms import PostForm, QauymForm, ReasonableDate, SingleLineField
-from core.labels import CATEGORY_LABELS
+from core.labels import ACTIVITY_FORM_LABELS, CATEGORY_LABELS
 from core.models import (
     Association,
     Category,
@@ -84,6 +88,7 @@ from core.services import (
     markdown,
     notifications,
     permissions,
+    plans,
     plugin_gate,
     uploads,
 )
@@ -91,6 +96,7 @@ from core.services.associations import association_for, subtree
 from core.services.csv_export import csv_response
 from core.services.notifications import notify
 from core.services.permissions import can, require
+from core.services.plans import row_choices, row_or_none
 from core.services.search import ci_contains
 from core.services.urls import safe_link, safe_next, site_request_context
 from core.services.web import (
@@ -112,6 +118,7 @@ from core.services.web import (
 from core.timeutil import from_local, site_date, site_time, site_tz, to_local, utcnow
 
 __all__ = [
+    "ACTIVITY_FORM_LABELS",
     "CATEGORY_LABELS",
     "MAX_ID",
     "SLOTS",
@@ -170,8 +177,11 @@ __all__ = [
     "parse_date",
     "parse_id",
     "permissions",
+    "plans",
     "plugin_gate",
     "require",
+    "row_choices",
+    "row_or_none",
     "safe_link",
     "safe_next",
     "site_date",

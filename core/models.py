@@ -497,3 +497,96 @@ class JobRun(db.Model):
     last_started_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     last_finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     last_error: Mapped[str] = mapped_column(Text, default="")
+
+
+class ActivityForm(enum.StrEnum):
+    """The forms of activity an association plans (domain.md, "Forms of activity")."""
+
+    MASTER_CLASS = "master_class"
+    SEMINAR = "seminar"
+    WEBINAR = "webinar"
+    VIDEO_CONFERENCE = "video_conference"
+    ROUND_TABLE = "round_table"
+    CONFERENCE = "conference"
+    FORUM = "forum"
+    COACHING = "coaching"
+    LESSON_STUDY = "lesson_study"
+    LEARNING_WALK = "learning_walk"
+    NETWORK_MEETING = "network_meeting"
+    WORKSHOP = "workshop"
+    FESTIVAL = "festival"
+    MARATHON = "marathon"
+    CONTEST = "contest"
+    CONSULTATION = "consultation"
+    TRAINING = "training"
+    EXHIBITION = "exhibition"
+    GENERAL_MEETING = "general_meeting"
+
+
+class Plan(db.Model):
+    """An association's activity plan for one school year (``year`` is the starting year:
+    2026 is 2026-27). Public like the charter unless ``members_only``."""
+
+    __tablename__ = "core_plan"
+    __table_args__ = (UniqueConstraint("association_id", "year"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    association_id: Mapped[int] = mapped_column(
+        ForeignKey("core_association.id", ondelete="CASCADE"), index=True
+    )
+    year: Mapped[int] = mapped_column(Integer)
+    members_only: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    association: Mapped[Association] = relationship()
+    rows: Mapped[list[PlanRow]] = relationship(
+        back_populates="plan",
+        cascade="all, delete-orphan",
+        order_by="[PlanRow.number, PlanRow.id]",
+    )
+
+
+class PlanRow(db.Model):
+    """One row of an activity plan. ``month`` (1-12) or ``on_date`` says when; the year
+    follows from the plan's school year."""
+
+    __tablename__ = "core_plan_row"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("core_plan.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer, default=0)
+    topic: Mapped[str] = mapped_column(String(300))
+    form: Mapped[str] = mapped_column(String(30))
+    goal: Mapped[str] = mapped_column(Text, default="")
+    expected_result: Mapped[str] = mapped_column(Text, default="")
+    resources: Mapped[str] = mapped_column(Text, default="")
+    participants: Mapped[str] = mapped_column(Text, default="")  # participants and venue
+    month: Mapped[int | None] = mapped_column(Integer)
+    on_date: Mapped[dt.date | None] = mapped_column(db.Date)
+    responsible_id: Mapped[int | None] = mapped_column(
+        ForeignKey("core_user.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    plan: Mapped[Plan] = relationship(back_populates="rows")
+    responsible: Mapped[User | None] = relationship()
+
+
+class AnnualReport(db.Model):
+    """An association's public report for a school year: a draft (figures computed live) or
+    published (figures frozen in ``snapshot``, one rendering per language)."""
+
+    __tablename__ = "core_annual_report"
+    __table_args__ = (UniqueConstraint("association_id", "year"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    association_id: Mapped[int] = mapped_column(
+        ForeignKey("core_association.id", ondelete="CASCADE"), index=True
+    )
+    year: Mapped[int] = mapped_column(Integer)
+    foreword: Mapped[str] = mapped_column(Text, default="")
+    include_children: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(12), default="draft")  # draft | published
+    snapshot: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    published_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    published_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("core_user.id", ondelete="SET NULL")
+    )
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    association: Mapped[Association] = relationship()

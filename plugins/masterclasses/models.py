@@ -112,6 +112,10 @@ class Event(db.Model):
     visibility: Mapped[str] = mapped_column(String(10), default=Visibility.PUBLIC.value)
     status: Mapped[str] = mapped_column(String(12), default=Status.DRAFT.value, index=True)
     checkin_code: Mapped[str] = mapped_column(String(12), default="")
+    # The row of the association's activity plan this event realises (optional).
+    plan_row_id: Mapped[int | None] = mapped_column(
+        ForeignKey("core_plan_row.id", ondelete="SET NULL"), index=True
+    )
     # RFC 5545 SEQUENCE: raised on every change calendar clients should pick up.
     sequence: Mapped[int] = mapped_column(Integer, default=0)
     created_by_id: Mapped[int | None] = mapped_column(
