@@ -29,7 +29,7 @@ from wtforms.validators import (
 )
 
 from plugins.masterclasses import services
-from plugins.masterclasses.models import Delivery
+from plugins.masterclasses.models import Delivery, Phase
 
 
 def http_only(form, field):
@@ -195,8 +195,8 @@ class MaterialForm(FlaskForm):
     phase = SelectField(
         _l("When"),
         choices=[
-            SelectChoice("before", _l("Before the event")),
-            SelectChoice("after", _l("After the event")),
+            SelectChoice(Phase.BEFORE.value, _l("Before the event")),
+            SelectChoice(Phase.AFTER.value, _l("After the event")),
         ],
     )
     url = StringField(
