@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import secrets
@@ -12,6 +13,7 @@ from flask import Flask, jsonify, render_template
 from sqlalchemy import text
 
 from core import config as config_module
+from core import security_headers
 from core.extensions import csrf, db, limiter, login_manager, migrate
 from core.plugins import PluginError, load_plugins, migration_version_dirs
 
@@ -50,6 +52,8 @@ def _load_config(app: Flask, config: dict[str, Any] | None) -> None:
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
     if url.startswith("sqlite"):
         app.config["SQLALCHEMY_ENGINE_OPTIONS"].setdefault("connect_args", {"timeout": 30})
+    else:  # a database restarted under us: test pooled connections instead of failing once
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"].setdefault("pool_pre_ping", True)
 
     if not app.config.get("SECRET_KEY"):
         key_file = os.path.join(app.instance_path, "secret_key")
@@ -62,11 +66,34 @@ def _load_config(app: Flask, config: dict[str, Any] | None) -> None:
     if not app.config.get("UPLOAD_FOLDER"):
         app.config["UPLOAD_FOLDER"] = os.path.join(app.instance_path, "uploads")
     app.config["MAX_CONTENT_LENGTH"] = (int(app.config["MAX_UPLOAD_MB"]) + 1) * 1024 * 1024
-    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
-    app.config.setdefault("REMEMBER_COOKIE_HTTPONLY", True)
-    app.config.setdefault("REMEMBER_COOKIE_SAMESITE", "Lax")
+    # Flask defines these keys (SAMESITE as None), so ``setdefault`` would do nothing: set them
+    # unless the caller's config or the settings file chose a value.
+    explicit = {**(config or {})}
+    for key, value in (
+        ("SESSION_COOKIE_HTTPONLY", True),
+        ("SESSION_COOKIE_SAMESITE", "Lax"),
+        ("REMEMBER_COOKIE_HTTPONLY", True),
+        ("REMEMBER_COOKIE_SAMESITE", "Lax"),
+    ):
+        if key not in explicit and not app.config.get(key):
+            app.config[key] = value
+    secure = _secure_cookies(app.config)
+    app.config["SESSION_COOKIE_SECURE"] = secure
+    app.config.setdefault("REMEMBER_COOKIE_SECURE", secure)
+    if not isinstance(app.config.get("REMEMBER_COOKIE_SECURE"), bool):
+        app.config["REMEMBER_COOKIE_SECURE"] = secure
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
+
+
+def _secure_cookies(cfg) -> bool:
+    """``SESSION_COOKIE_SECURE`` as set, or True when the site is served over https."""
+    value = cfg.get("SESSION_COOKIE_SECURE")
+    if isinstance(value, bool):
+        return value
+    text_value = str(value or "").strip().lower()
+    if text_value in config_module.BOOL_WORDS:
+        return config_module.BOOL_WORDS[text_value]
+    return str(cfg.get("BASE_URL", "")).lower().startswith("https://")
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -79,6 +106,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         static_folder=str(CORE_DIR / "static"),
     )
     _load_config(app, config)
+    hops = int(app.config.get("PROXY_FIX") or 0)
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_prefix=hops)
 
     try:
         registry = load_plugins(app.config["PLUGINS"])
@@ -88,6 +120,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from core.services import plugin_gate
 
     registry.association_gate = plugin_gate.disabled_plugins_for
+
+    from core.services.web import IdConverter
+
+    # Before any blueprint: every route that takes a database id uses ``<id:...>``.
+    app.url_map.converters["id"] = IdConverter
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(CORE_DIR / "migrations"))
@@ -104,6 +141,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from core import templating
 
     templating.init_app(app)
+    security_headers.init_app(app)
 
     from core.services import jobs, notifications, permissions
 
@@ -128,6 +166,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             g.pop(key, None)
         refresh()
 
+    from core.services.web import clean_request_input
+
+    app.before_request(clean_request_input)
+
     _register_plugin_blueprints(app)
 
     @app.get("/healthz")
@@ -137,8 +179,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             database = "ok"
         except Exception as exc:  # noqa: BLE001 - reported, not hidden
             log.exception("health check: database unreachable")
+            with contextlib.suppress(Exception):
+                db.session.rollback()
             return jsonify(status="error", database=str(exc.__class__.__name__)), 503
         return jsonify(status="ok", database=database, plugins=registry.names())
+
+    from core import errors
+
+    errors.init_app(app)  # the database gone or never upgraded: a translated 503
 
     for code in (403, 404, 413, 429):
         app.register_error_handler(

@@ -35,6 +35,13 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_STORAGE_URI": "memory://",
     "LOGIN_RATE_LIMIT": "10 per minute",
     "RESET_RATE_LIMIT": "5 per hour",
+    # Failed logins per account (the email typed), from any address.
+    "LOGIN_ACCOUNT_RATE_LIMIT": "10 per 15 minutes",
+    "REGISTER_RATE_LIMIT": "10 per hour",
+    # Reverse proxies in front of the app whose X-Forwarded-* headers are trusted (0: none).
+    "PROXY_FIX": 0,
+    # Secure flag of the session and remember-me cookies: empty means "when BASE_URL is https".
+    "SESSION_COOKIE_SECURE": "",
     # Uploads are stored outside static/ in this folder (default: instance/uploads).
     "UPLOAD_FOLDER": "",
     "MAX_UPLOAD_MB": 10,
@@ -43,7 +50,8 @@ DEFAULTS: dict[str, Any] = {
     "SITE_NAME": "Qauym",
 }
 
-_BOOL = {"true": True, "false": False, "1": True, "0": False, "yes": True, "no": False}
+BOOL_WORDS = {"true": True, "false": False, "1": True, "0": False, "yes": True, "no": False}
+_BOOL = BOOL_WORDS
 
 
 def _parse(raw: str, default: Any) -> Any:

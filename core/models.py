@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import secrets
 from collections.abc import Iterable
 from typing import Any
 
@@ -23,13 +24,17 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy import column as sql_column
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from core.extensions import db
+from core.i18n import current_locale
 from core.timeutil import utcnow
+
+_DUMMY_HASH: str | None = None
 
 
 def one_of(
@@ -68,8 +73,6 @@ class Localized:
 
     @property
     def name(self) -> str:
-        from core.i18n import current_locale
-
         return self.name_in(current_locale())
 
 
@@ -178,6 +181,9 @@ class User(UserMixin, db.Model):
     locale: Mapped[str | None] = mapped_column(String(5))
     is_site_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # False only for an account registered through the site whose owner has not yet opened
+    # the confirmation link: it cannot log in (see core.views.auth.register).
+    email_confirmed: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     last_seen_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
@@ -189,9 +195,22 @@ class User(UserMixin, db.Model):
         back_populates="user", cascade="all, delete-orphan"
     )
 
+    # The server-side session (:class:`UserSession`) this object was loaded for or logged in
+    # with, and that session's secret token; set by :mod:`core.services.sessions`, never
+    # stored on this row.
+    current_session = None
+    session_token = None
+
     @property
     def is_active(self) -> bool:  # Flask-Login
         return self.active
+
+    def get_id(self) -> str:
+        """Flask-Login's id, kept in the session and the remember-me cookie: ``"<id>:<token>"``
+        names one revocable :class:`UserSession` (see :mod:`core.services.sessions`)."""
+        if not self.session_token:
+            raise RuntimeError("log users in with core.services.sessions.login()")
+        return f"{self.id}:{self.session_token}"
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password, method="scrypt")
@@ -199,12 +218,38 @@ class User(UserMixin, db.Model):
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
 
+    @staticmethod
+    def check_dummy_password(password: str) -> bool:
+        """Do the work of :meth:`check_password` when no account matches (always False), so a
+        login answers in the same time whether or not the email exists."""
+        global _DUMMY_HASH
+        if _DUMMY_HASH is None:
+            # Same method and parameters as set_password.
+            _DUMMY_HASH = generate_password_hash(secrets.token_urlsafe(16), method="scrypt")
+        check_password_hash(_DUMMY_HASH, password)
+        return False
+
     @property
     def category_enum(self) -> Category:
         try:
             return Category(self.category)
         except ValueError:
             return Category.NONE
+
+
+class UserSession(db.Model):
+    """One signed-in browser. The cookie holds a random token; only its SHA-256 is stored, so
+    the table cannot be used to sign in. Revoking a row ends that browser's session and its
+    remember-me cookie."""
+
+    __tablename__ = "core_user_session"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("core_user.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    user_agent: Mapped[str] = mapped_column(String(200), default="")
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
 
 class RegionAdmin(db.Model):
@@ -348,14 +393,10 @@ class Association(db.Model):
 
     @property
     def name(self) -> str:
-        from core.i18n import current_locale
-
         return self.name_in(current_locale())
 
     @property
     def abbr(self) -> str:
-        from core.i18n import current_locale
-
         return (self.abbr_ru if current_locale() == "ru" else self.abbr_kk) or self.abbr_kk
 
     def ancestors(self) -> list[Association]:

@@ -125,6 +125,15 @@ def test_db_kind() -> str:
     return os.environ.get("QAUYM_TEST_DB", "sqlite").lower()
 
 
+def pytest_runtest_setup(item) -> None:
+    """``@pytest.mark.postgres_only`` tests run only with ``QAUYM_TEST_DB=postgresql``."""
+    if item.get_closest_marker("postgres_only") and test_db_kind() not in (
+        "postgresql",
+        "postgres",
+    ):
+        pytest.skip("needs PostgreSQL (QAUYM_TEST_DB=postgresql)")
+
+
 @pytest.fixture(scope="session")
 def pg_cluster() -> Iterator[PostgresCluster | None]:
     if test_db_kind() not in ("postgresql", "postgres"):
@@ -273,6 +282,20 @@ def do_login(client, user, password: str = "password123") -> None:
         data={"email": user.email, "password": password, "csrf_token": csrf_token(client)},
     )
     assert resp.status_code == 302, resp.get_data(as_text=True)[:500]
+
+
+def sign_in_as(client, user) -> None:
+    """Act as ``user`` on ``client`` without the login form: a real server-side session is
+    opened and its id written into the client's session, as Flask-Login's login does. For
+    suites that switch between many people (the form's scrypt check is slow on purpose, and
+    logging in is tested in the core)."""
+    from core.services import sessions
+
+    row, token = sessions.new_session(user)
+    with client.session_transaction() as session:
+        session["_user_id"] = f"{user.id}:{token}"
+        session["_fresh"] = True
+        session.pop("_id", None)
 
 
 @pytest.fixture

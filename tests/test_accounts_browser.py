@@ -1,5 +1,6 @@
 """Registration in Chromium, in Kazakh, on a phone-sized screen: a mistake is shown next to
-its field with everything typed kept, then the corrected form logs the teacher in."""
+its field with everything typed kept, then the corrected form sends a
+confirmation email whose link logs the teacher in."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from sqlalchemy import select
 
 from core.extensions import db
 from core.models import District, School, Subject, User
+from core.testing_browser import browser_confirm_registration
 
 pytestmark = pytest.mark.browser
 
@@ -57,6 +59,9 @@ def test_register_in_kazakh_with_a_new_school(live_server, page, factory):
     page.fill("input[name=password]", "long-enough-1")
     page.fill("input[name=confirm]", "long-enough-1")
     page.locator("main form button").click()
+    page.wait_for_load_state()
+    assert page.locator("main h1").inner_text() == "Поштаңызды тексеріңіз"  # "Check your mail"
+    browser_confirm_registration(page, live_server, "aigul@example.kz")
     page.wait_for_url("**/u/*")
     assert page.locator("h1").inner_text() == "Айгүл Серікқызы"
     assert page.get_by_text("Заречный ЖОМ").is_visible()

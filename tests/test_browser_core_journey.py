@@ -1,6 +1,6 @@
-"""The core journey in Chromium, in Kazakh: a teacher registers, finds the district network in
-the directory, asks to join; the leader approves; the new member is notified and sees the
-association page with its member list.
+"""The core journey in Chromium, in Kazakh: a teacher registers (and opens the emailed
+confirmation link), finds the district network in the directory, asks to join; the leader
+approves; the new member is notified and sees the association page with its member list.
 
 Selectors are stable attributes (name, id, href, form action); language is proven by the
 ``lang`` attribute, a few Kazakh interface texts, place names shown in their Kazakh form, and
@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from core.extensions import db
 from core.models import Association, District, JoinRequest, Membership, School, User
-from core.testing_browser import browser_login
+from core.testing_browser import browser_confirm_registration, browser_login
 
 pytestmark = pytest.mark.browser
 
@@ -86,6 +86,7 @@ def test_register_find_ask_approve_and_see_the_members(live_server, page, factor
     page.fill("input[name=experience_years]", "6")
     page.locator("main form.stack button").click()
     page.wait_for_load_state()
+    browser_confirm_registration(page, live_server, APPLICANT_EMAIL)
     assert page.locator("header.site .account").get_by_text(APPLICANT).is_visible()
 
     # 2. Find the district network in the directory.

@@ -25,6 +25,7 @@ CORE_ROUTES = {
     "core.password_forgot": "public",
     "core.password_reset": Access("public", reachable=False),  # a made-up token
     "core.password_change": "login",
+    "core.register_confirm": Access("public", reachable=False),  # a made-up token
     "core.profile": "public",
     "core.profile_edit": "login",
     "core.notifications": "login",
@@ -35,6 +36,7 @@ CORE_ROUTES = {
     "core.association_admin": "admin",
     "core.audit_log": "admin",
     "core.region_admins": "admin",
+    "core.admin_user": "admin",
     "core.create_association": "admin",
     "core.delete_association": "admin",
     "core.edit_association": "manager",

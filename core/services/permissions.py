@@ -14,8 +14,9 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from core.extensions import db, login_manager
-from core.models import Association, Membership, Region, RegionAdmin, Role, User
+from core.models import Association, Membership, Region, RegionAdmin, Role
 from core.plugin_api import Action
+from core.services import sessions
 
 MANAGER_ROLES = (Role.LEADER, Role.COORDINATOR)
 STAFF_ROLES = (Role.LEADER, Role.COORDINATOR, Role.MODERATOR, Role.SECRETARY)
@@ -198,7 +199,5 @@ def require(action: str, obj: Any = None) -> None:
     abort(403)
 
 
-@login_manager.user_loader
-def _load_user(user_id: str) -> User | None:
-    user = db.session.get(User, int(user_id))
-    return user if user is not None and user.active else None
+# The user loader checks the server-side session too (one query): see core.services.sessions.
+login_manager.user_loader(sessions.load_user)

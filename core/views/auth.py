@@ -8,7 +8,7 @@ import hmac
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
@@ -18,6 +18,7 @@ from wtforms import BooleanField, EmailField, PasswordField
 from wtforms.validators import DataRequired, Email
 
 from core.extensions import db, limiter
+from core.forms import PostForm
 from core.forms_accounts import (
     CATEGORY_LABELS,
     ChangePasswordForm,
@@ -29,9 +30,9 @@ from core.forms_accounts import (
 )
 from core.i18n import current_locale
 from core.models import Membership, Role, User
-from core.services import notifications, permissions
+from core.services import notifications, permissions, sessions
 from core.services.urls import safe_next
-from core.views import bp
+from core.views.blueprint import bp
 
 LANG_COOKIE_AGE = 365 * 24 * 3600
 
@@ -50,15 +51,38 @@ class LoginForm(FlaskForm):
     remember = BooleanField(_l("Remember me"))
 
 
+def _login_account_key() -> str:
+    """Flask-Limiter key for the per-account login limit: the email as typed, normalised."""
+    email = (request.form.get("email") or "").strip().lower()[:254]
+    return "login-account:" + email
+
+
+def _failed_login(response) -> bool:
+    """Only failed attempts count against an account (a success redirects)."""
+    return response.status_code != 302
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+@limiter.limit(
+    lambda: current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"],
+    key_func=_login_account_key,
+    methods=["POST"],
+    deduct_when=_failed_login,
+)
 def login():
     form = LoginForm()
     if form.validate_on_submit():
         email = form.email.data.strip().lower()
         user = db.session.scalar(select(User).where(func.lower(User.email) == email))
-        if user is not None and user.active and user.check_password(form.password.data):
-            login_user(user, remember=form.remember.data)
+        if user is not None and user.active and user.email_confirmed:
+            ok = user.check_password(form.password.data)
+        else:
+            # No such account (or one that cannot log in): the same scrypt work, so the answer
+            # takes as long and tells nothing about which emails are registered.
+            ok = User.check_dummy_password(form.password.data)
+        if ok:
+            sessions.login(user, remember=form.remember.data)
             return redirect(safe_next(request.args.get("next")))
         form.password.errors.append(_("Wrong email or password."))
     return render_template("core/login.html", form=form)
@@ -66,7 +90,7 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    logout_user()
+    sessions.logout()
     return redirect(url_for("core.index"))
 
 
@@ -82,7 +106,67 @@ def set_language():
     return resp
 
 
+# Registration ----------------------------------------------------------------------------------
+#
+# Registering must not tell a stranger whether an email already has an account. Both paths
+# therefore end on the same "check your mail" page, and only the mailbox learns the difference:
+# a new address gets a link that confirms the account (and signs it in); an address that
+# already has an account gets "you already have an account, reset your password here". A new
+# account cannot log in before it is confirmed, otherwise "register, then log in with the
+# password just chosen" would reveal the same thing. Signing in straight after registering
+# (as before) cannot look the same for an existing email, so it was given up.
+
+CONFIRM_SALT = "qauym.confirm-email"
+CONFIRM_MAX_AGE = 3 * 24 * 3600
+
+
+def _confirm_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=CONFIRM_SALT)
+
+
+def confirm_token(user: User, next_url: str = "") -> str:
+    return _confirm_serializer().dumps({"u": user.id, "e": user.email.lower(), "n": next_url})
+
+
+def _site_link(endpoint: str, **kwargs) -> str:
+    return current_app.config["BASE_URL"].rstrip("/") + url_for(endpoint, **kwargs)
+
+
+def _mail_now(user: User, subject, body, kind: str) -> None:
+    mail = notifications.send_email(user, subject, body, kind=kind)
+    db.session.commit()
+    notifications.send_outbox(ids=[mail.id])
+
+
+def _send_confirmation(user: User, next_url: str) -> None:
+    link = _site_link("core.register_confirm", token=confirm_token(user, next_url))
+    body = _l(
+        "Welcome to Qauym!\n\n"
+        "Open this link within 3 days to confirm your email and start using your account:\n"
+        "%(link)s\n\n"
+        "If you did not register, ignore this email: the account will not be usable.",
+        link=link,
+    )
+    _mail_now(user, _l("Confirm your Qauym account"), body, "core.register_confirm")
+
+
+def _send_already_registered(user: User) -> None:
+    if not user.active:
+        return  # a closed account gets no mail, as in the password reset
+    link = _site_link("core.password_reset", token=reset_token(user))
+    body = _l(
+        "Someone (we hope you) tried to register on Qauym with this email, but you already "
+        "have an account.\n\n"
+        "Log in with your password, or choose a new one with this link (valid for 2 hours):\n"
+        "%(link)s\n\n"
+        "If it was not you, ignore this email: nothing has changed.",
+        link=link,
+    )
+    _mail_now(user, _l("You already have a Qauym account"), body, "core.register_existing")
+
+
 @bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["REGISTER_RATE_LIMIT"], methods=["POST"])
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("core.profile", user_id=current_user.id))
@@ -90,24 +174,67 @@ def register():
     if request.method == "GET":
         form.locale.data = current_locale()
     if form.validate_on_submit():
-        user = User(email=form.email.data, full_name=form.full_name.data)
-        user.set_password(form.password.data)
-        form.apply_to(user)
-        db.session.add(user)
-        try:
-            db.session.commit()
-        except IntegrityError:  # the same email registered a moment ago
-            db.session.rollback()
-            form = load_choices(form)
-            form.email.errors = [_("An account with this email already exists.")]
-            return render_template("core/register.html", form=form), 400
-        login_user(user)
-        flash(_("Welcome! Your account is ready."), "success")
-        if request.args.get("next"):
-            return redirect(safe_next(request.args.get("next")))
-        return redirect(url_for("core.profile", user_id=user.id))
+        next_url = safe_next(request.args.get("next")) if request.args.get("next") else ""
+        existing = db.session.scalar(
+            select(User).where(func.lower(User.email) == form.email.data.lower())
+        )
+        if existing is None:
+            user = User(email=form.email.data, full_name=form.full_name.data)
+            user.email_confirmed = False
+            user.set_password(form.password.data)
+            form.apply_to(user)
+            db.session.add(user)
+            try:
+                db.session.commit()
+            except IntegrityError:  # the same email registered a moment ago
+                db.session.rollback()
+                existing = db.session.scalar(
+                    select(User).where(func.lower(User.email) == form.email.data.lower())
+                )
+            else:
+                _send_confirmation(user, next_url)
+        else:
+            # Do the scrypt work a new account costs, so the answer takes as long.
+            User.check_dummy_password(form.password.data)
+        if existing is not None:
+            _send_already_registered(existing)
+        return render_template("core/register_sent.html", email=form.email.data)
     status = 400 if request.method == "POST" else 200
     return render_template("core/register.html", form=form), status
+
+
+@bp.route("/register/confirm/<token>", methods=["GET", "POST"])
+def register_confirm(token: str):
+    """The link of the confirmation email: a button (POST), so mail scanners that open links
+    confirm nothing; confirming signs the account in."""
+    try:
+        data = _confirm_serializer().loads(token, max_age=CONFIRM_MAX_AGE)
+    except SignatureExpired:
+        data, problem = None, _("This link has expired. Register again to get a new one.")
+    except BadSignature:
+        data, problem = None, RESET_ERRORS["invalid"]
+    user = None
+    if isinstance(data, dict) and isinstance(data.get("u"), int):
+        user = db.session.get(User, data["u"])
+        if user is None or not user.active or user.email.lower() != data.get("e"):
+            user, problem = None, RESET_ERRORS["invalid"]
+    elif data is not None:
+        problem = RESET_ERRORS["invalid"]
+    if user is None:
+        return render_template("core/register_confirm.html", form=None, error=problem), 400
+    if user.email_confirmed:
+        flash(_("Your email is already confirmed. Log in."), "success")
+        return redirect(url_for("core.login"))
+    form = PostForm()
+    if form.validate_on_submit():
+        user.email_confirmed = True
+        db.session.commit()
+        sessions.login(user)
+        flash(_("Welcome! Your account is ready."), "success")
+        if data.get("n"):
+            return redirect(safe_next(data["n"]))
+        return redirect(url_for("core.profile", user_id=user.id))
+    return render_template("core/register_confirm.html", form=form, error=None, user=user)
 
 
 # Password reset -------------------------------------------------------------------------------
@@ -189,8 +316,16 @@ def password_reset(token: str):
     form = ResetPasswordForm()
     if form.validate_on_submit():
         user.set_password(form.password.data)
+        # Opening the emailed link proves the mailbox, which confirms a new registration too.
+        user.email_confirmed = True
+        # A reset is what someone does who fears their password is known: every session ends,
+        # this browser's too, and the browser is signed in again with a new session. Asking
+        # for the new password once more would add nothing (the link just proved the mailbox
+        # and the password was just typed twice).
+        sessions.revoke_all(user)
         db.session.commit()
-        login_user(user)
+        sessions.logout()
+        sessions.login(user)
         flash(_("Your password has been changed."), "success")
         return redirect(url_for("core.profile", user_id=user.id))
     status = 400 if request.method == "POST" else 200
@@ -217,7 +352,7 @@ def sees_private_fields(viewer, user: User) -> bool:
     return viewer.id == user.id or permissions.is_region_admin(viewer, user.region_id)
 
 
-@bp.get("/u/<int:user_id>")
+@bp.get("/u/<id:user_id>")
 def profile(user_id: int):
     user = db.session.scalar(
         select(User)
@@ -290,8 +425,34 @@ def password_change():
     form = ChangePasswordForm(user=user)
     if form.validate_on_submit():
         user.set_password(form.password.data)
+        # Whoever knew the old password is signed out everywhere else; this browser stays.
+        sessions.revoke_all(user, keep=sessions.current(user))
         db.session.commit()
         flash(_("Your password has been changed."), "success")
         return redirect(url_for("core.profile", user_id=user.id))
     status = 400 if request.method == "POST" else 200
-    return render_template("core/password_change.html", form=form), status
+    return _password_change_page(form, status)
+
+
+def _password_change_page(form, status: int = 200):
+    user = current_user._get_current_object()
+    return render_template(
+        "core/password_change.html",
+        form=form,
+        sessions=sessions.live_sessions(user),
+        current_session=sessions.current(user),
+        end_form=PostForm(),
+    ), status
+
+
+@bp.post("/profile/sessions/end-others")
+@login_required
+def end_other_sessions():
+    """End every session of the current user but this browser's."""
+    if not PostForm().validate_on_submit():
+        abort(400)
+    user = current_user._get_current_object()
+    ended = sessions.revoke_all(user, keep=sessions.current(user))
+    db.session.commit()
+    flash(_("Other sessions ended: %(count)d.", count=ended), "success")
+    return redirect(url_for("core.password_change"))

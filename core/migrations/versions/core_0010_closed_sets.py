@@ -1,7 +1,7 @@
 """core: closed sets (states, kinds, roles) checked by the database
 
 Revision ID: core_0010_closed_sets
-Revises: core_0001
+Revises: core_0002
 Create Date: 2026-12-02 01:50:00.000000
 
 One ``CHECK (column IN (...))`` per column that holds a member of a closed set (the ``StrEnum``
@@ -19,7 +19,7 @@ from alembic import op
 
 
 revision = 'core_0010_closed_sets'
-down_revision = 'core_0001'
+down_revision = 'core_0002'
 branch_labels = None
 depends_on = None
 

@@ -12,6 +12,7 @@ from werkzeug.security import generate_password_hash
 
 from core.extensions import db
 from core.models import Role, School, Subject, User
+from core.testing import sign_in_as
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -122,13 +123,8 @@ def logout(client) -> None:
 
 
 def as_user(client, user) -> None:
-    """Act as ``user`` on ``client``. The session is set the way Flask-Login's login does,
-    skipping the deliberately slow scrypt check on each of the many switches between
-    authors, coordinators and experts (logging in is the core's, and tested there)."""
-    with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
-        session["_fresh"] = True
-        session.pop("_id", None)
+    """Act as ``user`` on ``client`` (a real session, without the slow login form)."""
+    sign_in_as(client, user)
 
 
 def step(client, post, sub_id: int, action: str, note: str = ""):
