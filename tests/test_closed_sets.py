@@ -216,3 +216,26 @@ def test_a_value_outside_the_set_is_refused_by_each_constraint(migrated_app):
             with pytest.raises(IntegrityError) as err, conn.begin():
                 _insert(table, conn, {column: "zz!"})  # fits every String(n) of a set
         assert check.name in str(err.value), (check.name, str(err.value))
+
+
+def test_the_closed_sets_revisions_downgrade_and_upgrade_again(migrated_app):
+    from alembic.script import ScriptDirectory
+
+    from core.extensions import migrate
+
+    names = {c.name for _t, c in closed_set_checks(migrated_app)}
+    script = ScriptDirectory.from_config(migrate.get_config())
+    revisions = [r for r in script.walk_revisions() if r.revision.endswith("_0010_closed_sets")]
+    assert {r.revision.split("_")[0] for r in revisions} == {
+        "core",
+        "forum",
+        "expertise",
+        "mentoring",
+        "masterclasses",
+    }
+    for rev in revisions:
+        db.session.remove()
+        flask_migrate.downgrade(revision=rev.down_revision)
+    assert names.isdisjoint(_database_checks())
+    flask_migrate.upgrade(revision="heads")
+    assert names <= set(_database_checks())
