@@ -11,7 +11,9 @@ Grouped by need:
 * **Database and models**: ``db`` (SQLAlchemy; plugin models subclass ``db.Model``), the core
   models a plugin may refer to (``User``, ``Association``, ``Membership``, ``Role``,
   ``Category``, ``Region``, ``District``, ``School``, ``Subject``, ``Certificate``,
-  ``Notification``), ``login_manager`` (for ``login_manager.unauthorized()``).
+  ``Notification``), ``login_manager`` (for ``login_manager.unauthorized()``); the core's
+  closed sets a plugin reuses (``Category``, ``Role``, ``Language``) and ``one_of(column,
+  TheEnum)``, the CHECK constraint for a column holding a closed set (see DEVELOPERS.md).
 * **Hook return types**: ``PluginInfo``, ``Action``, ``NavItem``, ``Tab``, ``SlotContent``,
   ``NotificationKind``, ``SearchResult``, ``PortfolioEntry``, ``Job``, ``PlanLink``,
   ``ReportSection``, ``ReportFigure``; ``SLOTS``.
@@ -33,7 +35,8 @@ Grouped by need:
   (links to show), ``site_request_context`` (``url_for`` in jobs and demo hooks).
 * **Forms**: ``QauymForm`` (the base of every form: single-line fields cleaned of control and
   bidi characters, dates bounded to sensible years), ``SingleLineField``, ``ReasonableDate``,
-  ``PostForm`` (a CSRF-only form for buttons).
+  ``PostForm`` (a CSRF-only form for buttons); ``single_line``, ``multi_line`` (the same
+  cleaning for text that does not come from a form).
 * **Time**: ``utcnow`` (naive UTC, as stored), ``to_local``, ``from_local``, ``site_tz``,
   ``site_date`` (the site's day of an instant: use it wherever a person reads a date),
   ``site_time``.
@@ -51,6 +54,7 @@ from core.models import (
     Category,
     Certificate,
     District,
+    Language,
     Membership,
     Notification,
     Region,
@@ -58,6 +62,7 @@ from core.models import (
     School,
     Subject,
     User,
+    one_of,
 )
 from core.plugin_api import (
     SLOTS,
@@ -99,11 +104,13 @@ from core.services.web import (
     date_arg,
     int_arg,
     month_arg,
+    multi_line,
     page_arg,
     page_count,
     paginate,
     parse_date,
     parse_id,
+    single_line,
     year_arg,
 )
 from core.timeutil import from_local, site_date, site_time, site_tz, to_local, utcnow
@@ -118,6 +125,7 @@ __all__ = [
     "Certificate",
     "District",
     "Job",
+    "Language",
     "Membership",
     "NavItem",
     "Notification",
@@ -159,7 +167,9 @@ __all__ = [
     "markdown",
     "notifications",
     "month_arg",
+    "multi_line",
     "notify",
+    "one_of",
     "page_arg",
     "page_count",
     "paginate",
@@ -173,6 +183,7 @@ __all__ = [
     "site_date",
     "site_request_context",
     "site_time",
+    "single_line",
     "site_tz",
     "subtree",
     "to_local",

@@ -42,9 +42,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.extensions import db
-from core.models import Association, User, one_of
-from core.timeutil import utcnow
+from core.api import Association, User, db, one_of, utcnow
 
 
 class BoardVisibility(enum.StrEnum):
@@ -91,7 +89,7 @@ class FlagStatus(enum.StrEnum):
     DISAGREED = "disagreed"
 
 
-#: Thin alias for views.py and topic.html (to go once the view modules are split).
+#: Thin alias kept for views/topics.py and topic.html (views are being edited elsewhere).
 REACTIONS = tuple(Reaction)
 
 

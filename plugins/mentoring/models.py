@@ -27,9 +27,18 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.extensions import db
-from core.models import Association, Category, District, Language, School, Subject, User, one_of
-from core.timeutil import utcnow
+from core.api import (
+    Association,
+    Category,
+    District,
+    Language,
+    School,
+    Subject,
+    User,
+    db,
+    one_of,
+    utcnow,
+)
 
 
 class MentorStatus(enum.StrEnum):
