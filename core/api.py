@@ -11,7 +11,9 @@ Grouped by need:
 * **Database and models**: ``db`` (SQLAlchemy; plugin models subclass ``db.Model``), the core
   models a plugin may refer to (``User``, ``Association``, ``Membership``, ``Role``,
   ``Category``, ``Region``, ``District``, ``School``, ``Subject``, ``Certificate``,
-  ``Notification``), ``login_manager`` (for ``login_manager.unauthorized()``).
+  ``Notification``), ``login_manager`` (for ``login_manager.unauthorized()``); the core's
+  closed sets a plugin reuses (``Category``, ``Role``, ``Language``) and ``one_of(column,
+  TheEnum)``, the CHECK constraint for a column holding a closed set (see DEVELOPERS.md).
 * **Hook return types**: ``PluginInfo``, ``Action``, ``NavItem``, ``Tab``, ``SlotContent``,
   ``NotificationKind``, ``SearchResult``, ``PortfolioEntry``, ``Job``, ``PlanLink``,
   ``ReportSection``, ``ReportFigure``; ``SLOTS``.
@@ -56,6 +58,7 @@ from core.models import (
     Category,
     Certificate,
     District,
+    Language,
     Membership,
     Notification,
     Region,
@@ -63,6 +66,7 @@ from core.models import (
     School,
     Subject,
     User,
+    one_of,
 )
 from core.plugin_api import (
     SLOTS,
@@ -128,6 +132,7 @@ __all__ = [
     "Certificate",
     "District",
     "Job",
+    "Language",
     "Membership",
     "NavItem",
     "Notification",
@@ -171,6 +176,7 @@ __all__ = [
     "month_arg",
     "multi_line",
     "notify",
+    "one_of",
     "page_arg",
     "page_count",
     "paginate",

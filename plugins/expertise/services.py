@@ -24,6 +24,7 @@ from core.api import (
     CATEGORY_LABELS,  # noqa: F401 - re-exported for templates and forms
     Association,
     Category,
+    Language,
     Membership,
     Role,
     User,
@@ -36,72 +37,91 @@ from core.api import (
 )
 from plugins.expertise.models import (
     Assignment,
+    AssignmentStatus,
     Conflict,
     Criterion,
+    MaterialType,
+    Recommendation,
     Review,
+    ReviewerIdentity,
     Rubric,
     Score,
     Settings,
     Submission,
+    SubmissionState,
     Transition,
+    WorkflowAction,
 )
 
 PLUGIN = "expertise"
 
 MATERIAL_TYPES: dict[str, Any] = {
-    "lesson_plan": _l("Short-term (lesson) plan"),
-    "medium_term_plan": _l("Medium-term plan"),
-    "method_recommendation": _l("Methodological recommendation"),
-    "summative_tasks": _l("Summative assessment tasks for a unit or term"),
-    "teaching_kit": _l("Teaching kit"),
-    "author_programme": _l("Author programme"),
-    "elective_programme": _l("Elective course programme"),
-    "didactic_materials": _l("Didactic materials"),
-    "event_scenario": _l("Extracurricular event scenario"),
+    MaterialType.LESSON_PLAN: _l("Short-term (lesson) plan"),
+    MaterialType.MEDIUM_TERM_PLAN: _l("Medium-term plan"),
+    MaterialType.METHOD_RECOMMENDATION: _l("Methodological recommendation"),
+    MaterialType.SUMMATIVE_TASKS: _l("Summative assessment tasks for a unit or term"),
+    MaterialType.TEACHING_KIT: _l("Teaching kit"),
+    MaterialType.AUTHOR_PROGRAMME: _l("Author programme"),
+    MaterialType.ELECTIVE_PROGRAMME: _l("Elective course programme"),
+    MaterialType.DIDACTIC_MATERIALS: _l("Didactic materials"),
+    MaterialType.EVENT_SCENARIO: _l("Extracurricular event scenario"),
 }
 
-LANGUAGES: dict[str, Any] = {"kk": _l("Kazakh"), "ru": _l("Russian"), "en": _l("English")}
+LANGUAGES: dict[str, Any] = {
+    Language.KK: _l("Kazakh"),
+    Language.RU: _l("Russian"),
+    Language.EN: _l("English"),
+}
 
 STATES: dict[str, Any] = {
-    "draft": _l("Draft"),
-    "submitted": _l("Submitted"),
-    "screening": _l("Screening"),
-    "returned": _l("Returned to the author"),
-    "in_review": _l("In review"),
-    "minor_revision": _l("Minor revision"),
-    "major_revision": _l("Major revision"),
-    "recommended": _l("Recommended"),
-    "not_recommended": _l("Not recommended"),
-    "withdrawn": _l("Withdrawn"),
+    SubmissionState.DRAFT: _l("Draft"),
+    SubmissionState.SUBMITTED: _l("Submitted"),
+    SubmissionState.SCREENING: _l("Screening"),
+    SubmissionState.RETURNED: _l("Returned to the author"),
+    SubmissionState.IN_REVIEW: _l("In review"),
+    SubmissionState.MINOR_REVISION: _l("Minor revision"),
+    SubmissionState.MAJOR_REVISION: _l("Major revision"),
+    SubmissionState.RECOMMENDED: _l("Recommended"),
+    SubmissionState.NOT_RECOMMENDED: _l("Not recommended"),
+    SubmissionState.WITHDRAWN: _l("Withdrawn"),
 }
 
 RECOMMENDATIONS: dict[str, Any] = {
-    "recommended": _l("Recommend"),
-    "minor_revision": _l("Minor revision"),
-    "major_revision": _l("Major revision"),
-    "not_recommended": _l("Do not recommend"),
+    Recommendation.RECOMMENDED: _l("Recommend"),
+    Recommendation.MINOR_REVISION: _l("Minor revision"),
+    Recommendation.MAJOR_REVISION: _l("Major revision"),
+    Recommendation.NOT_RECOMMENDED: _l("Do not recommend"),
 }
 
 
 ASSIGNMENT_STATUS: dict[str, Any] = {
-    "invited": _l("invited"),
-    "accepted": _l("accepted"),
-    "declined": _l("declined"),
-    "expired": _l("no answer"),
-    "removed": _l("removed"),
-    "done": _l("review submitted"),
+    AssignmentStatus.INVITED: _l("invited"),
+    AssignmentStatus.ACCEPTED: _l("accepted"),
+    AssignmentStatus.DECLINED: _l("declined"),
+    AssignmentStatus.EXPIRED: _l("no answer"),
+    AssignmentStatus.REMOVED: _l("removed"),
+    AssignmentStatus.DONE: _l("review submitted"),
 }
 
 IDENTITY: dict[str, Any] = {
-    "named": _l("Reviewers are named"),
-    "anonymous_until_decision": _l("Reviewers are anonymous until the decision"),
-    "anonymous": _l("Reviewers stay anonymous"),
+    ReviewerIdentity.NAMED: _l("Reviewers are named"),
+    ReviewerIdentity.ANONYMOUS_UNTIL_DECISION: _l("Reviewers are anonymous until the decision"),
+    ReviewerIdentity.ANONYMOUS: _l("Reviewers stay anonymous"),
 }
 
 #: States in which a decision on the current round has been taken.
-DECIDED = frozenset({"minor_revision", "major_revision", "recommended", "not_recommended"})
-FINAL = frozenset({"recommended", "not_recommended", "withdrawn"})
-ACTIVE_ASSIGNMENT = ("invited", "accepted")
+DECIDED = frozenset(
+    {
+        SubmissionState.MINOR_REVISION,
+        SubmissionState.MAJOR_REVISION,
+        SubmissionState.RECOMMENDED,
+        SubmissionState.NOT_RECOMMENDED,
+    }
+)
+FINAL = frozenset(
+    {SubmissionState.RECOMMENDED, SubmissionState.NOT_RECOMMENDED, SubmissionState.WITHDRAWN}
+)
+ACTIVE_ASSIGNMENT = (AssignmentStatus.INVITED, AssignmentStatus.ACCEPTED)
 
 
 @dataclass(frozen=True)
@@ -112,32 +132,43 @@ class Step:
     needs_note: bool = False
 
 
+_S, _A = SubmissionState, WorkflowAction
+
 #: The workflow: (state, action) -> step. Nothing else changes a submission's state.
 TRANSITIONS: dict[tuple[str, str], Step] = {
-    ("draft", "submit"): Step("submitted", "author", _l("Submit for review")),
-    ("returned", "submit"): Step("submitted", "author", _l("Submit again")),
-    ("submitted", "screen"): Step("screening", "coordinator", _l("Start screening")),
-    ("screening", "return"): Step("returned", "coordinator", _l("Return to the author"), True),
-    ("screening", "accept"): Step("in_review", "coordinator", _l("Send to review")),
-    ("in_review", "recommend"): Step("recommended", "coordinator", _l("Recommend")),
-    ("in_review", "minor"): Step("minor_revision", "coordinator", _l("Ask for a minor revision")),
-    ("in_review", "major"): Step("major_revision", "coordinator", _l("Ask for a major revision")),
-    ("in_review", "reject"): Step("not_recommended", "coordinator", _l("Do not recommend")),
-    ("minor_revision", "resubmit"): Step("in_review", "author", _l("Resubmit")),
-    ("major_revision", "resubmit"): Step("in_review", "author", _l("Resubmit")),
+    (_S.DRAFT, _A.SUBMIT): Step(_S.SUBMITTED, "author", _l("Submit for review")),
+    (_S.RETURNED, _A.SUBMIT): Step(_S.SUBMITTED, "author", _l("Submit again")),
+    (_S.SUBMITTED, _A.SCREEN): Step(_S.SCREENING, "coordinator", _l("Start screening")),
+    (_S.SCREENING, _A.RETURN): Step(_S.RETURNED, "coordinator", _l("Return to the author"), True),
+    (_S.SCREENING, _A.ACCEPT): Step(_S.IN_REVIEW, "coordinator", _l("Send to review")),
+    (_S.IN_REVIEW, _A.RECOMMEND): Step(_S.RECOMMENDED, "coordinator", _l("Recommend")),
+    (_S.IN_REVIEW, _A.MINOR): Step(
+        _S.MINOR_REVISION, "coordinator", _l("Ask for a minor revision")
+    ),
+    (_S.IN_REVIEW, _A.MAJOR): Step(
+        _S.MAJOR_REVISION, "coordinator", _l("Ask for a major revision")
+    ),
+    (_S.IN_REVIEW, _A.REJECT): Step(_S.NOT_RECOMMENDED, "coordinator", _l("Do not recommend")),
+    (_S.MINOR_REVISION, _A.RESUBMIT): Step(_S.IN_REVIEW, "author", _l("Resubmit")),
+    (_S.MAJOR_REVISION, _A.RESUBMIT): Step(_S.IN_REVIEW, "author", _l("Resubmit")),
 }
 for _state in (
-    "draft",
-    "submitted",
-    "screening",
-    "returned",
-    "in_review",
-    "minor_revision",
-    "major_revision",
+    _S.DRAFT,
+    _S.SUBMITTED,
+    _S.SCREENING,
+    _S.RETURNED,
+    _S.IN_REVIEW,
+    _S.MINOR_REVISION,
+    _S.MAJOR_REVISION,
 ):
-    TRANSITIONS[(_state, "withdraw")] = Step("withdrawn", "author", _l("Withdraw"))
+    TRANSITIONS[(_state, _A.WITHDRAW)] = Step(_S.WITHDRAWN, "author", _l("Withdraw"))
 
-DECISION_ACTIONS = ("recommend", "minor", "major", "reject")
+DECISION_ACTIONS = (
+    WorkflowAction.RECOMMEND,
+    WorkflowAction.MINOR,
+    WorkflowAction.MAJOR,
+    WorkflowAction.REJECT,
+)
 
 
 class WorkflowError(Exception):
@@ -183,7 +214,7 @@ def _load_settings(aid: int) -> Settings:
             association_id=aid,
             experts_per_round=2,
             min_category="",
-            reviewer_identity="named",
+            reviewer_identity=ReviewerIdentity.NAMED,
             hide_until_decision=False,
             respond_days=5,
             review_days=21,
@@ -421,7 +452,7 @@ def suggestions(sub: Submission) -> tuple[list[Suggestion], list[tuple[User, Any
             select(Assignment.expert_id).where(
                 Assignment.submission_id == sub.id,
                 Assignment.round == sub.round,
-                Assignment.status.in_((*ACTIVE_ASSIGNMENT, "done")),
+                Assignment.status.in_((*ACTIVE_ASSIGNMENT, AssignmentStatus.DONE)),
             )
         )
     )
@@ -465,7 +496,7 @@ def _load_assignment(user: Any, sub: Submission) -> Assignment | None:
         .where(
             Assignment.submission_id == sub.id,
             Assignment.expert_id == user.id,
-            Assignment.status.in_((*ACTIVE_ASSIGNMENT, "done")),
+            Assignment.status.in_((*ACTIVE_ASSIGNMENT, AssignmentStatus.DONE)),
         )
         .order_by(Assignment.id.desc())
     )
@@ -473,7 +504,7 @@ def _load_assignment(user: Any, sub: Submission) -> Assignment | None:
 
 def can_view(user: Any, sub: Submission) -> bool:
     """Published materials are public; otherwise authors, coordinators and assigned experts."""
-    if sub.state == "recommended":
+    if sub.state == SubmissionState.RECOMMENDED:
         return True
     if is_author(user, sub) or coordinates(user, sub.association):
         return True
@@ -493,7 +524,7 @@ def can_read_review(user: Any, review: Review, sub: Submission) -> bool:
     decided = round_decided(sub, review.round)
     if is_author(user, sub):
         return decided or not settings_for(sub.association).hide_until_decision
-    if sub.state == "recommended":
+    if sub.state == SubmissionState.RECOMMENDED:
         return True
     # Fellow experts of the submission see the other reviews once the round is decided.
     return decided and active_assignment(user, sub) is not None
@@ -528,7 +559,7 @@ def allowed_actions(user: Any, sub: Submission) -> list[tuple[str, Step]]:
     coord = coordinates(user, sub.association) and not author  # nobody judges their own
     for (state, action), step in TRANSITIONS.items():
         # Resubmission carries a new version, so it has its own form, not a button.
-        if state != sub.state or action == "resubmit":
+        if state != sub.state or action == WorkflowAction.RESUBMIT:
             continue
         if (step.who == "author" and author) or (
             step.who == "coordinator" and coord and not author
@@ -574,7 +605,7 @@ def transition(sub: Submission, action: str, actor: User, note: str = "") -> Tra
     if step.needs_note and not note:
         raise WorkflowError(_l("Give a reason."))
     now = utcnow()
-    if action in ("submit",) and not (sub.latest and sub.latest.files):
+    if action in (WorkflowAction.SUBMIT,) and not (sub.latest and sub.latest.files):
         raise WorkflowError(_l("Attach at least one file before submitting."))
     if action in DECISION_ACTIONS:
         reviews = db.session.scalar(
@@ -591,20 +622,25 @@ def transition(sub: Submission, action: str, actor: User, note: str = "") -> Tra
             raise WorkflowError(_l("A decision needs at least one review of this round."))
     from_state = sub.state
     sub.state = step.to
-    if action == "submit":
+    if action == WorkflowAction.SUBMIT:
         sub.submitted_at = sub.submitted_at or now
-    if action == "accept" or action == "resubmit":
+    if action == WorkflowAction.ACCEPT or action == WorkflowAction.RESUBMIT:
         sub.round += 1
         if sub.rubric_id is None:
             sub.rubric_id = default_rubric(sub.association).id
-    if action in DECISION_ACTIONS or action == "withdraw":
+    if action in DECISION_ACTIONS or action == WorkflowAction.WITHDRAW:
         sub.decided_at = now
     experts: list[User] = []
-    if action == "withdraw" or action in DECISION_ACTIONS:
+    if action == WorkflowAction.WITHDRAW or action in DECISION_ACTIONS:
         experts = _round_experts(sub)
-    if action in ("accept", "resubmit", "withdraw") or action in DECISION_ACTIONS:
-        _close_open_assignments(sub, keep_current=action in ("accept", "resubmit"))
-    if step.to == "recommended":
+    if (
+        action in (WorkflowAction.ACCEPT, WorkflowAction.RESUBMIT, WorkflowAction.WITHDRAW)
+        or action in DECISION_ACTIONS
+    ):
+        _close_open_assignments(
+            sub, keep_current=action in (WorkflowAction.ACCEPT, WorkflowAction.RESUBMIT)
+        )
+    if step.to == SubmissionState.RECOMMENDED:
         publish(sub, now)
     row = Transition(
         submission_id=sub.id,
@@ -639,7 +675,7 @@ def _round_experts(sub: Submission) -> list[User]:
             .where(
                 Assignment.submission_id == sub.id,
                 Assignment.round == sub.round,
-                Assignment.status.in_((*ACTIVE_ASSIGNMENT, "done")),
+                Assignment.status.in_((*ACTIVE_ASSIGNMENT, AssignmentStatus.DONE)),
             )
         ).unique()
     )
@@ -654,7 +690,7 @@ def _close_open_assignments(sub: Submission, keep_current: bool) -> None:
     ):
         if keep_current and a.round == sub.round:
             continue
-        a.status = "removed"
+        a.status = AssignmentStatus.REMOVED
 
 
 def _notify_transition(sub: Submission, action: str, step: Step, actor: User, note: str) -> None:
@@ -725,7 +761,7 @@ def assign(
         raise WorkflowError(_l("You may not take this step."))
     if is_author(actor, sub):
         raise WorkflowError(_l("Another coordinator must handle your own material."))
-    if sub.state != "in_review":
+    if sub.state != SubmissionState.IN_REVIEW:
         raise WorkflowError(_l("Experts are assigned while the material is in review."))
     if not is_expert(expert, sub.association):
         raise WorkflowError(_l("This person is not an expert of the association."))
@@ -737,7 +773,7 @@ def assign(
             Assignment.submission_id == sub.id,
             Assignment.round == sub.round,
             Assignment.expert_id == expert.id,
-            Assignment.status.in_((*ACTIVE_ASSIGNMENT, "done")),
+            Assignment.status.in_((*ACTIVE_ASSIGNMENT, AssignmentStatus.DONE)),
         )
     )
     if existing is not None:
@@ -750,7 +786,7 @@ def assign(
         round=sub.round,
         expert_id=expert.id,
         assigned_by_id=actor.id,
-        status="invited",
+        status=AssignmentStatus.INVITED,
         invited_at=now,
         respond_by=now + dt.timedelta(days=st.respond_days),
         due_at=now + dt.timedelta(days=st.review_days),
@@ -768,12 +804,12 @@ def assign(
 
 
 def respond(a: Assignment, user: User, accept: bool, reason: str = "") -> None:
-    if a.expert_id != user.id or a.status != "invited":
+    if a.expert_id != user.id or a.status != AssignmentStatus.INVITED:
         raise WorkflowError(_l("This step is not possible in the current state."))
     now = utcnow()
     if accept and now > a.respond_by:
         raise WorkflowError(_l("The invitation has expired."))
-    a.status = "accepted" if accept else "declined"
+    a.status = AssignmentStatus.ACCEPTED if accept else AssignmentStatus.DECLINED
     a.responded_at = now
     a.reason = reason.strip()
     if not accept:
@@ -806,10 +842,10 @@ def declare_conflict(sub: Submission, user: User, reason: str) -> None:
             Assignment.status.in_(ACTIVE_ASSIGNMENT),
         )
     ):
-        if a.status == "invited":
+        if a.status == AssignmentStatus.INVITED:
             respond(a, user, accept=False, reason=reason)
         else:
-            a.status = "declined"
+            a.status = AssignmentStatus.DECLINED
             a.reason = reason.strip()
 
 
@@ -823,7 +859,11 @@ def save_review(
 ) -> Review:
     """Store the expert's review of the assignment's version; the total is computed here."""
     sub = a.submission
-    if a.expert_id != user.id or a.status != "accepted" or sub.state != "in_review":
+    if (
+        a.expert_id != user.id
+        or a.status != AssignmentStatus.ACCEPTED
+        or sub.state != SubmissionState.IN_REVIEW
+    ):
         raise WorkflowError(_l("This step is not possible in the current state."))
     if is_author(user, sub):
         raise WorkflowError(_l("Authors cannot review their own material."))
@@ -854,7 +894,7 @@ def save_review(
             )
         )
     db.session.add(review)
-    a.status = "done"
+    a.status = AssignmentStatus.DONE
     db.session.flush()
     review.expert = user
     review_certificate(review, sub)
@@ -891,9 +931,9 @@ def run_reminders(now: dt.datetime) -> dict[str, int]:
         sub = a.submission
         if not plugin_gate.is_enabled(PLUGIN, sub.association_id):
             continue
-        deadline = a.respond_by if a.status == "invited" else a.due_at
-        if a.status == "invited" and now >= a.respond_by:
-            a.status = "expired"
+        deadline = a.respond_by if a.status == AssignmentStatus.INVITED else a.due_at
+        if a.status == AssignmentStatus.INVITED and now >= a.respond_by:
+            a.status = AssignmentStatus.EXPIRED
             counts["expired"] += 1
             notifications.notify(
                 _people(sub, "coordinators"),
@@ -905,7 +945,7 @@ def run_reminders(now: dt.datetime) -> dict[str, int]:
                 now=now,
             )
             continue
-        if a.status == "accepted" and now >= a.due_at:
+        if a.status == AssignmentStatus.ACCEPTED and now >= a.due_at:
             if a.late_notified_at is None:
                 a.late_notified_at = now
                 counts["late"] += 1
@@ -951,8 +991,8 @@ def dashboard(association: Association, now: dt.datetime) -> dict[str, Any]:
         .where(
             Submission.association_id == association.id,
             (
-                (Assignment.status == "accepted") & (Assignment.due_at < now)
-                | (Assignment.status == "invited") & (Assignment.respond_by < now)
+                (Assignment.status == AssignmentStatus.ACCEPTED) & (Assignment.due_at < now)
+                | (Assignment.status == AssignmentStatus.INVITED) & (Assignment.respond_by < now)
             ),
         )
         .options(selectinload(Assignment.submission), selectinload(Assignment.expert))
@@ -995,7 +1035,7 @@ def dashboard(association: Association, now: dt.datetime) -> dict[str, Any]:
     spans = db.session.execute(
         select(Submission.submitted_at, Submission.decided_at).where(
             Submission.association_id == association.id,
-            Submission.state.in_(("recommended", "not_recommended")),
+            Submission.state.in_((SubmissionState.RECOMMENDED, SubmissionState.NOT_RECOMMENDED)),
             Submission.submitted_at.is_not(None),
             Submission.decided_at.is_not(None),
         )
@@ -1004,7 +1044,7 @@ def dashboard(association: Association, now: dt.datetime) -> dict[str, Any]:
     rereview = db.session.scalars(
         select(Submission).where(
             Submission.association_id == association.id,
-            Submission.state == "recommended",
+            Submission.state == SubmissionState.RECOMMENDED,
             Submission.rereview_due <= site_date(now),
         )
     ).all()

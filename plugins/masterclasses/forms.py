@@ -29,7 +29,7 @@ from wtforms.validators import (
 
 from core.api import QauymForm
 from plugins.masterclasses import services
-from plugins.masterclasses.models import Delivery
+from plugins.masterclasses.models import Delivery, Phase
 
 
 def http_only(form, field):
@@ -204,8 +204,8 @@ class MaterialForm(QauymForm):
     phase = SelectField(
         _l("When"),
         choices=[
-            SelectChoice("before", _l("Before the event")),
-            SelectChoice("after", _l("After the event")),
+            SelectChoice(Phase.BEFORE.value, _l("Before the event")),
+            SelectChoice(Phase.AFTER.value, _l("After the event")),
         ],
     )
     url = StringField(
