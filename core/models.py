@@ -627,6 +627,7 @@ class PlanRow(db.Model):
     follows from the plan's school year."""
 
     __tablename__ = "core_plan_row"
+    __table_args__ = (one_of("form", ActivityForm),)
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("core_plan.id", ondelete="CASCADE"), index=True)
     number: Mapped[int] = mapped_column(Integer, default=0)
@@ -646,12 +647,17 @@ class PlanRow(db.Model):
     responsible: Mapped[User | None] = relationship()
 
 
+class ReportStatus(enum.StrEnum):
+    DRAFT = "draft"  # figures computed live, seen by the leader only
+    PUBLISHED = "published"  # figures frozen, public
+
+
 class AnnualReport(db.Model):
     """An association's public report for a school year: a draft (figures computed live) or
     published (figures frozen in ``snapshot``, one rendering per language)."""
 
     __tablename__ = "core_annual_report"
-    __table_args__ = (UniqueConstraint("association_id", "year"),)
+    __table_args__ = (UniqueConstraint("association_id", "year"), one_of("status", ReportStatus))
     id: Mapped[int] = mapped_column(primary_key=True)
     association_id: Mapped[int] = mapped_column(
         ForeignKey("core_association.id", ondelete="CASCADE"), index=True
@@ -659,7 +665,7 @@ class AnnualReport(db.Model):
     year: Mapped[int] = mapped_column(Integer)
     foreword: Mapped[str] = mapped_column(Text, default="")
     include_children: Mapped[bool] = mapped_column(Boolean, default=False)
-    status: Mapped[str] = mapped_column(String(12), default="draft")  # draft | published
+    status: Mapped[str] = mapped_column(String(12), default=ReportStatus.DRAFT)
     snapshot: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     published_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     published_by_id: Mapped[int | None] = mapped_column(

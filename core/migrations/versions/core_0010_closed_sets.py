@@ -1,7 +1,7 @@
 """core: closed sets (states, kinds, roles) checked by the database
 
 Revision ID: core_0010_closed_sets
-Revises: core_0002
+Revises: core_0003
 Create Date: 2026-12-02 01:50:00.000000
 
 One ``CHECK (column IN (...))`` per column that holds a member of a closed set (the ``StrEnum``
@@ -19,7 +19,7 @@ from alembic import op
 
 
 revision = 'core_0010_closed_sets'
-down_revision = 'core_0002'
+down_revision = 'core_0003'
 branch_labels = None
 depends_on = None
 
@@ -74,6 +74,32 @@ CHECKS = {
             'member',
             'participant',
         ],
+    },
+    'core_plan_row': {
+        'form': [
+            'master_class',
+            'seminar',
+            'webinar',
+            'video_conference',
+            'round_table',
+            'conference',
+            'forum',
+            'coaching',
+            'lesson_study',
+            'learning_walk',
+            'network_meeting',
+            'workshop',
+            'festival',
+            'marathon',
+            'contest',
+            'consultation',
+            'training',
+            'exhibition',
+            'general_meeting',
+        ],
+    },
+    'core_annual_report': {
+        'status': ['draft', 'published'],
     },
 }
 

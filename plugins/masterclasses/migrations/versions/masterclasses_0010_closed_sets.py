@@ -1,7 +1,7 @@
 """masterclasses: closed sets (states, kinds, roles) checked by the database
 
 Revision ID: masterclasses_0010_closed_sets
-Revises: masterclasses_0001
+Revises: masterclasses_0002
 Create Date: 2026-12-02 01:50:00.000000
 
 One ``CHECK (column IN (...))`` per column that holds a member of a closed set (the ``StrEnum``
@@ -20,7 +20,7 @@ from alembic import op
 
 
 revision = 'masterclasses_0010_closed_sets'
-down_revision = 'masterclasses_0001'
+down_revision = 'masterclasses_0002'
 branch_labels = None
 depends_on = None
 
