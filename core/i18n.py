@@ -13,6 +13,7 @@ from flask_babel import Domain, get_locale
 from flask_login import current_user
 
 from core.extensions import babel
+from core.paths import CORE_DIR
 
 LANGUAGE_NAMES = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
 
@@ -82,8 +83,6 @@ def compile_catalogs(directory: str) -> None:
 
 
 def init_app(app) -> None:
-    from core.app import CORE_DIR
-
     # One gettext domain for all: catalogs are merged in this order and a later one wins for
     # a msgid they share. The core's goes last, so a word the core uses ("Search", "Member")
     # reads the same on every page whatever plugin also translates it; plugins keep their own

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from core.extensions import db
+from core.i18n import current_locale
 from core.timeutil import utcnow
 
 _DUMMY_HASH: str | None = None
@@ -45,8 +46,6 @@ class Localized:
 
     @property
     def name(self) -> str:
-        from core.i18n import current_locale
-
         return self.name_in(current_locale())
 
 
@@ -319,14 +318,10 @@ class Association(db.Model):
 
     @property
     def name(self) -> str:
-        from core.i18n import current_locale
-
         return self.name_in(current_locale())
 
     @property
     def abbr(self) -> str:
-        from core.i18n import current_locale
-
         return (self.abbr_ru if current_locale() == "ru" else self.abbr_kk) or self.abbr_kk
 
     def ancestors(self) -> list[Association]:

@@ -24,6 +24,7 @@ import pluggy
 from flask import Flask, current_app
 
 from core import hookspecs
+from core.paths import CORE_MIGRATIONS
 from core.plugin_api import PluginInfo, PluginMeta
 
 ENTRY_POINT_GROUP = "qauym.plugins"
@@ -254,9 +255,6 @@ def registry(app: Flask | None = None) -> PluginRegistry:
 def plugin_of(name: str) -> str:
     """The plugin that owns a dotted name (``forum.reply`` -> ``forum``); ``core`` for core."""
     return name.split(".", 1)[0]
-
-
-CORE_MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
 def plugin_package_dir(ep: importlib.metadata.EntryPoint) -> Path | None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 import secrets
-from pathlib import Path
 from typing import Any
 
 from flask import current_app, url_for
@@ -25,9 +24,10 @@ from sqlalchemy.exc import IntegrityError
 
 from core.extensions import db
 from core.models import Certificate, User
-from core.services import audit
+from core.paths import FONTS
+from core.services import audit, permissions
 
-FONT_DIR = Path(__file__).resolve().parent.parent / "fonts"
+FONT_DIR = FONTS
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: nothing to misread
 CODE_LENGTH = 12
 _NOT_CODE = re.compile(r"[^A-Z0-9]")
@@ -115,9 +115,7 @@ def for_user(user: User, include_revoked: bool = False) -> list[Certificate]:
 
 def may_download(user: Any, cert: Certificate) -> bool:
     """The recipient and site administrators may download the PDF."""
-    from core.services.permissions import can
-
-    return can(user, "certificate.download", cert)
+    return permissions.can(user, "certificate.download", cert)
 
 
 def revoke(cert: Certificate, *, actor: Any, reason: str = "") -> None:

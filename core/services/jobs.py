@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from core.extensions import db
 from core.models import JobRun
 from core.plugin_api import Job
+from core.services import notifications, sessions
 from core.services.urls import site_request_context
 from core.timeutil import utcnow
 
@@ -32,8 +33,6 @@ log = logging.getLogger("qauym.jobs")
 
 
 def core_jobs() -> list[Job]:
-    from core.services import notifications, sessions
-
     return [
         Job("core.send_outbox", lambda now: notifications.send_outbox(now), dt.timedelta(0)),
         Job("core.prune_sessions", lambda now: sessions.prune(now), dt.timedelta(days=1)),

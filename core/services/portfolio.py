@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 
 from core.models import Certificate, User
 from core.plugin_api import PortfolioEntry
-from core.services import permissions
+from core.services import certificates, permissions
 
 log = logging.getLogger("qauym.portfolio")
 
@@ -78,8 +78,6 @@ def summary(user: User) -> Summary:
 
     with ``portfolio=summary(user)`` in the template context.
     """
-    from core.services import certificates
-
     items = entries(user)
     sums = totals(items)
     return Summary(

@@ -1,13 +1,13 @@
-"""Core pages. All live on the ``core`` blueprint, split by subject into modules."""
+"""Core pages. All live on the ``core`` blueprint (:mod:`core.views.blueprint`), split by
+subject into modules; importing them adds their routes to it."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask
+from flask import Flask
 
-bp = Blueprint("core", __name__)
+from core.views import admin, associations, auth, misc, notifications  # noqa: F401 - routes
+from core.views.blueprint import bp
 
 
 def register_core_blueprints(app: Flask) -> None:
-    from core.views import admin, associations, auth, misc, notifications  # noqa: F401
-
     app.register_blueprint(bp)

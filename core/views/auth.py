@@ -32,7 +32,7 @@ from core.i18n import current_locale
 from core.models import Membership, Role, User
 from core.services import notifications, permissions, sessions
 from core.services.urls import safe_next
-from core.views import bp
+from core.views.blueprint import bp
 
 LANG_COOKIE_AGE = 365 * 24 * 3600
 
@@ -352,7 +352,7 @@ def sees_private_fields(viewer, user: User) -> bool:
     return viewer.id == user.id or permissions.is_region_admin(viewer, user.region_id)
 
 
-@bp.get("/u/<int:user_id>")
+@bp.get("/u/<id:user_id>")
 def profile(user_id: int):
     user = db.session.scalar(
         select(User)
