@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -20,6 +19,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from core.api import QauymForm, ReasonableDate
 from plugins.governance.services import KIND_LABELS, MODE_LABELS, POSITION_LABELS
 
 DT_FORMAT = "%Y-%m-%dT%H:%M"
@@ -45,11 +45,11 @@ class ItemForm(Form):
         default="open",
     )
     deadline = DateTimeLocalField(
-        _l("Online ballot deadline"), format=DT_FORMAT, validators=[Optional()]
+        _l("Online ballot deadline"), format=DT_FORMAT, validators=[Optional(), ReasonableDate()]
     )
 
 
-class MeetingForm(FlaskForm):
+class MeetingForm(QauymForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     kind = SelectField(
         _l("Kind"), choices=[SelectChoice(k, v) for k, v in KIND_LABELS.items()], default="regular"
@@ -96,15 +96,15 @@ class MeetingForm(FlaskForm):
         return ok
 
 
-class AttendanceForm(FlaskForm):
+class AttendanceForm(QauymForm):
     present = CheckboxesField(_l("Present"), coerce=int, choices=[])
 
 
-class CheckInForm(FlaskForm):
+class CheckInForm(QauymForm):
     code = StringField(_l("Meeting code"), validators=[DataRequired(), Length(max=20)])
 
 
-class VoteForm(FlaskForm):
+class VoteForm(QauymForm):
     choice = SelectField(
         _l("Your vote"),
         choices=[
@@ -115,12 +115,12 @@ class VoteForm(FlaskForm):
     )
 
 
-class MinutesForm(FlaskForm):
+class MinutesForm(QauymForm):
     body = TextAreaField(_l("Minutes"), validators=[DataRequired(), Length(max=50000)])
     public = BooleanField(_l("Publish to everyone (otherwise to members only)"))
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(QauymForm):
     notice_days = IntegerField(
         _l("Notice sent this many days before a meeting"),
         validators=[InputRequired(), NumberRange(min=1, max=90)],
@@ -155,7 +155,7 @@ class SettingsForm(FlaskForm):
         return ok
 
 
-class ElectionForm(FlaskForm):
+class ElectionForm(QauymForm):
     position = SelectField(
         _l("Position"), choices=[SelectChoice(k, v) for k, v in POSITION_LABELS.items()]
     )
@@ -168,37 +168,37 @@ class ElectionForm(FlaskForm):
     )
 
 
-class NominateForm(FlaskForm):
+class NominateForm(QauymForm):
     candidate = SelectField(_l("Candidate"), coerce=int, choices=[])
 
 
-class StartVotingForm(FlaskForm):
+class StartVotingForm(QauymForm):
     deadline = DateTimeLocalField(
         _l("Voting deadline (optional)"), format=DT_FORMAT, validators=[Optional()]
     )
 
 
-class BallotForm(FlaskForm):
+class BallotForm(QauymForm):
     choices = CheckboxesField(_l("Your choice"), coerce=int, choices=[])
 
 
-class PetitionForm(FlaskForm):
+class PetitionForm(QauymForm):
     reason = TextAreaField(
         _l("Why an extraordinary general meeting is needed"),
         validators=[DataRequired(), Length(max=3000)],
     )
 
 
-class ExclusionForm(FlaskForm):
+class ExclusionForm(QauymForm):
     member = SelectField(_l("Member"), coerce=int, choices=[])
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=3000)])
 
 
-class ResponseForm(FlaskForm):
+class ResponseForm(QauymForm):
     response = TextAreaField(_l("Your response"), validators=[DataRequired(), Length(max=3000)])
 
 
-class ExclusionVoteForm(FlaskForm):
+class ExclusionVoteForm(QauymForm):
     choice = SelectField(
         _l("Your vote"),
         choices=[SelectChoice("for", _l("Exclude")), SelectChoice("against", _l("Do not exclude"))],

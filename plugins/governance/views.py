@@ -239,7 +239,7 @@ def new_meeting(slug: str):
     )
 
 
-@bp.get("/a/<slug>/meetings/<int:meeting_id>")
+@bp.get("/a/<slug>/meetings/<id:meeting_id>")
 def meeting(slug: str, meeting_id: int):
     association, meeting = _meeting(slug, meeting_id)
     manager = permissions.can(current_user, "governance.manage", association)
@@ -282,7 +282,7 @@ def _back(meeting: GeneralMeeting) -> str:
     return url_for("governance.meeting", slug=meeting.association.slug, meeting_id=meeting.id)
 
 
-@bp.post("/a/<slug>/meetings/<int:meeting_id>/attendance")
+@bp.post("/a/<slug>/meetings/<id:meeting_id>/attendance")
 def mark_attendance(slug: str, meeting_id: int):
     association, meeting = _meeting(slug, meeting_id, "governance.manage")
     form = AttendanceForm()
@@ -295,7 +295,7 @@ def mark_attendance(slug: str, meeting_id: int):
     return redirect(_back(meeting) + "#quorum")
 
 
-@bp.post("/a/<slug>/meetings/<int:meeting_id>/checkin")
+@bp.post("/a/<slug>/meetings/<id:meeting_id>/checkin")
 @login_required
 def checkin(slug: str, meeting_id: int):
     association, meeting = _meeting(slug, meeting_id)
@@ -312,7 +312,7 @@ def checkin(slug: str, meeting_id: int):
     return redirect(_back(meeting))
 
 
-@bp.post("/a/<slug>/meetings/<int:meeting_id>/online")
+@bp.post("/a/<slug>/meetings/<id:meeting_id>/online")
 @login_required
 def confirm_online(slug: str, meeting_id: int):
     association, meeting = _meeting(slug, meeting_id)
@@ -325,7 +325,7 @@ def confirm_online(slug: str, meeting_id: int):
     return redirect(_back(meeting))
 
 
-@bp.post("/a/<slug>/meetings/<int:meeting_id>/<any(open, close, notice):step>")
+@bp.post("/a/<slug>/meetings/<id:meeting_id>/<any(open, close, notice):step>")
 def meeting_step(slug: str, meeting_id: int, step: str):
     association, meeting = _meeting(slug, meeting_id, "governance.manage")
     _csrf_or_400()
@@ -342,7 +342,7 @@ def meeting_step(slug: str, meeting_id: int, step: str):
     return redirect(_back(meeting))
 
 
-@bp.post("/a/<slug>/items/<int:item_id>/<any(start, stop):step>")
+@bp.post("/a/<slug>/items/<id:item_id>/<any(start, stop):step>")
 def item_step(slug: str, item_id: int, step: str):
     association, item = _item(slug, item_id, "governance.manage")
     _csrf_or_400()
@@ -357,7 +357,7 @@ def item_step(slug: str, item_id: int, step: str):
     return redirect(_back(item.meeting) + f"#item-{item.id}")
 
 
-@bp.post("/a/<slug>/items/<int:item_id>/vote")
+@bp.post("/a/<slug>/items/<id:item_id>/vote")
 @login_required
 def vote(slug: str, item_id: int):
     association, item = _item(slug, item_id)
@@ -390,7 +390,7 @@ def _minutes(slug: str, meeting_id: int):
     return association, meeting, minutes
 
 
-@bp.get("/a/<slug>/meetings/<int:meeting_id>/minutes")
+@bp.get("/a/<slug>/meetings/<id:meeting_id>/minutes")
 def minutes(slug: str, meeting_id: int):
     association, meeting, minutes = _minutes(slug, meeting_id)
     user = current_user
@@ -410,7 +410,7 @@ def minutes(slug: str, meeting_id: int):
     )
 
 
-@bp.route("/a/<slug>/meetings/<int:meeting_id>/minutes/edit", methods=["GET", "POST"])
+@bp.route("/a/<slug>/meetings/<id:meeting_id>/minutes/edit", methods=["GET", "POST"])
 def edit_minutes(slug: str, meeting_id: int):
     association, meeting, minutes = _minutes(slug, meeting_id)
     require("governance.manage", association)
@@ -433,7 +433,7 @@ def edit_minutes(slug: str, meeting_id: int):
     )
 
 
-@bp.post("/a/<slug>/meetings/<int:meeting_id>/minutes/approve")
+@bp.post("/a/<slug>/meetings/<id:meeting_id>/minutes/approve")
 @login_required
 def approve_minutes(slug: str, meeting_id: int):
     association, meeting, minutes = _minutes(slug, meeting_id)
@@ -448,7 +448,7 @@ def approve_minutes(slug: str, meeting_id: int):
     return redirect(back)
 
 
-@bp.get("/a/<slug>/meetings/<int:meeting_id>/minutes.pdf")
+@bp.get("/a/<slug>/meetings/<id:meeting_id>/minutes.pdf")
 def minutes_pdf(slug: str, meeting_id: int):
     association, meeting, minutes = _minutes(slug, meeting_id)
     if not minutes.frozen_at:
@@ -514,7 +514,7 @@ def new_election(slug: str):
     )
 
 
-@bp.get("/a/<slug>/elections/<int:election_id>")
+@bp.get("/a/<slug>/elections/<id:election_id>")
 def election(slug: str, election_id: int):
     association, election = _election(slug, election_id)
     nominate_form = NominateForm()
@@ -544,7 +544,7 @@ def _election_back(election: Election) -> str:
     return url_for("governance.election", slug=election.association.slug, election_id=election.id)
 
 
-@bp.post("/a/<slug>/elections/<int:election_id>/nominate")
+@bp.post("/a/<slug>/elections/<id:election_id>/nominate")
 @login_required
 def nominate(slug: str, election_id: int):
     association, election = _election(slug, election_id, "governance.vote")
@@ -562,7 +562,7 @@ def nominate(slug: str, election_id: int):
 
 
 ANSWER_RULE = (
-    "/a/<slug>/elections/<int:election_id>/candidates/<int:candidate_id>"
+    "/a/<slug>/elections/<id:election_id>/candidates/<id:candidate_id>"
     "/<any(accept, decline):answer>"
 )
 
@@ -583,7 +583,7 @@ def answer(slug: str, election_id: int, candidate_id: int, answer: str):
     return redirect(_election_back(election))
 
 
-@bp.post("/a/<slug>/elections/<int:election_id>/start")
+@bp.post("/a/<slug>/elections/<id:election_id>/start")
 def start_election(slug: str, election_id: int):
     association, election = _election(slug, election_id, "governance.manage")
     form = StartVotingForm()
@@ -602,7 +602,7 @@ def start_election(slug: str, election_id: int):
     return redirect(_election_back(election))
 
 
-@bp.post("/a/<slug>/elections/<int:election_id>/ballot")
+@bp.post("/a/<slug>/elections/<id:election_id>/ballot")
 @login_required
 def ballot(slug: str, election_id: int):
     association, election = _election(slug, election_id, "governance.vote")
@@ -621,7 +621,7 @@ def ballot(slug: str, election_id: int):
     return redirect(_election_back(election))
 
 
-@bp.post("/a/<slug>/elections/<int:election_id>/close")
+@bp.post("/a/<slug>/elections/<id:election_id>/close")
 def close_election(slug: str, election_id: int):
     association, election = _election(slug, election_id, "governance.manage")
     _csrf_or_400()
@@ -665,7 +665,7 @@ def new_petition(slug: str):
     )
 
 
-@bp.post("/a/<slug>/petition/<int:petition_id>/sign")
+@bp.post("/a/<slug>/petition/<id:petition_id>/sign")
 @login_required
 def sign(slug: str, petition_id: int):
     association = _association(slug)
@@ -718,7 +718,7 @@ def new_exclusion(slug: str):
     )
 
 
-@bp.get("/a/<slug>/exclusions/<int:exclusion_id>")
+@bp.get("/a/<slug>/exclusions/<id:exclusion_id>")
 def exclusion(slug: str, exclusion_id: int):
     association, ex = _exclusion(slug, exclusion_id)
     return render_template(
@@ -740,7 +740,7 @@ def _ex_back(slug: str, ex: Exclusion) -> str:
     return url_for("governance.exclusion", slug=slug, exclusion_id=ex.id)
 
 
-@bp.post("/a/<slug>/exclusions/<int:exclusion_id>/respond")
+@bp.post("/a/<slug>/exclusions/<id:exclusion_id>/respond")
 @login_required
 def respond(slug: str, exclusion_id: int):
     association, ex = _exclusion(slug, exclusion_id)
@@ -756,7 +756,7 @@ def respond(slug: str, exclusion_id: int):
     return redirect(_ex_back(slug, ex))
 
 
-@bp.post("/a/<slug>/exclusions/<int:exclusion_id>/<any(open, decide):step>")
+@bp.post("/a/<slug>/exclusions/<id:exclusion_id>/<any(open, decide):step>")
 def exclusion_step(slug: str, exclusion_id: int, step: str):
     association, ex = _exclusion(slug, exclusion_id)
     require("governance.manage", association)
@@ -772,7 +772,7 @@ def exclusion_step(slug: str, exclusion_id: int, step: str):
     return redirect(_ex_back(slug, ex))
 
 
-@bp.post("/a/<slug>/exclusions/<int:exclusion_id>/vote")
+@bp.post("/a/<slug>/exclusions/<id:exclusion_id>/vote")
 @login_required
 def exclusion_vote(slug: str, exclusion_id: int):
     association, ex = _exclusion(slug, exclusion_id)
