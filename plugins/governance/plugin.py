@@ -277,7 +277,9 @@ def annual_report(association, association_ids, start, end):
         db.session.scalar(
             select(func.count(AgendaItem.id))
             .join(GeneralMeeting, GeneralMeeting.id == AgendaItem.meeting_id)
+            .join(Minutes, Minutes.meeting_id == GeneralMeeting.id)
             .where(
+                Minutes.frozen_at.is_not(None),  # decisions count once the minutes are approved
                 GeneralMeeting.association_id.in_(ids),
                 AgendaItem.passed.is_(True),
                 GeneralMeeting.starts_at >= lo,

@@ -144,6 +144,21 @@ def member_users(association: Association) -> list[User]:
     )
 
 
+def voting_member_users(association: Association) -> list[User]:
+    """The members who may vote (every role but ``participant``), in one query."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(Membership, Membership.user_id == User.id)
+            .where(
+                Membership.association_id == association.id,
+                Membership.role != Role.PARTICIPANT.value,
+            )
+            .order_by(User.full_name)
+        )
+    )
+
+
 def voting_members_count(association_id: int) -> int:
     return (
         db.session.scalar(
@@ -729,8 +744,23 @@ def current_offices(association: Association | int, today: dt.date | None = None
 
 def council_ids(association: Association) -> set[int]:
     """Who decides exclusions: the council in office; without one, the leaders."""
-    ids = {o.user_id for o in current_offices(association) if o.position == "council"}
-    ids = {uid for uid in ids if permissions.membership(db.session.get(User, uid), association)}
+    today = site_date()
+    ids = set(
+        db.session.scalars(
+            select(Office.user_id)
+            .join(
+                Membership,
+                (Membership.user_id == Office.user_id)
+                & (Membership.association_id == Office.association_id),
+            )
+            .where(
+                Office.association_id == association.id,
+                Office.position == "council",
+                Office.starts_on <= today,
+                Office.ends_on >= today,
+            )
+        )
+    )
     if ids:
         return ids
     return set(
@@ -799,11 +829,7 @@ def start_election_voting(election: Election, deadline: dt.datetime | None) -> N
     for c in accepted:
         db.session.add(Tally(candidate_id=c.id, votes=0))
     notify(
-        [
-            u
-            for u in member_users(election.association)
-            if is_voting_member(u, election.association_id)
-        ],
+        voting_member_users(election.association),
         "governance.election",
         lambda: _("Secret ballot open: %(position)s", position=POSITION_LABELS[election.position]),
         "",

@@ -105,11 +105,7 @@ def _csrf_or_400() -> None:
 
 
 def _voting_member_choices(association) -> list[SelectChoice]:
-    return [
-        SelectChoice(u.id, u.full_name)
-        for u in svc.member_users(association)
-        if svc.is_voting_member(u, association)
-    ]
+    return [SelectChoice(u.id, u.full_name) for u in svc.voting_member_users(association)]
 
 
 # --- the governance tab -----------------------------------------------------------------------

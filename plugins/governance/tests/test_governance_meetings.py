@@ -68,6 +68,8 @@ def test_bad_meeting_form_keeps_what_was_typed(app, factory, post):
     html = r.get_data(as_text=True)
     assert "Кезектен тыс жиналыс" in html and "Мәтін бар, тақырып жоқ" in html
     assert html.count('class="error"') >= 4
+    assert "Сілтеме https:// деп басталуы керек" in html
+    assert "Мәселенің атауын жазыңыз." in html and "Онлайн дауыс беруге соңғы мерзім керек." in html
     assert db.session.scalar(select(func.count(GeneralMeeting.id))) == 0
 
 
