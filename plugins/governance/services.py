@@ -306,12 +306,16 @@ def check_in(
 ) -> None:
     if meeting.state == "closed":
         raise GovernanceError(_l("The meeting is closed."))
+    if permissions.membership(user, meeting.association_id) is None:
+        raise GovernanceError(_l("Only members of the association check in."))
     if re.sub(r"\s", "", code or "").upper() != meeting.checkin_code:
         raise GovernanceError(_l("This is not the meeting's code."))
     mark_present(meeting, [user.id], "code", now)
 
 
 def confirm_online(meeting: GeneralMeeting, user: User, now: dt.datetime | None = None) -> None:
+    if permissions.membership(user, meeting.association_id) is None:
+        raise GovernanceError(_l("Only members of the association check in."))
     if meeting.mode == "in_person":
         raise GovernanceError(_l("This meeting is held in person only."))
     if meeting.state != "open":

@@ -248,3 +248,15 @@ def test_notice_job_sends_once_notice_days_before(app, factory):
     assert len(notes) == 7  # every member, the participant included
     assert "Мәселе 1" in notes[0].body and "Жалпы жиналыс" in notes[0].title
     assert db.session.get(GeneralMeeting, m.id).notice_sent_at == later
+
+
+def test_only_members_check_in(app, factory, post):
+    w = make_world(factory)
+    m = add_meeting(w)
+    admin = factory.user(is_site_admin=True)
+    db.session.commit()
+    c = client_for(app, admin)
+    assert c.get(meeting_url(w, m)).status_code == 200  # an administrator may look
+    r = post(c, meeting_url(w, m, "/checkin"), {"code": m.checkin_code}, follow_redirects=True)
+    assert "Тек қауымдастық мүшелері тіркеле алады." in r.get_data(as_text=True)
+    assert svc.quorum_of(db.session.get(GeneralMeeting, m.id)).present == 0
