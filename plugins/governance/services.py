@@ -5,6 +5,7 @@ runs under :func:`core.api.locking.run_locked` with the checked rows locked."""
 from __future__ import annotations
 
 import calendar
+import contextlib
 import datetime as dt
 import re
 import secrets
@@ -944,8 +945,35 @@ def close_election(election: Election, actor: User | None, now: dt.datetime | No
             current = Role(m.role)
             if list(Role).index(current) > list(Role).index(role):  # never demote by electing
                 associations.change_role(m, role, actor or c.user)
+    elected = {c.user_id for c in ranked if c.elected}
+    if elected:
+        _hand_over(election, elected, today, actor)
     election.state = "closed"
     election.closed_at = now
+
+
+def _hand_over(election: Election, elected: set[int], today: dt.date, actor: User | None) -> None:
+    """The newly elected replace the holders of the same office: their terms end yesterday,
+    and a holder who is not re-elected gives back the role that came with the office (the new
+    chair is leader already, so the association keeps a leader)."""
+    previous = db.session.scalars(
+        select(Office).where(
+            Office.association_id == election.association_id,
+            Office.position == election.position,
+            Office.label == election.label,
+            Office.ends_on >= today,
+            (Office.election_id != election.id) | Office.election_id.is_(None),
+        )
+    ).all()
+    role = POSITION_ROLES.get(election.position)
+    for office in previous:
+        office.ends_on = today - dt.timedelta(days=1)
+        if office.user_id in elected:
+            continue
+        m = permissions.membership(office.user, election.association)
+        if role is not None and m is not None and m.role == role.value:
+            with contextlib.suppress(associations.MembershipError):  # the last leader stays
+                associations.change_role(m, Role.MEMBER, actor or office.user)
 
 
 def term_end_notices(now: dt.datetime) -> int:

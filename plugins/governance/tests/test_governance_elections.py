@@ -228,3 +228,39 @@ def test_no_majority_keeps_the_member(app, factory, post):
     assert db.session.scalar(select(Membership).where(Membership.user_id == target.id)) is not None
     r = post(sec, BASE + "/exclusions/new", {"member": "", "reason": ""})
     assert r.status_code == 200 and 'class="error"' in r.get_data(as_text=True)
+
+
+def test_a_new_chair_takes_over_from_the_previous_one(app, factory, post):
+    w = make_world(factory)
+    db.session.add(
+        Office(
+            association_id=w.association.id,
+            user_id=w.leader.id,
+            position="chair",
+            starts_on=dt.date(2025, 1, 1),
+            ends_on=dt.date(2099, 1, 1),
+        )
+    )
+    db.session.commit()
+    e = _election(app, post, w)
+    url = f"{BASE}/elections/{e.id}"
+    new = w.members[1]
+    post(client_for(app, new), url + "/nominate", {"candidate": new.id})
+    post(client_for(app, w.secretary), url + "/start", {"deadline": ""})
+    post(
+        client_for(app, w.members[0]),
+        url + "/ballot",
+        {"choices": [db.session.scalar(select(Candidate.id))]},
+    )
+    post(client_for(app, w.secretary), url + "/close")
+    db.session.expire_all()
+    roles = dict(
+        db.session.execute(
+            select(Membership.user_id, Membership.role).where(
+                Membership.association_id == w.association.id
+            )
+        ).all()
+    )
+    assert roles[new.id] == "leader" and roles[w.leader.id] == "member"
+    [office] = svc.current_offices(w.association)
+    assert office.user_id == new.id and office.position == "chair"
