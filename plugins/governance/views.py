@@ -8,14 +8,19 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
 from core.api import (
+    Membership,
     PostForm,
     User,
     association_for,
+    ci_contains,
     db,
     from_local,
+    page_arg,
+    paginate,
     permissions,
     plugin_gate,
     require,
@@ -44,6 +49,7 @@ from plugins.governance.models import (
     Election,
     Exclusion,
     GeneralMeeting,
+    MeetingAttendance,
     Minutes,
     Petition,
 )
@@ -51,6 +57,8 @@ from plugins.governance.models import (
 bp = Blueprint("governance", __name__, template_folder="templates", static_folder="static")
 
 PLUGIN = "governance"
+ATTENDANCE_CHOICES = 100  # members offered at once to the secretary (search by name for more)
+PRESENT_PER_PAGE = 100
 
 
 def _association(slug: str):
@@ -240,12 +248,38 @@ def meeting(slug: str, meeting_id: int):
     association, meeting = _meeting(slug, meeting_id)
     manager = permissions.can(current_user, "governance.manage", association)
     attendance_form = None
+    unmarked_total = 0
+    q = (request.args.get("q") or "").strip()[:100]
     if manager and meeting.state != "closed":
+        # the members not marked yet, found by name: a page stays small in a large association
+        unmarked = (
+            select(User)
+            .join(Membership, Membership.user_id == User.id)
+            .where(
+                Membership.association_id == association.id,
+                User.id.not_in(
+                    select(MeetingAttendance.user_id).where(
+                        MeetingAttendance.meeting_id == meeting.id
+                    )
+                ),
+            )
+            .order_by(User.full_name)
+        )
+        if q:
+            unmarked = unmarked.where(ci_contains(User.full_name, q))
+        found = paginate(unmarked, 1, ATTENDANCE_CHOICES)
+        unmarked_total = found.total
         attendance_form = AttendanceForm()
-        attendance_form.present.choices = [
-            SelectChoice(u.id, u.full_name) for u in svc.member_users(association)
-        ]
-        attendance_form.present.data = [a.user_id for a in meeting.attendance]
+        attendance_form.present.choices = [SelectChoice(u.id, u.full_name) for u in found.items]
+    present = paginate(
+        select(MeetingAttendance)
+        .join(User, User.id == MeetingAttendance.user_id)
+        .where(MeetingAttendance.meeting_id == meeting.id)
+        .order_by(User.full_name),
+        page_arg(),
+        PRESENT_PER_PAGE,
+        options=[selectinload(MeetingAttendance.user)],
+    )
     items = [
         {
             "item": i,
@@ -261,8 +295,10 @@ def meeting(slug: str, meeting_id: int):
         meeting=meeting,
         items=items,
         quorum=svc.quorum_of(meeting),
-        present=sorted(meeting.attendance, key=lambda a: a.user.full_name),
-        voting_present=svc.voting_ids(association.id, [a.user_id for a in meeting.attendance]),
+        present=present,
+        voting_present=svc.voting_ids(association.id, [a.user_id for a in present.items]),
+        unmarked_total=unmarked_total,
+        q=q,
         is_present=svc.is_present(meeting, current_user),
         manager=manager,
         attendance_form=attendance_form,
@@ -282,7 +318,12 @@ def _back(meeting: GeneralMeeting) -> str:
 def mark_attendance(slug: str, meeting_id: int):
     association, meeting = _meeting(slug, meeting_id, "governance.manage")
     form = AttendanceForm()
-    form.present.choices = [SelectChoice(u.id, u.full_name) for u in svc.member_users(association)]
+    form.present.choices = [
+        SelectChoice(uid, str(uid))
+        for uid in db.session.scalars(
+            select(Membership.user_id).where(Membership.association_id == association.id)
+        )
+    ]
     if not form.validate_on_submit() or meeting.state == "closed":
         flash(_("The attendance could not be saved."), "error")
         return redirect(_back(meeting))

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from core.api import Notification, db
 from plugins.governance import services as svc
-from plugins.governance.models import AgendaItem, GeneralMeeting, Vote
+from plugins.governance.models import AgendaItem, GeneralMeeting, MeetingAttendance, Vote
 from plugins.governance.tests.world import NOW, add_meeting, client_for, make_world, meeting_url
 
 
@@ -260,3 +260,23 @@ def test_only_members_check_in(app, factory, post):
     r = post(c, meeting_url(w, m, "/checkin"), {"code": m.checkin_code}, follow_redirects=True)
     assert "Тек қауымдастық мүшелері тіркеле алады." in r.get_data(as_text=True)
     assert svc.quorum_of(db.session.get(GeneralMeeting, m.id)).present == 0
+
+
+def test_meeting_page_stays_small_in_a_large_association(app, factory, post):
+    w = make_world(factory, members=300)
+    m = add_meeting(w)
+    for u in w.voting[:250]:
+        db.session.add(MeetingAttendance(meeting_id=m.id, user_id=u.id))
+    db.session.commit()
+    sec = client_for(app, w.secretary)
+    for client in (sec, client_for(app, w.members[0])):
+        html = client.get(meeting_url(w, m)).get_data()
+        assert len(html) < 60_000, len(html)
+    # the secretary finds an unmarked member by name and marks them
+    found = sec.get(meeting_url(w, m) + "?q=мұғалім 299").get_data(as_text=True)
+    target = w.members[299]
+    assert f'value="{target.id}"' in found
+    post(sec, meeting_url(w, m, "/attendance"), {"present": [target.id]})
+    assert svc.quorum_of(db.session.get(GeneralMeeting, m.id)).present == 251
+    page3 = sec.get(meeting_url(w, m) + "?page=3").get_data(as_text=True)
+    assert "Мұғалім" in page3
