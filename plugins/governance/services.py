@@ -340,10 +340,8 @@ def close_meeting(meeting: GeneralMeeting, now: dt.datetime | None = None) -> No
     if meeting.state != "open":
         raise GovernanceError(_l("Only a meeting in progress can be closed."))
     now = now or utcnow()
-    for item in meeting.items:
-        if item.vote_state == "open" and (
-            item.ballot == "open" or (item.ballot_deadline and item.ballot_deadline <= now)
-        ):
+    for item in meeting.items:  # the meeting's end closes every vote, online ballots too
+        if item.vote_state == "open":
             close_vote(item, now)
     meeting.state = "closed"
     meeting.closed_at = now
