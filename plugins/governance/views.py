@@ -332,6 +332,25 @@ def mark_attendance(slug: str, meeting_id: int):
     return redirect(_back(meeting) + "#quorum")
 
 
+@bp.post("/a/<slug>/meetings/<id:meeting_id>/attendance/<id:user_id>/remove")
+def unmark_attendance(slug: str, meeting_id: int, user_id: int):
+    """Correct a mistake before the meeting opens (the quorum is recorded at the opening)."""
+    association, meeting = _meeting(slug, meeting_id, "governance.manage")
+    _csrf_or_400()
+    if meeting.state != "planned":
+        flash(_("Attendance can be corrected only before the meeting opens."), "error")
+        return redirect(_back(meeting))
+    row = db.session.scalar(
+        select(MeetingAttendance).where(
+            MeetingAttendance.meeting_id == meeting.id, MeetingAttendance.user_id == user_id
+        )
+    )
+    if row is not None:
+        db.session.delete(row)
+        db.session.commit()
+    return redirect(_back(meeting) + "#present-h")
+
+
 @bp.post("/a/<slug>/meetings/<id:meeting_id>/checkin")
 @login_required
 def checkin(slug: str, meeting_id: int):

@@ -280,3 +280,18 @@ def test_meeting_page_stays_small_in_a_large_association(app, factory, post):
     assert svc.quorum_of(db.session.get(GeneralMeeting, m.id)).present == 251
     page3 = sec.get(meeting_url(w, m) + "?page=3").get_data(as_text=True)
     assert "Мұғалім" in page3
+
+
+def test_secretary_corrects_attendance_before_opening(app, factory, post):
+    w = make_world(factory)
+    m = add_meeting(w)
+    sec = client_for(app, w.secretary)
+    _mark(post, sec, w, m, [w.members[0], w.members[1]])
+    url = meeting_url(w, m, f"/attendance/{w.members[1].id}/remove")
+    assert post(client_for(app, w.members[0]), url).status_code == 403
+    post(sec, url)
+    assert svc.quorum_of(db.session.get(GeneralMeeting, m.id)).present == 1
+    post(sec, meeting_url(w, m, "/open"))
+    post(sec, meeting_url(w, m, f"/attendance/{w.members[0].id}/remove"))
+    db.session.expire_all()
+    assert svc.quorum_of(db.session.get(GeneralMeeting, m.id)).present == 1  # recorded: kept
