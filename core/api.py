@@ -18,7 +18,8 @@ Grouped by need:
   ``NotificationKind``, ``SearchResult``, ``PortfolioEntry``, ``Job``, ``PlanLink``,
   ``ReportSection``, ``ReportFigure``; ``SLOTS``.
 * **Associations**: ``association_for(plugin, slug)`` (lookup with the plugin gate: 404 when
-  missing or switched off there), ``subtree``, the membership service ``associations``.
+  missing or switched off there), ``subtree``, ``exclude_member`` (remove a member by a
+  decision, audited), the membership service ``associations``.
 * **Permissions**: ``can``, ``require``, and the module ``permissions`` (``is_member``,
   ``has_role``, ``manages``, ``moderates``, ``administers``, ``membership``).
 * **The plugin gate**: ``plugin_gate`` (``is_enabled``, ``abort_unless_enabled``,
@@ -96,7 +97,7 @@ from core.services import (
     plugin_gate,
     uploads,
 )
-from core.services.associations import association_for, subtree
+from core.services.associations import association_for, exclude_member, subtree
 from core.services.csv_export import csv_response
 from core.services.notifications import notify
 from core.services.permissions import can, require
@@ -166,6 +167,7 @@ __all__ = [
     "csv_response",
     "date_arg",
     "db",
+    "exclude_member",
     "from_local",
     "hookimpl",
     "int_arg",

@@ -454,3 +454,29 @@ def association_for(plugin: str, slug: str) -> Association:
     association = association_or_404(slug)
     plugin_gate.abort_unless_enabled(plugin, association)
     return association
+
+
+def exclude_member(association: Association, user: User, actor: User, reason: str) -> None:
+    """Remove ``user`` from ``association`` by a decision (of the council, say); audited.
+
+    The last leader cannot be excluded (make someone else leader first), so an association is
+    never left without one. The caller commits.
+    """
+    m = membership_of(association, user)
+    if m is None:
+        raise MembershipError(_l("This person is not a member."))
+    if _is_last_leader(m):
+        raise MembershipError(
+            _l("The last leader cannot be excluded: make someone else leader first.")
+        )
+    audit.record(
+        "association.exclude",
+        actor=actor,
+        target=f"{association.slug}: {user.email}",
+        region_id=association.region_id,
+        association_id=association.id,
+        details={"user_id": user.id, "role": m.role, "reason": str(reason)[:500]},
+    )
+    db.session.delete(m)
+    _touch(association)
+    permissions.forget(user)
