@@ -33,6 +33,8 @@ from core.api import (
 )
 from plugins.masterclasses.models import (
     ATTENDED,
+    Attendance,
+    Delivery,
     Event,
     FeedToken,
     Host,
@@ -71,9 +73,9 @@ STATUS_LABELS: dict[str, Any] = {
 }
 
 DELIVERY_LABELS: dict[str, Any] = {
-    "face": _l("Face-to-face"),
-    "online": _l("Online"),
-    "hybrid": _l("Hybrid"),
+    Delivery.FACE: _l("Face-to-face"),
+    Delivery.ONLINE: _l("Online"),
+    Delivery.HYBRID: _l("Hybrid"),
 }
 
 VISIBILITY_LABELS: dict[str, Any] = {
@@ -83,10 +85,10 @@ VISIBILITY_LABELS: dict[str, Any] = {
 }
 
 ATTENDANCE_LABELS: dict[str, Any] = {
-    "present": _l("Present"),
-    "late": _l("Late"),
-    "excused": _l("Excused"),
-    "absent": _l("Absent"),
+    Attendance.PRESENT: _l("Present"),
+    Attendance.LATE: _l("Late"),
+    Attendance.EXCUSED: _l("Excused"),
+    Attendance.ABSENT: _l("Absent"),
 }
 
 
@@ -509,7 +511,7 @@ def check_in(event: Event, reg: Registration, code: str, now: dt.datetime | None
     typed = "".join(code.split()).upper()
     if not event.checkin_code or not secrets.compare_digest(typed, event.checkin_code):
         return False
-    reg.attendance = "late" if now > event.starts_at + LATE_AFTER else "present"
+    reg.attendance = Attendance.LATE if now > event.starts_at + LATE_AFTER else Attendance.PRESENT
     reg.checked_in_at = now
     return True
 
@@ -696,9 +698,11 @@ def to_ics(events: Iterable[Event], name: str, links_for: Any = None) -> bytes:
         item.add("last-modified", ev.updated_at.replace(tzinfo=dt.UTC))
         item.add(
             "status",
-            {"cancelled": "CANCELLED", "postponed": "TENTATIVE", "draft": "TENTATIVE"}.get(
-                ev.status, "CONFIRMED"
-            ),
+            {
+                Status.CANCELLED: "CANCELLED",
+                Status.POSTPONED: "TENTATIVE",
+                Status.DRAFT: "TENTATIVE",
+            }.get(ev.status, "CONFIRMED"),
         )
         url = base + url_for("masterclasses.event", event_id=ev.id)
         item.add("url", url)
@@ -710,7 +714,7 @@ def to_ics(events: Iterable[Event], name: str, links_for: Any = None) -> bytes:
         if where:
             item.add("location", where)
         elif ev.online:
-            item.add("location", str(DELIVERY_LABELS["online"]))
+            item.add("location", str(DELIVERY_LABELS[Delivery.ONLINE]))
         cal.add_component(item)
     return cal.to_ical()
 

@@ -20,6 +20,7 @@ from sqlalchemy.orm import selectinload
 from core.api import (
     CATEGORY_LABELS,  # noqa: F401 - re-exported for templates and forms
     Association,
+    Language,
     Membership,
     User,
     certificates,
@@ -33,11 +34,15 @@ from core.api import (
 from plugins.mentoring import matching
 from plugins.mentoring.models import (
     Goal,
+    GoalStatus,
     Meeting,
     MentorProfile,
+    MentorStatus,
     NoviceRequest,
     Observation,
+    Observed,
     Pair,
+    PairState,
     Programme,
     ProgrammeCoordinator,
     split_codes,
@@ -56,29 +61,33 @@ AREAS: dict[str, Any] = {
 }
 
 #: Languages of instruction.
-LANGUAGES: dict[str, Any] = {"kk": _l("Kazakh"), "ru": _l("Russian"), "en": _l("English")}
+LANGUAGES: dict[str, Any] = {
+    Language.KK: _l("Kazakh"),
+    Language.RU: _l("Russian"),
+    Language.EN: _l("English"),
+}
 
 
 GOAL_STATUSES: dict[str, Any] = {
-    "planned": _l("planned"),
-    "in_progress": _l("in progress"),
-    "done": _l("achieved"),
-    "dropped": _l("dropped"),
+    GoalStatus.PLANNED: _l("planned"),
+    GoalStatus.IN_PROGRESS: _l("in progress"),
+    GoalStatus.DONE: _l("achieved"),
+    GoalStatus.DROPPED: _l("dropped"),
 }
-GOAL_CLOSED = ("done", "dropped")
+GOAL_CLOSED = (GoalStatus.DONE, GoalStatus.DROPPED)
 
 STATE_LABELS: dict[str, Any] = {
-    "proposed": _l("proposed"),
-    "active": _l("active"),
-    "paused": _l("paused"),
-    "completed": _l("completed"),
-    "ended": _l("ended early"),
-    "declined": _l("declined"),
+    PairState.PROPOSED: _l("proposed"),
+    PairState.ACTIVE: _l("active"),
+    PairState.PAUSED: _l("paused"),
+    PairState.COMPLETED: _l("completed"),
+    PairState.ENDED: _l("ended early"),
+    PairState.DECLINED: _l("declined"),
 }
 #: States in which a pair holds one of the mentor's places and the novice is taken.
-OPEN_STATES = ("proposed", "active", "paused")
+OPEN_STATES = (PairState.PROPOSED, PairState.ACTIVE, PairState.PAUSED)
 #: States in which the pair's plan, meetings and observations can still be written.
-WORKING_STATES = ("active", "paused")
+WORKING_STATES = (PairState.ACTIVE, PairState.PAUSED)
 
 
 @dataclass(frozen=True)
@@ -97,12 +106,19 @@ class Transition:
 
 
 TRANSITIONS: dict[str, Transition] = {
-    "accept": Transition(("proposed",), None, "self"),
-    "decline": Transition(("proposed",), "declined", "party"),
-    "pause": Transition(("active",), "paused", "party_or_coordinator"),
-    "resume": Transition(("paused",), "active", "party_or_coordinator"),
-    "complete": Transition(("active", "paused"), "completed", "mentor_or_coordinator"),
-    "end": Transition(("proposed", "active", "paused"), "ended", "party_or_coordinator", True),
+    "accept": Transition((PairState.PROPOSED,), None, "self"),
+    "decline": Transition((PairState.PROPOSED,), PairState.DECLINED, "party"),
+    "pause": Transition((PairState.ACTIVE,), PairState.PAUSED, "party_or_coordinator"),
+    "resume": Transition((PairState.PAUSED,), PairState.ACTIVE, "party_or_coordinator"),
+    "complete": Transition(
+        (PairState.ACTIVE, PairState.PAUSED), PairState.COMPLETED, "mentor_or_coordinator"
+    ),
+    "end": Transition(
+        (PairState.PROPOSED, PairState.ACTIVE, PairState.PAUSED),
+        PairState.ENDED,
+        "party_or_coordinator",
+        True,
+    ),
 }
 
 ACTION_LABELS: dict[str, Any] = {
@@ -184,7 +200,7 @@ def taken_novice_ids(programme_id: int) -> set[int]:
         db.session.scalars(
             select(Pair.novice_id).where(
                 Pair.programme_id == programme_id,
-                Pair.state.in_((*OPEN_STATES, "completed")),
+                Pair.state.in_((*OPEN_STATES, PairState.COMPLETED)),
             )
         )
     )
@@ -224,7 +240,10 @@ def approved_mentors(programme: Programme) -> list[MentorProfile]:
     return list(
         db.session.scalars(
             select(MentorProfile)
-            .where(MentorProfile.programme_id == programme.id, MentorProfile.status == "approved")
+            .where(
+                MentorProfile.programme_id == programme.id,
+                MentorProfile.status == MentorStatus.APPROVED,
+            )
             .options(selectinload(MentorProfile.user))
             .order_by(MentorProfile.id)
         )
@@ -366,7 +385,7 @@ def confirm(programme: Programme, choices: list[tuple[int, int]], actor: User) -
             or n is None
             or m.programme_id != programme_id
             or n.programme_id != programme_id
-            or m.status != "approved"
+            or m.status != MentorStatus.APPROVED
         ):
             rejected.append((novice_id, mentor_id, "unknown"))
             continue
@@ -382,7 +401,7 @@ def confirm(programme: Programme, choices: list[tuple[int, int]], actor: User) -
             programme_id=programme_id,
             mentor_id=m.id,
             novice_id=n.id,
-            state="proposed",
+            state=PairState.PROPOSED,
             score=matching.score(mc, nc),
             proposed_by_id=actor.id,
             created_at=now,
@@ -423,7 +442,7 @@ def waiting_for_answer(user: User) -> list[Pair]:
         .join(MentorProfile, MentorProfile.id == Pair.mentor_id)
         .join(NoviceRequest, NoviceRequest.id == Pair.novice_id)
         .where(
-            Pair.state == "proposed",
+            Pair.state == PairState.PROPOSED,
             ((MentorProfile.user_id == user.id) & Pair.mentor_accepted_at.is_(None))
             | ((NoviceRequest.user_id == user.id) & Pair.novice_accepted_at.is_(None)),
         )
@@ -493,15 +512,15 @@ def transition(pair: Pair, action: str, user: User, reason: str = "") -> None:
         else:
             pair.novice_accepted_at = now
         if pair.mentor_accepted_at and pair.novice_accepted_at:
-            pair.state = "active"
+            pair.state = PairState.ACTIVE
             pair.started_at = now
     else:
         pair.state = t.target
-        if t.target in ("completed", "ended", "declined"):
+        if t.target in (PairState.COMPLETED, PairState.ENDED, PairState.DECLINED):
             pair.finished_at = now
         if reason:
             pair.end_reason = reason.strip()[:2000]
-    if pair.state == "completed":
+    if pair.state == PairState.COMPLETED:
         mentor_certificate(pair)
     coordinators = programme_coordinators(pair.programme)
     others = {u.id: u for u in [pair.mentor.user, pair.novice.user, *coordinators]}
@@ -519,7 +538,7 @@ def transition(pair: Pair, action: str, user: User, reason: str = "") -> None:
 
 def _pair_update_title(action: str, pair: Pair):
     mentor, novice = pair.mentor.user.full_name, pair.novice.user.full_name
-    if action == "accept" and pair.state == "active":
+    if action == "accept" and pair.state == PairState.ACTIVE:
         return lambda: _(
             "Mentoring pair %(mentor)s – %(novice)s is active", mentor=mentor, novice=novice
         )
@@ -655,7 +674,7 @@ def programme_figures(programme: Programme, today: dt.date | None = None) -> Pro
     today = today or site_date()
     pairs = pairs_of(programme)
     all_novices = novices(programme)
-    taken = {p.novice_id for p in pairs if p.state in (*OPEN_STATES, "completed")}
+    taken = {p.novice_id for p in pairs if p.state in (*OPEN_STATES, PairState.COMPLETED)}
     by_state = Counter(p.state for p in pairs)
     months: dict[str, list[float]] = defaultdict(lambda: [0, 0.0])
     overdue: list[tuple[Goal, Pair]] = []
@@ -685,7 +704,10 @@ def programme_figures(programme: Programme, today: dt.date | None = None) -> Pro
     pending = list(
         db.session.scalars(
             select(MentorProfile)
-            .where(MentorProfile.programme_id == programme.id, MentorProfile.status == "pending")
+            .where(
+                MentorProfile.programme_id == programme.id,
+                MentorProfile.status == MentorStatus.PENDING,
+            )
             .options(selectinload(MentorProfile.user))
         )
     )
@@ -762,11 +784,11 @@ def add_meeting(pair: Pair, author: User, **fields) -> Meeting:
 
 def add_observation(pair: Pair, author: User, **fields) -> Observation:
     """The author observes the other side's lesson: a mentor observes the novice and back."""
-    observed = "novice" if side_of(author, pair) == "mentor" else "mentor"
+    observed = Observed.NOVICE if side_of(author, pair) == "mentor" else Observed.MENTOR
     o = Observation(pair_id=pair.id, author_id=author.id, observed=observed, **fields)
     db.session.add(o)
     db.session.flush()
-    observed_user = pair.novice.user if observed == "novice" else pair.mentor.user
+    observed_user = pair.novice.user if observed == Observed.NOVICE else pair.mentor.user
     notifications.notify(
         observed_user,
         "mentoring.observation",
@@ -779,4 +801,4 @@ def add_observation(pair: Pair, author: User, **fields) -> Observation:
 
 
 def observed_user_id(pair: Pair, obs: Observation) -> int:
-    return pair.novice.user_id if obs.observed == "novice" else pair.mentor.user_id
+    return pair.novice.user_id if obs.observed == Observed.NOVICE else pair.mentor.user_id

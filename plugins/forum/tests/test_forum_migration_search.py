@@ -18,7 +18,7 @@ from plugins.forum import services as svc
 @pytest.fixture
 def app(pg_url, tmp_path):
     """The forum app on a database only migrations build: every branch at its head but the
-    forum's, at forum_0002."""
+    forum's, at forum_0010_closed_sets (before forum_0003_search_text)."""
     from core import create_app
 
     url = pg_url or f"sqlite:///{tmp_path / 'forum_migration.db'}"
@@ -28,14 +28,14 @@ def app(pg_url, tmp_path):
         if pg_url:
             _pg_reset()
         flask_migrate.upgrade(revision="heads")
-        flask_migrate.downgrade(revision="forum_0002")  # the forum branch only
+        flask_migrate.downgrade(revision="forum_0010_closed_sets")  # the forum branch only
         yield app
         db.session.remove()
         db.engine.dispose()
 
 
 def _old_rows(factory):
-    """A board, a topic and two posts written as forum_0002 knew them (no search_text)."""
+    """A board, a topic and two posts written before search_text existed."""
     association = factory.association()
     author = factory.user()
     conn = db.session.connection()
@@ -87,6 +87,6 @@ def test_upgrade_backfills_search_text_and_the_index(app, factory):
     assert _ids(author, "урок") == [2]
 
     db.session.commit()  # no open transaction may hold a lock the DDL waits for
-    flask_migrate.downgrade(revision="forum_0002")
+    flask_migrate.downgrade(revision="forum_0010_closed_sets")
     flask_migrate.upgrade(revision="heads")
     assert _ids(author, "уроки") == [2]

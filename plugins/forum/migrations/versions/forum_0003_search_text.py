@@ -1,8 +1,11 @@
 """forum: search over normalised text (search_text) for Kazakh and Russian word forms
 
 Revision ID: forum_0003_search_text
-Revises: forum_0002
+Revises: forum_0010_closed_sets
 Create Date: 2026-12-02 02:10:00.000000
+
+Comes after forum_0010_closed_sets, whose SQLite table rebuild recreates forum_0001's triggers
+(over the raw text): this revision drops them and creates its own over ``search_text``.
 
 Adds ``search_text`` to posts and topics (the forms of the body's and the title's words, from
 ``core.services.text.normalise``), fills it for existing rows in Python, and points the
@@ -19,7 +22,7 @@ from alembic import op
 from core.services.text import normalise
 
 revision = 'forum_0003_search_text'
-down_revision = 'forum_0002'
+down_revision = 'forum_0010_closed_sets'
 branch_labels = None
 depends_on = None
 
