@@ -65,6 +65,17 @@ class MeetingForm(QauymForm):
     place = StringField(_l("Place"), validators=[Optional(), Length(max=300)])
     link = StringField(_l("Link for online participants"), validators=[Optional(), Length(max=500)])
     items = FieldList(FormField(ItemForm), min_entries=5, max_entries=20)
+    plan_row = SelectField(
+        _l("Row of the activity plan"),
+        validators=[Optional()],
+        description=_l("The row of the association's plan this meeting realises, if any."),
+    )
+
+    def __init__(self, *args, plan_rows=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.plan_row.choices = [SelectChoice("", "—")] + [
+            SelectChoice(str(rid), label) for rid, label in plan_rows
+        ]
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)

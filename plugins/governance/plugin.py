@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from core.api import (
     Action,
+    Association,
     Job,
     NotificationKind,
     PlanLink,
@@ -59,7 +60,7 @@ def register_blueprints(app):
 def _may_view_exclusion(user, ex: Exclusion) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
-    association = db.session.get(svc.Association, ex.association_id)
+    association = db.session.get(Association, ex.association_id)
     return (
         ex.user_id == user.id
         or svc.may_manage(user, association)
@@ -219,7 +220,7 @@ def portfolio_entries(user):
     for office in db.session.scalars(select(Office).where(Office.user_id == user.id)):
         if office.association_id in off:
             continue
-        association = db.session.get(svc.Association, office.association_id)
+        association = db.session.get(Association, office.association_id)
         label = svc.POSITION_LABELS.get(office.position, office.position)
         out.append(
             PortfolioEntry(

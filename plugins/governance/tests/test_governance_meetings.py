@@ -295,3 +295,53 @@ def test_secretary_corrects_attendance_before_opening(app, factory, post):
     post(sec, meeting_url(w, m, f"/attendance/{w.members[0].id}/remove"))
     db.session.expire_all()
     assert svc.quorum_of(db.session.get(GeneralMeeting, m.id)).present == 1  # recorded: kept
+
+
+def test_a_meeting_realises_a_row_of_the_activity_plan(app, factory, post):
+    """The meeting form offers the rows of this school year's plan; the plan links the
+    meeting to its row, as done once the meeting is closed."""
+    from core.models import Plan, PlanRow
+    from core.services import plans
+
+    w = make_world(factory)
+    plan = Plan(association_id=w.association.id, year=plans.current_year())
+    db.session.add(plan)
+    db.session.flush()
+    row = PlanRow(plan_id=plan.id, number=4, topic="Жалпы жиналыс", form="general_meeting")
+    db.session.add(row)
+    db.session.commit()
+    c = client_for(app, w.secretary)
+    page = c.get("/governance/a/shyn-network/meetings/new").get_data(as_text=True)
+    assert f'<option value="{row.id}">4. Жалпы жиналыс' in page
+    r = post(
+        c,
+        "/governance/a/shyn-network/meetings/new",
+        {
+            "title": "Жылдық жалпы жиналыс",
+            "kind": "regular",
+            "mode": "online",
+            "starts_at": "2026-04-10T15:00",
+            "link": "https://meet.example.kz/a",
+            "items-0-title": "Есеп",
+            "plan_row": str(row.id),
+        },
+    )
+    assert r.status_code == 302
+    meeting = db.session.scalar(select(GeneralMeeting))
+    assert meeting.plan_row_id == row.id
+    bad = post(
+        c,
+        "/governance/a/shyn-network/meetings/new",
+        {
+            "title": "Басқа",
+            "kind": "regular",
+            "mode": "online",
+            "starts_at": "2026-04-10T15:00",
+            "link": "https://meet.example.kz/a",
+            "items-0-title": "Есеп",
+            "plan_row": "999999",
+        },
+    )
+    assert bad.status_code == 200  # not a row of this association's plan: a field error
+    plan_page = c.get(f"/a/shyn-network/plan/{plan.year}").get_data(as_text=True)
+    assert meeting_url(w, meeting, "") in plan_page

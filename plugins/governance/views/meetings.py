@@ -20,6 +20,7 @@ from core.api import (
     paginate,
     permissions,
     require,
+    row_choices,
 )
 from plugins.governance import services as svc
 from plugins.governance.forms import (
@@ -141,7 +142,7 @@ def settings(slug: str):
 def new_meeting(slug: str):
     association = _association(slug)
     require("governance.manage", association)
-    form = MeetingForm()
+    form = MeetingForm(plan_rows=row_choices(association))
     if request.method == "GET" and request.args.get("kind") == "extraordinary":
         form.kind.data = "extraordinary"
     if form.validate_on_submit():
@@ -163,6 +164,7 @@ def new_meeting(slug: str):
             starts_at=from_local(form.starts_at.data),
             place=(form.place.data or "").strip(),
             link=(form.link.data or "").strip(),
+            plan_row_id=int(form.plan_row.data) if form.plan_row.data else None,
         )
         db.session.commit()
         flash(_("The meeting is convened; members get the notice with the agenda."), "success")
