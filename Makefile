@@ -36,11 +36,15 @@ demo: install
 	$(BIN)/qauym run --host 0.0.0.0
 
 # Chromium for the browser journeys, PostgreSQL server binaries (initdb, pg_ctl) for the
-# PostgreSQL run: installed with apt-get only when missing (python3-venv: see $(BIN)/python).
+# PostgreSQL run, redis-server, nginx and openssl for the shared-state and two-server tests:
+# installed with apt-get only when missing (python3-venv: see $(BIN)/python).
 system-deps:
 	need=""
 	[ -x /usr/bin/chromium ] || need="$$need chromium"
 	command -v faketime >/dev/null || need="$$need faketime"
+	command -v redis-server >/dev/null || need="$$need redis-server"
+	[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null || need="$$need nginx"
+	command -v openssl >/dev/null || need="$$need openssl"
 	has_pg=no
 	if command -v initdb >/dev/null || compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then has_pg=yes; fi
 	if [ -n "$$need" ] || [ "$$has_pg" = no ]; then
