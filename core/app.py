@@ -117,6 +117,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     registry.association_gate = plugin_gate.disabled_plugins_for
 
+    from core.services import storage
+
+    # A wrong STORAGE_URL stops start-up; nothing is contacted yet.
+    app.extensions["qauym_storage"] = storage.from_config(app.config)
+
     db.init_app(app)
     migrate.init_app(app, db, directory=str(CORE_DIR / "migrations"))
     csrf.init_app(app)
