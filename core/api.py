@@ -25,8 +25,15 @@ Grouped by need:
   ``locking`` (``run_locked``, ``begin_write``); ``markdown``; ``audit``;
   ``csv_response`` (one CSV dialect, formula cells neutralised) and ``csv_export``;
   ``ci_contains`` (case-insensitive match for Kazakh and Russian on SQLite too).
-* **Web helpers**: ``safe_next`` (redirect targets), ``safe_link`` (links to show),
-  ``site_request_context`` (``url_for`` in jobs and demo hooks); forms: ``PostForm``.
+* **URLs and query arguments**: ids in routes use the bounded ``<id:...>`` converter (never
+  ``<int:...>``); ``page_arg``, ``int_arg``, ``date_arg``, ``month_arg``, ``year_arg``,
+  ``parse_id``, ``parse_date`` (a bad or out-of-range value is treated as absent);
+  ``paginate(stmt, page, per_page)`` -> ``Page`` (a page past the last shows the last),
+  ``page_count``, ``clamp_page``, ``MAX_ID``; ``safe_next`` (redirect targets), ``safe_link``
+  (links to show), ``site_request_context`` (``url_for`` in jobs and demo hooks).
+* **Forms**: ``QauymForm`` (the base of every form: single-line fields cleaned of control and
+  bidi characters, dates bounded to sensible years), ``SingleLineField``, ``ReasonableDate``,
+  ``PostForm`` (a CSRF-only form for buttons).
 * **Time**: ``utcnow`` (naive UTC, as stored), ``to_local``, ``from_local``, ``site_tz``,
   ``site_date`` (the site's day of an instant: use it wherever a person reads a date),
   ``site_time``.
@@ -37,7 +44,7 @@ from __future__ import annotations
 
 from core import hookimpl
 from core.extensions import db, login_manager
-from core.forms import PostForm
+from core.forms import PostForm, QauymForm, ReasonableDate, SingleLineField
 from core.labels import CATEGORY_LABELS
 from core.models import (
     Association,
@@ -85,10 +92,25 @@ from core.services.notifications import notify
 from core.services.permissions import can, require
 from core.services.search import ci_contains
 from core.services.urls import safe_link, safe_next, site_request_context
+from core.services.web import (
+    MAX_ID,
+    Page,
+    clamp_page,
+    date_arg,
+    int_arg,
+    month_arg,
+    page_arg,
+    page_count,
+    paginate,
+    parse_date,
+    parse_id,
+    year_arg,
+)
 from core.timeutil import from_local, site_date, site_time, site_tz, to_local, utcnow
 
 __all__ = [
     "CATEGORY_LABELS",
+    "MAX_ID",
     "SLOTS",
     "Action",
     "Association",
@@ -100,16 +122,20 @@ __all__ = [
     "NavItem",
     "Notification",
     "NotificationKind",
+    "Page",
     "PlanLink",
     "PluginInfo",
     "PortfolioEntry",
     "ReportFigure",
     "ReportSection",
     "PostForm",
+    "QauymForm",
+    "ReasonableDate",
     "Region",
     "Role",
     "School",
     "SearchResult",
+    "SingleLineField",
     "SlotContent",
     "Subject",
     "Tab",
@@ -121,15 +147,24 @@ __all__ = [
     "certificates",
     "ci_contains",
     "csv_export",
+    "clamp_page",
     "csv_response",
+    "date_arg",
     "db",
     "from_local",
     "hookimpl",
+    "int_arg",
     "locking",
     "login_manager",
     "markdown",
     "notifications",
+    "month_arg",
     "notify",
+    "page_arg",
+    "page_count",
+    "paginate",
+    "parse_date",
+    "parse_id",
     "permissions",
     "plugin_gate",
     "require",
@@ -143,4 +178,5 @@ __all__ = [
     "to_local",
     "uploads",
     "utcnow",
+    "year_arg",
 ]

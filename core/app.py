@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import secrets
@@ -12,6 +13,7 @@ from flask import Flask, jsonify, render_template
 from sqlalchemy import text
 
 from core import config as config_module
+from core import security_headers
 from core.extensions import csrf, db, limiter, login_manager, migrate
 from core.plugins import PluginError, load_plugins, migration_version_dirs
 
@@ -50,6 +52,8 @@ def _load_config(app: Flask, config: dict[str, Any] | None) -> None:
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
     if url.startswith("sqlite"):
         app.config["SQLALCHEMY_ENGINE_OPTIONS"].setdefault("connect_args", {"timeout": 30})
+    else:  # a database restarted under us: test pooled connections instead of failing once
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"].setdefault("pool_pre_ping", True)
 
     if not app.config.get("SECRET_KEY"):
         key_file = os.path.join(app.instance_path, "secret_key")
@@ -122,6 +126,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # A wrong STORAGE_URL stops start-up; nothing is contacted yet.
     app.extensions["qauym_storage"] = storage.from_config(app.config)
 
+    from core.services.web import IdConverter
+
+    # Before any blueprint: every route that takes a database id uses ``<id:...>``.
+    app.url_map.converters["id"] = IdConverter
+
     db.init_app(app)
     migrate.init_app(app, db, directory=str(CORE_DIR / "migrations"))
     csrf.init_app(app)
@@ -137,6 +146,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from core import templating
 
     templating.init_app(app)
+    security_headers.init_app(app)
 
     from core.services import jobs, notifications, permissions
 
@@ -161,6 +171,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             g.pop(key, None)
         refresh()
 
+    from core.services.web import clean_request_input
+
+    app.before_request(clean_request_input)
+
     _register_plugin_blueprints(app)
 
     @app.get("/healthz")
@@ -170,8 +184,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             database = "ok"
         except Exception as exc:  # noqa: BLE001 - reported, not hidden
             log.exception("health check: database unreachable")
+            with contextlib.suppress(Exception):
+                db.session.rollback()
             return jsonify(status="error", database=str(exc.__class__.__name__)), 503
         return jsonify(status="ok", database=database, plugins=registry.names())
+
+    from core import errors
+
+    errors.init_app(app)  # the database gone or never upgraded: a translated 503
 
     for code in (403, 404, 413, 429):
         app.register_error_handler(

@@ -70,6 +70,34 @@ class QauymGroup(FlaskGroup):
             return QauymGroup._db
         return super().get_command(ctx, name)
 
+    def invoke(self, ctx: click.Context):
+        """Run the command; on a database without Qauym's tables, say so instead of printing a
+        traceback (``qauym db ...`` itself is left alone: it is how the tables get made)."""
+        from sqlalchemy.exc import DBAPIError
+
+        from core import errors
+
+        try:
+            return super().invoke(ctx)
+        except DBAPIError as exc:
+            if ctx.invoked_subcommand == "db" or not errors.is_missing_table(exc):
+                raise
+            from flask.cli import ScriptInfo
+
+            from core.extensions import db
+
+            app = ctx.ensure_object(ScriptInfo).load_app()
+            with app.app_context():
+                db.session.remove()
+                empty = errors.schema_missing(db.engine)
+            message = (
+                "the database has no tables yet"
+                if empty
+                else "the database lacks some tables (a plugin added since the last upgrade?)"
+            )
+            click.echo(f"Error: {message}: run `qauym db upgrade`.", err=True)
+            ctx.exit(1)
+
 
 @click.group(cls=QauymGroup, create_app=_create_app, add_version_option=False)
 def main() -> None:

@@ -12,7 +12,6 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from wtforms import (
@@ -37,6 +36,7 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from core.extensions import db
+from core.forms import QauymForm
 from core.i18n import LANGUAGE_NAMES, current_locale
 from core.labels import CATEGORY_LABELS  # noqa: F401 - re-exported
 from core.models import Category, District, Region, School, Subject, User
@@ -89,7 +89,7 @@ def email_taken(email: str, except_user: User | None = None) -> bool:
     return db.session.scalar(query.limit(1)) is not None
 
 
-class ProfileFieldsForm(FlaskForm):
+class ProfileFieldsForm(QauymForm):
     """Fields shared by registration and profile editing."""
 
     full_name = StringField(
@@ -318,7 +318,7 @@ class ProfileEditForm(ProfileFieldsForm):
             )
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(QauymForm):
     current_password = PasswordField(
         _l("Current password"),
         validators=[DataRequired(message=_l("Enter your current password."))],
@@ -335,7 +335,7 @@ class ChangePasswordForm(FlaskForm):
             raise ValidationError(_l("The current password is wrong."))
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(QauymForm):
     email = EmailField(
         _l("Email"),
         validators=[
@@ -346,6 +346,6 @@ class ForgotPasswordForm(FlaskForm):
     )
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(QauymForm):
     password = _password_field(_l("New password"))
     confirm = _confirm_field(_l("Repeat the new password"), "password")

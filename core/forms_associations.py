@@ -6,7 +6,6 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     EmailField,
     HiddenField,
@@ -18,6 +17,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 
+from core.forms import QauymForm
 from core.models import AssociationKind, JoinPolicy, Level, Role
 from core.services.associations import ROLE_LABELS
 
@@ -115,7 +115,7 @@ def _int_or_none(value: Any) -> int | None:
         return None
 
 
-class JoinRequestForm(FlaskForm):
+class JoinRequestForm(QauymForm):
     message = TextAreaField(
         _l("Message to the leaders (optional)"),
         validators=[Optional(), Length(max=1000)],
@@ -123,7 +123,7 @@ class JoinRequestForm(FlaskForm):
     )
 
 
-class DeclineForm(FlaskForm):
+class DeclineForm(QauymForm):
     reason = TextAreaField(
         _l("Reason"),
         validators=[
@@ -133,18 +133,18 @@ class DeclineForm(FlaskForm):
     )
 
 
-class InviteForm(FlaskForm):
+class InviteForm(QauymForm):
     email = EmailField(
         _l("Email of a registered user"), validators=[DataRequired(), Email(), Length(max=254)]
     )
     role = SelectField(_l("Role"), choices=ROLE_CHOICES, default=Role.MEMBER.value)
 
 
-class RoleForm(FlaskForm):
+class RoleForm(QauymForm):
     role = SelectField(_l("Role"), choices=ROLE_CHOICES)
 
 
-class AssociationForm(FlaskForm):
+class AssociationForm(QauymForm):
     """The association's record and charter. ``region`` and ``district`` are only editable by
     administrators (the view removes them for leaders); ``slug`` and ``leader_email`` only
     exist when creating."""
@@ -227,12 +227,12 @@ class AssociationForm(FlaskForm):
             )
 
 
-class RegionAdminForm(FlaskForm):
+class RegionAdminForm(QauymForm):
     email = EmailField(_l("User's email"), validators=[DataRequired(), Email(), Length(max=254)])
     region = SelectField(_l("Region"), coerce=_int_or_none, validators=[DataRequired()])
 
 
-class SwitchForm(FlaskForm):
+class SwitchForm(QauymForm):
     """A plugin switch. The submit button carries ``switch`` = ``"<plugin>:<1|0>"`` (on or
     off), so one form per region row serves every plugin; ``region`` is set on the region
     page and absent on an association's page."""

@@ -282,6 +282,15 @@ def test_db_kind() -> str:
     return os.environ.get("QAUYM_TEST_DB", "sqlite").lower()
 
 
+def pytest_runtest_setup(item) -> None:
+    """``@pytest.mark.postgres_only`` tests run only with ``QAUYM_TEST_DB=postgresql``."""
+    if item.get_closest_marker("postgres_only") and test_db_kind() not in (
+        "postgresql",
+        "postgres",
+    ):
+        pytest.skip("needs PostgreSQL (QAUYM_TEST_DB=postgresql)")
+
+
 @pytest.fixture(scope="session")
 def pg_cluster() -> Iterator[PostgresCluster | None]:
     if test_db_kind() not in ("postgresql", "postgres"):

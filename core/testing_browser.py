@@ -2,8 +2,9 @@
 Chromium (``/usr/bin/chromium``, headless, background networking off).
 
 Use the ``live_server`` fixture (override ``live_app`` in a plugin's tests to choose plugins) and
-the ``page`` fixture. Tests are marked ``browser``. Screenshots of failing tests are written to
-``test-artifacts/``.
+the ``page`` fixture (it fails a test that made a request to an outside host or did anything
+the Content-Security-Policy refused). Tests are marked ``browser``. Screenshots of failing tests
+are written to ``test-artifacts/``.
 """
 
 from __future__ import annotations
@@ -100,9 +101,17 @@ def page(browser, request) -> Iterator:
             else None
         ),
     )
+    # The Content-Security-Policy (core.security_headers) refuses inline styles and scripts;
+    # Chromium reports each refusal on the console. Any of them fails the test.
+    refused: list[str] = []
+    pg.on(
+        "console",
+        lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None,
+    )
     try:
         yield pg
         assert not outside, f"requests to outside hosts: {outside}"
+        assert not refused, f"refused by the Content-Security-Policy: {refused}"
     finally:
         failed = getattr(request.node, "rep_call", None)
         if failed is not None and failed.failed:

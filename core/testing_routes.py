@@ -62,6 +62,14 @@ Use from a plugin's tests (only the plugin's own endpoints are walked)::
 URL arguments: ``slug`` is the walk's association and ``user_id`` the member, by default; give
 others per argument name with ``arg_defaults={"event_id": lambda w: event.id}`` or per endpoint
 with ``url_args`` (a dict or a function of the world; extra keys become query arguments).
+
+The edge walk (:func:`assert_no_server_errors`; ``assert_route_permissions`` runs it too unless
+given ``edges=False``): every selected GET route again, as ``anonymous`` and ``admin``, with
+each integer URL argument replaced by ``2**70`` and by ``-1``, and with query strings full of
+huge, negative, out-of-range and garbage values (:data:`EDGE_QUERIES`: ``page``, ``month``,
+``year``, ``date``, ``since``, ``until``, ``grade``, ``subject``, ``association``, ``region``,
+``author``, ``board``, ...). Any 5xx fails; so does a route whose arguments cannot be built
+(it is reported, never skipped). The result counts the requests made per endpoint.
 """
 
 from __future__ import annotations
@@ -71,6 +79,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Flask, url_for
+from werkzeug.routing import IntegerConverter
 
 from core.testing import do_login
 
@@ -169,6 +178,18 @@ def _ok_for(status: int, location: str) -> bool:
     return status == 200 or (300 <= status < 400 and "/login" not in location)
 
 
+def _get_rules(app: Flask, only: Callable[[str], bool] | None) -> dict[str, Any]:
+    rules: dict[str, Any] = {}
+    for rule in app.url_map.iter_rules():
+        static = rule.endpoint == "static" or rule.endpoint.endswith(".static")  # public files
+        if static or "GET" not in (rule.methods or ()):
+            continue
+        if only is not None and not only(rule.endpoint):
+            continue
+        rules.setdefault(rule.endpoint, rule)
+    return rules
+
+
 def walk_routes(
     app: Flask,
     world: World,
@@ -183,13 +204,7 @@ def walk_routes(
     url_args = dict(url_args or {})
     defaults = {**DEFAULT_ARGS, **(arg_defaults or {})}
     problems: list[str] = []
-    rules = {}
-    for rule in app.url_map.iter_rules():
-        if rule.endpoint == "static" or "GET" not in (rule.methods or ()):
-            continue
-        if only is not None and not only(rule.endpoint):
-            continue
-        rules.setdefault(rule.endpoint, rule)
+    rules = _get_rules(app, only)
     for endpoint in sorted(set(rules) - set(expected)):
         problems.append(f"{endpoint} ({rules[endpoint].rule}): not in the table; classify it")
     for endpoint in sorted(set(expected) - set(rules)):
@@ -240,14 +255,141 @@ def walk_routes(
     return WalkResult(statuses=statuses, problems=problems)
 
 
+HUGE = str(2**70)
+
+#: Query strings the edge walk adds to every route: values past 64 bits, negative, out of the
+#: years a date may have, and garbage. A list or filter must ignore a bad value, not fail.
+EDGE_QUERIES: tuple[dict[str, str], ...] = (
+    {"page": HUGE},
+    {"page": "-1", "month": "9999-12", "year": "9999", "date": "0001-01-01", "q": "a"},
+    {
+        "page": "0",
+        "month": "1-1",
+        "year": "-1",
+        "date": "9999-12-31",
+        "since": "0001-01-01",
+        "until": "9999-12-31",
+        "q": "a",
+    },
+    {
+        **{
+            k: HUGE
+            for k in ("grade", "subject", "association", "region", "author", "board", "quote")
+        },
+        "q": "a",
+    },
+    {
+        **{
+            k: "x\u202e\x00"
+            for k in ("page", "month", "year", "date", "until", "grade", "subject", "region")
+        },
+        "association": "-1",
+        "author": "-1",
+        "board": "0",
+        "q": "a",
+    },
+)
+EDGE_PERSONAS = ("anonymous", "admin")
+
+
+@dataclass
+class EdgeResult:
+    requests: dict[str, int]  # endpoint -> requests made
+    problems: list[str]
+
+
+def _int_args(rule) -> list[str]:
+    return [
+        name
+        for name, conv in (rule._converters or {}).items()
+        if isinstance(conv, IntegerConverter)
+    ]
+
+
+def walk_edges(
+    app: Flask,
+    world: World,
+    *,
+    url_args: Mapping[str, ArgsFor] | None = None,
+    arg_defaults: Mapping[str, Callable[[World], Any]] | None = None,
+    only: Callable[[str], bool] | None = None,
+    password: str = "password123",
+    personas: Iterable[str] = EDGE_PERSONAS,
+) -> EdgeResult:
+    """Request every selected GET route with out-of-range ids and query values (see the module
+    doc) as each of ``personas``; report any 5xx and any route whose URL cannot be built."""
+    url_args = dict(url_args or {})
+    defaults = {**DEFAULT_ARGS, **(arg_defaults or {})}
+    problems: list[str] = []
+    counts: dict[str, int] = {}
+    clients = {}
+    for persona in personas:
+        client = app.test_client()
+        user = world.user(persona)
+        if user is not None:
+            do_login(client, user, password)
+        clients[persona] = client
+    for endpoint, rule in sorted(_get_rules(app, only).items()):
+        given = url_args.get(endpoint)
+        values: dict[str, Any] = dict(given(world) if callable(given) else (given or {}))
+        try:
+            for arg in rule.arguments:
+                if arg not in values:
+                    if arg not in defaults:
+                        raise LookupError(
+                            f"{endpoint}: no value for URL argument {arg!r}; the edge walk "
+                            f"cannot request it (pass url_args or arg_defaults)"
+                        )
+                    values[arg] = defaults[arg](world)
+        except LookupError as exc:
+            problems.append(str(exc))
+            continue
+        variants: list[dict[str, Any]] = []
+        for arg in _int_args(rule):
+            for bad in (2**70, -1):
+                variants.append({**values, arg: bad})
+        for query in EDGE_QUERIES:
+            variants.append({**values, **query})
+        with app.test_request_context():
+            urls = [url_for(endpoint, **v) for v in variants]
+        for url in urls:
+            for persona, client in clients.items():
+                counts[endpoint] = counts.get(endpoint, 0) + 1
+                try:  # the test app propagates exceptions: report them, then go on
+                    resp = client.get(url)
+                except Exception as exc:  # noqa: BLE001
+                    problems.append(f"{endpoint} {url}: raised {exc!r} for {persona}")
+                    continue
+                status = resp.status_code
+                resp.close()
+                if status >= 500:
+                    problems.append(f"{endpoint} {url}: {status} for {persona}")
+    return EdgeResult(requests=counts, problems=problems)
+
+
+def assert_no_server_errors(app: Flask, world: World, **kwargs: Any) -> EdgeResult:
+    """:func:`walk_edges`, failing with every problem listed at once."""
+    result = walk_edges(app, world, **kwargs)
+    if result.problems:
+        raise AssertionError("Edge walk found server errors:\n- " + "\n- ".join(result.problems))
+    if not result.requests:
+        raise AssertionError("Edge walk requested nothing: check ``only``")
+    return result
+
+
 def assert_route_permissions(
     app: Flask,
     world: World,
     expected: Mapping[str, str | Access],
+    *,
+    edges: bool = True,
     **kwargs: Any,
 ) -> WalkResult:
-    """:func:`walk_routes`, failing with every problem listed at once."""
+    """:func:`walk_routes`, failing with every problem listed at once; then (unless
+    ``edges=False``) :func:`assert_no_server_errors` over the same routes."""
     result = walk_routes(app, world, expected, **kwargs)
+    if edges and not result.problems:
+        result.problems.extend(walk_edges(app, world, **kwargs).problems)
     if result.problems:
         table = "\n".join(
             f"  {ep}: " + " ".join(f"{p}={s}" for p, s in row.items())
@@ -280,8 +422,12 @@ __all__: Iterable[str] = [
     "PERSONAS",
     "World",
     "WalkResult",
+    "EDGE_QUERIES",
+    "EdgeResult",
+    "assert_no_server_errors",
     "assert_route_permissions",
     "classified",
     "seed_world",
+    "walk_edges",
     "walk_routes",
 ]

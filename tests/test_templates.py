@@ -154,3 +154,66 @@ def test_every_table_belongs_to_core_or_an_installed_plugin(all_app):
     owners = ["core", *available_plugins()]
     strays = [t for t in db.metadata.tables if not any(t.startswith(f"{o}_") for o in owners)]
     assert not strays, f"tables without an owner prefix: {strays}"
+
+
+# The Content-Security-Policy (core.security_headers) allows no inline style or script: a
+# <style> block, a style="..." attribute, an inline <script> or an on*= handler is refused by
+# the browser. Styles go in core/static/qauym.css or <plugin>/static/<plugin>.css.
+TAG = re.compile(r"<[a-zA-Z][^<>]*>?")
+INLINE_STYLE_BLOCK = re.compile(r"<style\b", re.I)
+STYLE_ATTR = re.compile(r"\sstyle\s*=", re.I)
+HANDLER_ATTR = re.compile(r"\son[a-z]+\s*=", re.I)
+JS_URL = re.compile(r"=\s*[\"']?\s*javascript:", re.I)
+SCRIPT = re.compile(r"<script\b(?P<attrs>[^>]*)>(?P<body>.*?)</script\s*>", re.I | re.S)
+
+
+def inline_code(text: str) -> list[str]:
+    """What the strict CSP would refuse in a template's text."""
+    found = []
+    if INLINE_STYLE_BLOCK.search(text):
+        found.append("<style> block")
+    for match in SCRIPT.finditer(text):
+        if "src=" not in match["attrs"] or match["body"].strip():
+            found.append("inline <script>")
+    for tag in TAG.findall(text):
+        if STYLE_ATTR.search(tag):
+            found.append(f"style attribute in {tag[:60]}")
+        if HANDLER_ATTR.search(tag):
+            found.append(f"event handler in {tag[:60]}")
+        if JS_URL.search(tag):
+            found.append(f"javascript: URL in {tag[:60]}")
+    return found
+
+
+def test_the_inline_code_check_catches_what_the_csp_refuses():
+    for bad in (
+        "<style>p{color:red}</style>",
+        '<p style="color:red">x</p>',
+        "<div class=\"a\" STYLE='x'>",
+        '<div class="poll" style="width: {{ n }}%"></div>',
+        "<script>alert(1)</script>",
+        '<script src="/static/a.js">alert(1)</script>',
+        '<button onclick="go()">',
+        '<form method="post" onsubmit="return confirm(1)">',
+        '<select onchange="this.form.submit()">',
+        '<a href="javascript:void(0)">x</a>',
+    ):
+        assert inline_code(bad), bad
+    for good in (
+        "<script src=\"{{ url_for('static', filename='a.js') }}\"></script>",
+        '<p class="pre">{{ text }}</p>',
+        "<p>Write your question; once done, press Send.</p>",
+        '<a href="{{ url }}" data-onclick="x">',
+    ):
+        assert not inline_code(good), good
+
+
+def test_no_template_has_inline_style_or_script():
+    files = _all_template_files()
+    assert any("qauym_sample" in str(p) for p in files)  # third-party plugins are scanned too
+    problems = [
+        f"{path.relative_to(ROOT) if ROOT in path.parents else path}: {problem}"
+        for path in files
+        for problem in inline_code(path.read_text(encoding="utf-8"))
+    ]
+    assert not problems, problems

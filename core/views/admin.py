@@ -34,6 +34,7 @@ from core.services import audit, permissions, plugin_gate, sessions
 from core.services.associations import association_or_404
 from core.services.search import MAX_QUERY, ci_contains
 from core.services.urls import safe_next
+from core.services.web import page_arg, parse_id
 from core.views.blueprint import bp
 
 PER_PAGE = 50
@@ -44,13 +45,6 @@ def _scope_regions() -> set[int] | None:
     if permissions.is_site_admin(current_user):
         return None
     return permissions.admin_region_ids(current_user)
-
-
-def _page_arg() -> int:
-    try:
-        return max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        return 1
 
 
 def _regions_in_scope(scope: set[int] | None) -> list[Region]:
@@ -120,7 +114,7 @@ def admin_associations():
         )
     total = _count(stmt)
     pages = max(1, math.ceil(total / PER_PAGE))
-    page = min(_page_arg(), pages)
+    page = min(page_arg(), pages)
     rows = db.session.scalars(
         stmt.options(joinedload(Association.region), joinedload(Association.parent))
         .order_by(Association.name_kk, Association.id)
@@ -200,7 +194,7 @@ def region_admins():
     return _region_admins_page(form, 400 if request.method == "POST" else 200)
 
 
-@bp.post("/admin/region-admins/<int:row_id>/remove")
+@bp.post("/admin/region-admins/<id:row_id>/remove")
 def remove_region_admin(row_id: int):
     permissions.require("site.admin")
     if not PostForm().validate_on_submit():
@@ -239,14 +233,14 @@ def _user_or_404(user_id: int) -> User:
     return user
 
 
-@bp.get("/admin/users/<int:user_id>")
+@bp.get("/admin/users/<id:user_id>")
 def admin_user(user_id: int):
     permissions.require("site.admin")
     user = _user_or_404(user_id)
     return render_template("core/admin/user.html", user=user, sessions=sessions.live_sessions(user))
 
 
-@bp.post("/admin/users/<int:user_id>/sessions/end")
+@bp.post("/admin/users/<id:user_id>/sessions/end")
 def end_user_sessions(user_id: int):
     """Log a user out everywhere (a lost phone, a shared computer, a suspected break-in)."""
     permissions.require("site.admin")
@@ -335,9 +329,10 @@ def switch_region_plugin():
     permissions.require("admin.access")
     form = SwitchForm()
     name = _valid_switch(form)
-    if name is None or not form.region.data:
+    region_id = parse_id(form.region.data)
+    if name is None or region_id is None:
         abort(400)
-    region = db.session.get(Region, int(form.region.data))
+    region = db.session.get(Region, region_id)
     if region is None:
         abort(404)
     permissions.require("region.admin", region)
@@ -419,7 +414,7 @@ def audit_log():
         stmt = stmt.where(AuditLog.action == action)
     total = _count(stmt)
     pages = max(1, math.ceil(total / PER_PAGE))
-    page = min(_page_arg(), pages)
+    page = min(page_arg(), pages)
     rows = db.session.scalars(
         stmt.options(joinedload(AuditLog.actor))
         .order_by(AuditLog.created_at.desc(), AuditLog.id.desc())

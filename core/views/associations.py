@@ -53,6 +53,7 @@ from core.services import associations as svc
 from core.services import audit, permissions
 from core.services.associations import association_or_404, subtree
 from core.services.search import MAX_QUERY, ci_contains
+from core.services.web import page_arg
 from core.timeutil import utcnow
 from core.views.blueprint import bp
 
@@ -84,13 +85,6 @@ def _pending_request_count(association: Association) -> int:
         )
         or 0
     )
-
-
-def _page_arg() -> int:
-    try:
-        return max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        return 1
 
 
 # Home -----------------------------------------------------------------------------------------
@@ -177,7 +171,7 @@ def directory():
         stmt = stmt.where(Association.subjects.any(Subject.code == f["subject"]))
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     pages = max(1, math.ceil(total / DIRECTORY_PER_PAGE))
-    page = min(_page_arg(), pages)
+    page = min(page_arg(), pages)
     order = Association.name_ru if current_locale() == "ru" else Association.name_kk
     rows = db.session.scalars(
         stmt.options(joinedload(Association.region), joinedload(Association.district))
@@ -341,7 +335,7 @@ def members(slug: str):
         stmt = stmt.where(ci_contains(User.full_name, q))
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     pages = max(1, math.ceil(total / MEMBERS_PER_PAGE))
-    page = min(_page_arg(), pages)
+    page = min(page_arg(), pages)
     role_rank = case({r.value: i for i, r in enumerate(Role)}, value=Membership.role, else_=99)
     rows = db.session.scalars(
         stmt.options(
@@ -370,7 +364,7 @@ def members(slug: str):
     )
 
 
-@bp.post("/a/<slug>/members/<int:user_id>/role")
+@bp.post("/a/<slug>/members/<id:user_id>/role")
 def change_role(slug: str, user_id: int):
     a = association_or_404(slug)
     permissions.require("association.change_roles", a)
@@ -447,7 +441,7 @@ def join_requests(slug: str):
     return _requests_page(a)
 
 
-@bp.post("/a/<slug>/requests/<int:request_id>/approve")
+@bp.post("/a/<slug>/requests/<id:request_id>/approve")
 def approve_request(slug: str, request_id: int):
     a = association_or_404(slug)
     permissions.require("association.decide_requests", a)
@@ -465,7 +459,7 @@ def approve_request(slug: str, request_id: int):
     return redirect(url_for("core.join_requests", slug=a.slug))
 
 
-@bp.post("/a/<slug>/requests/<int:request_id>/decline")
+@bp.post("/a/<slug>/requests/<id:request_id>/decline")
 def decline_request(slug: str, request_id: int):
     a = association_or_404(slug)
     permissions.require("association.decide_requests", a)

@@ -352,7 +352,7 @@ def sees_private_fields(viewer, user: User) -> bool:
     return viewer.id == user.id or permissions.is_region_admin(viewer, user.region_id)
 
 
-@bp.get("/u/<int:user_id>")
+@bp.get("/u/<id:user_id>")
 def profile(user_id: int):
     user = db.session.scalar(
         select(User)

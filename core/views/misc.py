@@ -15,11 +15,11 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import Length
 
 from core.extensions import db
+from core.forms import QauymForm
 from core.i18n import current_locale
 from core.models import User
 from core.services import certificates, csv_export, permissions, portfolio
@@ -44,7 +44,7 @@ def search():
 # Certificates -------------------------------------------------------------------------------
 
 
-class RevokeForm(FlaskForm):
+class RevokeForm(QauymForm):
     reason = TextAreaField(
         _l("Reason (kept in the audit log)"), validators=[Length(max=500)], default=""
     )
@@ -120,7 +120,7 @@ def _portfolio_owner(user_id: int) -> User:
     return user
 
 
-@bp.get("/u/<int:user_id>/portfolio")
+@bp.get("/u/<id:user_id>/portfolio")
 def portfolio_page(user_id: int):
     user = _portfolio_owner(user_id)
     return render_template(
@@ -128,7 +128,7 @@ def portfolio_page(user_id: int):
     )
 
 
-@bp.get("/u/<int:user_id>/portfolio.csv")
+@bp.get("/u/<id:user_id>/portfolio.csv")
 def portfolio_csv(user_id: int):
     user = _portfolio_owner(user_id)
     header, rows = portfolio.csv_table(user, portfolio.entries(user))

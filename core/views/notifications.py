@@ -11,22 +11,16 @@ from core.forms import PostForm
 from core.models import Notification
 from core.services import notifications as service
 from core.services.urls import safe_link
+from core.services.web import page_arg
 from core.views.blueprint import bp
 
 PER_PAGE = 20
 
 
-def _page_arg() -> int:
-    try:
-        return max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        return 1
-
-
 @bp.get("/notifications")
 @login_required
 def notifications():
-    page = _page_arg()
+    page = page_arg()
     rows, total = service.page_for(current_user, page, PER_PAGE)
     pages = max(1, -(-total // PER_PAGE))
     if page > pages:
@@ -45,7 +39,7 @@ def _back() -> str:
     return url_for("core.notifications", page=int(page) if page.isdigit() else None)
 
 
-@bp.post("/notifications/<int:notification_id>/read")
+@bp.post("/notifications/<id:notification_id>/read")
 @login_required
 def notification_read(notification_id: int):
     if not PostForm().validate_on_submit():

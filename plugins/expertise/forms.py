@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import (
     BooleanField,
@@ -26,6 +25,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from core.forms import QauymForm
 from core.models import Category
 from plugins.expertise.services import (
     CATEGORY_LABELS,
@@ -44,7 +44,7 @@ def options(pairs) -> list[SelectChoice]:
 GRADES = options((g, str(g)) for g in range(0, 13))
 
 
-class SubmissionForm(FlaskForm):
+class SubmissionForm(QauymForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
     material_type = SelectField(_l("Type of material"), choices=options(MATERIAL_TYPES.items()))
     subject_id = SelectField(_l("Subject"), coerce=int, validators=[InputRequired()])
@@ -68,39 +68,39 @@ class SubmissionForm(FlaskForm):
             raise ValidationError(_l("The last grade cannot be before the first."))
 
 
-class ResubmitForm(FlaskForm):
+class ResubmitForm(QauymForm):
     note = TextAreaField(_l("What changed"), validators=[DataRequired(), Length(max=5000)])
     files = MultipleFileField(_l("Files of the new version"))
 
 
-class NoteForm(FlaskForm):
+class NoteForm(QauymForm):
     note = TextAreaField(_l("Note"), validators=[Length(max=5000)])
 
 
-class AssignForm(FlaskForm):
+class AssignForm(QauymForm):
     expert_id = HiddenField(validators=[DataRequired()])
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(QauymForm):
     reason = TextAreaField(_l("Reason"), validators=[Length(max=2000)])
 
 
-class ConflictForm(FlaskForm):
+class ConflictForm(QauymForm):
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
 
 
-class ResponseForm(FlaskForm):
+class ResponseForm(QauymForm):
     response = TextAreaField(
         _l("Your response to this review"), validators=[DataRequired(), Length(max=5000)]
     )
 
 
-class CommentForm(FlaskForm):
+class CommentForm(QauymForm):
     body = TextAreaField(_l("Comment"), validators=[DataRequired(), Length(max=3000)])
     parent_id = HiddenField()
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(QauymForm):
     experts_per_round = IntegerField(
         _l("Experts per round"), validators=[InputRequired(), NumberRange(1, 5)]
     )
@@ -124,7 +124,7 @@ class SettingsForm(FlaskForm):
     )
 
 
-class RubricForm(FlaskForm):
+class RubricForm(QauymForm):
     name = StringField(_l("Name of the rubric"), validators=[DataRequired(), Length(max=200)])
     scale_max = IntegerField(
         _l("Highest score"),
@@ -133,7 +133,7 @@ class RubricForm(FlaskForm):
     )
 
 
-class CriterionForm(FlaskForm):
+class CriterionForm(QauymForm):
     title = StringField(_l("Criterion"), validators=[DataRequired(), Length(max=300)])
     description = TextAreaField(_l("Description"), validators=[Length(max=2000)])
     weight = FloatField(_l("Weight"), validators=[InputRequired(), NumberRange(0.1, 100)])
@@ -147,7 +147,7 @@ class CriterionForm(FlaskForm):
 def review_form(rubric, formdata=None):
     """A review form with one score and one comment per criterion of ``rubric``."""
 
-    class ReviewForm(FlaskForm):
+    class ReviewForm(QauymForm):
         recommendation = RadioField(
             _l("Overall recommendation"),
             choices=options(RECOMMENDATIONS.items()),

@@ -13,13 +13,14 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from core.extensions import db, login_manager
 from core.models import Association, Certificate, Membership, Subject, User
 from core.services import notifications, permissions, plugin_gate, uploads
 from core.services.search import ci_contains
+from core.services.web import int_arg, page_arg, paginate, parse_id, year_arg
 from core.timeutil import site_date, utcnow
 from core.views.associations import association_or_404
 from plugins.expertise import services as svc
@@ -49,7 +50,7 @@ from plugins.expertise.models import (
     Version,
 )
 
-bp = Blueprint("expertise", __name__, template_folder="templates")
+bp = Blueprint("expertise", __name__, template_folder="templates", static_folder="static")
 
 ALLOWED_FILES = ("pdf", "docx", "pptx", "odt")
 PER_PAGE = 20
@@ -164,8 +165,8 @@ def _library_query(args, association: Association | None = None):
         stmt = stmt.where(Submission.association_id.not_in(disabled))
     if association is not None:
         stmt = stmt.where(Submission.association_id == association.id)
-    elif args.get("association", type=int):
-        stmt = stmt.where(Submission.association_id == args.get("association", type=int))
+    elif int_arg("association"):
+        stmt = stmt.where(Submission.association_id == int_arg("association"))
     q = (args.get("q") or "").strip()
     if q:
         stmt = stmt.where(
@@ -175,16 +176,16 @@ def _library_query(args, association: Association | None = None):
                 ci_contains(Submission.keywords, q),
             )
         )
-    if args.get("subject", type=int):
-        stmt = stmt.where(Submission.subject_id == args.get("subject", type=int))
-    grade = args.get("grade", type=int)
+    if int_arg("subject"):
+        stmt = stmt.where(Submission.subject_id == int_arg("subject"))
+    grade = int_arg("grade", lo=0, hi=12)
     if grade is not None:
         stmt = stmt.where(Submission.grade_from <= grade, Submission.grade_to >= grade)
     if args.get("type") in svc.MATERIAL_TYPES:
         stmt = stmt.where(Submission.material_type == args["type"])
     if args.get("language") in svc.LANGUAGES:
         stmt = stmt.where(Submission.language == args["language"])
-    year = args.get("year", type=int)
+    year = year_arg("year")
     if year:
         stmt = stmt.where(
             Submission.published_at >= dt.datetime(year, 1, 1),
@@ -195,21 +196,18 @@ def _library_query(args, association: Association | None = None):
 
 def _library_page(args, association: Association | None = None):
     stmt = _library_query(args, association)
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    page = max(args.get("page", 1, type=int), 1)
-    rows = db.session.scalars(
-        stmt.options(
+    result = paginate(
+        stmt.order_by(Submission.published_at.desc(), Submission.id.desc()),
+        page_arg(),
+        PER_PAGE,
+        options=(
             selectinload(Submission.author),
             selectinload(Submission.coauthors),
             selectinload(Submission.association),
             selectinload(Submission.subject),
-        )
-        .order_by(Submission.published_at.desc(), Submission.id.desc())
-        .offset((page - 1) * PER_PAGE)
-        .limit(PER_PAGE)
-    ).all()
-    pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
-    return rows, total, page, pages
+        ),
+    )
+    return result.items, result.total, result.page, result.pages
 
 
 @bp.get("/library")
@@ -348,7 +346,7 @@ def submit(slug: str):
     )
 
 
-@bp.route("/s/<int:sub_id>/edit", methods=["GET", "POST"])
+@bp.route("/s/<id:sub_id>/edit", methods=["GET", "POST"])
 def edit(sub_id: int):
     sub = _submission(sub_id)
     if not svc.is_author(current_user, sub):
@@ -375,7 +373,7 @@ def edit(sub_id: int):
     )
 
 
-@bp.route("/s/<int:sub_id>/resubmit", methods=["GET", "POST"])
+@bp.route("/s/<id:sub_id>/resubmit", methods=["GET", "POST"])
 def resubmit(sub_id: int):
     sub = _submission(sub_id)
     if not svc.is_author(current_user, sub):
@@ -400,7 +398,7 @@ def resubmit(sub_id: int):
     return render_template("expertise/resubmit.html", sub=sub, form=form, svc=svc)
 
 
-@bp.post("/s/<int:sub_id>/step/<action>")
+@bp.post("/s/<id:sub_id>/step/<action>")
 def step(sub_id: int, action: str):
     sub = _submission(sub_id)
     if not svc.can_view(current_user, sub):
@@ -422,7 +420,7 @@ def step(sub_id: int, action: str):
 # --- the submission page ---------------------------------------------------------------------
 
 
-@bp.get("/s/<int:sub_id>")
+@bp.get("/s/<id:sub_id>")
 def submission(sub_id: int):
     sub = _submission(sub_id)
     if not svc.can_view(current_user, sub):
@@ -509,7 +507,7 @@ def submission(sub_id: int):
     )
 
 
-@bp.get("/file/<int:file_id>")
+@bp.get("/file/<id:file_id>")
 def download(file_id: int):
     f = db.session.get(File, file_id)
     if f is None:
@@ -523,7 +521,7 @@ def download(file_id: int):
     return uploads.serve(f.path, download_name=f.original_name, mime=f.mime)
 
 
-@bp.post("/file/<int:file_id>/delete")
+@bp.post("/file/<id:file_id>/delete")
 def delete_file(file_id: int):
     """Authors may remove a file of a draft (or of a submission returned to them); files of a
     version that went to review stay, as its reviews refer to them."""
@@ -548,17 +546,14 @@ def delete_file(file_id: int):
 # --- experts ---------------------------------------------------------------------------------
 
 
-@bp.route("/s/<int:sub_id>/assign", methods=["GET", "POST"])
+@bp.route("/s/<id:sub_id>/assign", methods=["GET", "POST"])
 def assign(sub_id: int):
     sub = _submission(sub_id)
     permissions.require("expertise.coordinate", sub.association)
     form = AssignForm()
     if form.validate_on_submit():
-        expert = (
-            db.session.get(User, int(form.expert_id.data or 0))
-            if (form.expert_id.data or "").isdigit()
-            else None
-        )
+        expert_id = parse_id(form.expert_id.data)
+        expert = db.session.get(User, expert_id) if expert_id else None
         if expert is None:
             abort(400)
         try:
@@ -592,7 +587,7 @@ def assign(sub_id: int):
     )
 
 
-@bp.post("/assignment/<int:assignment_id>/<answer>")
+@bp.post("/assignment/<id:assignment_id>/<answer>")
 def answer(assignment_id: int, answer: str):
     a = _assignment(assignment_id)
     sub = a.submission
@@ -626,7 +621,7 @@ def answer(assignment_id: int, answer: str):
     return redirect(url_for("expertise.association_home", slug=sub.association.slug))
 
 
-@bp.post("/s/<int:sub_id>/conflict")
+@bp.post("/s/<id:sub_id>/conflict")
 def conflict(sub_id: int):
     sub = _submission(sub_id)
     mine = svc.active_assignment(current_user, sub)
@@ -642,7 +637,7 @@ def conflict(sub_id: int):
     return redirect(url_for("expertise.association_home", slug=sub.association.slug))
 
 
-@bp.route("/assignment/<int:assignment_id>/review", methods=["GET", "POST"])
+@bp.route("/assignment/<id:assignment_id>/review", methods=["GET", "POST"])
 def review(assignment_id: int):
     a = _assignment(assignment_id)
     sub = a.submission
@@ -687,7 +682,7 @@ def review(assignment_id: int):
     )
 
 
-@bp.post("/review/<int:review_id>/response")
+@bp.post("/review/<id:review_id>/response")
 def respond_to_review(review_id: int):
     r = db.session.get(Review, review_id)
     if r is None:
@@ -722,7 +717,7 @@ def _may_comment(sub: Submission) -> bool:
     return sub.state == "recommended" and permissions.is_member(current_user, sub.association)
 
 
-@bp.post("/s/<int:sub_id>/comment")
+@bp.post("/s/<id:sub_id>/comment")
 def comment(sub_id: int):
     sub = _submission(sub_id)
     if not _may_comment(sub):
@@ -753,7 +748,7 @@ def comment(sub_id: int):
     return redirect(url_for("expertise.submission", sub_id=sub.id, _anchor="comments"))
 
 
-@bp.post("/comment/<int:comment_id>/hide")
+@bp.post("/comment/<id:comment_id>/hide")
 def hide_comment(comment_id: int):
     c = db.session.get(Comment, comment_id)
     if c is None:
@@ -902,7 +897,7 @@ def _same_in_editable(association: Association, c: Criterion) -> Criterion:
     return next(x for x in rubric.criteria if x.position == c.position)
 
 
-@bp.post("/criterion/<int:criterion_id>/edit")
+@bp.post("/criterion/<id:criterion_id>/edit")
 def edit_criterion(criterion_id: int):
     association, c = _criterion_of_current(criterion_id)
     form = CriterionForm(prefix=f"c{c.id}")
@@ -920,7 +915,7 @@ def edit_criterion(criterion_id: int):
     return redirect(url_for("expertise.settings", slug=association.slug))
 
 
-@bp.post("/criterion/<int:criterion_id>/delete")
+@bp.post("/criterion/<id:criterion_id>/delete")
 def delete_criterion(criterion_id: int):
     association, c = _criterion_of_current(criterion_id)
     if not NoteForm().validate_on_submit():

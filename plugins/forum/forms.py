@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import (
     BooleanField,
@@ -16,12 +15,14 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from core.forms import QauymForm
+from core.services.web import MAX_ID
 from plugins.forum.models import FLAG_REASONS, OFFICIAL_STATUSES
 
 MAX_BODY = 20000
 
 
-class BoardForm(FlaskForm):
+class BoardForm(QauymForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     description = TextAreaField(_l("Description"), validators=[Length(max=2000)])
     visibility = RadioField(
@@ -47,7 +48,7 @@ def _poll_options(text: str) -> list[str]:
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
-class PostForm(FlaskForm):
+class PostForm(QauymForm):
     body = TextAreaField(_l("Message"), validators=[DataRequired(), Length(max=MAX_BODY)])
     attachments = MultipleFileField(_l("Attach files"))
     anonymous = BooleanField(_l("Post anonymously"))
@@ -91,12 +92,12 @@ class TopicForm(PostForm):
         return _poll_options(self.poll_options.data)
 
 
-class EditPostForm(FlaskForm):
+class EditPostForm(QauymForm):
     title = StringField(_l("Title"), validators=[Optional(), Length(min=3, max=200)])
     body = TextAreaField(_l("Message"), validators=[DataRequired(), Length(max=MAX_BODY)])
 
 
-class FlagForm(FlaskForm):
+class FlagForm(QauymForm):
     reason = SelectField(
         _l("Reason"),
         choices=[
@@ -110,19 +111,19 @@ class FlagForm(FlaskForm):
     note = TextAreaField(_l("Note for the moderators"), validators=[Length(max=1000)])
 
 
-class BanForm(FlaskForm):
-    user_id = IntegerField(_l("Member"), validators=[DataRequired()])
+class BanForm(QauymForm):
+    user_id = IntegerField(_l("Member"), validators=[DataRequired(), NumberRange(1, MAX_ID)])
     days = IntegerField(
         _l("Days"), default=7, validators=[DataRequired(), NumberRange(min=1, max=3650)]
     )
     reason = StringField(_l("Reason"), validators=[Length(max=500)])
 
 
-class MoveForm(FlaskForm):
+class MoveForm(QauymForm):
     board_id = SelectField(_l("Move to board"), coerce=int)
 
 
-class OfficialForm(FlaskForm):
+class OfficialForm(QauymForm):
     status = SelectField(
         _l("Status"),
         choices=[
@@ -133,13 +134,14 @@ class OfficialForm(FlaskForm):
     )
 
 
-class SearchForm(FlaskForm):
+class SearchForm(QauymForm):
     class Meta:
         csrf = False
 
     q = StringField(_l("Search the forum"), validators=[Optional(), Length(max=100)])
     association = SelectField(_l("Association"), coerce=str, validators=[Optional()])
-    board = IntegerField(_l("Board"), validators=[Optional()])
-    author = IntegerField(_l("Author"), validators=[Optional()])
+    # Read by the view with core.services.web.int_arg: a bad value is ignored, not an error.
+    board = StringField(_l("Board"), validators=[Optional()])
+    author = StringField(_l("Author"), validators=[Optional()])
     since = StringField(_l("From"), validators=[Optional()])
     until = StringField(_l("To"), validators=[Optional()])

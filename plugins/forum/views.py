@@ -20,6 +20,7 @@ from core.extensions import db
 from core.models import Association, Membership, User
 from core.services import markdown, notifications, permissions, plugin_gate, uploads
 from core.services.urls import safe_next
+from core.services.web import clamp_page, date_arg, int_arg, page_arg, page_count, paginate
 from core.timeutil import from_local, site_date, utcnow
 from core.views.associations import association_or_404
 from plugins.forum import services as svc
@@ -52,7 +53,7 @@ from plugins.forum.models import (
     ForumTopic,
 )
 
-bp = Blueprint("forum", __name__, template_folder="templates")
+bp = Blueprint("forum", __name__, template_folder="templates", static_folder="static")
 P = svc.PLUGIN
 
 
@@ -107,25 +108,23 @@ def _back(default: str) -> str:
 
 
 def _page() -> int:
-    try:
-        return max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        return 1
+    return page_arg()
 
 
 # --- lists ----------------------------------------------------------------------------
 
 
 def _topic_list(stmt, page: int, per_page: int = svc.TOPICS_PER_PAGE):
-    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    topics = db.session.scalars(
-        stmt.options(selectinload(ForumTopic.author), selectinload(ForumTopic.last_poster))
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    ).all()
-    pages = max(1, (int(total or 0) + per_page - 1) // per_page)
-    read = svc.unread_numbers(current_user, [t.id for t in topics])
-    return topics, pages, read
+    """One page of topics (a page past the last one is the last one): topics, page, pages,
+    and the reader's unread numbers."""
+    result = paginate(
+        stmt,
+        page,
+        per_page,
+        options=(selectinload(ForumTopic.author), selectinload(ForumTopic.last_poster)),
+    )
+    read = svc.unread_numbers(current_user, [t.id for t in result.items])
+    return result.items, result.page, result.pages, read
 
 
 @bp.get("/")
@@ -147,7 +146,7 @@ def latest():
         stmt = stmt.outerjoin(
             rs, and_(rs.topic_id == ForumTopic.id, rs.user_id == current_user.id)
         ).where(svc.unread_condition(current_user))
-    topics, pages, read = _topic_list(stmt, page)
+    topics, page, pages, read = _topic_list(stmt, page)
     prefs = db.session.get(ForumPrefs, current_user.id) if current_user.is_authenticated else None
     return render_template(
         "forum/latest.html",
@@ -258,7 +257,7 @@ def new_board(slug: str):
     )
 
 
-@bp.route("/b/<int:board_id>/edit", methods=["GET", "POST"])
+@bp.route("/b/<id:board_id>/edit", methods=["GET", "POST"])
 def edit_board(board_id: int):
     board = _board_or_404(board_id)
     permissions.require("forum.manage_boards", board.association)
@@ -278,7 +277,7 @@ def edit_board(board_id: int):
     )
 
 
-@bp.post("/b/<int:board_id>/order")
+@bp.post("/b/<id:board_id>/order")
 def order_board(board_id: int):
     board = _board_or_404(board_id)
     permissions.require("forum.manage_boards", board.association)
@@ -300,7 +299,7 @@ def order_board(board_id: int):
     return redirect(url_for("forum.association", slug=board.association.slug))
 
 
-@bp.get("/b/<int:board_id>")
+@bp.get("/b/<id:board_id>")
 def board(board_id: int):
     board = _board_or_404(board_id)
     page = _page()
@@ -313,7 +312,7 @@ def board(board_id: int):
         )
         .order_by(ForumTopic.pinned.desc(), ForumTopic.last_post_at.desc(), ForumTopic.id.desc())
     )
-    topics, pages, read = _topic_list(stmt, page)
+    topics, page, pages, read = _topic_list(stmt, page)
     return render_template(
         "forum/board.html",
         association=board.association,
@@ -329,7 +328,7 @@ def board(board_id: int):
     )
 
 
-@bp.get("/b/<int:board_id>/atom.xml")
+@bp.get("/b/<id:board_id>/atom.xml")
 def board_atom(board_id: int):
     board = db.session.get(ForumBoard, board_id)
     if board is None or not board.is_public:
@@ -353,7 +352,7 @@ def board_atom(board_id: int):
     return body, 200, {"Content-Type": "application/atom+xml; charset=utf-8"}
 
 
-@bp.post("/b/<int:board_id>/watch")
+@bp.post("/b/<id:board_id>/watch")
 @login_required
 def watch_board(board_id: int):
     board = _board_or_404(board_id)
@@ -401,7 +400,7 @@ def _attach(post: ForumPost, stored: list[uploads.StoredFile]) -> None:
         )
 
 
-@bp.route("/b/<int:board_id>/new", methods=["GET", "POST"])
+@bp.route("/b/<id:board_id>/new", methods=["GET", "POST"])
 def new_topic(board_id: int):
     board = _board_or_404(board_id)
     permissions.require("forum.post", board)
@@ -483,14 +482,15 @@ def _quote(post: ForumPost, moderator: bool) -> str:
     return f"> **{who}** [{wrote}]({link}):\n" + "\n".join(f"> {x}" for x in lines) + "\n\n"
 
 
-@bp.route("/t/<int:topic_id>/reply", methods=["GET", "POST"])
+@bp.route("/t/<id:topic_id>/reply", methods=["GET", "POST"])
 def reply(topic_id: int):
     topic, moderator = _topic_or_404(topic_id)
     permissions.require("forum.reply", topic)
     board = topic.board
     form = _post_form(board)
-    if request.method == "GET" and request.args.get("quote", "").isdigit():
-        quoted = db.session.get(ForumPost, int(request.args["quote"]))
+    quote_id = int_arg("quote") if request.method == "GET" else None
+    if quote_id is not None:
+        quoted = db.session.get(ForumPost, quote_id)
         if quoted is not None and quoted.topic_id == topic.id and quoted.visible:
             form.body.data = _quote(quoted, moderator)
     if form.validate_on_submit():
@@ -525,7 +525,7 @@ def reply(topic_id: int):
 # --- topic page -----------------------------------------------------------------------
 
 
-@bp.get("/t/<int:topic_id>")
+@bp.get("/t/<id:topic_id>")
 def topic(topic_id: int):
     topic, moderator = _topic_or_404(topic_id)
     board = topic.board
@@ -534,8 +534,8 @@ def topic(topic_id: int):
     total = db.session.scalar(
         select(func.count(ForumPost.id)).where(ForumPost.topic_id == topic.id, visible)
     )
-    pages = max(1, (int(total or 0) + svc.POSTS_PER_PAGE - 1) // svc.POSTS_PER_PAGE)
-    page = min(page, pages)
+    pages = page_count(total, svc.POSTS_PER_PAGE)
+    page = clamp_page(page, total, svc.POSTS_PER_PAGE)
     posts = db.session.scalars(
         select(ForumPost)
         .where(ForumPost.topic_id == topic.id, visible)
@@ -670,7 +670,7 @@ def _poll_view(topic: ForumTopic) -> dict | None:
     }
 
 
-@bp.get("/t/<int:topic_id>/unread")
+@bp.get("/t/<id:topic_id>/unread")
 def topic_unread(topic_id: int):
     topic, moderator = _topic_or_404(topic_id)
     last = 0
@@ -705,14 +705,14 @@ def _post_url(post: ForumPost, moderator: bool) -> str:
     return url_for("forum.topic", topic_id=post.topic_id, **args) + f"#p{post.id}"
 
 
-@bp.get("/p/<int:post_id>")
+@bp.get("/p/<id:post_id>")
 def permalink(post_id: int):
     """A post's stable address: redirects to the page of the thread that shows it now."""
     post, moderator = _post_or_404(post_id)
     return redirect(_post_url(post, moderator))
 
 
-@bp.post("/t/<int:topic_id>/watch")
+@bp.post("/t/<id:topic_id>/watch")
 @login_required
 def watch_topic(topic_id: int):
     topic, _mod = _topic_or_404(topic_id)
@@ -725,7 +725,7 @@ def watch_topic(topic_id: int):
     return redirect(url_for("forum.topic", topic_id=topic.id))
 
 
-@bp.post("/t/<int:topic_id>/vote")
+@bp.post("/t/<id:topic_id>/vote")
 @login_required
 def vote(topic_id: int):
     topic, _mod = _topic_or_404(topic_id)
@@ -756,7 +756,7 @@ def vote(topic_id: int):
 # --- post actions ---------------------------------------------------------------------
 
 
-@bp.route("/p/<int:post_id>/edit", methods=["GET", "POST"])
+@bp.route("/p/<id:post_id>/edit", methods=["GET", "POST"])
 def edit_post(post_id: int):
     post, moderator = _post_or_404(post_id)
     permissions.require("forum.edit", post)
@@ -820,7 +820,7 @@ def edit_post(post_id: int):
     )
 
 
-@bp.get("/p/<int:post_id>/history")
+@bp.get("/p/<id:post_id>/history")
 def history(post_id: int):
     post, moderator = _post_or_404(post_id)
     permissions.require("forum.moderate", post)
@@ -840,7 +840,7 @@ def history(post_id: int):
     )
 
 
-@bp.post("/p/<int:post_id>/delete")
+@bp.post("/p/<id:post_id>/delete")
 @login_required
 def delete_post(post_id: int):
     post, moderator = _post_or_404(post_id)
@@ -862,7 +862,7 @@ def delete_post(post_id: int):
     return redirect(url_for("forum.permalink", post_id=post.id))
 
 
-@bp.post("/p/<int:post_id>/restore")
+@bp.post("/p/<id:post_id>/restore")
 @login_required
 def restore_post(post_id: int):
     post, moderator = _post_or_404(post_id)
@@ -884,7 +884,7 @@ def restore_post(post_id: int):
     return redirect(url_for("forum.permalink", post_id=post.id))
 
 
-@bp.post("/p/<int:post_id>/accept")
+@bp.post("/p/<id:post_id>/accept")
 @login_required
 def accept(post_id: int):
     post, moderator = _post_or_404(post_id)
@@ -915,7 +915,7 @@ def accept(post_id: int):
     return redirect(url_for("forum.topic", topic_id=topic.id))
 
 
-@bp.post("/p/<int:post_id>/react/<kind>")
+@bp.post("/p/<id:post_id>/react/<kind>")
 @login_required
 def react(post_id: int, kind: str):
     post, _mod = _post_or_404(post_id)
@@ -933,7 +933,7 @@ def react(post_id: int, kind: str):
     return redirect(url_for("forum.permalink", post_id=post.id))
 
 
-@bp.post("/p/<int:post_id>/reveal")
+@bp.post("/p/<id:post_id>/reveal")
 @login_required
 def reveal(post_id: int):
     post, _mod = _post_or_404(post_id)
@@ -947,7 +947,7 @@ def reveal(post_id: int):
     return redirect(url_for("forum.permalink", post_id=post.id))
 
 
-@bp.route("/p/<int:post_id>/flag", methods=["GET", "POST"])
+@bp.route("/p/<id:post_id>/flag", methods=["GET", "POST"])
 @login_required
 def flag(post_id: int):
     post, _mod = _post_or_404(post_id)
@@ -986,7 +986,7 @@ def flag(post_id: int):
 # --- moderation -----------------------------------------------------------------------
 
 
-@bp.post("/t/<int:topic_id>/mod/<action>")
+@bp.post("/t/<id:topic_id>/mod/<action>")
 @login_required
 def topic_mod(topic_id: int, action: str):
     topic, moderator = _topic_or_404(topic_id)
@@ -1018,7 +1018,7 @@ def topic_mod(topic_id: int, action: str):
     return redirect(url_for("forum.topic", topic_id=topic.id))
 
 
-@bp.post("/t/<int:topic_id>/move")
+@bp.post("/t/<id:topic_id>/move")
 @login_required
 def move_topic(topic_id: int):
     topic, _mod = _topic_or_404(topic_id)
@@ -1049,7 +1049,7 @@ def move_topic(topic_id: int):
     return redirect(url_for("forum.topic", topic_id=topic.id))
 
 
-@bp.post("/t/<int:topic_id>/official")
+@bp.post("/t/<id:topic_id>/official")
 @login_required
 def official(topic_id: int):
     topic, _mod = _topic_or_404(topic_id)
@@ -1063,7 +1063,7 @@ def official(topic_id: int):
     return redirect(url_for("forum.topic", topic_id=topic.id))
 
 
-@bp.post("/p/<int:post_id>/mod/<action>")
+@bp.post("/p/<id:post_id>/mod/<action>")
 @login_required
 def post_mod(post_id: int, action: str):
     post, _mod = _post_or_404(post_id)
@@ -1210,7 +1210,7 @@ def flags(slug: str):
     )
 
 
-@bp.post("/flags/<int:flag_id>/<decision>")
+@bp.post("/flags/<id:flag_id>/<decision>")
 @login_required
 def resolve_flag(flag_id: int, decision: str):
     row = db.session.get(ForumFlag, flag_id)
@@ -1255,7 +1255,7 @@ def resolve_flag(flag_id: int, decision: str):
     return redirect(url_for("forum.flags", slug=topic.board.association.slug))
 
 
-@bp.route("/b/<int:board_id>/bans", methods=["GET", "POST"])
+@bp.route("/b/<id:board_id>/bans", methods=["GET", "POST"])
 @login_required
 def bans(board_id: int):
     board = _board_or_404(board_id)
@@ -1354,13 +1354,13 @@ def addressed(slug: str):
     )
     if status in ("open", "answered", "closed"):
         stmt = stmt.where(ForumTopic.official_status == status)
-    topics, pages, read = _topic_list(stmt, _page())
+    topics, page, pages, read = _topic_list(stmt, _page())
     return render_template(
         "forum/addressed.html",
         association=association,
         topics=topics,
         status=status,
-        page=_page(),
+        page=page,
         pages=pages,
         read=read,
         active_tab="forum.association",
@@ -1370,7 +1370,7 @@ def addressed(slug: str):
 # --- attachments ----------------------------------------------------------------------
 
 
-@bp.get("/att/<int:att_id>")
+@bp.get("/att/<id:att_id>")
 def attachment(att_id: int):
     att = db.session.get(ForumAttachment, att_id)
     if att is None:
@@ -1389,11 +1389,11 @@ def attachment(att_id: int):
 # --- search and preferences -------------------------------------------------------------
 
 
-def _parse_day(value: str | None) -> dt.datetime | None:
-    try:
-        return dt.datetime.strptime((value or "").strip(), "%Y-%m-%d") if value else None
-    except ValueError:
-        return None
+def _day_arg(name: str) -> dt.datetime | None:
+    """A ``YYYY-MM-DD`` query argument as midnight of that day, else None. Any year up to
+    9998 is a fair search bound (the day after it, for ``until``, must still exist)."""
+    day = date_arg(name, lo=dt.date(1, 1, 1), hi=dt.date(9998, 12, 31))
+    return dt.datetime.combine(day, dt.time()) if day else None
 
 
 @bp.get("/search")
@@ -1412,14 +1412,14 @@ def search():
     page = _page()
     if query and form.validate():
         assoc = next((a for a in associations if a.slug == form.association.data), None)
-        until = _parse_day(form.until.data)
+        until = _day_arg("until")
         results = svc.search_posts(
             current_user,
             query,
             association_id=assoc.id if assoc else None,
-            board_id=form.board.data or None,
-            author_id=form.author.data or None,
-            since=_parse_day(form.since.data),
+            board_id=int_arg("board"),
+            author_id=int_arg("author"),
+            since=_day_arg("since"),
             until=until + dt.timedelta(days=1) if until else None,
             limit=20,
             offset=(page - 1) * 20,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     DateField,
@@ -28,6 +27,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from core.forms import QauymForm
 from plugins.masterclasses import services
 from plugins.masterclasses.models import Delivery
 
@@ -43,7 +43,7 @@ def _choices(labels: dict) -> list[SelectChoice]:
     return [SelectChoice(str(k), str(v)) for k, v in labels.items()]
 
 
-class EventForm(FlaskForm):
+class EventForm(QauymForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
     form = SelectField(_l("Form"), validators=[DataRequired()])
     description = TextAreaField(
@@ -190,7 +190,7 @@ class EventForm(FlaskForm):
         return [n.strip()[:200] for n in (self.guest_hosts.data or "").splitlines() if n.strip()]
 
 
-class MaterialForm(FlaskForm):
+class MaterialForm(QauymForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
     phase = SelectField(
         _l("When"),
@@ -214,7 +214,7 @@ class MaterialForm(FlaskForm):
             raise ValidationError(_l("Give a link or choose a file."))
 
 
-class FeedbackForm(FlaskForm):
+class FeedbackForm(QauymForm):
     rating = RadioField(
         _l("Your rating"),
         choices=[SelectChoice(i, str(i)) for i in range(1, 6)],
@@ -228,9 +228,9 @@ class FeedbackForm(FlaskForm):
     )
 
 
-class CheckinForm(FlaskForm):
+class CheckinForm(QauymForm):
     code = StringField(_l("Code shown by the host"), validators=[DataRequired(), Length(max=20)])
 
 
-class AddParticipantForm(FlaskForm):
+class AddParticipantForm(QauymForm):
     email = StringField(_l("Email of the participant"), validators=[DataRequired(), Email()])

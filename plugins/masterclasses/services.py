@@ -660,8 +660,10 @@ def event_uid(event: Event) -> str:
 def to_ics(events: Iterable[Event], name: str, links_for: Any = None) -> bytes:
     """An RFC 5545 calendar of ``events`` with times in UTC (``...Z``: no time zone to get
     wrong). The meeting link is included only for events ``links_for`` may see it of."""
-    from icalendar import Calendar
+    from icalendar import Calendar, vText
     from icalendar import Event as IEvent
+
+    from core.forms import multi_line, single_line
 
     base = current_app.config["BASE_URL"].rstrip("/")
     cal = Calendar()
@@ -669,7 +671,9 @@ def to_ics(events: Iterable[Event], name: str, links_for: Any = None) -> bytes:
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", name)
+    # An X- property is not escaped unless given as text: a line break in it used to stop the
+    # whole feed. Every text is cleaned too, for rows stored before the forms cleaned them.
+    cal.add("x-wr-calname", vText(single_line(name)))
     stamp = utcnow().replace(tzinfo=dt.UTC)
     for ev in events:
         item = IEvent()
@@ -677,7 +681,7 @@ def to_ics(events: Iterable[Event], name: str, links_for: Any = None) -> bytes:
         item.add("dtstamp", stamp)
         item.add("dtstart", ev.starts_at.replace(tzinfo=dt.UTC))
         item.add("dtend", ev.ends_at.replace(tzinfo=dt.UTC))
-        item.add("summary", ev.title)
+        item.add("summary", single_line(ev.title))
         item.add("sequence", ev.sequence)
         item.add("last-modified", ev.updated_at.replace(tzinfo=dt.UTC))
         item.add(
@@ -691,8 +695,8 @@ def to_ics(events: Iterable[Event], name: str, links_for: Any = None) -> bytes:
         lines = [form_label(ev.form), ", ".join(ev.host_names), url]
         if ev.online and ev.meeting_url and links_for is not None and can_see_link(links_for, ev):
             lines.append(ev.meeting_url)
-        item.add("description", "\n".join(x for x in lines if x))
-        where = ", ".join(x for x in (ev.venue, ev.address) if x)
+        item.add("description", multi_line("\n".join(x for x in lines if x)))
+        where = single_line(", ".join(x for x in (ev.venue, ev.address) if x))
         if where:
             item.add("location", where)
         elif ev.online:

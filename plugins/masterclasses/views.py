@@ -24,6 +24,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from core.extensions import db
 from core.models import Association, Membership, Region, Subject, User
 from core.services import csv_export, permissions, plugin_gate, uploads
+from core.services.web import date_arg, int_arg, month_arg, page_arg, paginate
 from core.timeutil import from_local, site_date, to_local, utcnow
 from core.views.associations import association_or_404
 from plugins.masterclasses import services
@@ -45,7 +46,7 @@ from plugins.masterclasses.models import (
     Status,
 )
 
-bp = Blueprint("masterclasses", __name__, template_folder="templates")
+bp = Blueprint("masterclasses", __name__, template_folder="templates", static_folder="static")
 PLUGIN = services.PLUGIN
 PER_PAGE = 20
 LISTED = (Status.PUBLISHED, Status.CLOSED, Status.POSTPONED, Status.CANCELLED, Status.HELD)
@@ -103,29 +104,15 @@ def _mc_labels():
 # --- listings -----------------------------------------------------------------------------
 
 
-def _parse_int(value: str | None) -> int | None:
-    try:
-        return int(value) if value else None
-    except ValueError:
-        return None
-
-
-def _parse_date(value: str | None) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
 @bp.get("/")
 def index():
     args = request.args
     filters = {
         "form": args.get("form", ""),
-        "subject": _parse_int(args.get("subject")),
-        "region": _parse_int(args.get("region")),
+        "subject": int_arg("subject"),
+        "region": int_arg("region"),
         "association": args.get("association", "").strip(),
-        "date": _parse_date(args.get("date")),
+        "date": date_arg("date"),
         "delivery": args.get("delivery", ""),
     }
     now = utcnow()
@@ -151,15 +138,10 @@ def index():
         stmt = stmt.where(Event.delivery.in_(["online", "hybrid"]))
     elif filters["delivery"] == "offline":
         stmt = stmt.where(Event.delivery.in_(["face", "hybrid"]))
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    page = max(_parse_int(args.get("page")) or 1, 1)
-    pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
-    events = db.session.scalars(
-        stmt.options(*_load_options())
-        .order_by(Event.starts_at, Event.id)
-        .offset((page - 1) * PER_PAGE)
-        .limit(PER_PAGE)
-    ).all()
+    result = paginate(
+        stmt.order_by(Event.starts_at, Event.id), page_arg(), PER_PAGE, options=_load_options()
+    )
+    events, page, pages = result.items, result.page, result.pages
     return render_template(
         "masterclasses/index.html",
         events=events,
@@ -235,12 +217,8 @@ def reset_feed():
 @bp.get("/calendar")
 def month():
     today = site_date()
-    raw = request.args.get("month", "")
-    try:
-        year, mon = (int(x) for x in raw.split("-", 1)) if raw else (today.year, today.month)
-        first = dt.date(year, mon, 1)
-    except ValueError:
-        first = today.replace(day=1)
+    year, mon = month_arg("month") or (today.year, today.month)
+    first = dt.date(year, mon, 1)
     nxt = (first + dt.timedelta(days=32)).replace(day=1)
     prev = (first - dt.timedelta(days=1)).replace(day=1)
     start = from_local(dt.datetime.combine(first, dt.time()))
@@ -389,7 +367,7 @@ def personal_feed(token: str):
 # --- one event ------------------------------------------------------------------------------
 
 
-@bp.get("/<int:event_id>")
+@bp.get("/<id:event_id>")
 def event(event_id: int):
     ev = _event_or_404(event_id)
     reg = services.registration_of(ev, current_user)
@@ -435,7 +413,7 @@ def event(event_id: int):
     )
 
 
-@bp.get("/<int:event_id>.ics")
+@bp.get("/<id:event_id>.ics")
 def event_ics(event_id: int):
     ev = _event_or_404(event_id)
     return _ics_response(
@@ -554,7 +532,7 @@ def create(slug: str):
     )
 
 
-@bp.route("/<int:event_id>/edit", methods=["GET", "POST"])
+@bp.route("/<id:event_id>/edit", methods=["GET", "POST"])
 def edit(event_id: int):
     ev = _editable_event(event_id)
     association = ev.association
@@ -638,7 +616,7 @@ def _fill_form(form: EventForm, ev: Event) -> None:
     form.registration_deadline.data = local(ev.registration_deadline)
 
 
-@bp.post("/<int:event_id>/status/<action>")
+@bp.post("/<id:event_id>/status/<action>")
 def change_status(event_id: int, action: str):
     """Change the status of the event, or with ``scope=following`` of this occurrence and the
     following ones of its series (each where the change is possible)."""
@@ -669,7 +647,7 @@ def change_status(event_id: int, action: str):
     return redirect(url_for("masterclasses.event", event_id=ev.id))
 
 
-@bp.post("/<int:event_id>/register")
+@bp.post("/<id:event_id>/register")
 @login_required
 def register(event_id: int):
     ev = _event_or_404(event_id)
@@ -685,7 +663,7 @@ def register(event_id: int):
     return redirect(url_for("masterclasses.event", event_id=event_id))
 
 
-@bp.post("/<int:event_id>/cancel")
+@bp.post("/<id:event_id>/cancel")
 @login_required
 def cancel(event_id: int):
     ev = _event_or_404(event_id)
@@ -697,7 +675,7 @@ def cancel(event_id: int):
     return redirect(url_for("masterclasses.event", event_id=event_id))
 
 
-@bp.post("/<int:event_id>/series/register")
+@bp.post("/<id:event_id>/series/register")
 @login_required
 def register_series(event_id: int):
     ev = _event_or_404(event_id)
@@ -730,7 +708,7 @@ def register_series(event_id: int):
     return redirect(url_for("masterclasses.event", event_id=event_id))
 
 
-@bp.post("/<int:event_id>/series/cancel")
+@bp.post("/<id:event_id>/series/cancel")
 @login_required
 def cancel_series(event_id: int):
     ev = _event_or_404(event_id)
@@ -747,7 +725,7 @@ def cancel_series(event_id: int):
 # --- participants, attendance, check-in ---------------------------------------------------
 
 
-@bp.get("/<int:event_id>/participants")
+@bp.get("/<id:event_id>/participants")
 def participants(event_id: int):
     ev = _editable_event(event_id)
     return render_template(
@@ -759,7 +737,7 @@ def participants(event_id: int):
     )
 
 
-@bp.post("/<int:event_id>/participants/add")
+@bp.post("/<id:event_id>/participants/add")
 def add_participant(event_id: int):
     ev = _editable_event(event_id)
     form = AddParticipantForm()
@@ -799,7 +777,7 @@ def add_participant(event_id: int):
     )
 
 
-@bp.post("/<int:event_id>/participants/<int:user_id>/remove")
+@bp.post("/<id:event_id>/participants/<id:user_id>/remove")
 def remove_participant(event_id: int, user_id: int):
     ev = _editable_event(event_id)
     promoted = services.cancel(ev.id, user_id)
@@ -815,7 +793,7 @@ def remove_participant(event_id: int, user_id: int):
     return redirect(url_for("masterclasses.participants", event_id=ev.id))
 
 
-@bp.get("/<int:event_id>/participants.csv")
+@bp.get("/<id:event_id>/participants.csv")
 def participants_csv(event_id: int):
     ev = _editable_event(event_id)
     header = [_("Name"), _("Email"), _("School"), _("Status"), _("Waitlist"), _("Attendance")]
@@ -843,7 +821,7 @@ def participants_csv(event_id: int):
     return csv_export.csv_response(f"participants-{ev.id}.csv", header, rows)
 
 
-@bp.route("/<int:event_id>/attendance", methods=["GET", "POST"])
+@bp.route("/<id:event_id>/attendance", methods=["GET", "POST"])
 def attendance(event_id: int):
     ev = _editable_event(event_id)
     regs = services.participants(ev)
@@ -871,7 +849,7 @@ def attendance(event_id: int):
     ), (400 if errors else 200)
 
 
-@bp.post("/<int:event_id>/checkin")
+@bp.post("/<id:event_id>/checkin")
 @login_required
 def checkin(event_id: int):
     ev = _event_or_404(event_id)
@@ -891,7 +869,7 @@ def checkin(event_id: int):
 # --- feedback, certificates -----------------------------------------------------------------
 
 
-@bp.post("/<int:event_id>/feedback")
+@bp.post("/<id:event_id>/feedback")
 @login_required
 def feedback(event_id: int):
     ev = _event_or_404(event_id)
@@ -910,7 +888,7 @@ def feedback(event_id: int):
     return redirect(url_for("masterclasses.event", event_id=ev.id))
 
 
-@bp.get("/<int:event_id>/feedback")
+@bp.get("/<id:event_id>/feedback")
 def feedback_results(event_id: int):
     ev = _editable_event(event_id)
     rows = db.session.scalars(
@@ -932,7 +910,7 @@ def feedback_results(event_id: int):
     )
 
 
-@bp.post("/<int:event_id>/certificate")
+@bp.post("/<id:event_id>/certificate")
 @login_required
 def certificate(event_id: int):
     ev = _event_or_404(event_id)
@@ -947,7 +925,7 @@ def certificate(event_id: int):
 # --- materials ------------------------------------------------------------------------------
 
 
-@bp.post("/<int:event_id>/materials")
+@bp.post("/<id:event_id>/materials")
 def add_material(event_id: int):
     ev = _editable_event(event_id)
     form = MaterialForm()
@@ -983,7 +961,7 @@ def _material_or_404(material_id: int) -> tuple[Material, Event]:
     return material, _event_or_404(material.event_id)
 
 
-@bp.get("/materials/<int:material_id>")
+@bp.get("/materials/<id:material_id>")
 def material(material_id: int):
     m, _ev = _material_or_404(material_id)
     if not m.file_path:
@@ -991,7 +969,7 @@ def material(material_id: int):
     return uploads.serve(m.file_path, download_name=m.file_name, mime=m.mime)
 
 
-@bp.post("/materials/<int:material_id>/delete")
+@bp.post("/materials/<id:material_id>/delete")
 def delete_material(material_id: int):
     m, ev = _material_or_404(material_id)
     permissions.require("masterclasses.edit", ev)

@@ -4,7 +4,6 @@ filled in by the views before validation."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -25,6 +24,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from core.forms import QauymForm
 from core.models import Category
 from core.timeutil import site_date
 from plugins.mentoring.services import AREAS, CATEGORY_LABELS, GOAL_STATUSES, LANGUAGES
@@ -45,7 +45,7 @@ def _languages():
     return [SelectChoice(k, v) for k, v in LANGUAGES.items()]
 
 
-class ProgrammeForm(FlaskForm):
+class ProgrammeForm(QauymForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     period = StringField(
         _l("Period"), validators=[Length(max=40)], description=_l("For example 2026–2027")
@@ -83,7 +83,7 @@ class ProgrammeForm(FlaskForm):
             raise ValidationError(_l("The end must not be before the start."))
 
 
-class MentorForm(FlaskForm):
+class MentorForm(QauymForm):
     subjects = CheckboxesField(_l("Subjects"), coerce=int, validators=[DataRequired()])
     grades = CheckboxesField(_l("Grades"), coerce=int, choices=GRADES, validators=[DataRequired()])
     languages = CheckboxesField(
@@ -105,7 +105,7 @@ class MentorForm(FlaskForm):
     )
 
 
-class NoviceForm(FlaskForm):
+class NoviceForm(QauymForm):
     subject = SelectField(_l("Subject"), coerce=int, validators=[DataRequired()])
     grades = CheckboxesField(_l("Grades"), coerce=int, choices=GRADES, validators=[DataRequired()])
     language = SelectField(_l("Language of instruction"), choices=_languages(), default="kk")
@@ -126,23 +126,23 @@ class NoviceForm(FlaskForm):
     )
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(QauymForm):
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
 
 
-class GoalForm(FlaskForm):
+class GoalForm(QauymForm):
     title = StringField(_l("Goal"), validators=[DataRequired(), Length(max=300)])
     need = SelectField(_l("Linked need"), choices=[])
     target_date = DateField(_l("Target date"), validators=[DataRequired()])
 
 
-class GoalStatusForm(FlaskForm):
+class GoalStatusForm(QauymForm):
     status = SelectField(
         _l("Status"), choices=[SelectChoice(k, v) for k, v in GOAL_STATUSES.items()]
     )
 
 
-class MeetingForm(FlaskForm):
+class MeetingForm(QauymForm):
     held_on = DateField(_l("Date"), validators=[DataRequired()])
     duration_minutes = IntegerField(
         _l("Duration, minutes"), validators=[InputRequired(), NumberRange(5, 600)], default=45
@@ -157,7 +157,7 @@ class MeetingForm(FlaskForm):
             raise ValidationError(_l("A meeting in the log cannot be in the future."))
 
 
-class ObservationForm(FlaskForm):
+class ObservationForm(QauymForm):
     lesson_date = DateField(_l("Lesson date"), validators=[DataRequired()])
     class_name = StringField(_l("Class"), validators=[Length(max=40)])
     lesson_topic = StringField(_l("Lesson topic"), validators=[DataRequired(), Length(max=300)])
@@ -167,7 +167,7 @@ class ObservationForm(FlaskForm):
     actions = TextAreaField(_l("Agreed actions"), validators=[Length(max=2000)])
 
 
-class ReflectionForm(FlaskForm):
+class ReflectionForm(QauymForm):
     reflection = TextAreaField(
         _l("Your reflection on the lesson"), validators=[DataRequired(), Length(max=4000)]
     )

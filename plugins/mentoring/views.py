@@ -14,6 +14,7 @@ from core.extensions import db
 from core.forms import PostForm
 from core.models import Association, Membership, Subject, User
 from core.services import csv_export, notifications, permissions, plugin_gate
+from core.services.web import parse_id
 from core.timeutil import utcnow
 from core.views.associations import association_or_404
 from plugins.mentoring import services as svc
@@ -39,7 +40,7 @@ from plugins.mentoring.models import (
     split_codes,
 )
 
-bp = Blueprint("mentoring", __name__, template_folder="templates")
+bp = Blueprint("mentoring", __name__, template_folder="templates", static_folder="static")
 
 PLUGIN = "mentoring"
 
@@ -195,7 +196,7 @@ def _fill_programme(programme: Programme, form: ProgrammeForm) -> None:
     svc.set_coordinators(programme, form.coordinators.data or [])
 
 
-@bp.route("/a/<slug>/<int:programme_id>/edit", methods=["GET", "POST"])
+@bp.route("/a/<slug>/<id:programme_id>/edit", methods=["GET", "POST"])
 def edit_programme(slug: str, programme_id: int):
     association, programme = _coordinated(slug, programme_id)
     form = ProgrammeForm(obj=programme)
@@ -216,7 +217,7 @@ def edit_programme(slug: str, programme_id: int):
     )
 
 
-@bp.get("/a/<slug>/<int:programme_id>/")
+@bp.get("/a/<slug>/<id:programme_id>/")
 def programme(slug: str, programme_id: int):
     association, programme = _programme(slug, programme_id)
     coordinator = svc.is_coordinator(current_user, programme)
@@ -247,7 +248,7 @@ def _require_enrolment(association: Association, programme: Programme, existing)
         abort(redirect(url_for(".programme", slug=association.slug, programme_id=programme.id)))
 
 
-@bp.route("/a/<slug>/<int:programme_id>/mentor", methods=["GET", "POST"])
+@bp.route("/a/<slug>/<id:programme_id>/mentor", methods=["GET", "POST"])
 def enrol_mentor(slug: str, programme_id: int):
     association, programme = _programme(slug, programme_id)
     profile = _mine(programme, MentorProfile)
@@ -318,7 +319,7 @@ def enrol_mentor(slug: str, programme_id: int):
     )
 
 
-@bp.route("/a/<slug>/<int:programme_id>/novice", methods=["GET", "POST"])
+@bp.route("/a/<slug>/<id:programme_id>/novice", methods=["GET", "POST"])
 def enrol_novice(slug: str, programme_id: int):
     association, programme = _programme(slug, programme_id)
     req = _mine(programme, NoviceRequest)
@@ -367,7 +368,7 @@ def enrol_novice(slug: str, programme_id: int):
     )
 
 
-@bp.get("/a/<slug>/<int:programme_id>/mentors")
+@bp.get("/a/<slug>/<id:programme_id>/mentors")
 def mentors(slug: str, programme_id: int):
     """The novice's ranked list of feasible mentors, with the reasons for each score."""
     association, programme = _programme(slug, programme_id)
@@ -399,7 +400,7 @@ def mentors(slug: str, programme_id: int):
     )
 
 
-@bp.post("/a/<slug>/<int:programme_id>/mentors/<int:mentor_id>/<decision>")
+@bp.post("/a/<slug>/<id:programme_id>/mentors/<id:mentor_id>/<decision>")
 def decide_mentor(slug: str, programme_id: int, mentor_id: int, decision: str):
     association, programme = _coordinated(slug, programme_id)
     if decision not in ("approve", "decline") or not PostForm().validate_on_submit():
@@ -426,7 +427,7 @@ def decide_mentor(slug: str, programme_id: int, mentor_id: int, decision: str):
 # --- the coordinator's assignment -------------------------------------------------------------
 
 
-@bp.route("/a/<slug>/<int:programme_id>/assign", methods=["GET", "POST"])
+@bp.route("/a/<slug>/<id:programme_id>/assign", methods=["GET", "POST"])
 def assign(slug: str, programme_id: int):
     """GET: the optimal proposals as an editable form (one mentor choice per waiting novice).
     POST: confirm the edited choices; each is re-checked under the capacity lock."""
@@ -437,8 +438,9 @@ def assign(slug: str, programme_id: int):
             abort(400)
         choices: list[tuple[int, int]] = []
         for key, value in request.form.items():
-            if key.startswith("n-") and key[2:].isdigit() and value.isdigit():
-                choices.append((int(key[2:]), int(value)))
+            novice_id, mentor_id = parse_id(key.removeprefix("n-")), parse_id(value)
+            if key.startswith("n-") and novice_id and mentor_id:
+                choices.append((novice_id, mentor_id))
         if not choices:
             flash(_("No pair was chosen."), "error")
             return redirect(url_for(".assign", slug=slug, programme_id=programme_id))
@@ -504,12 +506,12 @@ def _need_choices(pair: Pair):
     ]
 
 
-@bp.get("/pairs/<int:pair_id>")
+@bp.get("/pairs/<id:pair_id>")
 def pair(pair_id: int):
     return _render_pair(_pair(pair_id))
 
 
-@bp.post("/pairs/<int:pair_id>/do/<action>")
+@bp.post("/pairs/<id:pair_id>/do/<action>")
 def pair_action(pair_id: int, action: str):
     pair = _pair(pair_id)
     if action not in svc.TRANSITIONS:
@@ -538,7 +540,7 @@ def _require_writer(pair: Pair) -> None:
         abort(redirect(url_for(".pair", pair_id=pair.id)))
 
 
-@bp.post("/pairs/<int:pair_id>/goals")
+@bp.post("/pairs/<id:pair_id>/goals")
 def add_goal(pair_id: int):
     pair = _pair(pair_id)
     _require_writer(pair)
@@ -559,7 +561,7 @@ def add_goal(pair_id: int):
     return redirect(url_for(".pair", pair_id=pair.id, _anchor="plan"))
 
 
-@bp.post("/pairs/<int:pair_id>/goals/<int:goal_id>")
+@bp.post("/pairs/<id:pair_id>/goals/<id:goal_id>")
 def goal_status(pair_id: int, goal_id: int):
     pair = _pair(pair_id)
     _require_writer(pair)
@@ -574,7 +576,7 @@ def goal_status(pair_id: int, goal_id: int):
     return redirect(url_for(".pair", pair_id=pair.id, _anchor="plan"))
 
 
-@bp.post("/pairs/<int:pair_id>/meetings")
+@bp.post("/pairs/<id:pair_id>/meetings")
 def add_meeting(pair_id: int):
     pair = _pair(pair_id)
     _require_writer(pair)
@@ -595,7 +597,7 @@ def add_meeting(pair_id: int):
     return redirect(url_for(".pair", pair_id=pair.id, _anchor="meetings"))
 
 
-@bp.route("/pairs/<int:pair_id>/observations/new", methods=["GET", "POST"])
+@bp.route("/pairs/<id:pair_id>/observations/new", methods=["GET", "POST"])
 def new_observation(pair_id: int):
     pair = _pair(pair_id)
     _require_writer(pair)
@@ -625,7 +627,7 @@ def new_observation(pair_id: int):
     )
 
 
-@bp.post("/pairs/<int:pair_id>/observations/<int:obs_id>/reflection")
+@bp.post("/pairs/<id:pair_id>/observations/<id:obs_id>/reflection")
 def reflect(pair_id: int, obs_id: int):
     pair = _pair(pair_id)
     obs = db.session.get(Observation, obs_id)
@@ -646,7 +648,7 @@ def reflect(pair_id: int, obs_id: int):
 # --- reports ----------------------------------------------------------------------------------
 
 
-@bp.get("/pairs/<int:pair_id>/report")
+@bp.get("/pairs/<id:pair_id>/report")
 def pair_report(pair_id: int):
     pair = _pair(pair_id)
     return render_template(
@@ -658,7 +660,7 @@ def pair_report(pair_id: int):
     )
 
 
-@bp.get("/pairs/<int:pair_id>/report.csv")
+@bp.get("/pairs/<id:pair_id>/report.csv")
 def pair_report_csv(pair_id: int):
     pair = _pair(pair_id)
     rows: list[list] = [
@@ -714,7 +716,7 @@ def pair_report_csv(pair_id: int):
     return csv_export.csv_response(f"mentoring-pair-{pair.id}.csv", [], rows)
 
 
-@bp.get("/a/<slug>/<int:programme_id>/report")
+@bp.get("/a/<slug>/<id:programme_id>/report")
 def programme_report(slug: str, programme_id: int):
     association, programme = _coordinated(slug, programme_id)
     return render_template(
@@ -726,7 +728,7 @@ def programme_report(slug: str, programme_id: int):
     )
 
 
-@bp.get("/a/<slug>/<int:programme_id>/report.csv")
+@bp.get("/a/<slug>/<id:programme_id>/report.csv")
 def programme_report_csv(slug: str, programme_id: int):
     association, programme = _coordinated(slug, programme_id)
     f = svc.programme_figures(programme)

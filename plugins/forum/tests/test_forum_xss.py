@@ -159,3 +159,45 @@ def test_payloads_never_reach_pages_unescaped(app, client, factory, login, post)
     assert "Results are shown" not in html  # the poll results rendered (voted)
     feed = client.get(f"/forum/b/{w.public.id}/atom.xml").get_data(as_text=True)
     assert "<script" not in feed and "<svg" not in feed and "<img src=x" not in feed
+
+
+REMOTE_IMAGES = (
+    "![remote](https://tracker.example/pixel.png)\n\n"
+    "![](//cdn.example/p.gif)\n\n"
+    "![slash](/\\evil.example/b.png)\n\n"
+    "[![inside a link](https://tracker.example/in.png)](https://example.org/page)\n\n"
+    "![local](/forum/static/forum.css?pic)\n\n"
+    "[proto](//evil.example/x) and [plain](https://example.org/y)"
+)
+
+
+def test_images_from_other_hosts_become_links_and_protocol_relative_links_are_external(
+    app, client, factory, login, post
+):
+    w = world(factory)
+    login(client, w.member)
+    resp = post(
+        client,
+        f"/forum/b/{w.public.id}/new",
+        {"title": "Suretter", "kind": "question", "body": REMOTE_IMAGES},
+    )
+    assert resp.status_code == 302
+    topic = db.session.scalar(select(ForumTopic).where(ForumTopic.title == "Suretter"))
+    html = client.get(f"/forum/t/{topic.id}").get_data(as_text=True)
+
+    srcs = re.findall(r'<img[^>]*\ssrc="([^"]*)"', html)
+    # only images on this site stay images; "/\host" is sent percent-encoded, so a local path
+    assert srcs == ["/%5Cevil.example/b.png", "/forum/static/forum.css?pic"]
+    assert '<a href="https://tracker.example/pixel.png" rel="nofollow ugc noopener">remote</a>' in (
+        html
+    )
+    assert '<a href="//cdn.example/p.gif" rel="nofollow ugc noopener">//cdn.example/p.gif</a>' in (
+        html
+    )
+    # an image inside a link keeps the link and shows its alt text, no link in a link
+    assert (
+        '<a href="https://example.org/page" rel="nofollow ugc noopener">inside a link</a>' in html
+    )
+    # protocol-relative links get what every external link gets
+    assert '<a href="//evil.example/x" rel="nofollow ugc noopener">proto</a>' in html
+    assert '<a href="https://example.org/y" rel="nofollow ugc noopener">plain</a>' in html

@@ -39,7 +39,7 @@ class SampleTick(db.Model):
     day: Mapped[dt.date] = mapped_column(primary_key=True)
 
 
-bp = Blueprint("sample", __name__, template_folder="templates")
+bp = Blueprint("sample", __name__, template_folder="templates", static_folder="static")
 
 
 @bp.get("/")
