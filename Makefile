@@ -70,8 +70,10 @@ lint: install-test
 test-sqlite: install-test
 	$(BIN)/pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
+# The two-server test (marker multiserver) runs once, in test-sqlite: it always brings its own
+# PostgreSQL, Redis, S3 server, nginx and gunicorn processes, whatever QAUYM_TEST_DB says.
 test-postgresql: install-test
-	QAUYM_TEST_DB=postgresql $(BIN)/pytest -q -p no:cacheprovider $(PYTEST_ARGS) -m "not browser"
+	QAUYM_TEST_DB=postgresql $(BIN)/pytest -q -p no:cacheprovider $(PYTEST_ARGS) -m "not browser and not multiserver"
 
 # The non-browser suite again with the clock moved by libfaketime (the clock runs on from the
 # given instant; monotonic time stays real so timeouts behave): 22:30 UTC is 03:30 the next
@@ -84,7 +86,7 @@ test-faketime: install-test
 	for at in "$${instants[@]}"; do
 	  echo "== the suite at $$at UTC (faketime)"
 	  TZ=UTC FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -f "@$$at" \
-	    $(BIN)/pytest -q -p no:cacheprovider $(PYTEST_ARGS) -m "not browser"
+	    $(BIN)/pytest -q -p no:cacheprovider $(PYTEST_ARGS) -m "not browser and not multiserver"
 	done
 
 test: system-deps
