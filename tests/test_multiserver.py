@@ -38,7 +38,8 @@ from sqlalchemy import insert, select
 
 from core.testing import PostgresCluster, _free_port, _pg_bin, _stop, _wait_for_port
 
-pytestmark = pytest.mark.multiserver
+# One worker runs the whole module, in order (``--dist loadgroup`` in pyproject.toml).
+pytestmark = [pytest.mark.multiserver, pytest.mark.xdist_group("multiserver")]
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -299,9 +300,10 @@ def _seed(site: Site) -> None:
     models, as the app would write them)."""
     from core import create_app
     from core.extensions import db
-    from core.models import User
+    from core.models import User, UserSession
     from core.services import sessions
     from core.testing import Factory
+    from core.timeutil import utcnow
     from plugins.masterclasses.tests.helpers import make_event
 
     app = create_app(site.config)
@@ -324,21 +326,30 @@ def _seed(site: Site) -> None:
         ids = list(db.session.scalars(select(User.id).where(User.email.like("t%@example.kz"))))
         signer = app.session_interface.get_signing_serializer(app)
         csrf_signer = URLSafeTimedSerializer(SECRET, salt="wtf-csrf-token")
-
-        def cookie(user) -> tuple[str, str]:
-            # A real server-side session, as core.testing.sign_in_as opens one.
-            _row, token = sessions.new_session(user)
-            raw = secrets.token_hex(20)
-            value = signer.dumps(
-                {"_user_id": f"{user.id}:{token}", "_fresh": True, "csrf_token": raw}
+        rows, cookies = [], {}
+        # A real server-side session for each, as sessions.new_session opens them (in one
+        # insert), signed into the cookie Flask-Login reads, with a CSRF token in it.
+        for uid in [admin.id, *ids]:
+            token, raw = secrets.token_urlsafe(32), secrets.token_hex(20)
+            now = utcnow()
+            rows.append(
+                {
+                    "user_id": uid,
+                    "token_hash": sessions.token_hash(token),
+                    "created_at": now,
+                    "last_seen_at": now,
+                    "user_agent": "",
+                }
             )
-            return value, csrf_signer.dumps(raw)
-
+            value = signer.dumps({"_user_id": f"{uid}:{token}", "_fresh": True, "csrf_token": raw})
+            cookies[uid] = (value, csrf_signer.dumps(raw))
+        db.session.execute(insert(UserSession), rows)
+        db.session.commit()
         site.ids = {
             "region": region.id,
             "event": event.id,
-            "admin": cookie(admin),
-            "teachers": [(uid, *cookie(db.session.get(User, uid))) for uid in ids],
+            "admin": cookies[admin.id],
+            "teachers": [(uid, *cookies[uid]) for uid in ids],
         }
         db.session.remove()
 
