@@ -220,6 +220,18 @@ def test_serve_refuses_paths_outside_the_upload_folder(app, client):
     assert resp.status_code == 404
 
 
+def test_a_file_missing_from_the_storage_is_not_found(app, client, post):
+    stored = send(client, post, "plan.pdf", pdf_bytes()).get_json()
+    uploads.delete(stored["path"])
+    assert stored_files(app) == []
+
+    resp = client.get(
+        "/_test/file",
+        query_string={"path": stored["path"], "name": "plan.pdf", "mime": "application/pdf"},
+    )
+    assert resp.status_code == 404
+
+
 def test_safe_display_name():
     assert uploads.safe_display_name("../../etc/passwd") == "passwd"
     assert uploads.safe_display_name("C:\\x\\Жоспар.docx") == "Жоспар.docx"

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import filetype
-from flask import current_app, send_file
+from flask import abort, current_app, send_file
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import FileStorage
 
@@ -177,7 +177,7 @@ def serve(stored_path: str, *, download_name: str, mime: str, inline: bool = Fal
     sandboxing CSP, so an uploaded file can never run as a page of the site. The download
     name loses any folder part and gets the extension of the file's real type. From S3 the
     bytes are streamed through the app with the same headers (see :mod:`core.services.storage`
-    for why there is no redirect to the bucket). A missing file raises ``UploadError``.
+    for why there is no redirect to the bucket). A file missing from the storage is a 404.
     """
     backend = storage.backend()
     try:
@@ -192,11 +192,14 @@ def serve(stored_path: str, *, download_name: str, mime: str, inline: bool = Fal
         "max_age": 0,
     }
     if isinstance(backend, storage.LocalStorage):
-        resp = send_file(absolute_path(stored_path), **options)
+        path = absolute_path(stored_path)
+        if not path.is_file():
+            abort(404)
+        resp = send_file(path, **options)
     else:
         size = backend.size(stored_path)
         if size is None:
-            raise UploadError("no such file")
+            abort(404)
         resp = send_file(_S3Body(backend, stored_path), conditional=False, **options)
         resp.content_length = size
     resp.headers["X-Content-Type-Options"] = "nosniff"
