@@ -33,7 +33,8 @@ Grouped by need:
   (links to show), ``site_request_context`` (``url_for`` in jobs and demo hooks).
 * **Forms**: ``QauymForm`` (the base of every form: single-line fields cleaned of control and
   bidi characters, dates bounded to sensible years), ``SingleLineField``, ``ReasonableDate``,
-  ``PostForm`` (a CSRF-only form for buttons).
+  ``PostForm`` (a CSRF-only form for buttons); ``single_line``, ``multi_line`` (the same
+  cleaning for text that does not come from a form).
 * **Time**: ``utcnow`` (naive UTC, as stored), ``to_local``, ``from_local``, ``site_tz``,
   ``site_date`` (the site's day of an instant: use it wherever a person reads a date),
   ``site_time``.
@@ -94,6 +95,8 @@ from core.services.search import ci_contains
 from core.services.urls import safe_link, safe_next, site_request_context
 from core.services.web import (
     MAX_ID,
+    multi_line,
+    single_line,
     Page,
     clamp_page,
     date_arg,
@@ -159,6 +162,7 @@ __all__ = [
     "markdown",
     "notifications",
     "month_arg",
+    "multi_line",
     "notify",
     "page_arg",
     "page_count",
@@ -173,6 +177,7 @@ __all__ = [
     "site_date",
     "site_request_context",
     "site_time",
+    "single_line",
     "site_tz",
     "subtree",
     "to_local",

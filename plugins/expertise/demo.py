@@ -12,10 +12,7 @@ from pathlib import Path
 from fpdf import FPDF
 from werkzeug.datastructures import FileStorage
 
-from core.extensions import db
-from core.services import uploads
-from core.services.urls import site_request_context
-from core.timeutil import utcnow
+from core.api import db, site_request_context, uploads, utcnow
 from plugins.expertise import services as svc
 from plugins.expertise.models import Assignment, Comment, File, Review, Submission, Version
 

@@ -25,8 +25,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from core.forms import QauymForm
-from core.models import Category
+from core.api import Category, QauymForm
 from plugins.expertise.services import (
     CATEGORY_LABELS,
     IDENTITY,

@@ -26,9 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.extensions import db
-from core.models import Association, Subject, User
-from core.timeutil import utcnow
+from core.api import Association, Subject, User, db, utcnow
 
 coauthor_table = Table(
     "expertise_coauthor",

@@ -9,8 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
 from core import hookimpl
-from core.extensions import db
-from core.plugin_api import (
+from core.api import (
     Action,
     Job,
     NavItem,
@@ -19,10 +18,12 @@ from core.plugin_api import (
     PortfolioEntry,
     SearchResult,
     Tab,
+    ci_contains,
+    db,
+    permissions,
+    plugin_gate,
+    site_date,
 )
-from core.services import permissions, plugin_gate
-from core.services.search import ci_contains
-from core.timeutil import site_date
 from plugins.expertise import models  # noqa: F401 - registers the tables
 from plugins.expertise import services as svc
 from plugins.expertise.models import Comment, Conflict, Review, Submission
@@ -135,7 +136,7 @@ def search(query, user, limit):
 
 @hookimpl
 def portfolio_entries(user):
-    from core.models import Certificate
+    from core.api import Certificate
 
     codes = dict(
         db.session.execute(

@@ -20,11 +20,20 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from core.extensions import db
-from core.labels import CATEGORY_LABELS  # noqa: F401 - re-exported
-from core.models import Association, Category, Membership, Role, User
-from core.services import certificates, notifications, permissions
-from core.timeutil import site_date, utcnow
+from core.api import (
+    CATEGORY_LABELS,  # noqa: F401 - re-exported for templates and forms
+    Association,
+    Category,
+    Membership,
+    Role,
+    User,
+    certificates,
+    db,
+    notifications,
+    permissions,
+    site_date,
+    utcnow,
+)
 from plugins.expertise.models import (
     Assignment,
     Conflict,
@@ -870,7 +879,7 @@ def run_reminders(now: dt.datetime) -> dict[str, int]:
     invitations and tell coordinators about late reviews. Each person hears once per
     assignment, so running it twice changes nothing (``reminded_at``/``late_notified_at``).
     """
-    from core.services import plugin_gate
+    from core.api import plugin_gate
 
     counts = {"reminded": 0, "expired": 0, "late": 0}
     rows = db.session.scalars(

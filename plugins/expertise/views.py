@@ -16,13 +16,28 @@ from flask_login import current_user, login_required
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
-from core.extensions import db, login_manager
-from core.models import Association, Certificate, Membership, Subject, User
-from core.services import notifications, permissions, plugin_gate, uploads
-from core.services.search import ci_contains
-from core.services.web import int_arg, page_arg, paginate, parse_id, year_arg
-from core.timeutil import site_date, utcnow
-from core.views.associations import association_or_404
+from core.api import (
+    Association,
+    Certificate,
+    Membership,
+    Subject,
+    User,
+    association_for,
+    ci_contains,
+    db,
+    int_arg,
+    login_manager,
+    notifications,
+    page_arg,
+    paginate,
+    parse_id,
+    permissions,
+    plugin_gate,
+    site_date,
+    uploads,
+    utcnow,
+    year_arg,
+)
 from plugins.expertise import services as svc
 from plugins.expertise.forms import (
     AssignForm,
@@ -54,12 +69,6 @@ bp = Blueprint("expertise", __name__, template_folder="templates", static_folder
 
 ALLOWED_FILES = ("pdf", "docx", "pptx", "odt")
 PER_PAGE = 20
-
-
-def _association(slug: str) -> Association:
-    association = association_or_404(slug)
-    plugin_gate.abort_unless_enabled(svc.PLUGIN, association)
-    return association
 
 
 def _submission(sub_id: int) -> Submission:
@@ -233,7 +242,7 @@ def library():
 
 @bp.get("/a/<slug>")
 def association_home(slug: str):
-    association = _association(slug)
+    association = association_for(svc.PLUGIN, slug)
     rows, total, page, pages = _library_page(request.args, association)
     mine = queue = invitations = []
     if current_user.is_authenticated:
@@ -316,7 +325,7 @@ def mine():
 
 @bp.route("/a/<slug>/submit", methods=["GET", "POST"])
 def submit(slug: str):
-    association = _association(slug)
+    association = association_for(svc.PLUGIN, slug)
     permissions.require("expertise.submit", association)
     form = SubmissionForm()
     form.subject_id.choices = _subject_choices()
@@ -769,7 +778,7 @@ def hide_comment(comment_id: int):
 
 @bp.get("/a/<slug>/dashboard")
 def dashboard(slug: str):
-    association = _association(slug)
+    association = association_for(svc.PLUGIN, slug)
     permissions.require("expertise.coordinate", association)
     return render_template(
         "expertise/dashboard.html",
@@ -810,7 +819,7 @@ def _settings_page(association, form=None, rubric_form=None, criterion_form=None
 
 @bp.route("/a/<slug>/settings", methods=["GET", "POST"])
 def settings(slug: str):
-    association = _association(slug)
+    association = association_for(svc.PLUGIN, slug)
     permissions.require("expertise.coordinate", association)
     if request.method == "GET":
         return _settings_page(association)
@@ -828,7 +837,7 @@ def settings(slug: str):
 
 @bp.post("/a/<slug>/rubric")
 def edit_rubric(slug: str):
-    association = _association(slug)
+    association = association_for(svc.PLUGIN, slug)
     permissions.require("expertise.coordinate", association)
     form = RubricForm(prefix="r")
     if not form.validate_on_submit():
@@ -857,7 +866,7 @@ def _levels(form: CriterionForm, scale_max: int) -> list[str] | None:
 
 @bp.post("/a/<slug>/criteria")
 def add_criterion(slug: str):
-    association = _association(slug)
+    association = association_for(svc.PLUGIN, slug)
     permissions.require("expertise.coordinate", association)
     form = CriterionForm(prefix="c")
     valid = form.validate_on_submit()

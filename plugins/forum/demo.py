@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from core.extensions import db
-from core.timeutil import utcnow
+from core.api import db, utcnow
 from plugins.forum import services as svc
 from plugins.forum.models import (
     ForumBoard,

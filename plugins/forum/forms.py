@@ -15,8 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from core.forms import QauymForm
-from core.services.web import MAX_ID
+from core.api import MAX_ID, QauymForm
 from plugins.forum.models import FLAG_REASONS, OFFICIAL_STATUSES
 
 MAX_BODY = 20000

@@ -41,9 +41,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.extensions import db
-from core.models import Association, User
-from core.timeutil import utcnow
+from core.api import Association, User, db, utcnow
 
 VISIBILITY_PUBLIC = "public"
 VISIBILITY_MEMBERS = "members"

@@ -9,9 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from core import hookimpl
-from core.extensions import db
-from core.models import User
-from core.plugin_api import (
+from core.api import (
     Action,
     Job,
     NavItem,
@@ -19,9 +17,14 @@ from core.plugin_api import (
     PluginInfo,
     SearchResult,
     Tab,
+    User,
+    db,
+    notifications,
+    permissions,
+    plugin_gate,
+    site_time,
+    to_local,
 )
-from core.services import notifications, permissions, plugin_gate
-from core.timeutil import site_time, to_local
 from plugins.forum import models  # noqa: F401 - registers the tables
 from plugins.forum import services as svc
 from plugins.forum.models import ForumBoard, ForumPrefs, ForumTopic

@@ -17,10 +17,16 @@ from markupsafe import Markup, escape
 from sqlalchemy import and_, case, func, literal, or_, select, text, true
 from sqlalchemy.orm import selectinload
 
-from core.extensions import db
-from core.models import Association, Membership, User
-from core.services import notifications, permissions, plugin_gate
-from core.timeutil import utcnow
+from core.api import (
+    Association,
+    Membership,
+    User,
+    db,
+    notifications,
+    permissions,
+    plugin_gate,
+    utcnow,
+)
 from plugins.forum.models import (
     TS_CONFIG,
     VISIBILITY_PUBLIC,

@@ -16,13 +16,28 @@ from flask_login import current_user, login_required
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import selectinload
 
-from core.extensions import db
-from core.models import Association, Membership, User
-from core.services import markdown, notifications, permissions, plugin_gate, uploads
-from core.services.urls import safe_next
-from core.services.web import clamp_page, date_arg, int_arg, page_arg, page_count, paginate
-from core.timeutil import from_local, site_date, utcnow
-from core.views.associations import association_or_404
+from core.api import (
+    Association,
+    Membership,
+    User,
+    association_for,
+    clamp_page,
+    date_arg,
+    db,
+    from_local,
+    int_arg,
+    markdown,
+    notifications,
+    page_arg,
+    page_count,
+    paginate,
+    permissions,
+    plugin_gate,
+    safe_next,
+    site_date,
+    uploads,
+    utcnow,
+)
 from plugins.forum import services as svc
 from plugins.forum.forms import (
     BanForm,
@@ -97,12 +112,6 @@ def _post_or_404(post_id: int) -> tuple[ForumPost, bool]:
     return post, moderator
 
 
-def _association(slug: str) -> Association:
-    association = association_or_404(slug)
-    plugin_gate.abort_unless_enabled(P, association)
-    return association
-
-
 def _back(default: str) -> str:
     return safe_next(request.form.get("next"), default)
 
@@ -168,7 +177,7 @@ def unread():
 
 @bp.get("/a/<slug>")
 def association(slug: str):
-    association = _association(slug)
+    association = association_for(P, slug)
     boards = db.session.scalars(
         select(ForumBoard)
         .where(ForumBoard.association_id == association.id, svc.readable_board_filter(current_user))
@@ -233,7 +242,7 @@ def _fill_board(board: ForumBoard, form: BoardForm) -> None:
 
 @bp.route("/a/<slug>/boards/new", methods=["GET", "POST"])
 def new_board(slug: str):
-    association = _association(slug)
+    association = association_for(P, slug)
     permissions.require("forum.manage_boards", association)
     form = BoardForm()
     if form.validate_on_submit():
@@ -1168,7 +1177,7 @@ def post_mod(post_id: int, action: str):
 @bp.get("/a/<slug>/queue")
 @login_required
 def queue(slug: str):
-    association = _association(slug)
+    association = association_for(P, slug)
     permissions.require("forum.moderate", association)
     posts = db.session.scalars(
         select(ForumPost)
@@ -1188,7 +1197,7 @@ def queue(slug: str):
 @bp.get("/a/<slug>/flags")
 @login_required
 def flags(slug: str):
-    association = _association(slug)
+    association = association_for(P, slug)
     permissions.require("forum.moderate", association)
     rows = db.session.scalars(
         select(ForumFlag)
@@ -1316,7 +1325,7 @@ def bans(board_id: int):
 @bp.get("/a/<slug>/log")
 @login_required
 def modlog(slug: str):
-    association = _association(slug)
+    association = association_for(P, slug)
     permissions.require("forum.view_log", association)
     page = _page()
     rows = db.session.scalars(
@@ -1338,7 +1347,7 @@ def modlog(slug: str):
 
 @bp.get("/a/<slug>/addressed")
 def addressed(slug: str):
-    association = _association(slug)
+    association = association_for(P, slug)
     status = request.args.get("status", "open")
     stmt = (
         select(ForumTopic)

@@ -10,8 +10,7 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from core.extensions import db
-from core.timeutil import from_local, site_date, utcnow
+from core.api import db, from_local, site_date, utcnow
 from plugins.masterclasses import services
 from plugins.masterclasses.models import Event, Host, Registration, RegStatus, Status
 

@@ -27,7 +27,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from core.forms import QauymForm
+from core.api import QauymForm
 from plugins.masterclasses import services
 from plugins.masterclasses.models import Delivery
 

@@ -11,10 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from core import hookimpl
-from core.extensions import db
-from core.models import Certificate
-from core.plugin_api import (
+from core.api import (
     Action,
+    Certificate,
     Job,
     NavItem,
     NotificationKind,
@@ -23,9 +22,10 @@ from core.plugin_api import (
     SearchResult,
     SlotContent,
     Tab,
+    db,
+    permissions,
+    site_date,
 )
-from core.services import permissions
-from core.timeutil import site_date
 from plugins.masterclasses import models, services  # noqa: F401 - models register tables
 
 

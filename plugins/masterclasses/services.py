@@ -16,11 +16,21 @@ from flask import current_app, g, has_request_context, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, false, func, or_, select, true
 
-from core.extensions import db
-from core.labels import CATEGORY_LABELS  # noqa: F401 - re-exported
-from core.models import Association, Certificate, User
-from core.services import certificates, locking, notifications, permissions, plugin_gate
-from core.timeutil import from_local, to_local, utcnow
+from core.api import (
+    CATEGORY_LABELS,  # noqa: F401 - re-exported for templates and forms
+    Association,
+    Certificate,
+    User,
+    certificates,
+    db,
+    from_local,
+    locking,
+    notifications,
+    permissions,
+    plugin_gate,
+    to_local,
+    utcnow,
+)
 from plugins.masterclasses.models import (
     ATTENDED,
     Event,
@@ -663,7 +673,7 @@ def to_ics(events: Iterable[Event], name: str, links_for: Any = None) -> bytes:
     from icalendar import Calendar, vText
     from icalendar import Event as IEvent
 
-    from core.forms import multi_line, single_line
+    from core.api import multi_line, single_line
 
     base = current_app.config["BASE_URL"].rstrip("/")
     cal = Calendar()
@@ -848,7 +858,7 @@ def search_events(query: str, user: Any, limit: int) -> list[Event]:
     """Events ``user`` may see whose title or description contains ``query``."""
     from sqlalchemy.orm import joinedload
 
-    from core.services.search import ci_contains
+    from core.api import ci_contains
 
     listed = (
         Status.PUBLISHED,

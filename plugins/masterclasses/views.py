@@ -21,12 +21,28 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from core.extensions import db
-from core.models import Association, Membership, Region, Subject, User
-from core.services import csv_export, permissions, plugin_gate, uploads
-from core.services.web import date_arg, int_arg, month_arg, page_arg, paginate
-from core.timeutil import from_local, site_date, to_local, utcnow
-from core.views.associations import association_or_404
+from core.api import (
+    Association,
+    Membership,
+    Region,
+    Subject,
+    User,
+    association_for,
+    csv_export,
+    date_arg,
+    db,
+    from_local,
+    int_arg,
+    month_arg,
+    page_arg,
+    paginate,
+    permissions,
+    plugin_gate,
+    site_date,
+    to_local,
+    uploads,
+    utcnow,
+)
 from plugins.masterclasses import services
 from plugins.masterclasses.forms import (
     AddParticipantForm,
@@ -77,12 +93,6 @@ def _editable_event(event_id: int) -> Event:
     event = _event_or_404(event_id)
     permissions.require("masterclasses.edit", event)
     return event
-
-
-def _association(slug: str) -> Association:
-    association = association_or_404(slug)
-    plugin_gate.abort_unless_enabled(PLUGIN, association)
-    return association
 
 
 def _labels() -> dict[str, Any]:
@@ -251,7 +261,7 @@ def month():
 
 @bp.get("/a/<slug>")
 def association_events(slug: str):
-    association = _association(slug)
+    association = association_for(PLUGIN, slug)
     stmt = (
         select(Event)
         .options(*_load_options())
@@ -272,7 +282,7 @@ def association_events(slug: str):
 
 @bp.get("/a/<slug>/stats")
 def association_stats(slug: str):
-    association = _association(slug)
+    association = association_for(PLUGIN, slug)
     permissions.require("masterclasses.view_stats", association)
     rows = db.session.execute(
         select(
@@ -320,7 +330,7 @@ def association_stats(slug: str):
 
 @bp.get("/a/<slug>/feed.ics")
 def association_feed(slug: str):
-    association = _association(slug)
+    association = association_for(PLUGIN, slug)
     events = db.session.scalars(
         select(Event)
         .options(*_load_options())
@@ -492,7 +502,7 @@ def _times_from(form: EventForm, ev: Event) -> None:
 
 @bp.route("/a/<slug>/new", methods=["GET", "POST"])
 def create(slug: str):
-    association = _association(slug)
+    association = association_for(PLUGIN, slug)
     permissions.require("masterclasses.create", association)
     subjects = _subjects()
     form = EventForm(subjects=subjects)

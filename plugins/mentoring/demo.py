@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from core.extensions import db
-from core.models import User
-from core.timeutil import site_date, utcnow
+from core.api import User, db, site_date, utcnow
 from plugins.mentoring import services
 from plugins.mentoring.models import (
     Goal,

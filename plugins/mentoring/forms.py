@@ -24,9 +24,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from core.forms import QauymForm
-from core.models import Category
-from core.timeutil import site_date
+from core.api import Category, QauymForm, site_date
 from plugins.mentoring.services import AREAS, CATEGORY_LABELS, GOAL_STATUSES, LANGUAGES
 
 GRADES = [SelectChoice(g, str(g)) for g in range(1, 12)]

@@ -26,9 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.extensions import db
-from core.models import Association, Category, District, School, Subject, User
-from core.timeutil import utcnow
+from core.api import Association, Category, District, School, Subject, User, db, utcnow
 
 
 def split_codes(value: str | None) -> list[str]:

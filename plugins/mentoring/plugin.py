@@ -9,8 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from core import hookimpl
-from core.extensions import db
-from core.plugin_api import (
+from core.api import (
     Action,
     NavItem,
     NotificationKind,
@@ -18,9 +17,11 @@ from core.plugin_api import (
     PortfolioEntry,
     SlotContent,
     Tab,
+    db,
+    permissions,
+    plugin_gate,
+    site_date,
 )
-from core.services import permissions, plugin_gate
-from core.timeutil import site_date
 from plugins.mentoring import models, services
 from plugins.mentoring.models import MentorProfile, NoviceRequest, Pair, Programme
 

@@ -17,11 +17,19 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from core.extensions import db
-from core.labels import CATEGORY_LABELS  # noqa: F401 - re-exported
-from core.models import Association, Membership, User
-from core.services import certificates, locking, notifications, permissions
-from core.timeutil import site_date, utcnow
+from core.api import (
+    CATEGORY_LABELS,  # noqa: F401 - re-exported for templates and forms
+    Association,
+    Membership,
+    User,
+    certificates,
+    db,
+    locking,
+    notifications,
+    permissions,
+    site_date,
+    utcnow,
+)
 from plugins.mentoring import matching
 from plugins.mentoring.models import (
     Goal,
@@ -564,7 +572,7 @@ def meeting_hours(pair: Pair) -> float:
 
 def find_mentor_certificate(pair: Pair):
     """The certificate issued when the pair was completed, if any (never creates one)."""
-    from core.models import Certificate
+    from core.api import Certificate
 
     return db.session.scalar(
         select(Certificate).where(Certificate.source_key == f"mentoring:pair:{pair.id}:mentor")

@@ -10,13 +10,21 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
-from core.extensions import db
-from core.forms import PostForm
-from core.models import Association, Membership, Subject, User
-from core.services import csv_export, notifications, permissions, plugin_gate
-from core.services.web import parse_id
-from core.timeutil import utcnow
-from core.views.associations import association_or_404
+from core.api import (
+    Association,
+    Membership,
+    PostForm,
+    Subject,
+    User,
+    association_for,
+    csv_export,
+    db,
+    notifications,
+    parse_id,
+    permissions,
+    plugin_gate,
+    utcnow,
+)
 from plugins.mentoring import services as svc
 from plugins.mentoring.forms import (
     GoalForm,
@@ -45,14 +53,8 @@ bp = Blueprint("mentoring", __name__, template_folder="templates", static_folder
 PLUGIN = "mentoring"
 
 
-def _association(slug: str) -> Association:
-    association = association_or_404(slug)
-    plugin_gate.abort_unless_enabled(PLUGIN, association)
-    return association
-
-
 def _programme(slug: str, programme_id: int) -> tuple[Association, Programme]:
-    association = _association(slug)
+    association = association_for(PLUGIN, slug)
     programme = db.session.get(Programme, programme_id)
     if programme is None or programme.association_id != association.id:
         abort(404)
@@ -128,7 +130,7 @@ def index():
 
 @bp.get("/a/<slug>/")
 def programmes(slug: str):
-    association = _association(slug)
+    association = association_for(PLUGIN, slug)
     permissions.require("mentoring.browse", association)
     rows = list(
         db.session.scalars(
@@ -158,7 +160,7 @@ def _member_choices(association: Association) -> list[SelectChoice]:
 
 @bp.route("/a/<slug>/new", methods=["GET", "POST"])
 def new_programme(slug: str):
-    association = _association(slug)
+    association = association_for(PLUGIN, slug)
     permissions.require("mentoring.create_programme", association)
     form = ProgrammeForm()
     form.coordinators.choices = _member_choices(association)

@@ -9,8 +9,7 @@ from sqlalchemy import ForeignKey, String, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core import hookimpl
-from core.extensions import db
-from core.plugin_api import (
+from core.api import (
     Action,
     Job,
     NavItem,
@@ -20,9 +19,13 @@ from core.plugin_api import (
     SearchResult,
     SlotContent,
     Tab,
+    User,
+    association_for,
+    db,
+    notifications,
+    permissions,
+    site_date,
 )
-from core.services import notifications, permissions, plugin_gate
-from core.views.associations import association_or_404
 
 
 class SampleNote(db.Model):
@@ -49,8 +52,7 @@ def home():
 
 @bp.get("/<slug>")
 def notes(slug: str):
-    association = association_or_404(slug)
-    plugin_gate.abort_unless_enabled("sample", association)
+    association = association_for("sample", slug)
     permissions.require("sample.use", association)
     rows = db.session.scalars(
         select(SampleNote).where(SampleNote.association_id == association.id)
@@ -128,11 +130,9 @@ def portfolio_entries(user):
 
 
 def _tick(now: dt.datetime) -> None:
-    day = now.date()
+    day = site_date(now)
     if db.session.get(SampleTick, day) is None:
         db.session.add(SampleTick(day=day))
-        from core.models import User
-
         for user in db.session.scalars(select(User)):
             notifications.notify(user, "sample.ping", "Daily sample ping", email=False, now=now)
 
