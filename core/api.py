@@ -95,18 +95,18 @@ from core.services.search import ci_contains
 from core.services.urls import safe_link, safe_next, site_request_context
 from core.services.web import (
     MAX_ID,
-    multi_line,
-    single_line,
     Page,
     clamp_page,
     date_arg,
     int_arg,
     month_arg,
+    multi_line,
     page_arg,
     page_count,
     paginate,
     parse_date,
     parse_id,
+    single_line,
     year_arg,
 )
 from core.timeutil import from_local, site_date, site_time, site_tz, to_local, utcnow
