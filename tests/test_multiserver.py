@@ -300,7 +300,7 @@ def _seed(site: Site) -> None:
     models, as the app would write them)."""
     from core import create_app
     from core.extensions import db
-    from core.models import User, UserSession
+    from core.models import OutboxEmail, User, UserSession
     from core.services import sessions
     from core.testing import Factory
     from core.timeutil import utcnow
@@ -344,6 +344,13 @@ def _seed(site: Site) -> None:
             value = signer.dumps({"_user_id": f"{uid}:{token}", "_fresh": True, "csrf_token": raw})
             cookies[uid] = (value, csrf_signer.dumps(raw))
         db.session.execute(insert(UserSession), rows)
+        db.session.execute(
+            insert(OutboxEmail),
+            [
+                {"to": f"t{i}@example.kz", "subject": "Hello", "body": "b", "send_after": now}
+                for i in range(50)
+            ],
+        )
         db.session.commit()
         site.ids = {
             "region": region.id,
@@ -444,7 +451,7 @@ def upstreams_of(site: Site, needle: str) -> set[str]:
 
 def test_jobs_run_on_both_servers_at_once_run_each_due_job_once(site):
     from core.extensions import db
-    from core.models import JobRun
+    from core.models import JobRun, OutboxEmail
     from core.services import jobs
 
     with site.app.app_context():
@@ -467,6 +474,10 @@ def test_jobs_run_on_both_servers_at_once_run_each_due_job_once(site):
         rows = {r.name: r for r in db.session.scalars(select(JobRun))}
         assert set(rows) == set(every)
         assert all(r.last_started_at is not None and not r.last_error for r in rows.values())
+        # Whether one runner or both sent the outbox, each email went out exactly once.
+        outbox = db.session.scalars(select(OutboxEmail)).all()
+        assert len(outbox) == 50
+        assert all(m.sent_at is not None and m.attempts == 1 for m in outbox)
         db.session.remove()
 
 
