@@ -1,9 +1,10 @@
-"""Mentoring pages. Every view finds its association, checks the plugin switch there
-(404 when mentoring is off), then the permission; every change is a POST with CSRF."""
+"""Programmes: the lists, creating and editing a programme, mentors and young specialists
+enrolling, approving mentors, matching, the programme report.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -11,10 +12,7 @@ from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
 from core.api import (
-    Association,
-    Membership,
     PostForm,
-    Subject,
     User,
     association_for,
     csv_export,
@@ -23,73 +21,32 @@ from core.api import (
     parse_id,
     permissions,
     plugin_gate,
-    utcnow,
 )
 from plugins.mentoring import services as svc
 from plugins.mentoring.forms import (
-    GoalForm,
-    GoalStatusForm,
-    MeetingForm,
     MentorForm,
     NoviceForm,
-    ObservationForm,
     ProgrammeForm,
-    ReasonForm,
-    ReflectionForm,
 )
 from plugins.mentoring.models import (
-    Goal,
     MentorProfile,
     NoviceRequest,
-    Observation,
     Pair,
     Programme,
     join_codes,
     split_codes,
 )
-
-bp = Blueprint("mentoring", __name__, template_folder="templates", static_folder="static")
-
-PLUGIN = "mentoring"
-
-
-def _programme(slug: str, programme_id: int) -> tuple[Association, Programme]:
-    association = association_for(PLUGIN, slug)
-    programme = db.session.get(Programme, programme_id)
-    if programme is None or programme.association_id != association.id:
-        abort(404)
-    permissions.require("mentoring.view_programme", programme)
-    return association, programme
-
-
-def _coordinated(slug: str, programme_id: int) -> tuple[Association, Programme]:
-    association, programme = _programme(slug, programme_id)
-    permissions.require("mentoring.coordinate", programme)
-    return association, programme
-
-
-def _pair(pair_id: int) -> Pair:
-    pair = db.session.get(Pair, pair_id)
-    if pair is None:
-        abort(404)
-    plugin_gate.abort_unless_enabled(PLUGIN, pair.programme.association_id)
-    permissions.require("mentoring.view_pair", pair)
-    return pair
-
-
-def _subjects() -> list[Subject]:
-    return list(db.session.scalars(select(Subject).order_by(Subject.name_kk)))
-
-
-def _mine(programme: Programme, model):
-    if not current_user.is_authenticated:
-        return None
-    return db.session.scalar(
-        select(model).where(model.programme_id == programme.id, model.user_id == current_user.id)
-    )
-
-
-# --- my mentoring and programme lists ---------------------------------------------------------
+from plugins.mentoring.views.common import (
+    PLUGIN,
+    _coordinated,
+    _fill_programme,
+    _member_choices,
+    _mine,
+    _programme,
+    _require_enrolment,
+    _subjects,
+    bp,
+)
 
 
 @bp.get("/")
@@ -148,16 +105,6 @@ def programmes(slug: str):
     )
 
 
-def _member_choices(association: Association) -> list[SelectChoice]:
-    rows = db.session.execute(
-        select(User.id, User.full_name)
-        .join(Membership, Membership.user_id == User.id)
-        .where(Membership.association_id == association.id)
-        .order_by(User.full_name)
-    ).all()
-    return [SelectChoice(uid, name) for uid, name in rows]
-
-
 @bp.route("/a/<slug>/new", methods=["GET", "POST"])
 def new_programme(slug: str):
     association = association_for(PLUGIN, slug)
@@ -178,24 +125,6 @@ def new_programme(slug: str):
         programme=None,
         active_tab="mentoring.programmes",
     )
-
-
-def _fill_programme(programme: Programme, form: ProgrammeForm) -> None:
-    for name in (
-        "name",
-        "period",
-        "starts_on",
-        "ends_on",
-        "description",
-        "min_category",
-        "max_mentees",
-        "meetings_per_month",
-        "observations_required",
-        "enrolment_open",
-    ):
-        setattr(programme, name, getattr(form, name).data)
-    programme.name = programme.name.strip()
-    svc.set_coordinators(programme, form.coordinators.data or [])
 
 
 @bp.route("/a/<slug>/<id:programme_id>/edit", methods=["GET", "POST"])
@@ -237,17 +166,6 @@ def programme(slug: str, programme_id: int):
         post_form=PostForm(),
         svc=svc,
     )
-
-
-# --- enrolment --------------------------------------------------------------------------------
-
-
-def _require_enrolment(association: Association, programme: Programme, existing) -> None:
-    if not permissions.is_member(current_user, association):
-        abort(403)
-    if existing is None and not programme.enrolment_open:
-        flash(_("Enrolment in this programme is closed."), "error")
-        abort(redirect(url_for(".programme", slug=association.slug, programme_id=programme.id)))
 
 
 @bp.route("/a/<slug>/<id:programme_id>/mentor", methods=["GET", "POST"])
@@ -426,9 +344,6 @@ def decide_mentor(slug: str, programme_id: int, mentor_id: int, decision: str):
     return redirect(url_for(".programme", slug=slug, programme_id=programme.id))
 
 
-# --- the coordinator's assignment -------------------------------------------------------------
-
-
 @bp.route("/a/<slug>/<id:programme_id>/assign", methods=["GET", "POST"])
 def assign(slug: str, programme_id: int):
     """GET: the optimal proposals as an editable form (one mentor choice per waiting novice).
@@ -466,256 +381,6 @@ def assign(slug: str, programme_id: int):
         active_tab="mentoring.programmes",
         svc=svc,
     )
-
-
-# --- pairs ------------------------------------------------------------------------------------
-
-
-def _render_pair(pair: Pair, **forms):
-    side = svc.side_of(current_user, pair)
-    goal_form = forms.get("goal_form") or GoalForm(formdata=None)
-    goal_form.need.choices = _need_choices(pair)
-    return render_template(
-        "mentoring/pair.html",
-        pair=pair,
-        association=pair.programme.association,
-        programme=pair.programme,
-        side=side,
-        coordinator=svc.is_coordinator(current_user, pair.programme),
-        actions=svc.allowed_actions(current_user, pair),
-        writable=side is not None and svc.meetings_and_observations_writable(pair),
-        goal_form=goal_form,
-        meeting_form=forms.get("meeting_form") or MeetingForm(formdata=None),
-        reason_form=forms.get("reason_form") or ReasonForm(formdata=None),
-        reflection_forms={
-            o.id: forms.get(f"reflection_{o.id}")
-            or ReflectionForm(formdata=None, reflection=o.reflection)
-            for o in pair.observations
-        },
-        status_form=GoalStatusForm(formdata=None),
-        post_form=PostForm(),
-        hours=svc.meeting_hours(pair),
-        certificate=svc.find_mentor_certificate(pair),
-        active_tab="mentoring.programmes",
-        svc=svc,
-    )
-
-
-def _need_choices(pair: Pair):
-    return [SelectChoice("", _("— none —"))] + [
-        SelectChoice(code, str(svc.AREAS.get(code, code)))
-        for code in split_codes(pair.novice.needs)
-    ]
-
-
-@bp.get("/pairs/<id:pair_id>")
-def pair(pair_id: int):
-    return _render_pair(_pair(pair_id))
-
-
-@bp.post("/pairs/<id:pair_id>/do/<action>")
-def pair_action(pair_id: int, action: str):
-    pair = _pair(pair_id)
-    if action not in svc.TRANSITIONS:
-        abort(404)
-    form = ReasonForm() if svc.TRANSITIONS[action].needs_reason else PostForm()
-    if not svc.may_do(current_user, pair, action):
-        abort(403)
-    if not form.validate_on_submit():
-        if isinstance(form, ReasonForm) and "csrf_token" not in form.errors:
-            return _render_pair(pair, reason_form=form)
-        abort(400)
-    reason = form.reason.data if isinstance(form, ReasonForm) else ""
-    try:
-        svc.transition(pair, action, current_user, reason)
-    except svc.TransitionError:
-        abort(403)
-    flash(_("Saved."), "success")
-    return redirect(url_for(".pair", pair_id=pair.id))
-
-
-def _require_writer(pair: Pair) -> None:
-    if svc.side_of(current_user, pair) is None:
-        abort(403)
-    if not svc.meetings_and_observations_writable(pair):
-        flash(_("This pair is not active."), "error")
-        abort(redirect(url_for(".pair", pair_id=pair.id)))
-
-
-@bp.post("/pairs/<id:pair_id>/goals")
-def add_goal(pair_id: int):
-    pair = _pair(pair_id)
-    _require_writer(pair)
-    form = GoalForm()
-    form.need.choices = _need_choices(pair)
-    if not form.validate_on_submit():
-        return _render_pair(pair, goal_form=form)
-    db.session.add(
-        Goal(
-            pair_id=pair.id,
-            title=form.title.data.strip(),
-            need=form.need.data or "",
-            target_date=form.target_date.data,
-        )
-    )
-    db.session.commit()
-    flash(_("The goal is added to the plan."), "success")
-    return redirect(url_for(".pair", pair_id=pair.id, _anchor="plan"))
-
-
-@bp.post("/pairs/<id:pair_id>/goals/<id:goal_id>")
-def goal_status(pair_id: int, goal_id: int):
-    pair = _pair(pair_id)
-    _require_writer(pair)
-    goal = db.session.get(Goal, goal_id)
-    form = GoalStatusForm()
-    if goal is None or goal.pair_id != pair.id:
-        abort(404)
-    if not form.validate_on_submit():
-        abort(400)
-    goal.status = form.status.data
-    db.session.commit()
-    return redirect(url_for(".pair", pair_id=pair.id, _anchor="plan"))
-
-
-@bp.post("/pairs/<id:pair_id>/meetings")
-def add_meeting(pair_id: int):
-    pair = _pair(pair_id)
-    _require_writer(pair)
-    form = MeetingForm()
-    if not form.validate_on_submit():
-        return _render_pair(pair, meeting_form=form)
-    svc.add_meeting(
-        pair,
-        current_user,
-        held_on=form.held_on.data,
-        duration_minutes=form.duration_minutes.data,
-        topic=form.topic.data.strip(),
-        notes=form.notes.data.strip(),
-        next_steps=form.next_steps.data.strip(),
-    )
-    db.session.commit()
-    flash(_("The meeting is logged."), "success")
-    return redirect(url_for(".pair", pair_id=pair.id, _anchor="meetings"))
-
-
-@bp.route("/pairs/<id:pair_id>/observations/new", methods=["GET", "POST"])
-def new_observation(pair_id: int):
-    pair = _pair(pair_id)
-    _require_writer(pair)
-    form = ObservationForm()
-    if form.validate_on_submit():
-        svc.add_observation(
-            pair,
-            current_user,
-            lesson_date=form.lesson_date.data,
-            class_name=form.class_name.data.strip(),
-            lesson_topic=form.lesson_topic.data.strip(),
-            focus=join_codes(form.focus.data),
-            went_well=form.went_well.data.strip(),
-            to_improve=form.to_improve.data.strip(),
-            actions=form.actions.data.strip(),
-        )
-        db.session.commit()
-        flash(_("The observation is saved."), "success")
-        return redirect(url_for(".pair", pair_id=pair.id, _anchor="observations"))
-    return render_template(
-        "mentoring/observation_form.html",
-        pair=pair,
-        association=pair.programme.association,
-        form=form,
-        side=svc.side_of(current_user, pair),
-        active_tab="mentoring.programmes",
-    )
-
-
-@bp.post("/pairs/<id:pair_id>/observations/<id:obs_id>/reflection")
-def reflect(pair_id: int, obs_id: int):
-    pair = _pair(pair_id)
-    obs = db.session.get(Observation, obs_id)
-    if obs is None or obs.pair_id != pair.id:
-        abort(404)
-    if svc.observed_user_id(pair, obs) != current_user.id:
-        abort(403)
-    form = ReflectionForm()
-    if not form.validate_on_submit():
-        return _render_pair(pair, **{f"reflection_{obs.id}": form})
-    obs.reflection = form.reflection.data.strip()
-    obs.reflected_at = utcnow()
-    db.session.commit()
-    flash(_("Your reflection is saved."), "success")
-    return redirect(url_for(".pair", pair_id=pair.id, _anchor=f"obs-{obs.id}"))
-
-
-# --- reports ----------------------------------------------------------------------------------
-
-
-@bp.get("/pairs/<id:pair_id>/report")
-def pair_report(pair_id: int):
-    pair = _pair(pair_id)
-    return render_template(
-        "mentoring/pair_report.html",
-        pair=pair,
-        programme=pair.programme,
-        hours=svc.meeting_hours(pair),
-        svc=svc,
-    )
-
-
-@bp.get("/pairs/<id:pair_id>/report.csv")
-def pair_report_csv(pair_id: int):
-    pair = _pair(pair_id)
-    rows: list[list] = [
-        [_("Programme"), pair.programme.name],
-        [_("Mentor"), pair.mentor.user.full_name],
-        [_("Young specialist"), pair.novice.user.full_name],
-        [_("State"), str(svc.STATE_LABELS[pair.state])],
-        [_("Mentoring hours"), svc.meeting_hours(pair)],
-        [],
-        [_("Goal"), _("Linked need"), _("Target date"), _("Status")],
-    ]
-    for g in pair.goals:
-        rows.append(
-            [
-                g.title,
-                ", ".join(svc.area_labels([g.need] if g.need else [])),
-                g.target_date.isoformat(),
-                str(svc.GOAL_STATUSES.get(g.status, g.status)),
-            ]
-        )
-    rows += [
-        [],
-        [_("Date"), _("Duration, minutes"), _("Topic"), _("Notes"), _("Agreed next steps")],
-    ]
-    for m in pair.meetings:
-        rows.append([m.held_on.isoformat(), m.duration_minutes, m.topic, m.notes, m.next_steps])
-    rows += [
-        [],
-        [
-            _("Lesson date"),
-            _("Whose lesson"),
-            _("Lesson topic"),
-            _("Focus areas"),
-            _("What went well"),
-            _("What to improve"),
-            _("Agreed actions"),
-            _("Reflection"),
-        ],
-    ]
-    for o in pair.observations:
-        rows.append(
-            [
-                o.lesson_date.isoformat(),
-                _("young specialist's") if o.observed == "novice" else _("mentor's"),
-                o.lesson_topic,
-                ", ".join(svc.area_labels(o.focus)),
-                o.went_well,
-                o.to_improve,
-                o.actions,
-                o.reflection,
-            ]
-        )
-    return csv_export.csv_response(f"mentoring-pair-{pair.id}.csv", [], rows)
 
 
 @bp.get("/a/<slug>/<id:programme_id>/report")

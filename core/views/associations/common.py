@@ -1,0 +1,253 @@
+"""What the association page modules share: labels, counts and form helpers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
+from wtforms.fields.choices import SelectChoice
+
+from core.extensions import db
+from core.forms_associations import (
+    EMPTY,
+    KIND_LABELS,
+    LEGAL_LABELS,
+    LEVEL_LABELS,
+    LIFESPAN_LABELS,
+    POLICY_LABELS,
+    AssociationForm,
+    DeclineForm,
+    JoinRequestForm,
+    label,
+    parse_cyclogram,
+)
+from core.i18n import current_locale
+from core.models import (
+    Association,
+    CyclogramItem,
+    District,
+    JoinRequest,
+    Region,
+    Subject,
+    User,
+)
+from core.services import associations as svc
+from core.services import permissions
+from core.services.associations import subtree
+from core.services.search import MAX_QUERY
+from core.views.blueprint import bp
+
+DIRECTORY_PER_PAGE = 20
+
+
+MEMBERS_PER_PAGE = 50
+
+
+@bp.app_context_processor
+def _association_labels() -> dict[str, Any]:
+    return {
+        "level_label": lambda v: label(LEVEL_LABELS, v),
+        "kind_label": lambda v: label(KIND_LABELS, v),
+        "legal_label": lambda v: label(LEGAL_LABELS, v),
+        "lifespan_label": lambda v: label(LIFESPAN_LABELS, v),
+        "policy_label": lambda v: label(POLICY_LABELS, v),
+        "role_label": lambda v: label({r.value: t for r, t in svc.ROLE_LABELS.items()}, v),
+        "pending_request_count": _pending_request_count,
+    }
+
+
+def _pending_request_count(association: Association) -> int:
+    """For the "Join requests" tab, which only leaders, coordinators and admins see."""
+    return (
+        db.session.scalar(
+            select(func.count(JoinRequest.id)).where(
+                JoinRequest.association_id == association.id,
+                JoinRequest.status == svc.PENDING,
+            )
+        )
+        or 0
+    )
+
+
+def _directory_filters() -> dict[str, str]:
+    args = request.args
+    return {
+        "q": args.get("q", "").strip()[:MAX_QUERY],
+        "region": args.get("region", "").strip(),
+        "level": args.get("level", "") if args.get("level") in LEVEL_LABELS else "",
+        "kind": args.get("kind", "") if args.get("kind") in KIND_LABELS else "",
+        "subject": args.get("subject", "").strip(),
+    }
+
+
+def _association_page(slug: str, join_form: JoinRequestForm, status: int = 200):
+    a = db.session.scalar(
+        select(Association)
+        .options(
+            joinedload(Association.region),
+            joinedload(Association.district),
+            joinedload(Association.parent),
+            selectinload(Association.subjects),
+            selectinload(Association.cyclogram),
+        )
+        .where(Association.slug == slug)
+    )
+    if a is None:
+        abort(404)
+    ctx: dict[str, Any] = {"membership": None, "join_request": None, "invitation": None}
+    if current_user.is_authenticated:
+        ctx["membership"] = permissions.membership(current_user, a)
+        if ctx["membership"] is None:
+            ctx["join_request"] = svc.pending_request(a, current_user)
+            ctx["invitation"] = svc.pending_invitation(a, current_user)
+    return render_template(
+        "core/association.html", association=a, tree=subtree(a), join_form=join_form, **ctx
+    ), status
+
+
+def _back(a: Association):
+    return redirect(url_for("core.association", slug=a.slug))
+
+
+def _requests_page(a: Association, decline_forms: dict[int, DeclineForm] | None = None):
+    pending = db.session.scalars(
+        select(JoinRequest)
+        .options(joinedload(JoinRequest.user).joinedload(User.school))
+        .where(JoinRequest.association_id == a.id, JoinRequest.status == svc.PENDING)
+        .order_by(JoinRequest.created_at, JoinRequest.id)
+    ).all()
+    decided = db.session.scalars(
+        select(JoinRequest)
+        .options(joinedload(JoinRequest.user))
+        .where(
+            JoinRequest.association_id == a.id,
+            JoinRequest.status.in_([svc.APPROVED, svc.DECLINED]),
+        )
+        .order_by(JoinRequest.decided_at.desc(), JoinRequest.id.desc())
+        .limit(20)
+    ).all()
+    forms = {r.id: DeclineForm(formdata=None) for r in pending}
+    forms.update(decline_forms or {})
+    return render_template(
+        "core/association_requests.html",
+        association=a,
+        pending=pending,
+        decided=decided,
+        decline_forms=forms,
+    )
+
+
+def _request_or_404(a: Association, request_id: int) -> JoinRequest:
+    req = db.session.get(JoinRequest, request_id)
+    if req is None or req.association_id != a.id:
+        abort(404)
+    return req
+
+
+def _fill_choices(form: AssociationForm, a: Association | None, admin: bool) -> None:
+    """Choices the actor may pick; also what validation checks against."""
+    form.subjects.choices = _subject_choices()
+    if a is not None:
+        # A stored value this version does not list stays selectable, so that saving the
+        # form never changes it silently.
+        for name in ("kind", "level", "legal_status", "lifespan", "join_policy"):
+            value = getattr(a, name)
+            field = getattr(form, name)
+            if value and value not in {c.value for c in field.choices}:
+                field.choices = [*field.choices, SelectChoice(value, value)]
+    if admin:
+        if permissions.is_site_admin(current_user):
+            regions = db.session.scalars(select(Region).order_by(Region.name_kk)).all()
+        else:
+            allowed = permissions.admin_region_ids(current_user)
+            form.region_required = True
+            regions = db.session.scalars(
+                select(Region).where(Region.id.in_(allowed)).order_by(Region.name_kk)
+            ).all()
+        form.region.choices = [EMPTY] + [SelectChoice(r.id, r.name) for r in regions]
+        region_ids = {r.id for r in regions}
+        districts = db.session.scalars(
+            select(District)
+            .options(joinedload(District.region))
+            .where(District.region_id.in_(region_ids))
+            .order_by(District.region_id, District.name_kk)
+        ).all()
+        form.district.choices = [EMPTY] + [
+            SelectChoice(d.id, d.name, optgroup=d.region.name) for d in districts
+        ]
+        form.district_regions = {d.id: d.region_id for d in districts}
+    else:
+        # Place in the tree and region decide which administrators and plugin switches
+        # apply, so only administrators move an association.
+        del form.region
+        del form.district
+        del form.parent
+        form.district_regions = {}
+        form.forbidden_parents = set()
+        return
+    forbidden = set()
+    if a is not None:
+        forbidden = {a.id} | svc.descendant_ids(a.id)
+    form.forbidden_parents = forbidden
+    parent_query = select(
+        Association.id, Association.name_kk, Association.name_ru, Association.abbr_kk
+    ).order_by(Association.name_kk)
+    if forbidden:
+        parent_query = parent_query.where(Association.id.not_in(forbidden))
+    parents = db.session.execute(parent_query).all()
+    ru = current_locale() == "ru"
+    form.parent.choices = [EMPTY] + [
+        SelectChoice(pid, (nru if ru and nru else nkk) + (f" ({abbr})" if abbr else ""))
+        for pid, nkk, nru, abbr in parents
+    ]
+
+
+def _subject_choices() -> list[SelectChoice]:
+    return [
+        SelectChoice(s.id, s.name)
+        for s in db.session.scalars(select(Subject).order_by(Subject.name_kk))
+    ]
+
+
+FIELDS = [
+    "name_kk",
+    "name_ru",
+    "abbr_kk",
+    "abbr_ru",
+    "kind",
+    "level",
+    "host_organisation",
+    "legal_status",
+    "lifespan",
+    "join_policy",
+    "contacts",
+    "description",
+    "topic",
+    "priority",
+    "problem",
+    "goals",
+    "tasks",
+    "expected_results",
+    "rules",
+]
+
+
+def _apply(form: AssociationForm, a: Association) -> None:
+    for name in FIELDS:
+        value = getattr(form, name).data
+        setattr(a, name, value.strip() if isinstance(value, str) else value)
+    if "region" in form:
+        a.region_id = form.region.data
+        a.district_id = form.district.data
+    if "parent" in form:
+        a.parent_id = form.parent.data
+    wanted = set(form.subjects.data or [])
+    a.subjects = list(db.session.scalars(select(Subject).where(Subject.id.in_(wanted))))
+    rows, _errors = parse_cyclogram(form.cyclogram.data or "")
+    a.cyclogram = [
+        CyclogramItem(position=i, activity=act, frequency=freq)
+        for i, (act, freq) in enumerate(rows)
+    ]

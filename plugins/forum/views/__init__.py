@@ -1,0 +1,11 @@
+"""The forum's pages, split by what they do: boards (lists, boards, feeds), topics (topics, posts,
+polls, reactions), moderation (the queue, flags, bans, the log), misc (search, attachments,
+settings).
+"""
+
+from __future__ import annotations
+
+from plugins.forum.views import boards, misc, moderation, topics  # noqa: F401 - importing registers the routes
+from plugins.forum.views.common import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,220 @@
+"""What the forum's page modules share: the blueprint, lookups with permission checks, page
+helpers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from flask import Blueprint, abort, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from core.api import (
+    date_arg,
+    db,
+    page_arg,
+    paginate,
+    permissions,
+    plugin_gate,
+    safe_next,
+    uploads,
+    utcnow,
+)
+from plugins.forum import services as svc
+from plugins.forum.forms import (
+    BoardForm,
+    PostForm,
+)
+from plugins.forum.models import (
+    ForumAttachment,
+    ForumBoard,
+    ForumPoll,
+    ForumPollVote,
+    ForumPost,
+    ForumTopic,
+)
+
+# The blueprint's folders are the plugin package's, one level above this views package.
+bp = Blueprint(
+    "forum",
+    __name__,
+    root_path=str(Path(__file__).resolve().parent.parent),
+    template_folder="templates",
+    static_folder="static",
+)
+
+
+P = svc.PLUGIN
+
+
+@bp.context_processor
+def _forum_context() -> dict:
+    return {"forum_new_since": utcnow() - svc.NEW_WINDOW}
+
+
+def _board_or_404(board_id: int) -> ForumBoard:
+    board = db.session.get(ForumBoard, board_id)
+    if board is None:
+        abort(404)
+    plugin_gate.abort_unless_enabled(P, board.association)
+    permissions.require("forum.read", board)
+    return board
+
+
+def _topic_or_404(topic_id: int) -> tuple[ForumTopic, bool]:
+    topic = db.session.get(ForumTopic, topic_id)
+    if topic is None:
+        abort(404)
+    plugin_gate.abort_unless_enabled(P, topic.board.association)
+    permissions.require("forum.read", topic.board)
+    moderator = svc.moderates_board(current_user, topic.board)
+    own = current_user.is_authenticated and topic.author_id == current_user.id
+    if not moderator and (topic.deleted_at is not None or (not topic.approved and not own)):
+        abort(404)
+    return topic, moderator
+
+
+def _post_or_404(post_id: int) -> tuple[ForumPost, bool]:
+    post = db.session.get(ForumPost, post_id)
+    if post is None:
+        abort(404)
+    topic, moderator = _topic_or_404(post.topic_id)
+    if not svc.post_visible_to(current_user, post, moderator):
+        abort(404)
+    return post, moderator
+
+
+def _back(default: str) -> str:
+    return safe_next(request.form.get("next"), default)
+
+
+def _page() -> int:
+    return page_arg()
+
+
+def _topic_list(stmt, page: int, per_page: int = svc.TOPICS_PER_PAGE):
+    """One page of topics (a page past the last one is the last one): topics, page, pages,
+    and the reader's unread numbers."""
+    result = paginate(
+        stmt,
+        page,
+        per_page,
+        options=(selectinload(ForumTopic.author), selectinload(ForumTopic.last_poster)),
+    )
+    read = svc.unread_numbers(current_user, [t.id for t in result.items])
+    return result.items, result.page, result.pages, read
+
+
+def _fill_board(board: ForumBoard, form: BoardForm) -> None:
+    board.name = form.name.data.strip()
+    board.description = (form.description.data or "").strip()
+    board.visibility = form.visibility.data
+    board.premoderate = form.premoderate.data
+    board.moderate_first_posts = form.moderate_first_posts.data or 0
+    board.allow_anonymous = form.allow_anonymous.data
+    board.officials = form.officials.data
+
+
+def _save_files(form) -> list[uploads.StoredFile] | None:
+    """Store the uploaded files, or put the error on the field and store nothing."""
+    files = [f for f in (form.attachments.data or []) if f and f.filename]
+    stored: list[uploads.StoredFile] = []
+    if len(files) > 5:
+        form.attachments.errors = [_("Attach at most %(n)s files.", n=5)]
+        return None
+    for f in files:
+        try:
+            stored.append(uploads.save(f, subdir="forum"))
+        except uploads.UploadError as exc:
+            for s in stored:
+                uploads.delete(s.path)
+            form.attachments.errors = [f"{f.filename}: {exc}"]
+            return None
+    return stored
+
+
+def _attach(post: ForumPost, stored: list[uploads.StoredFile]) -> None:
+    for s in stored:
+        db.session.add(
+            ForumAttachment(
+                post=post,
+                path=s.path,
+                original_name=s.original_name,
+                kind=s.kind,
+                mime=s.mime,
+                size=s.size,
+            )
+        )
+
+
+def _post_form(board: ForumBoard) -> PostForm:
+    form = PostForm()
+    if not board.allow_anonymous:
+        del form.anonymous
+    return form
+
+
+def _quote(post: ForumPost, moderator: bool) -> str:
+    who = svc.author_label(None, post, False)["name"]
+    lines = (post.body or "").strip().splitlines() or [""]
+    link = url_for("forum.permalink", post_id=post.id)
+    wrote = _("wrote")
+    return f"> **{who}** [{wrote}]({link}):\n" + "\n".join(f"> {x}" for x in lines) + "\n\n"
+
+
+def _poll_view(topic: ForumTopic) -> dict | None:
+    poll = db.session.scalar(
+        select(ForumPoll)
+        .where(ForumPoll.topic_id == topic.id)
+        .options(selectinload(ForumPoll.options))
+    )
+    if poll is None:
+        return None
+    counts = dict(
+        db.session.execute(
+            select(ForumPollVote.option_id, func.count())
+            .where(ForumPollVote.poll_id == poll.id)
+            .group_by(ForumPollVote.option_id)
+        ).all()
+    )
+    voted: set[int] = set()
+    if current_user.is_authenticated:
+        voted = set(
+            db.session.scalars(
+                select(ForumPollVote.option_id).where(
+                    ForumPollVote.poll_id == poll.id, ForumPollVote.user_id == current_user.id
+                )
+            )
+        )
+    voters = db.session.scalar(
+        select(func.count(func.distinct(ForumPollVote.user_id))).where(
+            ForumPollVote.poll_id == poll.id
+        )
+    )
+    closed = poll.closed(utcnow())
+    return {
+        "poll": poll,
+        "counts": counts,
+        "voted": voted,
+        "voters": voters or 0,
+        "closed": closed,
+        "show_results": closed or bool(voted),
+        "total": sum(counts.values()) or 0,
+    }
+
+
+def _post_url(post: ForumPost, moderator: bool) -> str:
+    page = svc.page_of_number(current_user, post.topic, post.number, moderator)
+    args = {"page": page} if page > 1 else {}
+    return url_for("forum.topic", topic_id=post.topic_id, **args) + f"#p{post.id}"
+
+
+def _day_arg(name: str) -> dt.datetime | None:
+    """A ``YYYY-MM-DD`` query argument as midnight of that day, else None. Any year up to
+    9998 is a fair search bound (the day after it, for ``until``, must still exist)."""
+    day = date_arg(name, lo=dt.date(1, 1, 1), hi=dt.date(9998, 12, 31))
+    return dt.datetime.combine(day, dt.time()) if day else None

@@ -1,0 +1,398 @@
+"""Moderation: topic and post actions, moving, official answers, the queue, flags, bans and the
+moderation log.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from core.api import (
+    Membership,
+    User,
+    association_for,
+    db,
+    notifications,
+    permissions,
+    site_date,
+    utcnow,
+)
+from plugins.forum import services as svc
+from plugins.forum.forms import (
+    BanForm,
+    MoveForm,
+    OfficialForm,
+)
+from plugins.forum.models import (
+    ForumBan,
+    ForumBoard,
+    ForumFlag,
+    ForumModLog,
+    ForumPost,
+    ForumTopic,
+)
+from plugins.forum.views.common import (
+    P,
+    _back,
+    _board_or_404,
+    _page,
+    _post_or_404,
+    _topic_or_404,
+    bp,
+)
+
+
+@bp.post("/t/<id:topic_id>/mod/<action>")
+@login_required
+def topic_mod(topic_id: int, action: str):
+    topic, moderator = _topic_or_404(topic_id)
+    permissions.require("forum.moderate", topic)
+    if action == "pin":
+        topic.pinned = True
+    elif action == "unpin":
+        topic.pinned = False
+    elif action == "lock":
+        topic.locked = True
+    elif action == "unlock":
+        topic.locked = False
+    elif action == "delete":
+        topic.deleted_at = utcnow()
+    elif action == "restore":
+        topic.deleted_at = None
+    else:
+        abort(404)
+    svc.log(
+        topic.association_id,
+        current_user,
+        f"topic.{action}",
+        board_id=topic.board_id,
+        topic_id=topic.id,
+        details=topic.title,
+    )
+    db.session.commit()
+    flash(_("Done."), "success")
+    return redirect(url_for("forum.topic", topic_id=topic.id))
+
+
+@bp.post("/t/<id:topic_id>/move")
+@login_required
+def move_topic(topic_id: int):
+    topic, _mod = _topic_or_404(topic_id)
+    permissions.require("forum.moderate", topic)
+    form = MoveForm()
+    boards = {
+        b.id: b
+        for b in db.session.scalars(
+            select(ForumBoard).where(ForumBoard.association_id == topic.association_id)
+        )
+    }
+    form.board_id.choices = [(b.id, b.name) for b in boards.values()]
+    if not form.validate_on_submit():
+        abort(400)
+    target = boards[form.board_id.data]
+    if target.id != topic.board_id:
+        svc.log(
+            topic.association_id,
+            current_user,
+            "topic.move",
+            board_id=target.id,
+            topic_id=topic.id,
+            details=f"{topic.board.name} → {target.name}",
+        )
+        topic.board_id = target.id
+        db.session.commit()
+        flash(_("Topic moved."), "success")
+    return redirect(url_for("forum.topic", topic_id=topic.id))
+
+
+@bp.post("/t/<id:topic_id>/official")
+@login_required
+def official(topic_id: int):
+    topic, _mod = _topic_or_404(topic_id)
+    permissions.require("forum.moderate", topic)
+    form = OfficialForm()
+    if not topic.addressed_to or not form.validate_on_submit():
+        abort(400)
+    topic.official_status = form.status.data
+    svc.log(topic.association_id, current_user, f"official.{form.status.data}", topic_id=topic.id)
+    db.session.commit()
+    return redirect(url_for("forum.topic", topic_id=topic.id))
+
+
+@bp.post("/p/<id:post_id>/mod/<action>")
+@login_required
+def post_mod(post_id: int, action: str):
+    post, _mod = _post_or_404(post_id)
+    permissions.require("forum.moderate", post)
+    topic = post.topic
+    if action == "hide":
+        post.hidden = True
+    elif action == "unhide":
+        post.hidden = False
+    elif action == "approve" and post.approved and post.edit_pending:
+        svc.apply_pending_edit(post, utcnow())
+        if post.author:
+            notifications.notify(
+                post.author,
+                "forum.moderation",
+                _l("Your edit in %(title)s was approved", title=topic.title),
+                "",
+                url_for("forum.permalink", post_id=post.id),
+                topic.association_id,
+            )
+    elif action == "reject" and post.approved and post.edit_pending:
+        # The log keeps the refused text; the post stays as it was approved.
+        rejected = post.pending_body or ""
+        svc.drop_pending_edit(post)
+        if post.author:
+            notifications.notify(
+                post.author,
+                "forum.moderation",
+                _l("Your edit in %(title)s was not approved", title=topic.title),
+                "",
+                url_for("forum.permalink", post_id=post.id),
+                topic.association_id,
+            )
+        svc.log(
+            topic.association_id,
+            current_user,
+            "post.reject_edit",
+            board_id=topic.board_id,
+            topic_id=topic.id,
+            post_id=post.id,
+            details=rejected,
+        )
+        db.session.commit()
+        flash(_("Done."), "success")
+        return redirect(_back(url_for("forum.permalink", post_id=post.id)))
+    elif action == "approve":
+        if post.approved:
+            return redirect(url_for("forum.permalink", post_id=post.id))
+        post.approved = True
+        if post.number == 1:
+            topic.approved = True
+        svc.bump(topic, post)
+        db.session.flush()
+        if post.author:
+            svc.notify_new_post(post, post.author)
+            notifications.notify(
+                post.author,
+                "forum.moderation",
+                _l("Your message in %(title)s was approved", title=topic.title),
+                "",
+                url_for("forum.permalink", post_id=post.id),
+                topic.association_id,
+            )
+    elif action == "reject":
+        if post.approved:
+            abort(400)
+        post.deleted_at = utcnow()
+        post.deleted_by_id = current_user.id
+        if post.number == 1:
+            topic.deleted_at = utcnow()
+        if post.author:
+            notifications.notify(
+                post.author,
+                "forum.moderation",
+                _l("Your message in %(title)s was not approved", title=topic.title),
+                "",
+                "",
+                topic.association_id,
+            )
+    elif action == "official_answer":
+        if not topic.addressed_to or post.number == 1:
+            abort(400)
+        topic.official_post_id = post.id
+        topic.official_status = "answered"
+    else:
+        abort(404)
+    svc.log(
+        topic.association_id,
+        current_user,
+        f"post.{action}",
+        board_id=topic.board_id,
+        topic_id=topic.id,
+        post_id=post.id,
+    )
+    db.session.commit()
+    flash(_("Done."), "success")
+    if request.form.get("next"):
+        return redirect(_back(url_for("forum.permalink", post_id=post.id)))
+    return redirect(url_for("forum.permalink", post_id=post.id))
+
+
+@bp.get("/a/<slug>/queue")
+@login_required
+def queue(slug: str):
+    association = association_for(P, slug)
+    permissions.require("forum.moderate", association)
+    posts = db.session.scalars(
+        select(ForumPost)
+        .join(ForumTopic, ForumTopic.id == ForumPost.topic_id)
+        .where(ForumTopic.association_id == association.id, svc.awaiting_moderation())
+        .options(selectinload(ForumPost.author), selectinload(ForumPost.topic))
+        .order_by(ForumPost.id)
+    ).all()
+    return render_template(
+        "forum/queue.html",
+        association=association,
+        posts=posts,
+        active_tab="forum.association",
+    )
+
+
+@bp.get("/a/<slug>/flags")
+@login_required
+def flags(slug: str):
+    association = association_for(P, slug)
+    permissions.require("forum.moderate", association)
+    rows = db.session.scalars(
+        select(ForumFlag)
+        .join(ForumPost, ForumPost.id == ForumFlag.post_id)
+        .join(ForumTopic, ForumTopic.id == ForumPost.topic_id)
+        .where(ForumTopic.association_id == association.id, ForumFlag.status == "open")
+        .options(
+            selectinload(ForumFlag.user),
+            selectinload(ForumFlag.post).selectinload(ForumPost.author),
+            selectinload(ForumFlag.post).selectinload(ForumPost.topic),
+        )
+        .order_by(ForumFlag.id)
+    ).all()
+    return render_template(
+        "forum/flags.html",
+        association=association,
+        flags=rows,
+        active_tab="forum.association",
+    )
+
+
+@bp.post("/flags/<id:flag_id>/<decision>")
+@login_required
+def resolve_flag(flag_id: int, decision: str):
+    row = db.session.get(ForumFlag, flag_id)
+    if row is None or decision not in ("agree", "disagree"):
+        abort(404)
+    post, _mod = _post_or_404(row.post_id)
+    permissions.require("forum.moderate", post)
+    topic = post.topic
+    now = utcnow()
+    same = db.session.scalars(
+        select(ForumFlag).where(ForumFlag.post_id == post.id, ForumFlag.status == "open")
+    ).all()
+    for f in same:
+        f.status = "agreed" if decision == "agree" else "disagreed"
+        f.resolved_by_id = current_user.id
+        f.resolved_at = now
+        title = (
+            _l("Your flag was accepted: the post in %(title)s is hidden", title=topic.title)
+            if decision == "agree"
+            else _l("Your flag on a post in %(title)s was reviewed: no action", title=topic.title)
+        )
+        notifications.notify(
+            f.user,
+            "forum.flag_result",
+            title,
+            "",
+            url_for("forum.permalink", post_id=post.id),
+            topic.association_id,
+        )
+    if decision == "agree":
+        post.hidden = True
+    svc.log(
+        topic.association_id,
+        current_user,
+        f"flag.{decision}",
+        topic_id=topic.id,
+        post_id=post.id,
+        details=row.reason,
+    )
+    db.session.commit()
+    flash(_("Done."), "success")
+    return redirect(url_for("forum.flags", slug=topic.board.association.slug))
+
+
+@bp.route("/b/<id:board_id>/bans", methods=["GET", "POST"])
+@login_required
+def bans(board_id: int):
+    board = _board_or_404(board_id)
+    permissions.require("forum.moderate", board)
+    form = BanForm()
+    if form.validate_on_submit():
+        member = db.session.scalar(
+            select(User)
+            .join(Membership, Membership.user_id == User.id)
+            .where(Membership.association_id == board.association_id, User.id == form.user_id.data)
+        )
+        if member is None:
+            form.user_id.errors = [_("Not a member of this association.")]
+        else:
+            until = utcnow() + dt.timedelta(days=form.days.data)
+            db.session.add(
+                ForumBan(
+                    board_id=board.id,
+                    user_id=member.id,
+                    until=until,
+                    reason=(form.reason.data or "").strip(),
+                    created_by_id=current_user.id,
+                )
+            )
+            svc.log(
+                board.association_id,
+                current_user,
+                "board.ban",
+                board_id=board.id,
+                details=f"{member.full_name}: {form.days.data} d. {form.reason.data or ''}",
+            )
+            db.session.commit()
+            flash(_("Banned from the board until %(until)s.", until=site_date(until)), "success")
+            return redirect(url_for("forum.bans", board_id=board.id))
+    active = db.session.scalars(
+        select(ForumBan)
+        .where(ForumBan.board_id == board.id, ForumBan.until > utcnow())
+        .options(selectinload(ForumBan.user))
+        .order_by(ForumBan.until)
+    ).all()
+    members = db.session.scalars(
+        select(User)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.association_id == board.association_id)
+        .order_by(User.full_name)
+    ).all()
+    return render_template(
+        "forum/bans.html",
+        association=board.association,
+        board=board,
+        form=form,
+        bans=active,
+        members=members,
+        active_tab="forum.association",
+    )
+
+
+@bp.get("/a/<slug>/log")
+@login_required
+def modlog(slug: str):
+    association = association_for(P, slug)
+    permissions.require("forum.view_log", association)
+    page = _page()
+    rows = db.session.scalars(
+        select(ForumModLog)
+        .where(ForumModLog.association_id == association.id)
+        .options(selectinload(ForumModLog.actor))
+        .order_by(ForumModLog.id.desc())
+        .limit(50)
+        .offset((page - 1) * 50)
+    ).all()
+    return render_template(
+        "forum/modlog.html",
+        association=association,
+        rows=rows,
+        page=page,
+        active_tab="forum.association",
+    )

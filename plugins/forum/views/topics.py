@@ -1,0 +1,573 @@
+"""Topics and posts: writing, reading, editing, history, deleting and restoring, accepted answers,
+reactions, polls, flags.
+"""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from core.api import (
+    clamp_page,
+    db,
+    from_local,
+    int_arg,
+    markdown,
+    notifications,
+    page_count,
+    permissions,
+    utcnow,
+)
+from plugins.forum import services as svc
+from plugins.forum.forms import (
+    EditPostForm,
+    FlagForm,
+    MoveForm,
+    OfficialForm,
+    TopicForm,
+)
+from plugins.forum.models import (
+    REACTIONS,
+    ForumBoard,
+    ForumFlag,
+    ForumPoll,
+    ForumPollOption,
+    ForumPollVote,
+    ForumPost,
+    ForumReaction,
+    ForumReadState,
+    ForumRevision,
+    ForumTopic,
+)
+from plugins.forum.views.common import (
+    _attach,
+    _board_or_404,
+    _page,
+    _poll_view,
+    _post_form,
+    _post_or_404,
+    _post_url,
+    _quote,
+    _save_files,
+    _topic_or_404,
+    bp,
+)
+
+
+@bp.route("/b/<id:board_id>/new", methods=["GET", "POST"])
+def new_topic(board_id: int):
+    board = _board_or_404(board_id)
+    permissions.require("forum.post", board)
+    form = TopicForm()
+    if not board.allow_anonymous:
+        del form.anonymous
+    if not board.officials:
+        del form.addressed_to
+    if form.validate_on_submit():
+        stored = _save_files(form)
+        if stored is not None:
+            pending = svc.needs_approval(current_user, board)
+            anonymous = bool(board.allow_anonymous and form.anonymous.data)
+            now = utcnow()
+            topic = ForumTopic(
+                board_id=board.id,
+                association_id=board.association_id,
+                author_id=current_user.id,
+                title=form.title.data.strip(),
+                kind=form.kind.data,
+                created_at=now,
+                last_post_at=now,
+                last_poster_id=None if anonymous else current_user.id,
+                approved=not pending,
+                anonymous=anonymous,
+            )
+            if board.officials and form.addressed_to.data:
+                topic.addressed_to = form.addressed_to.data.strip()
+                topic.official_status = "open"
+            db.session.add(topic)
+            post = svc.add_post(
+                topic, current_user, form.body.data, anonymous=anonymous, approved=not pending
+            )
+            _attach(post, stored)
+            if form.poll_question.data:
+                db.session.flush()
+                poll = ForumPoll(
+                    topic_id=topic.id,
+                    question=form.poll_question.data.strip(),
+                    multiple=form.poll_multiple.data,
+                    closes_at=from_local(form.poll_closes_at.data)
+                    if form.poll_closes_at.data
+                    else None,
+                )
+                poll.options = [
+                    ForumPollOption(position=i, text=t) for i, t in enumerate(form.options)
+                ]
+                db.session.add(poll)
+            db.session.flush()
+            svc.set_watch(current_user, "watching", topic_id=topic.id)
+            svc.mark_read(current_user, topic, 1)
+            if pending:
+                flash(_("Your topic waits for a moderator's approval."), "success")
+            else:
+                svc.notify_new_post(post, current_user)
+            db.session.commit()
+            return redirect(url_for("forum.topic", topic_id=topic.id))
+    return render_template(
+        "forum/topic_form.html",
+        association=board.association,
+        board=board,
+        form=form,
+        active_tab="forum.association",
+    )
+
+
+@bp.route("/t/<id:topic_id>/reply", methods=["GET", "POST"])
+def reply(topic_id: int):
+    topic, moderator = _topic_or_404(topic_id)
+    permissions.require("forum.reply", topic)
+    board = topic.board
+    form = _post_form(board)
+    quote_id = int_arg("quote") if request.method == "GET" else None
+    if quote_id is not None:
+        quoted = db.session.get(ForumPost, quote_id)
+        if quoted is not None and quoted.topic_id == topic.id and quoted.visible:
+            form.body.data = _quote(quoted, moderator)
+    if form.validate_on_submit():
+        stored = _save_files(form)
+        if stored is not None:
+            pending = svc.needs_approval(current_user, board)
+            anonymous = bool(board.allow_anonymous and form.anonymous.data)
+            post = svc.add_post(
+                topic, current_user, form.body.data, anonymous=anonymous, approved=not pending
+            )
+            _attach(post, stored)
+            db.session.flush()
+            if svc.watch_level(current_user, topic_id=topic.id) == "normal":
+                svc.set_watch(current_user, "watching", topic_id=topic.id)
+            svc.mark_read(current_user, topic, post.number)
+            if pending:
+                flash(_("Your message waits for a moderator's approval."), "success")
+            else:
+                svc.notify_new_post(post, current_user)
+            db.session.commit()
+            return redirect(url_for("forum.permalink", post_id=post.id))
+    return render_template(
+        "forum/reply.html",
+        association=board.association,
+        board=board,
+        topic=topic,
+        form=form,
+        active_tab="forum.association",
+    )
+
+
+@bp.get("/t/<id:topic_id>")
+def topic(topic_id: int):
+    topic, moderator = _topic_or_404(topic_id)
+    board = topic.board
+    page = _page()
+    visible = svc.post_filter(current_user, moderator)
+    total = db.session.scalar(
+        select(func.count(ForumPost.id)).where(ForumPost.topic_id == topic.id, visible)
+    )
+    pages = page_count(total, svc.POSTS_PER_PAGE)
+    page = clamp_page(page, total, svc.POSTS_PER_PAGE)
+    posts = db.session.scalars(
+        select(ForumPost)
+        .where(ForumPost.topic_id == topic.id, visible)
+        .options(selectinload(ForumPost.author), selectinload(ForumPost.attachments))
+        .order_by(ForumPost.number)
+        .limit(svc.POSTS_PER_PAGE)
+        .offset((page - 1) * svc.POSTS_PER_PAGE)
+    ).all()
+    ids = [p.id for p in posts]
+    special_ids = {i for i in (topic.accepted_post_id, topic.official_post_id) if i}
+    special = (
+        {
+            p.id: p
+            for p in db.session.scalars(
+                select(ForumPost)
+                .where(ForumPost.id.in_(special_ids), ForumPost.deleted_at.is_(None))
+                .options(selectinload(ForumPost.author))
+            )
+        }
+        if special_ids
+        else {}
+    )
+    reactions: dict[tuple[int, str], int] = {}
+    mine: set[tuple[int, str]] = set()
+    if ids:
+        for pid, kind, n in db.session.execute(
+            select(ForumReaction.post_id, ForumReaction.kind, func.count())
+            .where(ForumReaction.post_id.in_(ids))
+            .group_by(ForumReaction.post_id, ForumReaction.kind)
+        ):
+            reactions[(pid, kind)] = n
+        if current_user.is_authenticated:
+            mine = set(
+                db.session.execute(
+                    select(ForumReaction.post_id, ForumReaction.kind).where(
+                        ForumReaction.post_id.in_(ids), ForumReaction.user_id == current_user.id
+                    )
+                ).all()
+            )
+    poll = _poll_view(topic)
+    shown = [p for p in posts if svc.show_body(current_user, p, moderator)]
+    targets = svc.mention_targets(
+        [p.body for p in shown] + [p.body for p in special.values()], topic.association_id
+    )
+    move_form = None
+    if moderator:
+        move_form = MoveForm()
+        move_form.board_id.choices = [
+            (b.id, b.name)
+            for b in db.session.scalars(
+                select(ForumBoard)
+                .where(ForumBoard.association_id == topic.association_id)
+                .order_by(ForumBoard.position)
+            )
+        ]
+        move_form.board_id.data = topic.board_id
+    can_reply = svc.can_reply(current_user, topic)
+    html = render_template(
+        "forum/topic.html",
+        association=board.association,
+        board=board,
+        topic=topic,
+        posts=posts,
+        page=page,
+        pages=pages,
+        moderator=moderator,
+        special=special,
+        reactions=reactions,
+        mine=mine,
+        poll=poll,
+        reply_form=_post_form(board) if can_reply else None,
+        can_reply=can_reply,
+        can_accept=svc.can_accept(current_user, topic),
+        level=svc.watch_level(current_user, topic_id=topic.id)
+        if current_user.is_authenticated
+        else None,
+        move_form=move_form,
+        official_form=OfficialForm(status=topic.official_status) if moderator else None,
+        label=lambda p: svc.author_label(current_user, p, moderator),
+        body=lambda p: svc.link_mentions(markdown.render(p.body), targets),
+        pending_body=lambda p: svc.link_mentions(markdown.render(p.pending_body or ""), targets),
+        show_body=lambda p: svc.show_body(current_user, p, moderator),
+        can_edit=lambda p: svc.can_edit_post(current_user, p),
+        REACTIONS=REACTIONS,
+        active_tab="forum.association",
+    )
+    # Read tracking is written after rendering: a commit expires the loaded rows.
+    if posts and current_user.is_authenticated:
+        svc.mark_read(current_user, topic, max(p.number for p in posts))
+        db.session.commit()
+    return html
+
+
+@bp.get("/t/<id:topic_id>/unread")
+def topic_unread(topic_id: int):
+    topic, moderator = _topic_or_404(topic_id)
+    last = 0
+    if current_user.is_authenticated:
+        state = db.session.get(ForumReadState, (current_user.id, topic.id))
+        last = state.last_read_number if state else 0
+    target = db.session.scalar(
+        select(ForumPost)
+        .where(
+            ForumPost.topic_id == topic.id,
+            ForumPost.number > last,
+            svc.post_filter(current_user, moderator),
+        )
+        .order_by(ForumPost.number)
+        .limit(1)
+    )
+    if target is None:
+        target = db.session.scalar(
+            select(ForumPost)
+            .where(ForumPost.topic_id == topic.id, svc.post_filter(current_user, moderator))
+            .order_by(ForumPost.number.desc())
+            .limit(1)
+        )
+    if target is None:
+        return redirect(url_for("forum.topic", topic_id=topic.id))
+    return redirect(_post_url(target, moderator))
+
+
+@bp.get("/p/<id:post_id>")
+def permalink(post_id: int):
+    """A post's stable address: redirects to the page of the thread that shows it now."""
+    post, moderator = _post_or_404(post_id)
+    return redirect(_post_url(post, moderator))
+
+
+@bp.post("/t/<id:topic_id>/watch")
+@login_required
+def watch_topic(topic_id: int):
+    topic, _mod = _topic_or_404(topic_id)
+    level = request.form.get("level", "normal")
+    if level not in ("muted", "normal", "watching"):
+        abort(400)
+    svc.set_watch(current_user, level, topic_id=topic.id)
+    db.session.commit()
+    flash(_("Notification level saved."), "success")
+    return redirect(url_for("forum.topic", topic_id=topic.id))
+
+
+@bp.post("/t/<id:topic_id>/vote")
+@login_required
+def vote(topic_id: int):
+    topic, _mod = _topic_or_404(topic_id)
+    permissions.require("forum.post", topic.board)
+    poll = db.session.scalar(select(ForumPoll).where(ForumPoll.topic_id == topic.id))
+    if poll is None:
+        abort(404)
+    if poll.closed(utcnow()):
+        flash(_("The poll is closed."), "error")
+        return redirect(url_for("forum.topic", topic_id=topic.id))
+    valid = {o.id for o in poll.options}
+    chosen = {int(v) for v in request.form.getlist("option") if v.isdigit()} & valid
+    if not chosen or (not poll.multiple and len(chosen) > 1):
+        flash(_("Choose an answer."), "error")
+        return redirect(url_for("forum.topic", topic_id=topic.id))
+    db.session.execute(
+        ForumPollVote.__table__.delete().where(
+            ForumPollVote.poll_id == poll.id, ForumPollVote.user_id == current_user.id
+        )
+    )
+    for oid in chosen:
+        db.session.add(ForumPollVote(poll_id=poll.id, option_id=oid, user_id=current_user.id))
+    db.session.commit()
+    flash(_("Your vote is counted."), "success")
+    return redirect(url_for("forum.topic", topic_id=topic.id))
+
+
+@bp.route("/p/<id:post_id>/edit", methods=["GET", "POST"])
+def edit_post(post_id: int):
+    post, moderator = _post_or_404(post_id)
+    permissions.require("forum.edit", post)
+    topic = post.topic
+    form = EditPostForm(obj=post)
+    first = post.number == 1
+    own_pending = post.edit_pending and post.author_id == current_user.id
+    if request.method == "GET":
+        if first:
+            form.title.data = (post.pending_title if own_pending else None) or topic.title
+        if own_pending:
+            form.body.data = post.pending_body  # the author goes on from their waiting version
+    if form.validate_on_submit():
+        new_title = (form.title.data or "").strip() if first else ""
+        changed = form.body.data != post.body or (first and new_title and new_title != topic.title)
+        if svc.edit_needs_approval(current_user, post):
+            if not changed:
+                svc.drop_pending_edit(post)  # back to the approved text: nothing to review
+                db.session.commit()
+                flash(_("Saved."), "success")
+            else:
+                title = new_title if first and new_title != topic.title else None
+                svc.hold_edit(post, form.body.data, title, utcnow())
+                db.session.commit()
+                flash(
+                    _(
+                        "Your edit is waiting for a moderator's approval. Until then others "
+                        "see the previous version."
+                    ),
+                    "info",
+                )
+            return redirect(url_for("forum.permalink", post_id=post.id))
+        if changed:
+            if post.author_id == current_user.id:
+                svc.drop_pending_edit(post)  # this edit replaces one that was waiting
+            svc.record_revision(post, current_user, topic.title if first else "")
+            post.body = form.body.data
+            if first and new_title:
+                topic.title = new_title
+            post.edited_at = utcnow()
+            if moderator and post.author_id != current_user.id:
+                svc.log(
+                    topic.association_id,
+                    current_user,
+                    "post.edit",
+                    topic_id=topic.id,
+                    post_id=post.id,
+                )
+            db.session.commit()
+            flash(_("Saved."), "success")
+        return redirect(url_for("forum.permalink", post_id=post.id))
+    return render_template(
+        "forum/edit.html",
+        association=topic.board.association,
+        board=topic.board,
+        topic=topic,
+        post=post,
+        form=form,
+        first=first,
+        active_tab="forum.association",
+    )
+
+
+@bp.get("/p/<id:post_id>/history")
+def history(post_id: int):
+    post, moderator = _post_or_404(post_id)
+    permissions.require("forum.moderate", post)
+    revisions = db.session.scalars(
+        select(ForumRevision)
+        .where(ForumRevision.post_id == post.id)
+        .options(selectinload(ForumRevision.editor))
+        .order_by(ForumRevision.id.desc())
+    ).all()
+    return render_template(
+        "forum/history.html",
+        association=post.topic.board.association,
+        post=post,
+        topic=post.topic,
+        revisions=revisions,
+        active_tab="forum.association",
+    )
+
+
+@bp.post("/p/<id:post_id>/delete")
+@login_required
+def delete_post(post_id: int):
+    post, moderator = _post_or_404(post_id)
+    permissions.require("forum.edit", post)
+    topic = post.topic
+    if post.number == 1:
+        # Deleting the opening post deletes the topic (restorable by moderators).
+        topic.deleted_at = utcnow()
+    post.deleted_at = utcnow()
+    post.deleted_by_id = current_user.id
+    if post.author_id != current_user.id or moderator:
+        svc.log(
+            topic.association_id, current_user, "post.delete", topic_id=topic.id, post_id=post.id
+        )
+    db.session.commit()
+    flash(_("Deleted."), "success")
+    if post.number == 1 and not moderator:
+        return redirect(url_for("forum.board", board_id=topic.board_id))
+    return redirect(url_for("forum.permalink", post_id=post.id))
+
+
+@bp.post("/p/<id:post_id>/restore")
+@login_required
+def restore_post(post_id: int):
+    post, moderator = _post_or_404(post_id)
+    if not (moderator or (post.deleted_by_id == current_user.id == post.author_id)):
+        abort(403)
+    post.deleted_at = None
+    post.deleted_by_id = None
+    if post.number == 1:
+        post.topic.deleted_at = None
+    svc.log(
+        post.topic.association_id,
+        current_user,
+        "post.restore",
+        topic_id=post.topic_id,
+        post_id=post.id,
+    )
+    db.session.commit()
+    flash(_("Restored."), "success")
+    return redirect(url_for("forum.permalink", post_id=post.id))
+
+
+@bp.post("/p/<id:post_id>/accept")
+@login_required
+def accept(post_id: int):
+    post, moderator = _post_or_404(post_id)
+    topic = post.topic
+    permissions.require("forum.accept", topic)
+    if post.number == 1 or not post.visible:
+        abort(400)
+    undo = topic.accepted_post_id == post.id
+    topic.accepted_post_id = None if undo else post.id
+    if moderator and topic.author_id != current_user.id:
+        svc.log(
+            topic.association_id,
+            current_user,
+            "topic.unaccept" if undo else "topic.accept",
+            topic_id=topic.id,
+            post_id=post.id,
+        )
+    if not undo and post.author_id and post.author_id != current_user.id and post.author:
+        notifications.notify(
+            post.author,
+            "forum.accepted",
+            _l("Your answer was accepted in %(title)s", title=topic.title),
+            "",
+            url_for("forum.permalink", post_id=post.id),
+            topic.association_id,
+        )
+    db.session.commit()
+    return redirect(url_for("forum.topic", topic_id=topic.id))
+
+
+@bp.post("/p/<id:post_id>/react/<kind>")
+@login_required
+def react(post_id: int, kind: str):
+    post, _mod = _post_or_404(post_id)
+    if kind not in REACTIONS:
+        abort(404)
+    permissions.require("forum.post", post.topic.board)
+    if post.author_id == current_user.id or not post.visible:
+        abort(400)
+    row = db.session.get(ForumReaction, (post.id, current_user.id, kind))
+    if row is None:
+        db.session.add(ForumReaction(post_id=post.id, user_id=current_user.id, kind=kind))
+    else:
+        db.session.delete(row)
+    db.session.commit()
+    return redirect(url_for("forum.permalink", post_id=post.id))
+
+
+@bp.post("/p/<id:post_id>/reveal")
+@login_required
+def reveal(post_id: int):
+    post, _mod = _post_or_404(post_id)
+    if post.author_id != current_user.id or not post.anonymous:
+        abort(403)
+    post.anonymous = False
+    if post.number == 1:
+        post.topic.anonymous = False
+    db.session.commit()
+    flash(_("Your name is now shown on this post."), "success")
+    return redirect(url_for("forum.permalink", post_id=post.id))
+
+
+@bp.route("/p/<id:post_id>/flag", methods=["GET", "POST"])
+@login_required
+def flag(post_id: int):
+    post, _mod = _post_or_404(post_id)
+    permissions.require("forum.flag", post)
+    form = FlagForm()
+    if form.validate_on_submit():
+        exists = db.session.scalar(
+            select(ForumFlag.id).where(
+                ForumFlag.post_id == post.id,
+                ForumFlag.user_id == current_user.id,
+                ForumFlag.status == "open",
+            )
+        )
+        if exists is None:
+            db.session.add(
+                ForumFlag(
+                    post_id=post.id,
+                    user_id=current_user.id,
+                    reason=form.reason.data,
+                    note=(form.note.data or "").strip(),
+                )
+            )
+            db.session.commit()
+        flash(_("Thank you. The moderators will look at it."), "success")
+        return redirect(url_for("forum.permalink", post_id=post.id))
+    return render_template(
+        "forum/flag.html",
+        association=post.topic.board.association,
+        post=post,
+        topic=post.topic,
+        form=form,
+        active_tab="forum.association",
+    )
