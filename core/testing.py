@@ -22,6 +22,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -125,6 +126,12 @@ class PostgresCluster:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{name}"
 
 
+def _pause(seconds: float) -> None:
+    """Sleep without ``time.sleep``, which fails with EINVAL under libfaketime (the
+    ``make test-faketime`` runs); a condition wait with a relative timeout works there."""
+    threading.Event().wait(seconds)
+
+
 def _wait_for_port(port: int, proc: subprocess.Popen, what: str, attempts: int = 300) -> None:
     """Until something accepts connections on ``127.0.0.1:port`` (bounded: ``attempts`` tries
     0.1 s apart); fail early when ``proc`` has exited."""
@@ -135,18 +142,21 @@ def _wait_for_port(port: int, proc: subprocess.Popen, what: str, attempts: int =
             s.settimeout(0.5)
             if s.connect_ex(("127.0.0.1", port)) == 0:
                 return
-        time.sleep(0.1)
+        _pause(0.1)
     raise RuntimeError(f"{what} did not open port {port}")
 
 
-def _stop(proc: subprocess.Popen) -> None:
+def _stop(proc: subprocess.Popen, attempts: int = 200) -> None:
+    """Terminate ``proc`` and reap it; killed if it is still there after 20 s (bounded, and
+    without ``Popen.wait(timeout=...)``, which sleeps with ``time.sleep``)."""
     if proc.poll() is None:
         proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+        for _ in range(attempts):
+            if proc.poll() is not None:
+                return
+            _pause(0.1)
+        proc.kill()
+        proc.wait()
 
 
 class RedisServer:
@@ -183,6 +193,9 @@ class RedisServer:
             ],
             stdout=log,
             stderr=subprocess.STDOUT,
+            # Without libfaketime (make test-faketime): redis-server's event loop does not
+            # start under it, and its own clock only times key expiry.
+            env={k: v for k, v in os.environ.items() if k != "LD_PRELOAD"},
         )
         log.close()
         _wait_for_port(self.port, self.proc, "redis-server")
