@@ -107,8 +107,9 @@ def save(
 ) -> StoredFile:
     """Check and store an upload; raise :class:`UploadError` with a user-facing message.
 
-    The type is decided by the content, never by the name; the file is written under a
-    random name in ``UPLOAD_FOLDER/subdir`` and nothing is left behind when it is refused.
+    The type is decided by the content, never by the name; the file is stored by the storage
+    backend under the key ``subdir/<random>.<kind>`` (in ``UPLOAD_FOLDER`` or the bucket), and
+    nothing is left behind when it is refused.
     ``subdir`` is chosen by the caller's code (e.g. ``"forum"``), never by the user.
     """
     if file is None or not file.filename:
@@ -209,8 +210,8 @@ def serve(stored_path: str, *, download_name: str, mime: str, inline: bool = Fal
 
 
 class _S3Body:
-    """A file-like object that opens the object when the response starts being sent and closes
-    it when the server is done with the response."""
+    """The object's body as a file for ``send_file``: read in chunks while the response is sent,
+    closed (its connection given back) when the server is done with the response."""
 
     def __init__(self, backend, key: str) -> None:
         self._cm = backend.open(key)
