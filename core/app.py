@@ -6,21 +6,23 @@ import contextlib
 import logging
 import os
 import secrets
-from pathlib import Path
 from typing import Any
 
-from flask import Flask, jsonify, render_template
+from flask import Flask, g, jsonify, render_template
+from flask_babel import refresh
 from sqlalchemy import text
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from core import config as config_module
-from core import security_headers
+from core import errors, i18n, security_headers, templating
 from core.extensions import csrf, db, limiter, login_manager, migrate
-from core.plugins import PluginError, load_plugins, migration_version_dirs
+from core.paths import CORE_DIR, PROJECT_TEMPLATES
+from core.plugins import load_plugins, migration_version_dirs
+from core.services import jobs, notifications, permissions, plugin_gate, storage
+from core.services.web import IdConverter, clean_request_input
+from core.views import register_core_blueprints
 
 log = logging.getLogger("qauym")
-
-CORE_DIR = Path(__file__).resolve().parent
-PROJECT_TEMPLATES = CORE_DIR.parent / "templates"
 
 
 @migrate.configure
@@ -108,25 +110,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _load_config(app, config)
     hops = int(app.config.get("PROXY_FIX") or 0)
     if hops > 0:
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_prefix=hops)
 
-    try:
-        registry = load_plugins(app.config["PLUGINS"])
-    except PluginError:
-        raise
+    registry = load_plugins(app.config["PLUGINS"])  # a PluginError names the plugin
     app.extensions["qauym_plugins"] = registry
-    from core.services import plugin_gate
-
     registry.association_gate = plugin_gate.disabled_plugins_for
-
-    from core.services import storage
 
     # A wrong STORAGE_URL stops start-up; nothing is contacted yet.
     app.extensions["qauym_storage"] = storage.from_config(app.config)
-
-    from core.services.web import IdConverter
 
     # Before any blueprint: every route that takes a database id uses ``<id:...>``.
     app.url_map.converters["id"] = IdConverter
@@ -139,39 +130,23 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     login_manager.login_message = None
     limiter.init_app(app)
 
-    from core import i18n
-
     i18n.init_app(app)
-
-    from core import templating
-
     templating.init_app(app)
     security_headers.init_app(app)
-
-    from core.services import jobs, notifications, permissions
-
     permissions.init_app(app)
     notifications.init_app(app)
     jobs.init_app(app)
-
-    from core.views import register_core_blueprints
-
     register_core_blueprints(app)
 
     @app.before_request
     def _fresh_request_state() -> None:
         # Per-request caches live on ``g``. In production every request has its own ``g``; a
         # request inside an already pushed app context (tests, CLI) shares it, so reset them.
-        from flask import g
-        from flask_babel import refresh
-
         stale = [k for k in g if k.startswith("_qauym_")]
         # Flask-Login's current user and Flask-WTF's CSRF token are cached on ``g`` too.
         for key in [*stale, "_login_user", app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")]:
             g.pop(key, None)
         refresh()
-
-    from core.services.web import clean_request_input
 
     app.before_request(clean_request_input)
 
@@ -189,8 +164,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             return jsonify(status="error", database=str(exc.__class__.__name__)), 503
         return jsonify(status="ok", database=database, plugins=registry.names())
 
-    from core import errors
-
     errors.init_app(app)  # the database gone or never upgraded: a translated 503
 
     for code in (403, 404, 413, 429):
@@ -199,9 +172,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             lambda e, code=code: (render_template("errors.html", error=e, code=code), code),
         )
 
-    from core import cli
-
-    cli.register_plugin_commands(app)
+    # Plugins add their commands to ``app.cli``; ``qauym`` (core.cli) lists them from there.
+    registry.collect("register_commands", cli=app.cli)
     return app
 
 

@@ -9,14 +9,25 @@ from __future__ import annotations
 import sys
 
 import click
+import flask_migrate
 from flask import Flask, current_app, g
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import FlaskGroup, ScriptInfo, with_appcontext
+from flask_migrate import cli as migrate_cli
+from flask_migrate import upgrade as migrate_upgrade
+from sqlalchemy import inspect, select, text
+from sqlalchemy.exc import DBAPIError
 
+from core import demo, errors
+from core.app import create_app
+from core.extensions import db
+from core.models import Association, Membership, PluginSwitch, Region, User
 from core.plugins import PluginError, plugin_meta
+from core.services import jobs as jobs_service
+from core.services import plugin_gate, storage
+from core.services.urls import site_request_context
 
 
 def _create_app() -> Flask:
-    from core import create_app
 
     try:
         return create_app()
@@ -31,8 +42,6 @@ def _db_group() -> click.Group:
     Qauym's history has one branch per plugin, so plain ``head`` is ambiguous; ``heads``
     upgrades the core and every installed plugin's branch.
     """
-    from flask_migrate import cli as migrate_cli
-    from flask_migrate import upgrade as migrate_upgrade
 
     group = click.Group(
         "db",
@@ -73,19 +82,12 @@ class QauymGroup(FlaskGroup):
     def invoke(self, ctx: click.Context):
         """Run the command; on a database without Qauym's tables, say so instead of printing a
         traceback (``qauym db ...`` itself is left alone: it is how the tables get made)."""
-        from sqlalchemy.exc import DBAPIError
-
-        from core import errors
 
         try:
             return super().invoke(ctx)
         except DBAPIError as exc:
             if ctx.invoked_subcommand == "db" or not errors.is_missing_table(exc):
                 raise
-            from flask.cli import ScriptInfo
-
-            from core.extensions import db
-
             app = ctx.ensure_object(ScriptInfo).load_app()
             with app.app_context():
                 db.session.remove()
@@ -106,9 +108,6 @@ def main() -> None:
 
 def _drop_everything() -> None:
     """Drop every table in the database (models, plugin tables, FTS tables, alembic_version)."""
-    from sqlalchemy import inspect, text
-
-    from core.extensions import db
 
     db.session.remove()
     engine = db.engine
@@ -141,14 +140,6 @@ def demo_command(reset: bool) -> None:
     Refuses a database that already holds data unless ``--reset`` is given (which deletes
     everything in it).
     """
-    import flask_migrate
-    from sqlalchemy import select
-
-    from core import demo
-    from core.extensions import db
-    from core.models import Membership, User
-    from core.services.urls import site_request_context
-
     if reset:
         click.echo("Dropping every table ...")
         _drop_everything()
@@ -197,10 +188,6 @@ def plugins() -> None:
 @with_appcontext
 def plugins_list() -> None:
     """Print each installed plugin: name, version, description, enabled, switched off where."""
-    from sqlalchemy import select
-
-    from core.extensions import db
-    from core.models import PluginSwitch
 
     registry = current_app.extensions["qauym_plugins"]
     switches = db.session.scalars(select(PluginSwitch).where(PluginSwitch.enabled.is_(False))).all()
@@ -217,11 +204,6 @@ def plugins_list() -> None:
 
 
 def _switch(name: str, region: str | None, association: str | None, enabled: bool) -> None:
-    from sqlalchemy import select
-
-    from core.extensions import db
-    from core.models import Association, Region
-    from core.services import plugin_gate
 
     if bool(region) == bool(association):
         raise click.UsageError("give exactly one of --region and --association")
@@ -282,7 +264,6 @@ def jobs() -> None:
 @with_appcontext
 def jobs_run(force: bool) -> None:
     """Run the jobs that are due (call from cron every minute)."""
-    from core.services import jobs as jobs_service
 
     for name, result in jobs_service.run_due(force=force).items():
         click.echo(f"{name}: {result}")
@@ -309,8 +290,6 @@ def storage_migrate(target: str) -> None:
     again after an interruption; every copy is read back and compared by SHA-256; the source
     is never deleted. Exits with status 1 when a file could not be copied.
     """
-    from core.services import storage
-
     local = storage.local_storage(current_app.config)
     try:
         bucket = storage.S3Storage.from_config(current_app.config)
@@ -324,8 +303,3 @@ def storage_migrate(target: str) -> None:
     )
     if report.failed:
         sys.exit(1)
-
-
-def register_plugin_commands(app: Flask) -> None:
-    """Let enabled plugins add commands to the ``qauym`` group."""
-    app.extensions["qauym_plugins"].collect("register_commands", cli=app.cli)

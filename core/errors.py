@@ -25,6 +25,8 @@ from flask_babel import force_locale
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import inspect
 
+from core.extensions import db
+
 log = logging.getLogger("qauym")
 
 #: A table every upgraded database has (the core's first migration creates it).
@@ -86,8 +88,6 @@ def unavailable_response(kind: str, lang: str | None = None):
 
 
 def _rollback() -> None:
-    from core.extensions import db
-
     with contextlib.suppress(Exception):
         db.session.rollback()
 

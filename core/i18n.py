@@ -7,7 +7,10 @@ catalogs of every folder listed in ``BABEL_TRANSLATION_DIRECTORIES``.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 from flask import current_app, has_app_context, has_request_context, request
 from flask_babel import Domain, get_locale
 from flask_login import current_user
@@ -64,11 +67,6 @@ def compile_catalogs(directory: str) -> None:
     Catalogs are kept as ``.po`` in git; compiling at start-up keeps a checkout runnable with no
     build step. It costs a few milliseconds and is skipped when nothing changed.
     """
-    from pathlib import Path
-
-    from babel.messages.mofile import write_mo
-    from babel.messages.pofile import read_po
-
     for po in Path(directory).glob("*/LC_MESSAGES/*.po"):
         mo = po.with_suffix(".mo")
         if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:

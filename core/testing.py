@@ -16,7 +16,9 @@
 from __future__ import annotations
 
 import contextlib
+import csv
 import glob
+import io
 import os
 import shutil
 import socket
@@ -27,12 +29,19 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import psycopg
 import pytest
+from flask import current_app
+from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import event, text
 from sqlalchemy.pool import StaticPool
 from werkzeug.security import generate_password_hash
 
+from core.app import create_app
 from core.extensions import db
+from core.migrations import owned_by
+from core.models import Association, Membership, Region, User
+from core.services import sessions
 
 # Debian keeps the server binaries in /usr/lib/postgresql/<version>/bin (newest first).
 PG_BIN_CANDIDATES = [
@@ -116,8 +125,6 @@ class PostgresCluster:
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def create_database(self, name: str) -> str:
-        import psycopg
-
         with psycopg.connect(
             f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres", autocommit=True
         ) as conn:
@@ -333,8 +340,6 @@ def make_app(pg_url, tmp_path) -> Iterator[Callable[..., Any]]:
     made: list[Any] = []
 
     def _make(plugins: str = "all", file_db: bool = False, **config: Any):
-        from core import create_app
-
         cfg: dict[str, Any] = {
             "TESTING": True,
             "SECRET_KEY": "test-secret",
@@ -384,8 +389,6 @@ def _create_tables(app) -> None:
     plugins that an earlier test loaded; a plugin left out of this app must not get its tables
     created (nor fail the set-up with its dialect-specific DDL).
     """
-    from core.migrations import owned_by
-
     owners = {"core", *app.extensions["qauym_plugins"].enabled}
     tables = [t for name, t in db.metadata.tables.items() if owned_by(name, owners)]
     db.metadata.create_all(db.engine, tables=tables)
@@ -425,9 +428,6 @@ def csrf_token(client, path: str = "/login") -> str:
         token = sess.get("csrf_token")
     if token is None:
         raise AssertionError("no CSRF token in session")
-    from flask import current_app
-    from itsdangerous import URLSafeTimedSerializer
-
     s = URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="wtf-csrf-token")
     return s.dumps(token)
 
@@ -459,8 +459,6 @@ def sign_in_as(client, user) -> None:
     opened and its id written into the client's session, as Flask-Login's login does. For
     suites that switch between many people (the form's scrypt check is slow on purpose, and
     logging in is tested in the core)."""
-    from core.services import sessions
-
     row, token = sessions.new_session(user)
     with client.session_transaction() as session:
         session["_user_id"] = f"{user.id}:{token}"
@@ -484,8 +482,6 @@ class Factory:
         return self.n
 
     def region(self, code: str | None = None, **kw):
-        from core.models import Region
-
         n = self._next()
         code = code or f"region{n}"
         r = Region(
@@ -500,8 +496,6 @@ class Factory:
         return r
 
     def user(self, email: str | None = None, password: str = "password123", **kw):
-        from core.models import User
-
         n = self._next()
         u = User(
             email=email or f"user{n}@example.kz",
@@ -516,8 +510,6 @@ class Factory:
         return u
 
     def association(self, slug: str | None = None, **kw):
-        from core.models import Association
-
         n = self._next()
         a = Association(
             slug=slug or f"assoc-{n}",
@@ -530,8 +522,6 @@ class Factory:
         return a
 
     def member(self, association, user=None, role: str = "member"):
-        from core.models import Membership
-
         user = user or self.user()
         m = Membership(association_id=association.id, user_id=user.id, role=role)
         db.session.add(m)
@@ -595,9 +585,6 @@ CSV_FORMULA_PAYLOADS = [
 
 def read_csv(resp) -> list[list[str]]:
     """The rows of a CSV download, read the way the exports are written (BOM, ``;``)."""
-    import csv
-    import io
-
     assert resp.status_code == 200, resp.status_code
     assert resp.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert resp.headers["Content-Disposition"].startswith("attachment;")

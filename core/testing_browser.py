@@ -10,14 +10,17 @@ are written to ``test-artifacts/``.
 from __future__ import annotations
 
 import os
+import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from core.extensions import db
+from core.models import OutboxEmail
 
 CHROMIUM = os.environ.get("QAUYM_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -70,6 +73,7 @@ def live_server(live_app) -> Iterator[LiveServer]:
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator:
+    # Imported here, not at the top: Playwright is a test extra, needed by browser tests only.
     from playwright.sync_api import sync_playwright
 
     if not os.path.exists(CHROMIUM):
@@ -132,12 +136,6 @@ def browser_login(page, base_url: str, email: str, password: str = "password123"
 def browser_confirm_registration(page, live_server, email: str) -> None:
     """Open the confirmation link emailed to ``email`` (read from the outbox) and press its
     button: the account is confirmed and the browser logged in."""
-    import re
-
-    from sqlalchemy import select
-
-    from core.models import OutboxEmail
-
     with live_server.app.app_context():
         mail = db.session.scalar(
             select(OutboxEmail)

@@ -29,6 +29,8 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.routing import IntegerConverter
 
+from core.extensions import db
+
 #: The largest id a 64-bit signed column holds (SQLite INTEGER, PostgreSQL BIGINT).
 MAX_ID = 2**63 - 1
 #: No list has this many pages; a larger ``page=`` is read as this one (then clamped).
@@ -188,8 +190,6 @@ def paginate(stmt, page: int, per_page: int, *, options: Iterable[Any] = ()) -> 
     """Count ``stmt`` (a ``select`` of one entity, filtered and ordered), then load page
     ``page`` of it with the loader ``options``. A page past the last one gives the last page.
     """
-    from core.extensions import db
-
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     page = clamp_page(page, total, per_page)
     items = db.session.scalars(

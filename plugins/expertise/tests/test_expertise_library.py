@@ -332,3 +332,15 @@ def test_criterion_edit_form_saved_unchanged_keeps_the_levels(world, client, pos
     current = db.session.scalar(select(Rubric).order_by(Rubric.id.desc()))
     assert current.criteria[0].title == crit.title
     assert current.criteria[0].levels == levels_before
+
+
+def test_library_year_is_the_site_year(world, client, post):
+    """Published at 01:00 on 1 January in Almaty (20:00 UTC on 31 December): that year."""
+    sub_id = _publish(client, post, world)
+    db.session.get(Submission, sub_id).published_at = dt.datetime(2026, 12, 31, 20, 0)
+    db.session.commit()
+    logout(client)
+    assert "Бөлшектерді қосу" in client.get("/expertise/library?year=2027").get_data(as_text=True)
+    assert "Бөлшектерді қосу" not in client.get("/expertise/library?year=2026").get_data(
+        as_text=True
+    )

@@ -21,6 +21,7 @@ from core.api import (
     User,
     ci_contains,
     db,
+    from_local,
     int_arg,
     login_manager,
     page_arg,
@@ -185,8 +186,9 @@ def _library_query(args, association: Association | None = None):
     year = year_arg("year")
     if year:
         stmt = stmt.where(
-            Submission.published_at >= dt.datetime(year, 1, 1),
-            Submission.published_at < dt.datetime(year + 1, 1, 1),
+            # The year as the site counts it: 1 January 00:00 in Almaty is 19:00 UTC the day before.
+            Submission.published_at >= from_local(dt.datetime(year, 1, 1)),
+            Submission.published_at < from_local(dt.datetime(year + 1, 1, 1)),
         )
     return stmt
 

@@ -23,6 +23,7 @@ from core.api import (
     site_date,
     utcnow,
 )
+from plugins.forum import post_moderation
 from plugins.forum import services as svc
 from plugins.forum.forms import (
     BanForm,
@@ -130,101 +131,20 @@ def official(topic_id: int):
 def post_mod(post_id: int, action: str):
     post, _mod = _post_or_404(post_id)
     permissions.require("forum.moderate", post)
-    topic = post.topic
-    if action == "hide":
-        post.hidden = True
-    elif action == "unhide":
-        post.hidden = False
-    elif action == "approve" and post.approved and post.edit_pending:
-        svc.apply_pending_edit(post, utcnow())
-        if post.author:
-            notifications.notify(
-                post.author,
-                "forum.moderation",
-                _l("Your edit in %(title)s was approved", title=topic.title),
-                "",
-                url_for("forum.permalink", post_id=post.id),
-                topic.association_id,
-            )
-    elif action == "reject" and post.approved and post.edit_pending:
-        # The log keeps the refused text; the post stays as it was approved.
-        rejected = post.pending_body or ""
-        svc.drop_pending_edit(post)
-        if post.author:
-            notifications.notify(
-                post.author,
-                "forum.moderation",
-                _l("Your edit in %(title)s was not approved", title=topic.title),
-                "",
-                url_for("forum.permalink", post_id=post.id),
-                topic.association_id,
-            )
-        svc.log(
-            topic.association_id,
-            current_user,
-            "post.reject_edit",
-            board_id=topic.board_id,
-            topic_id=topic.id,
-            post_id=post.id,
-            details=rejected,
-        )
-        db.session.commit()
-        flash(_("Done."), "success")
-        return redirect(_back(url_for("forum.permalink", post_id=post.id)))
-    elif action == "approve":
-        if post.approved:
-            return redirect(url_for("forum.permalink", post_id=post.id))
-        post.approved = True
-        if post.number == 1:
-            topic.approved = True
-        svc.bump(topic, post)
-        db.session.flush()
-        if post.author:
-            svc.notify_new_post(post, post.author)
-            notifications.notify(
-                post.author,
-                "forum.moderation",
-                _l("Your message in %(title)s was approved", title=topic.title),
-                "",
-                url_for("forum.permalink", post_id=post.id),
-                topic.association_id,
-            )
-    elif action == "reject":
-        if post.approved:
-            abort(400)
-        post.deleted_at = utcnow()
-        post.deleted_by_id = current_user.id
-        if post.number == 1:
-            topic.deleted_at = utcnow()
-        if post.author:
-            notifications.notify(
-                post.author,
-                "forum.moderation",
-                _l("Your message in %(title)s was not approved", title=topic.title),
-                "",
-                "",
-                topic.association_id,
-            )
-    elif action == "official_answer":
-        if not topic.addressed_to or post.number == 1:
-            abort(400)
-        topic.official_post_id = post.id
-        topic.official_status = "answered"
-    else:
-        abort(404)
-    svc.log(
-        topic.association_id,
-        current_user,
-        f"post.{action}",
-        board_id=topic.board_id,
-        topic_id=topic.id,
-        post_id=post.id,
-    )
+    back = url_for("forum.permalink", post_id=post.id)
+    already = action == "approve" and post.approved and not post.edit_pending
+    try:
+        post_moderation.moderate_post(post, action, current_user, utcnow())
+    except post_moderation.ModerationError as exc:
+        db.session.rollback()
+        if already:  # approving twice (two moderators at once) is not an error
+            return redirect(back)
+        abort(exc.status)
     db.session.commit()
     flash(_("Done."), "success")
     if request.form.get("next"):
-        return redirect(_back(url_for("forum.permalink", post_id=post.id)))
-    return redirect(url_for("forum.permalink", post_id=post.id))
+        return redirect(_back(back))
+    return redirect(back)
 
 
 @bp.get("/a/<slug>/queue")

@@ -8,20 +8,19 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from core.api import (
-    clamp_page,
     db,
     from_local,
     int_arg,
     markdown,
     notifications,
-    page_count,
     permissions,
     utcnow,
 )
+from plugins.forum import queries
 from plugins.forum import services as svc
 from plugins.forum.forms import (
     EditPostForm,
@@ -32,7 +31,6 @@ from plugins.forum.forms import (
 )
 from plugins.forum.models import (
     REACTIONS,
-    ForumBoard,
     ForumFlag,
     ForumPoll,
     ForumPollOption,
@@ -170,51 +168,8 @@ def topic(topic_id: int):
     topic, moderator = _topic_or_404(topic_id)
     board = topic.board
     page = _page()
-    visible = svc.post_filter(current_user, moderator)
-    total = db.session.scalar(
-        select(func.count(ForumPost.id)).where(ForumPost.topic_id == topic.id, visible)
-    )
-    pages = page_count(total, svc.POSTS_PER_PAGE)
-    page = clamp_page(page, total, svc.POSTS_PER_PAGE)
-    posts = db.session.scalars(
-        select(ForumPost)
-        .where(ForumPost.topic_id == topic.id, visible)
-        .options(selectinload(ForumPost.author), selectinload(ForumPost.attachments))
-        .order_by(ForumPost.number)
-        .limit(svc.POSTS_PER_PAGE)
-        .offset((page - 1) * svc.POSTS_PER_PAGE)
-    ).all()
-    ids = [p.id for p in posts]
-    special_ids = {i for i in (topic.accepted_post_id, topic.official_post_id) if i}
-    special = (
-        {
-            p.id: p
-            for p in db.session.scalars(
-                select(ForumPost)
-                .where(ForumPost.id.in_(special_ids), ForumPost.deleted_at.is_(None))
-                .options(selectinload(ForumPost.author))
-            )
-        }
-        if special_ids
-        else {}
-    )
-    reactions: dict[tuple[int, str], int] = {}
-    mine: set[tuple[int, str]] = set()
-    if ids:
-        for pid, kind, n in db.session.execute(
-            select(ForumReaction.post_id, ForumReaction.kind, func.count())
-            .where(ForumReaction.post_id.in_(ids))
-            .group_by(ForumReaction.post_id, ForumReaction.kind)
-        ):
-            reactions[(pid, kind)] = n
-        if current_user.is_authenticated:
-            mine = set(
-                db.session.execute(
-                    select(ForumReaction.post_id, ForumReaction.kind).where(
-                        ForumReaction.post_id.in_(ids), ForumReaction.user_id == current_user.id
-                    )
-                ).all()
-            )
+    tp = queries.topic_page(topic, current_user, moderator, page)
+    posts, special = tp.posts, tp.special
     poll = _poll_view(topic)
     shown = [p for p in posts if svc.show_body(current_user, p, moderator)]
     targets = svc.mention_targets(
@@ -223,14 +178,7 @@ def topic(topic_id: int):
     move_form = None
     if moderator:
         move_form = MoveForm()
-        move_form.board_id.choices = [
-            (b.id, b.name)
-            for b in db.session.scalars(
-                select(ForumBoard)
-                .where(ForumBoard.association_id == topic.association_id)
-                .order_by(ForumBoard.position)
-            )
-        ]
+        move_form.board_id.choices = queries.board_choices(topic.association_id)
         move_form.board_id.data = topic.board_id
     can_reply = svc.can_reply(current_user, topic)
     html = render_template(
@@ -239,12 +187,12 @@ def topic(topic_id: int):
         board=board,
         topic=topic,
         posts=posts,
-        page=page,
-        pages=pages,
+        page=tp.page,
+        pages=tp.pages,
         moderator=moderator,
         special=special,
-        reactions=reactions,
-        mine=mine,
+        reactions=tp.reactions,
+        mine=tp.mine,
         poll=poll,
         reply_form=_post_form(board) if can_reply else None,
         can_reply=can_reply,
