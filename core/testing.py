@@ -23,6 +23,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -31,6 +32,7 @@ from typing import Any
 
 import psycopg
 import pytest
+import redis
 from flask import current_app
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import event, text
@@ -208,8 +210,6 @@ class RedisServer:
         _wait_for_port(self.port, self.proc, "redis-server")
 
     def flush(self) -> None:
-        import redis
-
         redis.Redis.from_url(self.url).flushall()
 
     def stop(self) -> None:
@@ -235,8 +235,6 @@ class S3Server:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        import sys
-
         log = open(os.path.join(self.dir, "log"), "wb")  # noqa: SIM115 - closed with the process
         env = {**os.environ, "AWS_ACCESS_KEY_ID": self.ACCESS_KEY}
         env["AWS_SECRET_ACCESS_KEY"] = self.SECRET_KEY
@@ -262,6 +260,7 @@ class S3Server:
         }
 
     def client(self):
+        # Only for the tests that use S3, as in core.services.storage.
         import boto3
 
         return boto3.client(

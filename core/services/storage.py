@@ -26,6 +26,7 @@ import contextlib
 import hashlib
 import os
 import shutil
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -139,8 +140,9 @@ class S3Storage:
         secret_key: str = "",
         region: str = "",
     ) -> None:
+        # boto3 is imported only where S3 is used: it takes a noticeable time to load.
         import boto3
-        from botocore.config import Config
+        from botocore.config import Config  # with boto3
 
         if not bucket:
             raise StorageError("STORAGE_URL names no bucket (s3://bucket/prefix)")
@@ -196,6 +198,7 @@ class S3Storage:
             body.close()
 
     def _head(self, key: str) -> dict | None:
+        # Only with S3 storage, like boto3 above.
         from botocore.exceptions import ClientError
 
         try:
@@ -257,8 +260,6 @@ def migrate(source: Storage, dest: Storage, echo=lambda line: None) -> Migration
     reported as failed. The source is **never deleted**: once the site runs on the new
     backend and a backup of it exists, the deployer removes the old folder or bucket.
     """
-    import tempfile
-
     report = MigrationReport([], [], [])
     for obj in source.list():
         key = obj.key
