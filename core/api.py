@@ -11,12 +11,15 @@ Grouped by need:
 * **Database and models**: ``db`` (SQLAlchemy; plugin models subclass ``db.Model``), the core
   models a plugin may refer to (``User``, ``Association``, ``Membership``, ``Role``,
   ``Category``, ``Region``, ``District``, ``School``, ``Subject``, ``Certificate``,
-  ``Notification``), ``login_manager`` (for ``login_manager.unauthorized()``).
+  ``Notification``), ``login_manager`` (for ``login_manager.unauthorized()``); the core's
+  closed sets a plugin reuses (``Category``, ``Role``, ``Language``) and ``one_of(column,
+  TheEnum)``, the CHECK constraint for a column holding a closed set (see DEVELOPERS.md).
 * **Hook return types**: ``PluginInfo``, ``Action``, ``NavItem``, ``Tab``, ``SlotContent``,
   ``NotificationKind``, ``SearchResult``, ``PortfolioEntry``, ``Job``, ``PlanLink``,
   ``ReportSection``, ``ReportFigure``; ``SLOTS``.
 * **Associations**: ``association_for(plugin, slug)`` (lookup with the plugin gate: 404 when
-  missing or switched off there), ``subtree``, the membership service ``associations``.
+  missing or switched off there), ``subtree``, ``exclude_member`` (remove a member by a
+  decision, audited), the membership service ``associations``.
 * **Permissions**: ``can``, ``require``, and the module ``permissions`` (``is_member``,
   ``has_role``, ``manages``, ``moderates``, ``administers``, ``membership``).
 * **The plugin gate**: ``plugin_gate`` (``is_enabled``, ``abort_unless_enabled``,
@@ -38,7 +41,11 @@ Grouped by need:
 * **Time**: ``utcnow`` (naive UTC, as stored), ``to_local``, ``from_local``, ``site_tz``,
   ``site_date`` (the site's day of an instant: use it wherever a person reads a date),
   ``site_time``.
-* **Labels**: ``CATEGORY_LABELS``.
+* **Activity plans**: ``row_choices(association, around=None, include=None)`` (``(id,
+  label)`` pairs of the plan rows of the school year of ``around``, for a select field),
+  ``row_or_none(association, row_id)`` (a submitted id checked against the association's
+  plan), ``plans`` (school years: ``bounds``, ``current_year``, ``year_of``).
+* **Labels**: ``CATEGORY_LABELS``, ``ACTIVITY_FORM_LABELS``.
 """
 
 from __future__ import annotations
@@ -46,12 +53,13 @@ from __future__ import annotations
 from core import hookimpl
 from core.extensions import db, login_manager
 from core.forms import PostForm, QauymForm, ReasonableDate, SingleLineField
-from core.labels import CATEGORY_LABELS
+from core.labels import ACTIVITY_FORM_LABELS, CATEGORY_LABELS
 from core.models import (
     Association,
     Category,
     Certificate,
     District,
+    Language,
     Membership,
     Notification,
     Region,
@@ -59,6 +67,7 @@ from core.models import (
     School,
     Subject,
     User,
+    one_of,
 )
 from core.plugin_api import (
     SLOTS,
@@ -84,13 +93,15 @@ from core.services import (
     markdown,
     notifications,
     permissions,
+    plans,
     plugin_gate,
     uploads,
 )
-from core.services.associations import association_for, subtree
+from core.services.associations import association_for, exclude_member, subtree
 from core.services.csv_export import csv_response
 from core.services.notifications import notify
 from core.services.permissions import can, require
+from core.services.plans import row_choices, row_or_none
 from core.services.search import ci_contains
 from core.services.urls import safe_link, safe_next, site_request_context
 from core.services.web import (
@@ -112,6 +123,7 @@ from core.services.web import (
 from core.timeutil import from_local, site_date, site_time, site_tz, to_local, utcnow
 
 __all__ = [
+    "ACTIVITY_FORM_LABELS",
     "CATEGORY_LABELS",
     "MAX_ID",
     "SLOTS",
@@ -121,6 +133,7 @@ __all__ = [
     "Certificate",
     "District",
     "Job",
+    "Language",
     "Membership",
     "NavItem",
     "Notification",
@@ -154,6 +167,7 @@ __all__ = [
     "csv_response",
     "date_arg",
     "db",
+    "exclude_member",
     "from_local",
     "hookimpl",
     "int_arg",
@@ -164,14 +178,18 @@ __all__ = [
     "month_arg",
     "multi_line",
     "notify",
+    "one_of",
     "page_arg",
     "page_count",
     "paginate",
     "parse_date",
     "parse_id",
     "permissions",
+    "plans",
     "plugin_gate",
     "require",
+    "row_choices",
+    "row_or_none",
     "safe_link",
     "safe_next",
     "site_date",

@@ -151,6 +151,7 @@ def demo_command(reset: bool) -> None:
             "Run `qauym demo --reset` to delete everything in it and rebuild the demo."
         )
     ctx = demo.build()
+    demo.build_plans(ctx)
     registry = current_app.extensions["qauym_plugins"]
     for name in registry.implementers("demo_data"):
         click.echo(f"{name}:")
@@ -164,6 +165,8 @@ def demo_command(reset: bool) -> None:
                 "The database is only partly built: fix the plugin (or leave it out of "
                 "QAUYM_PLUGINS) and run `qauym demo --reset`."
             ) from exc
+    with site_request_context():
+        demo.publish_reports(ctx)
 
     roles: dict[int, list[str]] = {}
     for m in db.session.scalars(select(Membership).order_by(Membership.id)):

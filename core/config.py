@@ -55,6 +55,8 @@ DEFAULTS: dict[str, Any] = {
     # Public base URL used in emails, certificates and calendar feeds.
     "BASE_URL": "http://localhost:5000",
     "SITE_NAME": "Qauym",
+    # First month of the school year of activity plans and annual reports (9: September).
+    "SCHOOL_YEAR_START_MONTH": 9,
 }
 
 BOOL_WORDS = {"true": True, "false": False, "1": True, "0": False, "yes": True, "no": False}

@@ -18,6 +18,8 @@ Every demo user logs in with :data:`DEMO_PASSWORD`.
 
 from __future__ import annotations
 
+import calendar
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -26,6 +28,8 @@ from sqlalchemy import func, select
 
 from core.extensions import db
 from core.models import (
+    ActivityForm,
+    AnnualReport,
     Association,
     AssociationKind,
     Category,
@@ -34,6 +38,8 @@ from core.models import (
     JoinPolicy,
     Level,
     Membership,
+    Plan,
+    PlanRow,
     Region,
     RegionAdmin,
     Role,
@@ -41,6 +47,7 @@ from core.models import (
     Subject,
     User,
 )
+from core.services import plans, reports
 
 #: The password every demo user shares.
 DEMO_PASSWORD = "qauym-demo"  # noqa: S105 - public demo logins, printed by `qauym demo`
@@ -982,3 +989,136 @@ def build(echo: Callable[[str], None] = click.echo) -> DemoContext:
         f"{len(ctx.associations)} associations, {len(ctx.users)} users"
     )
     return ctx
+
+
+# Activity plan and annual report of the ШЫҢ network -------------------------------------------
+
+#: Themes of the fortnightly online meetings, one a month (Kazakh / Russian).
+SHYN_ONLINE_THEMES = [
+    ("Жыл жоспары және оқу дербестігі", "План года и учебная самостоятельность"),
+    ("Формативті бағалау тәсілдері", "Приёмы формативного оценивания"),
+    ("Оқушы сұрақтары", "Вопросы учащихся"),
+    ("Рефлексиялық эсселерді талқылау", "Обсуждение рефлексивных эссе"),
+    ("Топтық жұмыс шағын сыныпта", "Групповая работа в малочисленном классе"),
+    ("Функционалдық сауаттылық тапсырмалары", "Задания на функциональную грамотность"),
+    ("Lesson Study нәтижелері", "Итоги Lesson Study"),
+    ("Тәжірибе жинағына дайындық", "Подготовка сборника опыта"),
+    ("Жыл қорытындысы", "Итоги года"),
+]
+
+
+def _last_friday(year: int, month: int) -> dt.date:
+    day = dt.date(year, month, calendar.monthrange(year, month)[1])
+    return day - dt.timedelta(days=(day.weekday() - 4) % 7)
+
+
+def build_plans(ctx: DemoContext) -> None:
+    """The ШЫҢ network's plan for the current school year, from its cyclogram: an online
+    meeting every two weeks (one row a month), a face-to-face meeting on the last Friday of
+    every second month, quarterly learning walks, and the general meeting. Members joined a
+    year earlier, so last year's report has people to count."""
+    shyn = ctx.associations["shyn-network"]
+    year = plans.current_year()
+    start, _end = plans.bounds(year)
+    for i, m in enumerate(
+        db.session.scalars(select(Membership).where(Membership.association_id == shyn.id))
+    ):
+        m.joined_at = dt.datetime(year - 1, 8, 20 + i % 5, 6, 0)
+    users = ctx.users
+    rows: list[tuple] = []  # (sort day, PlanRow)
+    for (cal_year, month), (kk, ru) in zip(
+        plans.months_of(year)[:9], SHYN_ONLINE_THEMES, strict=False
+    ):
+        rows.append(
+            (
+                dt.date(cal_year, month, 1),
+                PlanRow(
+                    topic=f"Онлайн кездесу: {kk} / Онлайн-встреча: {ru}",
+                    form=ActivityForm.VIDEO_CONFERENCE.value,
+                    goal="Тәжірибе алмасу, сабақтарды бірге жоспарлау / Обмен опытом, "
+                    "совместное планирование уроков",
+                    expected_result="Әр мұғалім бір тәсілді сабағында қолданады / Каждый "
+                    "учитель применяет один приём на уроке",
+                    resources="Zoom, ортақ құжат / Zoom, общий документ",
+                    participants="Желінің барлық мұғалімдері, онлайн / Все учителя сети, онлайн",
+                    month=month,
+                    responsible_id=users["shyn_coordinator"].id,
+                ),
+            )
+        )
+    schools = ["Заречный ЖОМ", "Мичурин ЖОМ", "Озёрный ЖОМ", "Затобол ЖОМ", "Заречный ЖОМ"]
+    for n, (cal_year, month) in enumerate(plans.months_of(year)[0:9:2]):
+        day = _last_friday(cal_year, month)
+        rows.append(
+            (
+                day,
+                PlanRow(
+                    topic="Бетпе-бет кездесу: ашық сабақтар / Очная встреча: открытые уроки",
+                    form=ActivityForm.NETWORK_MEETING.value,
+                    goal="Әріптестердің сабағына қатысу / Взаимопосещение уроков",
+                    expected_result="Сабақ талдауы, келесі қадамдар / Анализ уроков, "
+                    "следующие шаги",
+                    resources="Бақылау парағы / Лист наблюдения",
+                    participants=f"Желі мұғалімдері, {schools[n]} / Учителя сети, {schools[n]}",
+                    on_date=day,
+                    responsible_id=users["shyn_leader"].id,
+                ),
+            )
+        )
+    for cal_year, month in [plans.months_of(year)[i] for i in (1, 3, 6, 8)]:
+        rows.append(
+            (
+                dt.date(cal_year, month, 2),
+                PlanRow(
+                    topic="Бірлескен «оқу серуені» / Совместный «учебный обход»",
+                    form=ActivityForm.LEARNING_WALK.value,
+                    goal="Оқушылардың дербестігін сабақта бақылау / Наблюдение "
+                    "самостоятельности учащихся на уроках",
+                    expected_result="Бақылау нәтижелерінің қысқаша есебі / Краткий отчёт "
+                    "по итогам наблюдений",
+                    participants="Төрт мектептің мұғалімдері / Учителя четырёх школ",
+                    month=month,
+                    responsible_id=users["shyn_expert"].id,
+                ),
+            )
+        )
+    cal_year, month = plans.months_of(year)[8]
+    rows.append(
+        (
+            dt.date(cal_year, month, 28),
+            PlanRow(
+                topic="Жалпы жиналыс: жыл қорытындысы / Общее собрание: итоги года",
+                form=ActivityForm.GENERAL_MEETING.value,
+                goal="Жылдық есепті бекіту / Утверждение годового отчёта",
+                participants="Желі мүшелері / Члены сети",
+                month=month,
+                responsible_id=users["shyn_secretary"].id,
+            ),
+        )
+    )
+    plan = Plan(association=shyn, year=year)
+    plan.rows = [row for _day, row in sorted(rows, key=lambda r: r[0])]
+    for number, row in enumerate(plan.rows, start=1):
+        row.number = number
+    db.session.add(plan)
+    db.session.add(
+        AnnualReport(
+            association=shyn,
+            year=year - 1,
+            foreword=(
+                "Желінің алғашқы жылы: төрт ауыл мектебінің мұғалімдері бір-бірінің "
+                "сабақтарына барып, тәжірибе жинағын дайындады.\n\n"
+                "Первый год сети: учителя четырёх сельских школ посещали уроки друг друга и "
+                "подготовили сборник опыта."
+            ),
+        )
+    )
+    db.session.commit()
+    ctx.log(f"core: ШЫҢ activity plan {plans.year_label(year)} with {len(plan.rows)} rows")
+
+
+def publish_reports(ctx: DemoContext) -> None:
+    """Publish the reports the demo drafted, once every plugin has added its content."""
+    for report in db.session.scalars(select(AnnualReport).where(AnnualReport.status == "draft")):
+        reports.publish(report, report.association, ctx.users["shyn_leader"])
+    db.session.commit()

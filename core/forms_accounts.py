@@ -39,7 +39,7 @@ from core.extensions import db
 from core.forms import QauymForm
 from core.i18n import LANGUAGE_NAMES, current_locale
 from core.labels import CATEGORY_LABELS  # noqa: F401 - re-exported
-from core.models import Category, District, Region, School, Subject, User
+from core.models import Category, District, Region, RegionKind, School, Subject, User
 
 MIN_PASSWORD = 8
 EMPTY = SelectChoice("", "—")
@@ -233,7 +233,7 @@ def load_choices(form: ProfileFieldsForm) -> ProfileFieldsForm:
     regions = db.session.scalars(
         select(Region).options(selectinload(Region.districts)).order_by(Region.name_kk)
     ).all()
-    regions = sorted(regions, key=lambda r: (r.kind == "city", r.name_in(loc)))
+    regions = sorted(regions, key=lambda r: (r.kind == RegionKind.CITY, r.name_in(loc)))
     form.region.choices = [EMPTY] + [SelectChoice(r.id, r.name_in(loc)) for r in regions]
     form._districts = {d.id: d for r in regions for d in r.districts}
     form.district.choices = [EMPTY] + [

@@ -18,7 +18,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 
 from core.forms import QauymForm
-from core.models import AssociationKind, JoinPolicy, Level, Role
+from core.models import AssociationKind, JoinPolicy, LegalStatus, Level, Lifespan, Role
 from core.services.associations import ROLE_LABELS
 
 LEVEL_LABELS: dict[str, Any] = {
@@ -46,14 +46,14 @@ KIND_LABELS: dict[str, Any] = {
 }
 
 LEGAL_LABELS: dict[str, Any] = {
-    "informal": _l("informal"),
-    "registered": _l("registered legal entity"),
+    LegalStatus.INFORMAL.value: _l("informal"),
+    LegalStatus.REGISTERED.value: _l("registered legal entity"),
 }
 
 LIFESPAN_LABELS: dict[str, Any] = {
-    "short-term": _l("short-term"),
-    "long-term": _l("long-term"),
-    "permanent": _l("permanent"),
+    Lifespan.SHORT_TERM.value: _l("short-term"),
+    Lifespan.LONG_TERM.value: _l("long-term"),
+    Lifespan.PERMANENT.value: _l("permanent"),
 }
 
 POLICY_LABELS: dict[str, Any] = {

@@ -7,12 +7,14 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import secrets
+from collections.abc import Iterable
 from typing import Any
 
 from flask_login import UserMixin
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     Column,
     DateTime,
     Float,
@@ -24,6 +26,7 @@ from sqlalchemy import (
     UniqueConstraint,
     true,
 )
+from sqlalchemy import column as sql_column
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -32,6 +35,30 @@ from core.i18n import current_locale
 from core.timeutil import utcnow
 
 _DUMMY_HASH: str | None = None
+
+
+def one_of(
+    column: str,
+    values: type[enum.StrEnum],
+    *,
+    name: str | None = None,
+    extra: Iterable[str] = (),
+) -> CheckConstraint:
+    """``CHECK (column IN (...))`` for a column that holds one member of a closed set.
+
+    Goes in ``__table_args__``; named ``ck_<table>_<name>`` by the naming convention
+    (``name`` defaults to the column's). ``extra`` adds values outside the enum (``""`` for
+    "not set" where a core enum is reused by a plugin). ``info`` keeps the enum, so the tests
+    compare every such constraint, as the migrated database holds it, with the enum's members:
+    a new member needs a migration that widens the constraint.
+    """
+    allowed = [*extra, *(member.value for member in values)]
+    assert all("'" not in v for v in allowed), allowed
+    return CheckConstraint(
+        sql_column(column).in_(allowed),
+        name=name or column,
+        info={"enum": values, "column": column, "extra": tuple(extra)},
+    )
 
 
 class Localized:
@@ -49,11 +76,17 @@ class Localized:
         return self.name_in(current_locale())
 
 
+class RegionKind(enum.StrEnum):
+    REGION = "region"  # oblys
+    CITY = "city"  # city of republican significance
+
+
 class Region(Localized, db.Model):
     __tablename__ = "core_region"
+    __table_args__ = (one_of("kind", RegionKind),)
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
-    kind: Mapped[str] = mapped_column(String(10), default="region")  # region | city
+    kind: Mapped[str] = mapped_column(String(10), default=RegionKind.REGION)
     name_kk: Mapped[str] = mapped_column(String(200))
     name_ru: Mapped[str] = mapped_column(String(200))
     name_en: Mapped[str] = mapped_column(String(200))
@@ -123,8 +156,17 @@ class Category(enum.StrEnum):
         return list(Category).index(self)
 
 
+class Language(enum.StrEnum):
+    """Languages of instruction (of a material, of a teacher's classes)."""
+
+    KK = "kk"
+    RU = "ru"
+    EN = "en"
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "core_user"
+    __table_args__ = (one_of("category", Category),)
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(256))
@@ -132,7 +174,7 @@ class User(UserMixin, db.Model):
     region_id: Mapped[int | None] = mapped_column(ForeignKey("core_region.id"), index=True)
     district_id: Mapped[int | None] = mapped_column(ForeignKey("core_district.id"))
     school_id: Mapped[int | None] = mapped_column(ForeignKey("core_school.id"), index=True)
-    category: Mapped[str] = mapped_column(String(20), default=Category.NONE.value)
+    category: Mapped[str] = mapped_column(String(20), default=Category.NONE)
     experience_years: Mapped[int] = mapped_column(Integer, default=0)
     position: Mapped[str] = mapped_column(String(200), default="")
     bio: Mapped[str] = mapped_column(Text, default="")
@@ -252,6 +294,17 @@ class JoinPolicy(enum.StrEnum):
     INVITE = "invite"
 
 
+class LegalStatus(enum.StrEnum):
+    INFORMAL = "informal"
+    REGISTERED = "registered"  # a registered legal entity
+
+
+class Lifespan(enum.StrEnum):
+    SHORT_TERM = "short-term"
+    LONG_TERM = "long-term"
+    PERMANENT = "permanent"
+
+
 class Role(enum.StrEnum):
     """Roles inside an association, most powerful first."""
 
@@ -264,23 +317,45 @@ class Role(enum.StrEnum):
     PARTICIPANT = "participant"  # non-voting
 
 
+class RequestStatus(enum.StrEnum):
+    """A request to join an association."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    DECLINED = "declined"
+    CANCELLED = "cancelled"  # withdrawn by the teacher
+
+
+class InvitationStatus(enum.StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+
+
 class Association(db.Model):
     __tablename__ = "core_association"
+    __table_args__ = (
+        one_of("kind", AssociationKind),
+        one_of("level", Level),
+        one_of("legal_status", LegalStatus),
+        one_of("lifespan", Lifespan),
+        one_of("join_policy", JoinPolicy),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(80), unique=True)
     name_kk: Mapped[str] = mapped_column(String(300))
     name_ru: Mapped[str] = mapped_column(String(300), default="")
     abbr_kk: Mapped[str] = mapped_column(String(40), default="")
     abbr_ru: Mapped[str] = mapped_column(String(40), default="")
-    kind: Mapped[str] = mapped_column(String(30), default=AssociationKind.SUBJECT.value)
-    level: Mapped[str] = mapped_column(String(20), default=Level.SCHOOL.value, index=True)
+    kind: Mapped[str] = mapped_column(String(30), default=AssociationKind.SUBJECT)
+    level: Mapped[str] = mapped_column(String(20), default=Level.SCHOOL, index=True)
     region_id: Mapped[int | None] = mapped_column(ForeignKey("core_region.id"), index=True)
     district_id: Mapped[int | None] = mapped_column(ForeignKey("core_district.id"))
     host_organisation: Mapped[str] = mapped_column(String(300), default="")
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("core_association.id"), index=True)
-    legal_status: Mapped[str] = mapped_column(String(20), default="informal")  # or registered
-    lifespan: Mapped[str] = mapped_column(String(20), default="permanent")
-    join_policy: Mapped[str] = mapped_column(String(10), default=JoinPolicy.REQUEST.value)
+    legal_status: Mapped[str] = mapped_column(String(20), default=LegalStatus.INFORMAL)
+    lifespan: Mapped[str] = mapped_column(String(20), default=Lifespan.PERMANENT)
+    join_policy: Mapped[str] = mapped_column(String(10), default=JoinPolicy.REQUEST)
     contacts: Mapped[str] = mapped_column(Text, default="")
     description: Mapped[str] = mapped_column(Text, default="")
     # Charter
@@ -349,13 +424,13 @@ class CyclogramItem(db.Model):
 
 class Membership(db.Model):
     __tablename__ = "core_membership"
-    __table_args__ = (UniqueConstraint("association_id", "user_id"),)
+    __table_args__ = (UniqueConstraint("association_id", "user_id"), one_of("role", Role))
     id: Mapped[int] = mapped_column(primary_key=True)
     association_id: Mapped[int] = mapped_column(
         ForeignKey("core_association.id", ondelete="CASCADE"), index=True
     )
     user_id: Mapped[int] = mapped_column(ForeignKey("core_user.id", ondelete="CASCADE"), index=True)
-    role: Mapped[str] = mapped_column(String(20), default=Role.MEMBER.value)
+    role: Mapped[str] = mapped_column(String(20), default=Role.MEMBER)
     joined_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     association: Mapped[Association] = relationship(back_populates="memberships")
     user: Mapped[User] = relationship(back_populates="memberships")
@@ -363,13 +438,14 @@ class Membership(db.Model):
 
 class JoinRequest(db.Model):
     __tablename__ = "core_join_request"
+    __table_args__ = (one_of("status", RequestStatus),)
     id: Mapped[int] = mapped_column(primary_key=True)
     association_id: Mapped[int] = mapped_column(
         ForeignKey("core_association.id", ondelete="CASCADE"), index=True
     )
     user_id: Mapped[int] = mapped_column(ForeignKey("core_user.id", ondelete="CASCADE"), index=True)
     message: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(12), default="pending")  # approved/declined/...
+    status: Mapped[str] = mapped_column(String(12), default=RequestStatus.PENDING)
     reason: Mapped[str] = mapped_column(Text, default="")
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id"))
     decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
@@ -380,14 +456,15 @@ class JoinRequest(db.Model):
 
 class Invitation(db.Model):
     __tablename__ = "core_invitation"
+    __table_args__ = (one_of("role", Role), one_of("status", InvitationStatus))
     id: Mapped[int] = mapped_column(primary_key=True)
     association_id: Mapped[int] = mapped_column(
         ForeignKey("core_association.id", ondelete="CASCADE"), index=True
     )
     user_id: Mapped[int] = mapped_column(ForeignKey("core_user.id", ondelete="CASCADE"), index=True)
     invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id"))
-    role: Mapped[str] = mapped_column(String(20), default=Role.MEMBER.value)
-    status: Mapped[str] = mapped_column(String(12), default="pending")  # accepted/declined
+    role: Mapped[str] = mapped_column(String(20), default=Role.MEMBER)
+    status: Mapped[str] = mapped_column(String(12), default=InvitationStatus.PENDING)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     association: Mapped[Association] = relationship()
     user: Mapped[User] = relationship(foreign_keys=[user_id])
@@ -497,3 +574,102 @@ class JobRun(db.Model):
     last_started_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     last_finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     last_error: Mapped[str] = mapped_column(Text, default="")
+
+
+class ActivityForm(enum.StrEnum):
+    """The forms of activity an association plans (domain.md, "Forms of activity")."""
+
+    MASTER_CLASS = "master_class"
+    SEMINAR = "seminar"
+    WEBINAR = "webinar"
+    VIDEO_CONFERENCE = "video_conference"
+    ROUND_TABLE = "round_table"
+    CONFERENCE = "conference"
+    FORUM = "forum"
+    COACHING = "coaching"
+    LESSON_STUDY = "lesson_study"
+    LEARNING_WALK = "learning_walk"
+    NETWORK_MEETING = "network_meeting"
+    WORKSHOP = "workshop"
+    FESTIVAL = "festival"
+    MARATHON = "marathon"
+    CONTEST = "contest"
+    CONSULTATION = "consultation"
+    TRAINING = "training"
+    EXHIBITION = "exhibition"
+    GENERAL_MEETING = "general_meeting"
+
+
+class Plan(db.Model):
+    """An association's activity plan for one school year (``year`` is the starting year:
+    2026 is 2026-27). Public like the charter unless ``members_only``."""
+
+    __tablename__ = "core_plan"
+    __table_args__ = (UniqueConstraint("association_id", "year"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    association_id: Mapped[int] = mapped_column(
+        ForeignKey("core_association.id", ondelete="CASCADE"), index=True
+    )
+    year: Mapped[int] = mapped_column(Integer)
+    members_only: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    association: Mapped[Association] = relationship()
+    rows: Mapped[list[PlanRow]] = relationship(
+        back_populates="plan",
+        cascade="all, delete-orphan",
+        order_by="[PlanRow.number, PlanRow.id]",
+    )
+
+
+class PlanRow(db.Model):
+    """One row of an activity plan. ``month`` (1-12) or ``on_date`` says when; the year
+    follows from the plan's school year."""
+
+    __tablename__ = "core_plan_row"
+    __table_args__ = (one_of("form", ActivityForm),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("core_plan.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer, default=0)
+    topic: Mapped[str] = mapped_column(String(300))
+    form: Mapped[str] = mapped_column(String(30))
+    goal: Mapped[str] = mapped_column(Text, default="")
+    expected_result: Mapped[str] = mapped_column(Text, default="")
+    resources: Mapped[str] = mapped_column(Text, default="")
+    participants: Mapped[str] = mapped_column(Text, default="")  # participants and venue
+    month: Mapped[int | None] = mapped_column(Integer)
+    on_date: Mapped[dt.date | None] = mapped_column(db.Date)
+    responsible_id: Mapped[int | None] = mapped_column(
+        ForeignKey("core_user.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    plan: Mapped[Plan] = relationship(back_populates="rows")
+    responsible: Mapped[User | None] = relationship()
+
+
+class ReportStatus(enum.StrEnum):
+    DRAFT = "draft"  # figures computed live, seen by the leader only
+    PUBLISHED = "published"  # figures frozen, public
+
+
+class AnnualReport(db.Model):
+    """An association's public report for a school year: a draft (figures computed live) or
+    published (figures frozen in ``snapshot``, one rendering per language)."""
+
+    __tablename__ = "core_annual_report"
+    __table_args__ = (UniqueConstraint("association_id", "year"), one_of("status", ReportStatus))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    association_id: Mapped[int] = mapped_column(
+        ForeignKey("core_association.id", ondelete="CASCADE"), index=True
+    )
+    year: Mapped[int] = mapped_column(Integer)
+    foreword: Mapped[str] = mapped_column(Text, default="")
+    include_children: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(12), default=ReportStatus.DRAFT)
+    snapshot: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    published_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    published_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("core_user.id", ondelete="SET NULL")
+    )
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    association: Mapped[Association] = relationship()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from core.extensions import db
 from core.models import (
@@ -511,17 +512,24 @@ def test_only_site_admin_deletes(client, factory, login, post):
     assert db.session.get(Association, a.id) is not None
 
 
-def test_edit_keeps_stored_values_the_form_does_not_list(client, factory, login, post):
-    a = factory.association(slug="old", lifespan="until-2027", legal_status="registered")
+def test_edit_keeps_stored_values_and_the_database_refuses_unlisted_ones(
+    client, factory, login, post
+):
+    # A value outside the closed set (one an older or newer version might list) cannot be
+    # stored: the CHECK constraint on the column (core_0010_closed_sets) refuses it.
+    with pytest.raises(IntegrityError):
+        factory.association(slug="odd", lifespan="until-2027")
+    db.session.rollback()
+    a = factory.association(slug="old", lifespan="long-term", legal_status="registered")
     leader = factory.member(a, role="leader")
     login(client, leader)
     page = client.get("/a/old/edit").get_data(as_text=True)
-    assert '<option selected value="until-2027">' in page
+    assert '<option selected value="long-term">' in page
     assert '<option selected value="registered">' in page
     assert post(client, "/a/old/edit", _form(a, topic="Жаңа")).status_code == 302
     db.session.expire_all()
     a = db.session.get(Association, a.id)
-    assert a.lifespan == "until-2027" and a.topic == "Жаңа"
+    assert a.lifespan == "long-term" and a.legal_status == "registered" and a.topic == "Жаңа"
 
 
 def test_delete_refused_while_a_plugin_holds_rows(client, factory, login, post):

@@ -78,6 +78,12 @@ def test_demo_builds_the_roster_then_refuses_then_resets(empty_app):
     }
     shyn = db.session.scalar(select(Association).where(Association.slug == "shyn-network"))
     assert len(shyn.cyclogram) >= 6 and shyn.rules.count("\n") >= 15  # 8 rules, kk and ru
+    from core.models import AnnualReport, Plan
+
+    plan = db.session.scalar(select(Plan).where(Plan.association_id == shyn.id))
+    assert plan is not None and len(plan.rows) >= 15
+    report = db.session.scalar(select(AnnualReport).where(AnnualReport.association_id == shyn.id))
+    assert report.status == "published" and report.year == plan.year - 1 and report.snapshot
     assert {m.user.school.name for m in shyn.memberships if m.user.school} and len(
         {m.user.school_id for m in shyn.memberships}
     ) == 4

@@ -8,6 +8,7 @@ import pytest
 from flask import Blueprint
 
 from core.extensions import db
+from core.models import AnnualReport, Plan, PlanRow
 from core.services import certificates
 from core.testing_routes import Access, assert_route_permissions, seed_world, walk_routes
 
@@ -50,6 +51,15 @@ CORE_ROUTES = {
     "core.certificate_pdf": "member",
     "core.portfolio_page": "member",
     "core.portfolio_csv": "member",
+    "core.plan_current": "public",
+    "core.plan": "public",
+    "core.plan_csv": "public",
+    "core.plan_pdf": "public",
+    "core.plan_row_new": "manager",
+    "core.plan_row_edit": "manager",
+    "core.plan_import": "manager",
+    "core.report": "public",  # the walk's report is published; drafts: see test_reports.py
+    "core.report_pdf": "public",
 }
 SAMPLE_ROUTES = {
     "sample.home": "public",
@@ -75,9 +85,24 @@ def world(app, factory):
         issuer="Qauym",
         issued_on=dt.date(2026, 1, 1),
     )
+    plan = Plan(association_id=world.association.id, year=2026)
+    row = PlanRow(plan=plan, number=1, topic="Семинар", form="seminar")
+    db.session.add_all([plan, row])
+    db.session.add(
+        AnnualReport(
+            association_id=world.association.id,
+            year=2025,
+            status="published",
+            snapshot={"kk": _SNAPSHOT, "ru": _SNAPSHOT, "en": _SNAPSHOT},
+        )
+    )
     db.session.commit()
     world.objects["certificate"] = cert
+    world.objects["plan_row"] = row
     return world
+
+
+_SNAPSHOT = {"name": "Walk", "period": "2025–26", "core": [], "note": "", "sections": []}
 
 
 def test_every_core_and_sample_route_checks_permissions(app, world):
@@ -88,6 +113,12 @@ def test_every_core_and_sample_route_checks_permissions(app, world):
         arg_defaults={
             "code": lambda w: w.objects["certificate"].code,
             "token": lambda w: "not-a-real-token",
+            "school_year": lambda w: 2026,
+            "row_id": lambda w: w.objects["plan_row"].id,
+        },
+        url_args={
+            "core.report": {"slug": "walk", "school_year": 2025},
+            "core.report_pdf": {"slug": "walk", "school_year": 2025},
         },
     )
 

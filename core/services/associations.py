@@ -32,20 +32,22 @@ from core.extensions import db
 from core.models import (
     Association,
     Invitation,
+    InvitationStatus,
     JoinPolicy,
     JoinRequest,
     Membership,
+    RequestStatus,
     Role,
     User,
 )
 from core.services import audit, notifications, permissions, plugin_gate
 from core.timeutil import utcnow
 
-PENDING = "pending"
-APPROVED = "approved"
-DECLINED = "declined"
-ACCEPTED = "accepted"
-CANCELLED = "cancelled"
+# Thin aliases kept for the views (``svc.PENDING``...); new code uses the enums.
+PENDING = RequestStatus.PENDING
+APPROVED = RequestStatus.APPROVED
+DECLINED = RequestStatus.DECLINED
+CANCELLED = RequestStatus.CANCELLED
 
 
 class MembershipError(Exception):
@@ -100,7 +102,7 @@ def pending_request(association: Association, user: User) -> JoinRequest | None:
         select(JoinRequest).where(
             JoinRequest.association_id == association.id,
             JoinRequest.user_id == user.id,
-            JoinRequest.status == PENDING,
+            JoinRequest.status == RequestStatus.PENDING,
         )
     )
 
@@ -110,7 +112,7 @@ def pending_invitation(association: Association, user: User) -> Invitation | Non
         select(Invitation).where(
             Invitation.association_id == association.id,
             Invitation.user_id == user.id,
-            Invitation.status == PENDING,
+            Invitation.status == InvitationStatus.PENDING,
         )
     )
 
@@ -144,19 +146,19 @@ def add_member(association: Association, user: User, role: Role | str = Role.MEM
         select(JoinRequest).where(
             JoinRequest.association_id == association.id,
             JoinRequest.user_id == user.id,
-            JoinRequest.status == PENDING,
+            JoinRequest.status == RequestStatus.PENDING,
         )
     ):
-        row.status = APPROVED
+        row.status = RequestStatus.APPROVED
         row.decided_at = utcnow()
     for row in db.session.scalars(
         select(Invitation).where(
             Invitation.association_id == association.id,
             Invitation.user_id == user.id,
-            Invitation.status == PENDING,
+            Invitation.status == InvitationStatus.PENDING,
         )
     ):
-        row.status = ACCEPTED
+        row.status = InvitationStatus.ACCEPTED
     _touch(association)
     permissions.forget(user)
     return m
@@ -201,12 +203,12 @@ def cancel_request(association: Association, user: User) -> None:
     req = pending_request(association, user)
     if req is None:
         raise MembershipError(_l("There is no request to cancel."))
-    req.status = CANCELLED
+    req.status = RequestStatus.CANCELLED
     req.decided_at = utcnow()
 
 
 def _pending(req: JoinRequest) -> None:
-    if req.status != PENDING:
+    if req.status != RequestStatus.PENDING:
         raise MembershipError(_l("This request has already been decided."))
 
 
@@ -217,7 +219,7 @@ def approve(req: JoinRequest, actor: User) -> Membership:
     if membership_of(association, applicant) is not None:
         raise MembershipError(_l("This person is already a member."))
     m = add_member(association, applicant, Role.MEMBER)
-    req.status = APPROVED
+    req.status = RequestStatus.APPROVED
     req.decided_by_id = actor.id
     req.decided_at = utcnow()
     notifications.notify(
@@ -237,7 +239,7 @@ def decline(req: JoinRequest, actor: User, reason: str) -> None:
     reason = reason.strip()
     if not reason:
         raise MembershipError(_l("Give a reason: the applicant will read it."))
-    req.status = DECLINED
+    req.status = RequestStatus.DECLINED
     req.reason = reason
     req.decided_by_id = actor.id
     req.decided_at = utcnow()
@@ -282,15 +284,15 @@ def invite(association: Association, user: User, role: Role | str, actor: User) 
 
 
 def accept_invitation(inv: Invitation, user: User) -> Membership:
-    if inv.user_id != user.id or inv.status != PENDING:
+    if inv.user_id != user.id or inv.status != InvitationStatus.PENDING:
         raise MembershipError(_l("This invitation is no longer open."))
     return add_member(inv.association, user, inv.role)
 
 
 def decline_invitation(inv: Invitation, user: User) -> None:
-    if inv.user_id != user.id or inv.status != PENDING:
+    if inv.user_id != user.id or inv.status != InvitationStatus.PENDING:
         raise MembershipError(_l("This invitation is no longer open."))
-    inv.status = DECLINED
+    inv.status = InvitationStatus.DECLINED
 
 
 def _is_last_leader(m: Membership) -> bool:
@@ -452,3 +454,29 @@ def association_for(plugin: str, slug: str) -> Association:
     association = association_or_404(slug)
     plugin_gate.abort_unless_enabled(plugin, association)
     return association
+
+
+def exclude_member(association: Association, user: User, actor: User, reason: str) -> None:
+    """Remove ``user`` from ``association`` by a decision (of the council, say); audited.
+
+    The last leader cannot be excluded (make someone else leader first), so an association is
+    never left without one. The caller commits.
+    """
+    m = membership_of(association, user)
+    if m is None:
+        raise MembershipError(_l("This person is not a member."))
+    if _is_last_leader(m):
+        raise MembershipError(
+            _l("The last leader cannot be excluded: make someone else leader first.")
+        )
+    audit.record(
+        "association.exclude",
+        actor=actor,
+        target=f"{association.slug}: {user.email}",
+        region_id=association.region_id,
+        association_id=association.id,
+        details={"user_id": user.id, "role": m.role, "reason": str(reason)[:500]},
+    )
+    db.session.delete(m)
+    _touch(association)
+    permissions.forget(user)

@@ -20,6 +20,7 @@ from core.services import sessions
 
 MANAGER_ROLES = (Role.LEADER, Role.COORDINATOR)
 STAFF_ROLES = (Role.LEADER, Role.COORDINATOR, Role.MODERATOR, Role.SECRETARY)
+PLAN_ROLES = (Role.LEADER, Role.COORDINATOR, Role.SECRETARY)
 
 
 def _authenticated(user: Any) -> bool:
@@ -164,6 +165,36 @@ CORE_ACTIONS: list[Action] = [
         lambda u, o: _authenticated(u) and (is_site_admin(u) or o.recipient_id == u.id),
     ),
     Action("certificate.revoke", "Revoke a certificate", lambda u, o: is_site_admin(u)),
+    Action(
+        "plan.view",
+        "See an activity plan (public unless the association keeps it to members)",
+        lambda u, o: (
+            o is None
+            or not o.members_only
+            or is_member(u, o.association_id)
+            or administers(u, o.association)
+        ),
+    ),
+    Action(
+        "plan.edit",
+        "Edit an association's activity plan (leader, coordinator, secretary)",
+        lambda u, o: administers(u, o) or has_role(u, o, *PLAN_ROLES),
+    ),
+    Action(
+        "plan.see_people",
+        "See who is responsible for plan rows (members)",
+        lambda u, o: is_member(u, o) or administers(u, o),
+    ),
+    Action(
+        "report.edit",
+        "Write and publish an association's annual report (leader)",
+        lambda u, o: administers(u, o) or has_role(u, o, Role.LEADER),
+    ),
+    Action(
+        "report.view",
+        "See an annual report (published ones: anyone; drafts: who edits it)",
+        lambda u, o: o.status == "published" or can(u, "report.edit", o.association),
+    ),
 ]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from core.views import admin, associations, auth, misc, notifications  # noqa: F401 - routes
+from core.views import admin, associations, auth, misc, notifications, plans  # noqa: F401
 from core.views.blueprint import bp
 
 

@@ -9,6 +9,7 @@ coordinator may edit a rubric later without changing any published total.
 from __future__ import annotations
 
 import datetime as dt
+import enum
 
 from sqlalchemy import (
     JSON,
@@ -26,7 +27,74 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.api import Association, Subject, User, db, utcnow
+from core.api import Association, Category, Language, Subject, User, db, one_of, utcnow
+
+
+class ReviewerIdentity(enum.StrEnum):
+    NAMED = "named"
+    ANONYMOUS_UNTIL_DECISION = "anonymous_until_decision"
+    ANONYMOUS = "anonymous"
+
+
+class MaterialType(enum.StrEnum):
+    LESSON_PLAN = "lesson_plan"
+    MEDIUM_TERM_PLAN = "medium_term_plan"
+    METHOD_RECOMMENDATION = "method_recommendation"
+    SUMMATIVE_TASKS = "summative_tasks"
+    TEACHING_KIT = "teaching_kit"
+    AUTHOR_PROGRAMME = "author_programme"
+    ELECTIVE_PROGRAMME = "elective_programme"
+    DIDACTIC_MATERIALS = "didactic_materials"
+    EVENT_SCENARIO = "event_scenario"
+
+
+class SubmissionState(enum.StrEnum):
+    """States of :data:`plugins.expertise.services.TRANSITIONS`."""
+
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    SCREENING = "screening"
+    RETURNED = "returned"
+    IN_REVIEW = "in_review"
+    MINOR_REVISION = "minor_revision"
+    MAJOR_REVISION = "major_revision"
+    RECOMMENDED = "recommended"
+    NOT_RECOMMENDED = "not_recommended"
+    WITHDRAWN = "withdrawn"
+
+
+class WorkflowAction(enum.StrEnum):
+    """Actions of :data:`plugins.expertise.services.TRANSITIONS`."""
+
+    SUBMIT = "submit"
+    SCREEN = "screen"
+    RETURN = "return"
+    ACCEPT = "accept"
+    RECOMMEND = "recommend"
+    MINOR = "minor"
+    MAJOR = "major"
+    REJECT = "reject"
+    RESUBMIT = "resubmit"
+    WITHDRAW = "withdraw"
+
+
+class AssignmentStatus(enum.StrEnum):
+    INVITED = "invited"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    EXPIRED = "expired"  # no answer in time
+    REMOVED = "removed"
+    DONE = "done"  # review submitted
+
+
+class Recommendation(enum.StrEnum):
+    """An expert's recommendation (the names of the states it argues for)."""
+
+    RECOMMENDED = "recommended"
+    MINOR_REVISION = "minor_revision"
+    MAJOR_REVISION = "major_revision"
+    NOT_RECOMMENDED = "not_recommended"
+
 
 coauthor_table = Table(
     "expertise_coauthor",
@@ -44,6 +112,10 @@ class Settings(db.Model):
     """Per-association review settings; a missing row means the defaults below."""
 
     __tablename__ = "expertise_settings"
+    __table_args__ = (
+        one_of("min_category", Category, extra=("",)),
+        one_of("reviewer_identity", ReviewerIdentity),
+    )
     association_id: Mapped[int] = mapped_column(
         ForeignKey("core_association.id", ondelete="CASCADE"), primary_key=True
     )
@@ -51,8 +123,7 @@ class Settings(db.Model):
     # Lowest qualification category (core.models.Category value) that makes a member an
     # expert without the expert role; "" means only the role counts.
     min_category: Mapped[str] = mapped_column(String(20), default="")
-    # named | anonymous_until_decision | anonymous
-    reviewer_identity: Mapped[str] = mapped_column(String(30), default="named")
+    reviewer_identity: Mapped[str] = mapped_column(String(30), default=ReviewerIdentity.NAMED)
     hide_until_decision: Mapped[bool] = mapped_column(Boolean, default=False)
     respond_days: Mapped[int] = mapped_column(Integer, default=5)
     review_days: Mapped[int] = mapped_column(Integer, default=21)
@@ -90,6 +161,11 @@ class Criterion(db.Model):
 
 class Submission(db.Model):
     __tablename__ = "expertise_submission"
+    __table_args__ = (
+        one_of("material_type", MaterialType),
+        one_of("language", Language),
+        one_of("state", SubmissionState),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     association_id: Mapped[int] = mapped_column(
         ForeignKey("core_association.id", ondelete="CASCADE"), index=True
@@ -103,7 +179,7 @@ class Submission(db.Model):
     language: Mapped[str] = mapped_column(String(5))
     abstract: Mapped[str] = mapped_column(Text, default="")
     keywords: Mapped[str] = mapped_column(String(300), default="")
-    state: Mapped[str] = mapped_column(String(30), default="draft", index=True)
+    state: Mapped[str] = mapped_column(String(30), default=SubmissionState.DRAFT, index=True)
     round: Mapped[int] = mapped_column(Integer, default=0)
     rubric_id: Mapped[int | None] = mapped_column(ForeignKey("expertise_rubric.id"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
@@ -168,6 +244,11 @@ class Transition(db.Model):
     """One step of the workflow: who moved the submission from which state to which, and why."""
 
     __tablename__ = "expertise_transition"
+    __table_args__ = (
+        one_of("action", WorkflowAction),
+        one_of("from_state", SubmissionState),
+        one_of("to_state", SubmissionState),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     submission_id: Mapped[int] = mapped_column(
         ForeignKey("expertise_submission.id", ondelete="CASCADE"), index=True
@@ -186,6 +267,7 @@ class Assignment(db.Model):
     """An expert invited to review one round of a submission."""
 
     __tablename__ = "expertise_assignment"
+    __table_args__ = (one_of("status", AssignmentStatus),)
     id: Mapped[int] = mapped_column(primary_key=True)
     submission_id: Mapped[int] = mapped_column(
         ForeignKey("expertise_submission.id", ondelete="CASCADE"), index=True
@@ -198,8 +280,7 @@ class Assignment(db.Model):
     assigned_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("core_user.id", ondelete="SET NULL")
     )
-    # invited | accepted | declined | expired | removed | done
-    status: Mapped[str] = mapped_column(String(12), default="invited", index=True)
+    status: Mapped[str] = mapped_column(String(12), default=AssignmentStatus.INVITED, index=True)
     invited_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     respond_by: Mapped[dt.datetime] = mapped_column(DateTime)
     due_at: Mapped[dt.datetime] = mapped_column(DateTime)
@@ -216,6 +297,7 @@ class Assignment(db.Model):
 
 class Review(db.Model):
     __tablename__ = "expertise_review"
+    __table_args__ = (one_of("recommendation", Recommendation),)
     id: Mapped[int] = mapped_column(primary_key=True)
     assignment_id: Mapped[int] = mapped_column(
         ForeignKey("expertise_assignment.id", ondelete="CASCADE"), unique=True

@@ -6,7 +6,7 @@ import datetime as dt
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from core import hookimpl
 from core.api import (
@@ -16,17 +16,20 @@ from core.api import (
     NotificationKind,
     PluginInfo,
     PortfolioEntry,
+    ReportFigure,
+    ReportSection,
     SearchResult,
     Tab,
     ci_contains,
     db,
+    from_local,
     permissions,
     plugin_gate,
     site_date,
 )
 from plugins.expertise import models  # noqa: F401 - registers the tables
 from plugins.expertise import services as svc
-from plugins.expertise.models import Comment, Conflict, Review, Submission
+from plugins.expertise.models import Comment, Conflict, Review, Submission, SubmissionState
 
 
 @hookimpl
@@ -214,3 +217,44 @@ def demo_data(ctx):
     from plugins.expertise.demo import build
 
     build(ctx)
+
+
+@hookimpl
+def annual_report(association, association_ids, start, end):
+    """Expert review in the period: materials submitted, reviews written, materials
+    recommended (the library's titles, which are public)."""
+    since = from_local(dt.datetime.combine(start, dt.time()))
+    until = from_local(dt.datetime.combine(end, dt.time()))
+    mine = Submission.association_id.in_(association_ids)
+    submitted = db.session.scalar(
+        select(func.count(Submission.id)).where(
+            mine, Submission.submitted_at >= since, Submission.submitted_at < until
+        )
+    )
+    reviews = db.session.scalar(
+        select(func.count(Review.id))
+        .join(Submission, Submission.id == Review.submission_id)
+        .where(mine, Review.submitted_at >= since, Review.submitted_at < until)
+    )
+    recommended = db.session.scalars(
+        select(Submission.title)
+        .where(
+            mine,
+            Submission.state == SubmissionState.RECOMMENDED,
+            Submission.published_at >= since,
+            Submission.published_at < until,
+        )
+        .order_by(Submission.published_at)
+    ).all()
+    return [
+        ReportSection(
+            title=_l("Expert review of materials"),
+            figures=(
+                ReportFigure(_l("Materials submitted for review"), submitted or 0),
+                ReportFigure(_l("Reviews written"), reviews or 0),
+                ReportFigure(_l("Materials recommended to the library"), len(recommended)),
+            ),
+            highlights=tuple(recommended[:12]),
+            order=50,
+        )
+    ]

@@ -16,7 +16,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from core.api import MAX_ID, QauymForm
-from plugins.forum.models import FLAG_REASONS, OFFICIAL_STATUSES
+from plugins.forum.models import BoardVisibility, FlagReason, OfficialStatus, TopicKind
 
 MAX_BODY = 20000
 
@@ -27,10 +27,10 @@ class BoardForm(QauymForm):
     visibility = RadioField(
         _l("Who can read"),
         choices=[
-            ("members", _l("Members of the association only")),
-            ("public", _l("Everyone, also without an account")),
+            (BoardVisibility.MEMBERS.value, _l("Members of the association only")),
+            (BoardVisibility.PUBLIC.value, _l("Everyone, also without an account")),
         ],
-        default="members",
+        default=BoardVisibility.MEMBERS.value,
     )
     premoderate = BooleanField(_l("Moderators approve every post before it is shown"))
     moderate_first_posts = IntegerField(
@@ -57,8 +57,11 @@ class TopicForm(PostForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(min=3, max=200)])
     kind = RadioField(
         _l("Kind"),
-        choices=[("discussion", _l("Discussion")), ("question", _l("Question"))],
-        default="discussion",
+        choices=[
+            (TopicKind.DISCUSSION.value, _l("Discussion")),
+            (TopicKind.QUESTION.value, _l("Question")),
+        ],
+        default=TopicKind.DISCUSSION.value,
     )
     addressed_to = StringField(
         _l("Address the question to (e.g. the district education department)"),
@@ -83,7 +86,7 @@ class TopicForm(PostForm):
             raise ValidationError(_l("An option is longer than 200 characters."))
 
     def validate_addressed_to(self, field):
-        if field.data and self.kind.data != "question":
+        if field.data and self.kind.data != TopicKind.QUESTION:
             raise ValidationError(_l("Only a question can be addressed to officials."))
 
     @property
@@ -100,11 +103,11 @@ class FlagForm(QauymForm):
     reason = SelectField(
         _l("Reason"),
         choices=[
-            (FLAG_REASONS[0], _l("Spam or advertising")),
-            (FLAG_REASONS[1], _l("Offensive or rude")),
-            (FLAG_REASONS[2], _l("False accusation")),
-            (FLAG_REASONS[3], _l("Off topic")),
-            (FLAG_REASONS[4], _l("Something else")),
+            (FlagReason.SPAM.value, _l("Spam or advertising")),
+            (FlagReason.OFFENSIVE.value, _l("Offensive or rude")),
+            (FlagReason.FALSE_ACCUSATION.value, _l("False accusation")),
+            (FlagReason.OFF_TOPIC.value, _l("Off topic")),
+            (FlagReason.OTHER.value, _l("Something else")),
         ],
     )
     note = TextAreaField(_l("Note for the moderators"), validators=[Length(max=1000)])
@@ -126,9 +129,9 @@ class OfficialForm(QauymForm):
     status = SelectField(
         _l("Status"),
         choices=[
-            (OFFICIAL_STATUSES[0], _l("Open")),
-            (OFFICIAL_STATUSES[1], _l("Answered")),
-            (OFFICIAL_STATUSES[2], _l("Closed")),
+            (OfficialStatus.OPEN.value, _l("Open")),
+            (OfficialStatus.ANSWERED.value, _l("Answered")),
+            (OfficialStatus.CLOSED.value, _l("Closed")),
         ],
     )
 

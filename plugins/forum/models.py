@@ -24,6 +24,7 @@ configuration does no stemming, which suits Kazakh and Russian alike).
 from __future__ import annotations
 
 import datetime as dt
+import enum
 
 from sqlalchemy import (
     DDL,
@@ -41,20 +42,60 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.api import Association, User, db, utcnow
+from core.api import Association, User, db, one_of, utcnow
 
-VISIBILITY_PUBLIC = "public"
-VISIBILITY_MEMBERS = "members"
-KIND_DISCUSSION = "discussion"
-KIND_QUESTION = "question"
-WATCH_LEVELS = ("muted", "normal", "watching")
-REACTIONS = ("thanks", "agree")
-FLAG_REASONS = ("spam", "offensive", "false_accusation", "off_topic", "other")
-OFFICIAL_STATUSES = ("open", "answered", "closed")
+
+class BoardVisibility(enum.StrEnum):
+    PUBLIC = "public"  # everyone, also without an account
+    MEMBERS = "members"  # members of the association
+
+
+class TopicKind(enum.StrEnum):
+    DISCUSSION = "discussion"
+    QUESTION = "question"  # may have an accepted answer, may be addressed to officials
+
+
+class OfficialStatus(enum.StrEnum):
+    """Where a question addressed to officials stands ("" for any other topic)."""
+
+    NONE = ""
+    OPEN = "open"
+    ANSWERED = "answered"
+    CLOSED = "closed"
+
+
+class WatchLevel(enum.StrEnum):
+    MUTED = "muted"
+    NORMAL = "normal"
+    WATCHING = "watching"
+
+
+class Reaction(enum.StrEnum):
+    THANKS = "thanks"
+    AGREE = "agree"
+
+
+class FlagReason(enum.StrEnum):
+    SPAM = "spam"
+    OFFENSIVE = "offensive"
+    FALSE_ACCUSATION = "false_accusation"
+    OFF_TOPIC = "off_topic"
+    OTHER = "other"
+
+
+class FlagStatus(enum.StrEnum):
+    OPEN = "open"
+    AGREED = "agreed"  # a moderator agreed: the post was hidden
+    DISAGREED = "disagreed"
+
+
+#: Thin alias kept for views/topics.py and topic.html (views are being edited elsewhere).
+REACTIONS = tuple(Reaction)
 
 
 class ForumBoard(db.Model):
     __tablename__ = "forum_board"
+    __table_args__ = (one_of("visibility", BoardVisibility),)
     id: Mapped[int] = mapped_column(primary_key=True)
     association_id: Mapped[int] = mapped_column(
         ForeignKey("core_association.id", ondelete="CASCADE"), index=True
@@ -62,7 +103,7 @@ class ForumBoard(db.Model):
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     position: Mapped[int] = mapped_column(Integer, default=0)
-    visibility: Mapped[str] = mapped_column(String(10), default=VISIBILITY_MEMBERS)
+    visibility: Mapped[str] = mapped_column(String(10), default=BoardVisibility.MEMBERS)
     premoderate: Mapped[bool] = mapped_column(Boolean, default=False)
     # Posts of a member are held for approval until this many were approved (0: off).
     moderate_first_posts: Mapped[int] = mapped_column(Integer, default=0)
@@ -74,12 +115,16 @@ class ForumBoard(db.Model):
 
     @property
     def is_public(self) -> bool:
-        return self.visibility == VISIBILITY_PUBLIC
+        return self.visibility == BoardVisibility.PUBLIC
 
 
 class ForumTopic(db.Model):
     __tablename__ = "forum_topic"
-    __table_args__ = (Index("ix_forum_topic_board_last", "board_id", "pinned", "last_post_at"),)
+    __table_args__ = (
+        Index("ix_forum_topic_board_last", "board_id", "pinned", "last_post_at"),
+        one_of("kind", TopicKind),
+        one_of("official_status", OfficialStatus),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     board_id: Mapped[int] = mapped_column(ForeignKey("forum_board.id", ondelete="CASCADE"))
     association_id: Mapped[int] = mapped_column(
@@ -89,7 +134,7 @@ class ForumTopic(db.Model):
         ForeignKey("core_user.id", ondelete="SET NULL"), index=True
     )
     title: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[str] = mapped_column(String(12), default=KIND_DISCUSSION)
+    kind: Mapped[str] = mapped_column(String(12), default=TopicKind.DISCUSSION)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     last_post_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
     last_poster_id: Mapped[int | None] = mapped_column(
@@ -107,7 +152,7 @@ class ForumTopic(db.Model):
         ForeignKey("forum_post.id", ondelete="SET NULL", use_alter=True)
     )
     addressed_to: Mapped[str] = mapped_column(String(200), default="")
-    official_status: Mapped[str] = mapped_column(String(10), default="")
+    official_status: Mapped[str] = mapped_column(String(10), default=OfficialStatus.NONE)
     official_post_id: Mapped[int | None] = mapped_column(
         ForeignKey("forum_post.id", ondelete="SET NULL", use_alter=True)
     )
@@ -214,6 +259,7 @@ class ForumWatch(db.Model):
     __table_args__ = (
         UniqueConstraint("user_id", "board_id", name="uq_forum_watch_board"),
         UniqueConstraint("user_id", "topic_id", name="uq_forum_watch_topic"),
+        one_of("level", WatchLevel),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("core_user.id", ondelete="CASCADE"), index=True)
@@ -223,11 +269,12 @@ class ForumWatch(db.Model):
     topic_id: Mapped[int | None] = mapped_column(
         ForeignKey("forum_topic.id", ondelete="CASCADE"), index=True
     )
-    level: Mapped[str] = mapped_column(String(10), default="normal")
+    level: Mapped[str] = mapped_column(String(10), default=WatchLevel.NORMAL)
 
 
 class ForumReaction(db.Model):
     __tablename__ = "forum_reaction"
+    __table_args__ = (one_of("kind", Reaction),)
     post_id: Mapped[int] = mapped_column(
         ForeignKey("forum_post.id", ondelete="CASCADE"), primary_key=True
     )
@@ -239,6 +286,7 @@ class ForumReaction(db.Model):
 
 class ForumFlag(db.Model):
     __tablename__ = "forum_flag"
+    __table_args__ = (one_of("reason", FlagReason), one_of("status", FlagStatus))
     id: Mapped[int] = mapped_column(primary_key=True)
     post_id: Mapped[int] = mapped_column(
         ForeignKey("forum_post.id", ondelete="CASCADE"), index=True
@@ -246,7 +294,7 @@ class ForumFlag(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("core_user.id", ondelete="CASCADE"))
     reason: Mapped[str] = mapped_column(String(20))
     note: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(10), default="open")  # agreed / disagreed
+    status: Mapped[str] = mapped_column(String(10), default=FlagStatus.OPEN)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     resolved_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("core_user.id", ondelete="SET NULL")

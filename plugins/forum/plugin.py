@@ -6,7 +6,7 @@ import datetime as dt
 
 from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from core import hookimpl
 from core.api import (
@@ -15,10 +15,13 @@ from core.api import (
     NavItem,
     NotificationKind,
     PluginInfo,
+    ReportFigure,
+    ReportSection,
     SearchResult,
     Tab,
     User,
     db,
+    from_local,
     notifications,
     permissions,
     plugin_gate,
@@ -27,7 +30,7 @@ from core.api import (
 )
 from plugins.forum import models  # noqa: F401 - registers the tables
 from plugins.forum import services as svc
-from plugins.forum.models import ForumBoard, ForumPrefs, ForumTopic
+from plugins.forum.models import BoardVisibility, ForumBoard, ForumPost, ForumPrefs, ForumTopic
 
 
 @hookimpl
@@ -209,3 +212,55 @@ def user_deleted(user):
 
     for model in (ForumWatch, ForumPrefs, ForumBan):
         db.session.execute(model.__table__.delete().where(model.user_id == user.id))
+
+
+@hookimpl
+def annual_report(association, association_ids, start, end):
+    """Discussions of the period: topics started, messages written and how many people wrote
+    (all boards, counted only); titles only of topics on public boards."""
+    since = from_local(dt.datetime.combine(start, dt.time()))
+    until = from_local(dt.datetime.combine(end, dt.time()))
+    topics = ForumTopic.association_id.in_(association_ids)
+    live = (ForumTopic.approved.is_(True), ForumTopic.deleted_at.is_(None))
+    started = db.session.scalar(
+        select(func.count(ForumTopic.id)).where(
+            topics, *live, ForumTopic.created_at >= since, ForumTopic.created_at < until
+        )
+    )
+    posts, writers = db.session.execute(
+        select(func.count(ForumPost.id), func.count(func.distinct(ForumPost.author_id)))
+        .join(ForumTopic, ForumTopic.id == ForumPost.topic_id)
+        .where(
+            topics,
+            *live,
+            ForumPost.approved.is_(True),
+            ForumPost.deleted_at.is_(None),
+            ForumPost.created_at >= since,
+            ForumPost.created_at < until,
+        )
+    ).one()
+    public = db.session.scalars(
+        select(ForumTopic.title)
+        .join(ForumBoard, ForumBoard.id == ForumTopic.board_id)
+        .where(
+            topics,
+            *live,
+            ForumBoard.visibility == BoardVisibility.PUBLIC,
+            ForumTopic.created_at >= since,
+            ForumTopic.created_at < until,
+        )
+        .order_by(ForumTopic.created_at)
+        .limit(12)
+    ).all()
+    return [
+        ReportSection(
+            title=_l("Discussions"),
+            figures=(
+                ReportFigure(_l("Topics started"), started or 0),
+                ReportFigure(_l("Messages written"), posts or 0),
+                ReportFigure(_l("People who wrote"), writers or 0),
+            ),
+            highlights=tuple(public),
+            order=40,
+        )
+    ]

@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 
 from core.api import db, notify
 from plugins.forum import services as svc
-from plugins.forum.models import ForumPost
+from plugins.forum.models import ForumPost, OfficialStatus
 
 
 class ModerationError(Exception):
@@ -81,7 +81,7 @@ def _official_answer(post: ForumPost, actor: Any, now: dt.datetime) -> None:
     if not topic.addressed_to or post.number == 1:
         raise ModerationError(400)
     topic.official_post_id = post.id
-    topic.official_status = "answered"
+    topic.official_status = OfficialStatus.ANSWERED
 
 
 #: action -> function(post, actor, now); a returned text goes into the log entry's details.

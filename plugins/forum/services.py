@@ -29,7 +29,7 @@ from core.api import (
 )
 from plugins.forum.models import (
     TS_CONFIG,
-    VISIBILITY_PUBLIC,
+    BoardVisibility,
     ForumBan,
     ForumBoard,
     ForumModLog,
@@ -38,6 +38,8 @@ from plugins.forum.models import (
     ForumRevision,
     ForumTopic,
     ForumWatch,
+    TopicKind,
+    WatchLevel,
 )
 
 PLUGIN = "forum"
@@ -109,7 +111,7 @@ def can_edit_post(user: Any, post: ForumPost) -> bool:
 
 
 def can_accept(user: Any, topic: ForumTopic) -> bool:
-    if not _auth(user) or topic.kind != "question":
+    if not _auth(user) or topic.kind != TopicKind.QUESTION:
         return False
     return topic.author_id == user.id or moderates_board(user, topic.board)
 
@@ -136,7 +138,7 @@ def can_moderate(user: Any, obj: Any) -> bool:
 def readable_board_filter(user: Any):
     """SQL condition on ForumBoard (joined with Association) for boards ``user`` may read,
     leaving out associations where the forum is switched off."""
-    cond = ForumBoard.visibility == VISIBILITY_PUBLIC
+    cond = ForumBoard.visibility == BoardVisibility.PUBLIC
     if _auth(user):
         if permissions.is_site_admin(user):
             cond = true()
@@ -362,12 +364,12 @@ def awaiting_moderation():
 
 def watch_level(user: Any, *, board_id: int | None = None, topic_id: int | None = None) -> str:
     if not _auth(user):
-        return "normal"
+        return WatchLevel.NORMAL
     stmt = select(ForumWatch.level).where(ForumWatch.user_id == user.id)
     stmt = stmt.where(
         ForumWatch.board_id == board_id if board_id is not None else ForumWatch.topic_id == topic_id
     )
-    return db.session.scalar(stmt) or "normal"
+    return db.session.scalar(stmt) or WatchLevel.NORMAL
 
 
 def set_watch(user: User, level: str, *, board_id: int | None = None, topic_id: int | None = None):
@@ -481,9 +483,9 @@ def notify_new_post(post: ForumPost, actor: User) -> None:
     who = _l("Anonymous") if post.anonymous else actor.full_name
     mentioned = {u.id: u for u in mentioned_members(post.body, board.association_id)}
     mentioned.pop(actor.id, None)
-    mentioned = {uid: u for uid, u in mentioned.items() if levels.get(uid) != "muted"}
+    mentioned = {uid: u for uid, u in mentioned.items() if levels.get(uid) != WatchLevel.MUTED}
     watchers_ids = {
-        uid for uid, level in levels.items() if level == "watching" and uid != actor.id
+        uid for uid, level in levels.items() if level == WatchLevel.WATCHING and uid != actor.id
     } - set(mentioned)
     watchers = list(db.session.scalars(select(User).where(User.id.in_(watchers_ids))))
     watchers = _readers(watchers, board)

@@ -10,7 +10,7 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from core.api import db, from_local, site_date, utcnow
+from core.api import db, from_local, row_choices, row_or_none, site_date, utcnow
 from plugins.masterclasses import services
 from plugins.masterclasses.models import Event, Host, Registration, RegStatus, Status
 
@@ -41,6 +41,19 @@ def _mark_past_occurrences(events: list[Event], now: dt.datetime) -> None:
     for ev in events:
         if ev.ends_at < now:
             ev.status = Status.HELD.value
+
+
+def _link_plan_rows(association, meetings: list[Event], visits: list[Event], day) -> None:
+    """Link the cyclogram's events to the rows of the network's activity plan that they
+    realise: an online meeting to its month's "online meeting" row, a face-to-face meeting to
+    the row of its date (by topic and date; rows the core demo made)."""
+    rows = [row_or_none(association, rid) for rid, _label in row_choices(association, around=day)]
+    online = {r.month: r.id for r in rows if r and r.month and r.topic.startswith("Онлайн")}
+    face = {r.on_date: r.id for r in rows if r and r.on_date and r.topic.startswith("Бетпе-бет")}
+    for ev in meetings:
+        ev.plan_row_id = online.get(site_date(ev.starts_at).month)
+    for ev in visits:
+        ev.plan_row_id = face.get(site_date(ev.starts_at))
 
 
 def build(ctx) -> None:
@@ -106,6 +119,7 @@ def build(ctx) -> None:
         face, "FREQ=MONTHLY;INTERVAL=2;BYDAY=-1FR", year_end, first_friday
     )
     _mark_past_occurrences(meetings + visits, now)
+    _link_plan_rows(shyn, meetings, visits, year_start)
     db.session.commit()
     shyn_people = ctx.members("shyn-network")
     for ev in meetings + visits:

@@ -29,7 +29,7 @@ from wtforms.validators import (
 
 from core.api import QauymForm
 from plugins.masterclasses import services
-from plugins.masterclasses.models import Delivery
+from plugins.masterclasses.models import Delivery, Phase
 
 
 def http_only(form, field):
@@ -118,8 +118,17 @@ class EventForm(QauymForm):
         default="one",
     )
 
-    def __init__(self, *args, subjects=(), **kwargs):
+    plan_row = SelectField(
+        _l("Row of the activity plan"),
+        validators=[Optional()],
+        description=_l("The row of the association's plan this event realises, if any."),
+    )
+
+    def __init__(self, *args, subjects=(), plan_rows=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.plan_row.choices = [SelectChoice("", "—")] + [
+            SelectChoice(str(rid), label) for rid, label in plan_rows
+        ]
         self.form.choices = _choices(services.form_choices())
         self.delivery.choices = _choices(services.DELIVERY_LABELS)
         self.visibility.choices = _choices(services.VISIBILITY_LABELS)
@@ -195,8 +204,8 @@ class MaterialForm(QauymForm):
     phase = SelectField(
         _l("When"),
         choices=[
-            SelectChoice("before", _l("Before the event")),
-            SelectChoice("after", _l("After the event")),
+            SelectChoice(Phase.BEFORE.value, _l("Before the event")),
+            SelectChoice(Phase.AFTER.value, _l("After the event")),
         ],
     )
     url = StringField(

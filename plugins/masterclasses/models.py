@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.api import Association, Subject, User, db, utcnow
+from core.api import Association, Subject, User, db, one_of, utcnow
 
 
 class Status(enum.StrEnum):
@@ -57,6 +57,13 @@ class Attendance(enum.StrEnum):
     ABSENT = "absent"
 
 
+class Phase(enum.StrEnum):
+    """When a material is for."""
+
+    BEFORE = "before"
+    AFTER = "after"
+
+
 #: Attendance that counts as having taken part (certificate, portfolio hours, feedback).
 ATTENDED = (Attendance.PRESENT.value, Attendance.LATE.value)
 
@@ -86,6 +93,11 @@ class Series(db.Model):
 
 class Event(db.Model):
     __tablename__ = "masterclasses_event"
+    __table_args__ = (
+        one_of("delivery", Delivery),
+        one_of("visibility", Visibility),
+        one_of("status", Status),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     association_id: Mapped[int] = mapped_column(
         ForeignKey("core_association.id", ondelete="CASCADE"), index=True
@@ -99,7 +111,7 @@ class Event(db.Model):
     target_categories: Mapped[str] = mapped_column(String(200), default="")  # comma-separated
     min_experience: Mapped[int | None] = mapped_column(Integer)
     max_experience: Mapped[int | None] = mapped_column(Integer)
-    delivery: Mapped[str] = mapped_column(String(10), default=Delivery.FACE.value)
+    delivery: Mapped[str] = mapped_column(String(10), default=Delivery.FACE)
     venue: Mapped[str] = mapped_column(String(300), default="")
     address: Mapped[str] = mapped_column(String(300), default="")
     meeting_url: Mapped[str] = mapped_column(String(500), default="")
@@ -109,9 +121,13 @@ class Event(db.Model):
     registration_deadline: Mapped[dt.datetime | None] = mapped_column(DateTime)
     capacity: Mapped[int | None] = mapped_column(Integer)  # None: unlimited
     credit_hours: Mapped[float] = mapped_column(Float, default=0.0)
-    visibility: Mapped[str] = mapped_column(String(10), default=Visibility.PUBLIC.value)
-    status: Mapped[str] = mapped_column(String(12), default=Status.DRAFT.value, index=True)
+    visibility: Mapped[str] = mapped_column(String(10), default=Visibility.PUBLIC)
+    status: Mapped[str] = mapped_column(String(12), default=Status.DRAFT, index=True)
     checkin_code: Mapped[str] = mapped_column(String(12), default="")
+    # The row of the association's activity plan this event realises (optional).
+    plan_row_id: Mapped[int | None] = mapped_column(
+        ForeignKey("core_plan_row.id", ondelete="SET NULL"), index=True
+    )
     # RFC 5545 SEQUENCE: raised on every change calendar clients should pick up.
     sequence: Mapped[int] = mapped_column(Integer, default=0)
     created_by_id: Mapped[int | None] = mapped_column(
@@ -175,7 +191,11 @@ class Registration(db.Model):
     """
 
     __tablename__ = "masterclasses_registration"
-    __table_args__ = (UniqueConstraint("event_id", "user_id"),)
+    __table_args__ = (
+        UniqueConstraint("event_id", "user_id"),
+        one_of("status", RegStatus),
+        one_of("attendance", Attendance),  # NULL: not recorded yet
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(
         ForeignKey("masterclasses_event.id", ondelete="CASCADE"), index=True
@@ -196,11 +216,12 @@ class Registration(db.Model):
 
 class Material(db.Model):
     __tablename__ = "masterclasses_material"
+    __table_args__ = (one_of("phase", Phase),)
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(
         ForeignKey("masterclasses_event.id", ondelete="CASCADE"), index=True
     )
-    phase: Mapped[str] = mapped_column(String(10), default="before")  # before | after
+    phase: Mapped[str] = mapped_column(String(10), default=Phase.BEFORE)
     title: Mapped[str] = mapped_column(String(300))
     url: Mapped[str] = mapped_column(String(500), default="")
     file_path: Mapped[str] = mapped_column(String(300), default="")

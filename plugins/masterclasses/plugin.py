@@ -200,3 +200,98 @@ def user_deleted(user):
     from plugins.masterclasses.models import FeedToken
 
     db.session.execute(delete(FeedToken).where(FeedToken.user_id == user.id))
+
+
+def _took_place(events: list) -> set[int]:
+    """Ids of the events that took place: marked held (or archived), or ended with someone
+    marked present."""
+    from plugins.masterclasses.models import ATTENDED, Registration, Status
+
+    held = {ev.id for ev in events if ev.status in (Status.HELD, Status.ARCHIVED)}
+    ended = [ev.id for ev in events if ev.id not in held and services.has_ended(ev)]
+    if ended:
+        held |= set(
+            db.session.scalars(
+                select(Registration.event_id).where(
+                    Registration.event_id.in_(ended), Registration.attendance.in_(ATTENDED)
+                )
+            )
+        )
+    return held
+
+
+@hookimpl
+def plan_links(association, row_ids):
+    """Events linked to rows of the association's plan; done once they took place. Events
+    that are not public appear under their form only, so the plan leaks no title."""
+    from core.api import PlanLink
+    from plugins.masterclasses.models import Event, Status, Visibility
+
+    events = db.session.scalars(
+        select(Event).where(
+            Event.association_id == association.id,
+            Event.plan_row_id.in_(row_ids),
+            Event.status.not_in([Status.DRAFT, Status.CANCELLED]),
+        )
+    ).all()
+    done = _took_place(list(events))
+    return [
+        PlanLink(
+            row_id=ev.plan_row_id,
+            title=ev.title if ev.visibility == Visibility.PUBLIC else services.form_label(ev.form),
+            url=services.event_path(ev),
+            date=site_date(ev.starts_at),
+            done=ev.id in done,
+        )
+        for ev in events
+    ]
+
+
+@hookimpl
+def annual_report(association, association_ids, start, end):
+    """Events that took place in the period: how many, their credit hours, and how many
+    different people took part (present or late). Titles only of public events."""
+    from sqlalchemy import func
+
+    from core.api import ReportFigure, ReportSection, from_local
+    from plugins.masterclasses.models import ATTENDED, Event, Registration, Status, Visibility
+
+    events = db.session.scalars(
+        select(Event)
+        .where(
+            Event.association_id.in_(association_ids),
+            Event.status.not_in([Status.DRAFT, Status.CANCELLED]),
+            Event.starts_at >= from_local(dt.datetime.combine(start, dt.time())),
+            Event.starts_at < from_local(dt.datetime.combine(end, dt.time())),
+        )
+        .order_by(Event.starts_at)
+    ).all()
+    held_ids = _took_place(list(events))
+    held = [ev for ev in events if ev.id in held_ids]
+    people = 0
+    if held_ids:
+        people = (
+            db.session.scalar(
+                select(func.count(func.distinct(Registration.user_id))).where(
+                    Registration.event_id.in_(held_ids), Registration.attendance.in_(ATTENDED)
+                )
+            )
+            or 0
+        )
+    public = [ev for ev in held if ev.visibility == Visibility.PUBLIC]
+    return [
+        ReportSection(
+            title=_l("Master classes and events"),
+            figures=(
+                ReportFigure(_l("Events held"), len(held)),
+                ReportFigure(_l("Hours of events held"), sum(ev.credit_hours for ev in held)),
+                ReportFigure(_l("Participants (different people)"), people),
+            ),
+            highlights=tuple(
+                f"{site_date(ev.starts_at).strftime('%d.%m.%Y')} · "
+                f"{services.form_label(ev.form)}: {ev.title}"
+                for ev in public[:12]
+            ),
+            order=30,
+        )
+    ]

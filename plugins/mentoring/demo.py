@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 
 from core.api import User, db, site_date, utcnow
-from plugins.mentoring import services
+from plugins.mentoring import matching, services
 from plugins.mentoring.models import (
     Goal,
     Meeting,
@@ -74,9 +74,7 @@ def _novice(programme, user: User, subject, needs, diagnostic, language="kk", gr
 
 def _pair(programme, mentor, novice, state, started: dt.datetime, proposer: User):
     db.session.flush()
-    score = services.matching.score(
-        services.mentor_candidate(mentor, 0), services.novice_candidate(novice)
-    )
+    score = matching.score(services.mentor_candidate(mentor, 0), services.novice_candidate(novice))
     accepted = None if state == "proposed" else started
     pair = Pair(
         programme_id=programme.id,

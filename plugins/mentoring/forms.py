@@ -24,7 +24,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from core.api import Category, QauymForm, site_date
+from core.api import Category, Language, QauymForm, site_date
 from plugins.mentoring.services import AREAS, CATEGORY_LABELS, GOAL_STATUSES, LANGUAGES
 
 GRADES = [SelectChoice(g, str(g)) for g in range(1, 12)]
@@ -106,7 +106,9 @@ class MentorForm(QauymForm):
 class NoviceForm(QauymForm):
     subject = SelectField(_l("Subject"), coerce=int, validators=[DataRequired()])
     grades = CheckboxesField(_l("Grades"), coerce=int, choices=GRADES, validators=[DataRequired()])
-    language = SelectField(_l("Language of instruction"), choices=_languages(), default="kk")
+    language = SelectField(
+        _l("Language of instruction"), choices=_languages(), default=Language.KK.value
+    )
     experience_years = IntegerField(
         _l("Years of teaching experience"), validators=[InputRequired(), NumberRange(0, 60)]
     )

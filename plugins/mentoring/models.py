@@ -12,6 +12,7 @@ whole.
 from __future__ import annotations
 
 import datetime as dt
+import enum
 
 from sqlalchemy import (
     Boolean,
@@ -26,7 +27,49 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.api import Association, Category, District, School, Subject, User, db, utcnow
+from core.api import (
+    Association,
+    Category,
+    District,
+    Language,
+    School,
+    Subject,
+    User,
+    db,
+    one_of,
+    utcnow,
+)
+
+
+class MentorStatus(enum.StrEnum):
+    APPROVED = "approved"  # may be matched
+    PENDING = "pending"  # waits for a coordinator
+    DECLINED = "declined"
+
+
+class PairState(enum.StrEnum):
+    """States of :data:`plugins.mentoring.services.TRANSITIONS`."""
+
+    PROPOSED = "proposed"
+    ACTIVE = "active"
+    PAUSED = "paused"
+    COMPLETED = "completed"
+    ENDED = "ended"  # ended early
+    DECLINED = "declined"
+
+
+class GoalStatus(enum.StrEnum):
+    PLANNED = "planned"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"  # achieved
+    DROPPED = "dropped"
+
+
+class Observed(enum.StrEnum):
+    """Whose lesson an observation is of."""
+
+    NOVICE = "novice"
+    MENTOR = "mentor"
 
 
 def split_codes(value: str | None) -> list[str]:
@@ -39,6 +82,7 @@ def join_codes(values) -> str:
 
 class Programme(db.Model):
     __tablename__ = "mentoring_programme"
+    __table_args__ = (one_of("min_category", Category),)
     id: Mapped[int] = mapped_column(primary_key=True)
     association_id: Mapped[int] = mapped_column(
         ForeignKey("core_association.id", ondelete="CASCADE"), index=True
@@ -48,7 +92,7 @@ class Programme(db.Model):
     starts_on: Mapped[dt.date | None] = mapped_column(Date)
     ends_on: Mapped[dt.date | None] = mapped_column(Date)
     description: Mapped[str] = mapped_column(Text, default="")
-    min_category: Mapped[str] = mapped_column(String(20), default=Category.MODERATOR.value)
+    min_category: Mapped[str] = mapped_column(String(20), default=Category.MODERATOR)
     max_mentees: Mapped[int] = mapped_column(Integer, default=2)
     meetings_per_month: Mapped[int] = mapped_column(Integer, default=2)
     observations_required: Mapped[int] = mapped_column(Integer, default=4)
@@ -108,7 +152,11 @@ class _Profile:
 
 class MentorProfile(_Profile, db.Model):
     __tablename__ = "mentoring_mentor"
-    __table_args__ = (UniqueConstraint("programme_id", "user_id"),)
+    __table_args__ = (
+        UniqueConstraint("programme_id", "user_id"),
+        one_of("category", Category),
+        one_of("status", MentorStatus),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     programme_id: Mapped[int] = mapped_column(
         ForeignKey("mentoring_programme.id", ondelete="CASCADE"), index=True
@@ -117,7 +165,7 @@ class MentorProfile(_Profile, db.Model):
     subjects: Mapped[str] = mapped_column(String(300), default="")  # core subject ids
     grades: Mapped[str] = mapped_column(String(60), default="")
     languages: Mapped[str] = mapped_column(String(20), default="")
-    category: Mapped[str] = mapped_column(String(20), default=Category.NONE.value)
+    category: Mapped[str] = mapped_column(String(20), default=Category.NONE)
     experience_years: Mapped[int] = mapped_column(Integer, default=0)
     school_id: Mapped[int | None] = mapped_column(ForeignKey("core_school.id", ondelete="SET NULL"))
     district_id: Mapped[int | None] = mapped_column(
@@ -126,8 +174,7 @@ class MentorProfile(_Profile, db.Model):
     strengths: Mapped[str] = mapped_column(String(300), default="")
     capacity: Mapped[int] = mapped_column(Integer, default=1)
     availability: Mapped[str] = mapped_column(Text, default="")
-    # approved: may be matched; pending: waits for a coordinator; declined.
-    status: Mapped[str] = mapped_column(String(12), default="approved")
+    status: Mapped[str] = mapped_column(String(12), default=MentorStatus.APPROVED)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
     programme: Mapped[Programme] = relationship()
@@ -142,7 +189,11 @@ class MentorProfile(_Profile, db.Model):
 
 class NoviceRequest(_Profile, db.Model):
     __tablename__ = "mentoring_novice"
-    __table_args__ = (UniqueConstraint("programme_id", "user_id"),)
+    __table_args__ = (
+        UniqueConstraint("programme_id", "user_id"),
+        one_of("language", Language),
+        one_of("category", Category),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     programme_id: Mapped[int] = mapped_column(
         ForeignKey("mentoring_programme.id", ondelete="CASCADE"), index=True
@@ -152,8 +203,8 @@ class NoviceRequest(_Profile, db.Model):
         ForeignKey("core_subject.id", ondelete="SET NULL")
     )
     grades: Mapped[str] = mapped_column(String(60), default="")
-    language: Mapped[str] = mapped_column(String(5), default="kk")
-    category: Mapped[str] = mapped_column(String(20), default=Category.NONE.value)
+    language: Mapped[str] = mapped_column(String(5), default=Language.KK)
+    category: Mapped[str] = mapped_column(String(20), default=Category.NONE)
     experience_years: Mapped[int] = mapped_column(Integer, default=0)
     school_id: Mapped[int | None] = mapped_column(ForeignKey("core_school.id", ondelete="SET NULL"))
     district_id: Mapped[int | None] = mapped_column(
@@ -173,6 +224,7 @@ class NoviceRequest(_Profile, db.Model):
 
 class Pair(db.Model):
     __tablename__ = "mentoring_pair"
+    __table_args__ = (one_of("state", PairState),)
     id: Mapped[int] = mapped_column(primary_key=True)
     programme_id: Mapped[int] = mapped_column(
         ForeignKey("mentoring_programme.id", ondelete="CASCADE"), index=True
@@ -183,7 +235,7 @@ class Pair(db.Model):
     novice_id: Mapped[int] = mapped_column(
         ForeignKey("mentoring_novice.id", ondelete="CASCADE"), index=True
     )
-    state: Mapped[str] = mapped_column(String(12), default="proposed", index=True)
+    state: Mapped[str] = mapped_column(String(12), default=PairState.PROPOSED, index=True)
     score: Mapped[float] = mapped_column(Float, default=0.0)
     mentor_accepted_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     novice_accepted_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
@@ -211,6 +263,7 @@ class Pair(db.Model):
 
 class Goal(db.Model):
     __tablename__ = "mentoring_goal"
+    __table_args__ = (one_of("status", GoalStatus),)
     id: Mapped[int] = mapped_column(primary_key=True)
     pair_id: Mapped[int] = mapped_column(
         ForeignKey("mentoring_pair.id", ondelete="CASCADE"), index=True
@@ -218,7 +271,7 @@ class Goal(db.Model):
     title: Mapped[str] = mapped_column(String(300))
     need: Mapped[str] = mapped_column(String(40), default="")  # an area code, or ""
     target_date: Mapped[dt.date] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(12), default="planned")
+    status: Mapped[str] = mapped_column(String(12), default=GoalStatus.PLANNED)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
@@ -240,11 +293,12 @@ class Meeting(db.Model):
 
 class Observation(db.Model):
     __tablename__ = "mentoring_observation"
+    __table_args__ = (one_of("observed", Observed),)
     id: Mapped[int] = mapped_column(primary_key=True)
     pair_id: Mapped[int] = mapped_column(
         ForeignKey("mentoring_pair.id", ondelete="CASCADE"), index=True
     )
-    observed: Mapped[str] = mapped_column(String(10))  # "novice" or "mentor": whose lesson
+    observed: Mapped[str] = mapped_column(String(10))  # an Observed
     lesson_date: Mapped[dt.date] = mapped_column(Date)
     class_name: Mapped[str] = mapped_column(String(40), default="")
     lesson_topic: Mapped[str] = mapped_column(String(300))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import render_template, url_for
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
@@ -15,15 +17,25 @@ from core.api import (
     NotificationKind,
     PluginInfo,
     PortfolioEntry,
+    ReportFigure,
+    ReportSection,
     SlotContent,
     Tab,
     db,
+    from_local,
     permissions,
     plugin_gate,
     site_date,
 )
 from plugins.mentoring import models, services
-from plugins.mentoring.models import MentorProfile, NoviceRequest, Pair, Programme
+from plugins.mentoring.models import (
+    Meeting,
+    MentorProfile,
+    NoviceRequest,
+    Pair,
+    PairState,
+    Programme,
+)
 
 
 @hookimpl
@@ -202,3 +214,47 @@ def user_deleted(user):
             models.ProgrammeCoordinator.user_id == user.id
         )
     )
+
+
+@hookimpl
+def annual_report(association, association_ids, start, end):
+    """Mentoring in the period: pairs at work, pairs completed, meetings held and their hours
+    (figures only: pairs are private to the pair and the coordinators)."""
+    since = from_local(dt.datetime.combine(start, dt.time()))
+    until = from_local(dt.datetime.combine(end, dt.time()))
+    in_scope = Pair.programme_id.in_(
+        select(Programme.id).where(Programme.association_id.in_(association_ids))
+    )
+    working = db.session.scalar(
+        select(func.count(Pair.id)).where(
+            in_scope,
+            Pair.started_at.is_not(None),
+            Pair.started_at < until,
+            (Pair.finished_at.is_(None)) | (Pair.finished_at >= since),
+        )
+    )
+    completed = db.session.scalar(
+        select(func.count(Pair.id)).where(
+            in_scope,
+            Pair.state == PairState.COMPLETED,
+            Pair.finished_at >= since,
+            Pair.finished_at < until,
+        )
+    )
+    meetings, minutes = db.session.execute(
+        select(func.count(Meeting.id), func.coalesce(func.sum(Meeting.duration_minutes), 0))
+        .join(Pair, Pair.id == Meeting.pair_id)
+        .where(in_scope, Meeting.held_on >= start, Meeting.held_on < end)
+    ).one()
+    return [
+        ReportSection(
+            title=_l("Mentoring of young specialists"),
+            figures=(
+                ReportFigure(_l("Mentoring pairs at work"), working or 0),
+                ReportFigure(_l("Pairs that completed their programme"), completed or 0),
+                ReportFigure(_l("Mentoring meetings held"), meetings or 0),
+                ReportFigure(_l("Hours of mentoring meetings"), round((minutes or 0) / 60, 1)),
+            ),
+            order=60,
+        )
+    ]

@@ -54,3 +54,22 @@ def test_demo_has_the_shyn_cyclogram_a_waitlist_and_a_past_seminar(app, client):
     assert len(certs) == 5  # four attendees (present or late) and the host
     assert client.get("/masterclasses/").status_code == 200
     assert client.get(f"/masterclasses/{mc.id}").status_code == 200
+
+
+def test_demo_cyclogram_events_realise_rows_of_the_shyn_plan(app, client):
+    ctx = demo.build(echo=lambda _msg: None)
+    demo.build_plans(ctx)
+    app.extensions["qauym_plugins"].collect("demo_data", ctx=ctx)
+    demo.publish_reports(ctx)
+
+    shyn = ctx.associations["shyn-network"]
+    events = db.session.scalars(
+        select(Event).where(Event.association_id == shyn.id, Event.series_id.is_not(None))
+    ).all()
+    assert events and all(ev.plan_row_id is not None for ev in events)
+    client.set_cookie("lang", "en")
+    html = client.get("/a/shyn-network/plan").get_data(as_text=True)
+    assert html.count('class="state-') == 19  # 9 online, 5 face-to-face, 4 walks, 1 meeting
+    assert "Онлайн кездесу" in html and "/masterclasses/" in html
+    home = client.get("/a/shyn-network").get_data(as_text=True)
+    assert "/a/shyn-network/report/" in home

@@ -13,7 +13,7 @@ from sqlalchemy import insert, select
 
 from core.extensions import db
 from core.models import Association, Notification, User
-from core.timeutil import utcnow
+from core.timeutil import to_local, utcnow
 from plugins.masterclasses import services
 from plugins.masterclasses.models import Registration
 from plugins.masterclasses.tests.helpers import make_event
@@ -65,7 +65,7 @@ def test_raising_capacity_promotes_the_waitlist_in_order(client, factory, login,
     login(client, leader)
     page = client.get(f"/masterclasses/{ev.id}/edit").get_data(as_text=True)
     assert 'name="capacity"' in page
-    local = services.to_local(ev.starts_at).replace(tzinfo=None)
+    local = to_local(ev.starts_at).replace(tzinfo=None)
     resp = post(
         client,
         f"/masterclasses/{ev.id}/edit",

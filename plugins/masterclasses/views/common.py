@@ -171,6 +171,7 @@ def _apply_form(ev: Event, form: EventForm, subjects: list[Subject]) -> None:
     ev.capacity = form.capacity.data
     ev.credit_hours = form.credit_hours.data or 0.0
     ev.visibility = form.visibility.data
+    ev.plan_row_id = int(form.plan_row.data) if form.plan_row.data else None
     chosen = set(form.subjects.data or [])
     ev.subjects = [s for s in subjects if s.id in chosen]
     ev.updated_at = utcnow()
@@ -208,6 +209,7 @@ def _fill_form(form: EventForm, ev: Event) -> None:
     form.capacity.data = ev.capacity
     form.credit_hours.data = ev.credit_hours
     form.visibility.data = ev.visibility
+    form.plan_row.data = str(ev.plan_row_id) if ev.plan_row_id else ""
 
     def local(value):
         return to_local(value).replace(tzinfo=None) if value else None

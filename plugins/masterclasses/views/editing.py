@@ -17,6 +17,8 @@ from core.api import (
     db,
     from_local,
     permissions,
+    row_choices,
+    site_date,
 )
 from plugins.masterclasses import services
 from plugins.masterclasses.forms import (
@@ -45,7 +47,7 @@ def create(slug: str):
     association = association_for(PLUGIN, slug)
     permissions.require("masterclasses.create", association)
     subjects = _subjects()
-    form = EventForm(subjects=subjects)
+    form = EventForm(subjects=subjects, plan_rows=row_choices(association))
     if request.method == "GET":
         if permissions.is_member(current_user, association):
             form.host_emails.data = current_user.email
@@ -87,7 +89,8 @@ def edit(event_id: int):
     ev = _editable_event(event_id)
     association = ev.association
     subjects = _subjects()
-    form = EventForm(subjects=subjects)
+    plan_rows = row_choices(association, around=site_date(ev.starts_at), include=ev.plan_row_id)
+    form = EventForm(subjects=subjects, plan_rows=plan_rows)
     # A series' rule is fixed once its dates exist; edits go to one or the following dates.
     del form.rrule
     del form.repeat_until

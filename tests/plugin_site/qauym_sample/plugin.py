@@ -148,3 +148,42 @@ def demo_data(ctx):
         db.session.add(SampleNote(association_id=association.id, text="Үлгі жазба / Пример"))
     db.session.commit()
     ctx.log("sample: one note per association")
+
+
+@hookimpl
+def plan_links(association, row_ids):
+    """A note whose text is ``plan:<row id>`` realises that row (done); ``plan:<id>:later``
+    is linked but has not happened yet."""
+    from core.api import PlanLink
+
+    notes = db.session.scalars(
+        select(SampleNote).where(
+            SampleNote.association_id == association.id, SampleNote.text.like("plan:%")
+        )
+    ).all()
+    out = []
+    for note in notes:
+        parts = note.text.split(":")
+        if len(parts) >= 2 and parts[1].isdigit() and int(parts[1]) in row_ids:
+            done = len(parts) == 2
+            out.append(
+                PlanLink(int(parts[1]), f"Sample note {note.id}", f"/sample/x{note.id}", done=done)
+            )
+    return out
+
+
+@hookimpl
+def annual_report(association, association_ids, start, end):
+    from core.api import ReportFigure, ReportSection
+
+    count = db.session.scalar(
+        select(func.count(SampleNote.id)).where(SampleNote.association_id.in_(association_ids))
+    )
+    return [
+        ReportSection(
+            "Sample notes",
+            figures=(ReportFigure("Notes written", count or 0),),
+            highlights=(f"Period {start.isoformat()} to {end.isoformat()}",),
+            order=50,
+        )
+    ]

@@ -1,0 +1,82 @@
+"""The master classes' services, split by what they do: access (forms of activity, who may see and
+edit), registration (seats, the waitlist, status, check-in), series, calendars (feeds and
+reminders) and credit (certificates, search, listings). Everything is re-exported here: callers
+use ``services.X``.
+"""
+
+from __future__ import annotations
+
+from core.api import CATEGORY_LABELS  # noqa: F401 - re-exported for templates and forms
+from plugins.masterclasses.services.access import (  # noqa: F401 - the package's API
+    ATTENDANCE_LABELS,
+    CHECKIN_EARLY,
+    DELIVERY_LABELS,
+    FORMS,
+    LATE_AFTER,
+    MAX_OCCURRENCES,
+    PLUGIN,
+    STATUS_LABELS,
+    TRANSITIONS,
+    VISIBILITY_LABELS,
+    T,
+    _authenticated,
+    _managed_ids,
+    _parents,
+    ancestors_or_self,
+    can_edit,
+    can_view,
+    form_choices,
+    form_label,
+    is_host,
+    may_create,
+    visible_clause,
+)
+from plugins.masterclasses.services.calendars import (  # noqa: F401 - the package's API
+    can_see_link,
+    event_uid,
+    existing_feed_token,
+    reminder_offsets,
+    reset_feed_token,
+    send_reminders,
+    to_ics,
+    user_by_feed_token,
+)
+from plugins.masterclasses.services.credit import (  # noqa: F401 - the package's API
+    certificate_role,
+    existing_certificate,
+    issue_certificate,
+    search_events,
+    source_key,
+    upcoming_for,
+)
+from plugins.masterclasses.services.registration import (  # noqa: F401 - the package's API
+    RegistrationClosed,
+    _active_people,
+    _enrol,
+    _promote,
+    allowed_transitions,
+    cancel,
+    change_status,
+    check_in,
+    checkin_window,
+    event_path,
+    has_ended,
+    new_checkin_code,
+    notify_moved,
+    participants,
+    promote,
+    register,
+    registration_of,
+    registration_open,
+    seats_taken,
+    waitlist_position,
+    with_locked_event,
+)
+from plugins.masterclasses.services.series import (  # noqa: F401 - the package's API
+    COPIED_FIELDS,
+    BadRule,
+    clone_event,
+    create_series,
+    following_occurrences,
+    occurrences,
+)
