@@ -36,11 +36,15 @@ demo: install
 	$(BIN)/qauym run --host 0.0.0.0
 
 # Chromium for the browser journeys, PostgreSQL server binaries (initdb, pg_ctl) for the
-# PostgreSQL run: installed with apt-get only when missing (python3-venv: see $(BIN)/python).
+# PostgreSQL run, redis-server, nginx and openssl for the shared-state and two-server tests:
+# installed with apt-get only when missing (python3-venv: see $(BIN)/python).
 system-deps:
 	need=""
 	[ -x /usr/bin/chromium ] || need="$$need chromium"
 	command -v faketime >/dev/null || need="$$need faketime"
+	command -v redis-server >/dev/null || need="$$need redis-server"
+	[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null || need="$$need nginx"
+	command -v openssl >/dev/null || need="$$need openssl"
 	has_pg=no
 	if command -v initdb >/dev/null || compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then has_pg=yes; fi
 	if [ -n "$$need" ] || [ "$$has_pg" = no ]; then
@@ -66,8 +70,10 @@ lint: install-test
 test-sqlite: install-test
 	$(BIN)/pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
+# The two-server test (marker multiserver) runs once, in test-sqlite: it always brings its own
+# PostgreSQL, Redis, S3 server, nginx and gunicorn processes, whatever QAUYM_TEST_DB says.
 test-postgresql: install-test
-	QAUYM_TEST_DB=postgresql $(BIN)/pytest -q -p no:cacheprovider $(PYTEST_ARGS) -m "not browser"
+	QAUYM_TEST_DB=postgresql $(BIN)/pytest -q -p no:cacheprovider $(PYTEST_ARGS) -m "not browser and not multiserver"
 
 # The non-browser suite again with the clock moved by libfaketime (the clock runs on from the
 # given instant; monotonic time stays real so timeouts behave): 22:30 UTC is 03:30 the next
@@ -80,7 +86,7 @@ test-faketime: install-test
 	for at in "$${instants[@]}"; do
 	  echo "== the suite at $$at UTC (faketime)"
 	  TZ=UTC FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -f "@$$at" \
-	    $(BIN)/pytest -q -p no:cacheprovider $(PYTEST_ARGS) -m "not browser"
+	    $(BIN)/pytest -q -p no:cacheprovider $(PYTEST_ARGS) -m "not browser and not multiserver"
 	done
 
 test: system-deps

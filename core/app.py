@@ -18,7 +18,7 @@ from core import errors, i18n, security_headers, templating
 from core.extensions import csrf, db, limiter, login_manager, migrate
 from core.paths import CORE_DIR, PROJECT_TEMPLATES
 from core.plugins import load_plugins, migration_version_dirs
-from core.services import jobs, notifications, permissions, plugin_gate
+from core.services import jobs, notifications, permissions, plugin_gate, storage
 from core.services.web import IdConverter, clean_request_input
 from core.views import register_core_blueprints
 
@@ -115,6 +115,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     registry = load_plugins(app.config["PLUGINS"])  # a PluginError names the plugin
     app.extensions["qauym_plugins"] = registry
     registry.association_gate = plugin_gate.disabled_plugins_for
+
+    # A wrong STORAGE_URL stops start-up; nothing is contacted yet.
+    app.extensions["qauym_storage"] = storage.from_config(app.config)
 
     # Before any blueprint: every route that takes a database id uses ``<id:...>``.
     app.url_map.converters["id"] = IdConverter

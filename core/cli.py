@@ -23,7 +23,7 @@ from core.extensions import db
 from core.models import Association, Membership, PluginSwitch, Region, User
 from core.plugins import PluginError, plugin_meta
 from core.services import jobs as jobs_service
-from core.services import plugin_gate
+from core.services import plugin_gate, storage
 from core.services.urls import site_request_context
 
 
@@ -270,3 +270,39 @@ def jobs_run(force: bool) -> None:
 
     for name, result in jobs_service.run_due(force=force).items():
         click.echo(f"{name}: {result}")
+
+
+@main.group("storage")
+def storage_group() -> None:
+    """Uploaded files: the folder (UPLOAD_FOLDER) and S3 storage (STORAGE_URL)."""
+
+
+@storage_group.command("migrate")
+@click.option(
+    "--to",
+    "target",
+    type=click.Choice(["s3", "local"]),
+    required=True,
+    help="s3: copy UPLOAD_FOLDER into the STORAGE_URL bucket; local: the bucket into the folder",
+)
+@with_appcontext
+def storage_migrate(target: str) -> None:
+    """Copy every uploaded file between the folder and the bucket, keeping its key.
+
+    Files already there with the same size and SHA-256 are skipped, so the command can be run
+    again after an interruption; every copy is read back and compared by SHA-256; the source
+    is never deleted. Exits with status 1 when a file could not be copied.
+    """
+    local = storage.local_storage(current_app.config)
+    try:
+        bucket = storage.S3Storage.from_config(current_app.config)
+    except storage.StorageError as exc:
+        raise click.ClickException(str(exc)) from exc
+    source, dest = (local, bucket) if target == "s3" else (bucket, local)
+    report = storage.migrate(source, dest, echo=click.echo)
+    click.echo(
+        f"{len(report.copied)} copied, {len(report.skipped)} already there, "
+        f"{len(report.failed)} failed"
+    )
+    if report.failed:
+        sys.exit(1)

@@ -45,6 +45,13 @@ DEFAULTS: dict[str, Any] = {
     # Uploads are stored outside static/ in this folder (default: instance/uploads).
     "UPLOAD_FOLDER": "",
     "MAX_UPLOAD_MB": 10,
+    # Where uploads are kept: empty (UPLOAD_FOLDER on this server) or s3://bucket/prefix,
+    # with the S3_* settings below (see core/services/storage.py).
+    "STORAGE_URL": "",
+    "S3_ENDPOINT_URL": "",
+    "S3_ACCESS_KEY": "",
+    "S3_SECRET_KEY": "",
+    "S3_REGION": "",
     # Public base URL used in emails, certificates and calendar feeds.
     "BASE_URL": "http://localhost:5000",
     "SITE_NAME": "Qauym",

@@ -7,6 +7,10 @@
 * ``make_app(plugins="all", **config)`` builds an app with a fresh schema; ``app`` is the
   default one. A plugin's tests override ``app`` to run with only that plugin enabled.
 * ``client``, ``login(client, user)``, and ``factory`` (users, regions, associations, members).
+* ``redis_server`` (session): Debian's ``redis-server`` on a free loopback port, no persistence,
+  in a temporary folder; ``redis_server.url`` is a ``redis://`` URL for
+  ``RATELIMIT_STORAGE_URI``. ``s3_server`` (session): moto's standalone S3-speaking server on a
+  free loopback port; ``s3_server.config(bucket)`` gives the ``STORAGE_URL``/``S3_*`` settings.
 """
 
 from __future__ import annotations
@@ -19,13 +23,16 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import psycopg
 import pytest
+import redis
 from flask import current_app
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import event, text
@@ -126,6 +133,168 @@ class PostgresCluster:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
             conn.execute(f'CREATE DATABASE "{name}"')
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{name}"
+
+
+def _pause(seconds: float) -> None:
+    """Sleep without ``time.sleep``, which fails with EINVAL under libfaketime (the
+    ``make test-faketime`` runs); a condition wait with a relative timeout works there."""
+    threading.Event().wait(seconds)
+
+
+def _wait_for_port(port: int, proc: subprocess.Popen, what: str, attempts: int = 300) -> None:
+    """Until something accepts connections on ``127.0.0.1:port`` (bounded: ``attempts`` tries
+    0.1 s apart); fail early when ``proc`` has exited."""
+    for _ in range(attempts):
+        if proc.poll() is not None:
+            raise RuntimeError(f"{what} exited with status {proc.returncode}")
+        with socket.socket() as s:
+            s.settimeout(0.5)
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        _pause(0.1)
+    raise RuntimeError(f"{what} did not open port {port}")
+
+
+def _stop(proc: subprocess.Popen, attempts: int = 200) -> None:
+    """Terminate ``proc`` and reap it; killed if it is still there after 20 s (bounded, and
+    without ``Popen.wait(timeout=...)``, which sleeps with ``time.sleep``)."""
+    if proc.poll() is None:
+        proc.terminate()
+        for _ in range(attempts):
+            if proc.poll() is not None:
+                return
+            _pause(0.1)
+        proc.kill()
+        proc.wait()
+
+
+class RedisServer:
+    """Debian's ``redis-server`` on a free loopback port, with no persistence, in a temporary
+    folder; stopped and removed at the end."""
+
+    def __init__(self) -> None:
+        self.dir = tempfile.mkdtemp(prefix="qauym-redis-")
+        self.port = _free_port()
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        exe = shutil.which("redis-server") or "/usr/bin/redis-server"
+        if not os.path.exists(exe):
+            raise RuntimeError("redis-server not found: run `make system-deps`")
+        log = open(os.path.join(self.dir, "log"), "wb")  # noqa: SIM115 - closed with the process
+        self.proc = subprocess.Popen(
+            [
+                exe,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                self.dir,
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            # Without libfaketime (make test-faketime): redis-server's event loop does not
+            # start under it, and its own clock only times key expiry.
+            env={k: v for k, v in os.environ.items() if k != "LD_PRELOAD"},
+        )
+        log.close()
+        _wait_for_port(self.port, self.proc, "redis-server")
+
+    def flush(self) -> None:
+        redis.Redis.from_url(self.url).flushall()
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            _stop(self.proc)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class S3Server:
+    """moto's standalone server (an S3-speaking HTTP server) on a free loopback port."""
+
+    ACCESS_KEY = "qauym-test"
+    SECRET_KEY = "qauym-test-secret"
+    REGION = "us-east-1"
+
+    def __init__(self) -> None:
+        self.dir = tempfile.mkdtemp(prefix="qauym-s3-")
+        self.port = _free_port()
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        log = open(os.path.join(self.dir, "log"), "wb")  # noqa: SIM115 - closed with the process
+        env = {**os.environ, "AWS_ACCESS_KEY_ID": self.ACCESS_KEY}
+        env["AWS_SECRET_ACCESS_KEY"] = self.SECRET_KEY
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=self.dir,
+        )
+        log.close()
+        _wait_for_port(self.port, self.proc, "moto server")
+
+    def config(self, bucket: str, prefix: str = "uploads") -> dict[str, str]:
+        """Qauym settings (without ``QAUYM_``) that store files in ``bucket`` (created here)."""
+        self.client().create_bucket(Bucket=bucket)
+        return {
+            "STORAGE_URL": f"s3://{bucket}/{prefix}",
+            "S3_ENDPOINT_URL": self.endpoint,
+            "S3_ACCESS_KEY": self.ACCESS_KEY,
+            "S3_SECRET_KEY": self.SECRET_KEY,
+            "S3_REGION": self.REGION,
+        }
+
+    def client(self):
+        # Only for the tests that use S3, as in core.services.storage.
+        import boto3
+
+        return boto3.client(
+            "s3",
+            endpoint_url=self.endpoint,
+            aws_access_key_id=self.ACCESS_KEY,
+            aws_secret_access_key=self.SECRET_KEY,
+            region_name=self.REGION,
+        )
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            _stop(self.proc)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    server = RedisServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[S3Server]:
+    server = S3Server()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 def test_db_kind() -> str:

@@ -80,7 +80,7 @@ def test_every_setting_is_documented_in_readme_configuration_table():
 
     text = README.read_text(encoding="utf-8")
     table = text.split("## Configuration", 1)[1].split("\n## ", 1)[0]
-    rows = set(re.findall(r"^\| `QAUYM_([A-Z_]+)` \|", table, re.M))
+    rows = set(re.findall(r"^\| `QAUYM_([A-Z0-9_]+)` \|", table, re.M))
     assert rows == set(DEFAULTS), (
         f"undocumented: {sorted(set(DEFAULTS) - rows)}; stale: {sorted(rows - set(DEFAULTS))}"
     )

@@ -1,9 +1,12 @@
 """Uploads through a test-only route: real documents and images are accepted by content;
 disguised executables, oversized, empty and path-named files are refused with a clear message
-and leave nothing on disk; ``serve`` sends nosniff and a safe download name."""
+and leave nothing stored; ``serve`` sends nosniff and a safe download name. Every test runs
+twice: with files in the local folder, and in a bucket of a real S3-speaking server (moto's
+standalone server on loopback)."""
 
 import io
 import struct
+import uuid
 import zipfile
 import zlib
 from pathlib import Path
@@ -12,7 +15,7 @@ import pytest
 from flask import Blueprint, abort, jsonify, request
 from fpdf import FPDF
 
-from core.services import uploads
+from core.services import storage, uploads
 
 test_bp = Blueprint("upload_test", __name__)
 
@@ -39,17 +42,30 @@ def download():
         abort(404)
 
 
-@pytest.fixture
-def app(make_app):
-    app = make_app(plugins="", MAX_UPLOAD_MB=1)
+def storage_settings(request, backend: str) -> dict:
+    """Settings for ``backend``: the local folder (the default), or a fresh bucket."""
+    if backend == "local":
+        return {}
+    s3_server = request.getfixturevalue("s3_server")
+    return s3_server.config(f"qauym-{uuid.uuid4().hex[:16]}")
+
+
+@pytest.fixture(params=["local", "s3"])
+def app(make_app, request):
+    app = make_app(plugins="", MAX_UPLOAD_MB=1, **storage_settings(request, request.param))
     app.register_blueprint(test_bp)
     with app.app_context():
         yield app
 
 
-def stored_files(app) -> list[Path]:
-    root = Path(app.config["UPLOAD_FOLDER"])
-    return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
+def stored_files(app) -> list[tuple[str, bytes]]:
+    """(key, bytes) of every file the app's storage backend holds."""
+    backend = app.extensions["qauym_storage"]
+    out = []
+    for obj in backend.list():
+        with backend.open(obj.key) as fh:
+            out.append((obj.key, fh.read()))
+    return out
 
 
 def zip_bytes(files: dict[str, str], stored_first: str | None = None) -> bytes:
@@ -118,8 +134,13 @@ def send(client, post, name: str, data: bytes):
     )
 
 
+def s3_client(request):
+    """A client of the test's S3 server of its own (not the app's)."""
+    return request.getfixturevalue("s3_server").client()
+
+
 @pytest.mark.parametrize("kind", list(REAL_FILES))
-def test_real_documents_and_images_are_accepted(app, client, post, kind):
+def test_real_documents_and_images_are_accepted(app, client, post, kind, request):
     name, build = REAL_FILES[kind]
     data = build()
 
@@ -130,10 +151,23 @@ def test_real_documents_and_images_are_accepted(app, client, post, kind):
     assert got["kind"] == kind
     assert got["name"] == name
     assert got["size"] == len(data)
-    on_disk = stored_files(app)
-    assert len(on_disk) == 1
-    assert on_disk[0].read_bytes() == data
-    assert on_disk[0].name != name and on_disk[0].suffix == f".{kind}"  # random name
+    kept = stored_files(app)
+    assert len(kept) == 1
+    key, content = kept[0]
+    assert content == data
+    assert key == got["path"] and key.startswith("test/")
+    assert name not in key and key.endswith(f".{kind}")  # random name
+    local = Path(app.config["UPLOAD_FOLDER"]) / key
+    if not app.config.get("STORAGE_URL"):
+        assert isinstance(app.extensions["qauym_storage"], storage.LocalStorage)
+        assert local.read_bytes() == data
+    else:  # in the bucket, under the prefix, and not on this server's disk
+        bucket, prefix = app.config["STORAGE_URL"][len("s3://") :].split("/", 1)
+        assert (
+            s3_client(request).get_object(Bucket=bucket, Key=f"{prefix}/{key}")["Body"].read()
+            == data
+        )
+        assert not local.exists()
 
 
 REFUSED = {
@@ -190,6 +224,18 @@ def test_serve_refuses_paths_outside_the_upload_folder(app, client):
     resp = client.get(
         "/_test/file",
         query_string={"path": "../secret_key", "name": "x", "mime": "text/plain"},
+    )
+    assert resp.status_code == 404
+
+
+def test_a_file_missing_from_the_storage_is_not_found(app, client, post):
+    stored = send(client, post, "plan.pdf", pdf_bytes()).get_json()
+    uploads.delete(stored["path"])
+    assert stored_files(app) == []
+
+    resp = client.get(
+        "/_test/file",
+        query_string={"path": stored["path"], "name": "plan.pdf", "mime": "application/pdf"},
     )
     assert resp.status_code == 404
 

@@ -308,12 +308,16 @@ def send_outbox(
     now: dt.datetime | None = None, limit: int = 200, ids: Iterable[int] | None = None
 ) -> int:
     """Deliver due emails (only those in ``ids`` when given); return how many were sent.
-    Safe to run twice: a sent email is never sent again."""
+
+    Safe to run twice, and at once on several servers: a sent email is never sent again, and
+    the emails being sent are row-locked until the commit, so a concurrent sender skips them
+    (``SKIP LOCKED`` on PostgreSQL; SQLite runs one writer at a time anyway)."""
     now = now or utcnow()
     query = select(OutboxEmail).where(OutboxEmail.sent_at.is_(None), OutboxEmail.send_after <= now)
     if ids is not None:
         query = query.where(OutboxEmail.id.in_(list(ids)))
-    due = db.session.scalars(query.order_by(OutboxEmail.id).limit(limit)).all()
+    query = query.order_by(OutboxEmail.id).limit(limit).with_for_update(skip_locked=True)
+    due = db.session.scalars(query).all()
     backend = current_app.config["MAIL_BACKEND"]
     sent = 0
     for mail in due:

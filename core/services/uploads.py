@@ -1,20 +1,26 @@
 """Uploaded files: type checked by content, size-limited, stored outside static/ under random
-names, served only through views that check permissions first."""
+names, served only through views that check permissions first.
+
+Files are kept by the storage backend of :mod:`core.services.storage` (a local folder, or an
+S3-compatible bucket with ``QAUYM_STORAGE_URL``); plugins only ever call :func:`save`,
+:func:`serve` and :func:`delete`, whatever the backend."""
 
 from __future__ import annotations
 
 import contextlib
-import os
 import re
 import secrets
+import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import filetype
-from flask import current_app, send_file
+from flask import abort, current_app, send_file
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import FileStorage
+
+from core.services import storage
 
 #: extension -> MIME type, for the kinds Qauym accepts.
 KINDS: dict[str, str] = {
@@ -38,20 +44,20 @@ class UploadError(ValueError):
 
 @dataclass(frozen=True)
 class StoredFile:
-    path: str  # relative to UPLOAD_FOLDER
+    path: str  # the storage key: relative to UPLOAD_FOLDER, or to the bucket's prefix
     original_name: str
     kind: str  # extension from KINDS
     mime: str
     size: int
 
 
-def _sniff(head: bytes, data_path: Path) -> str | None:
-    """The real kind of a file from its bytes, or None."""
+def _sniff(head: bytes, data) -> str | None:
+    """The real kind of a file from its bytes (``data``: a path or a seekable file), or None."""
     if head.startswith(b"%PDF-"):
         return "pdf"
     if head.startswith(b"PK\x03\x04"):
         try:
-            with zipfile.ZipFile(data_path) as zf:
+            with zipfile.ZipFile(data) as zf:
                 names = set(zf.namelist())
                 if "mimetype" in names:
                     mt = zf.read("mimetype").decode("ascii", "replace").strip()
@@ -101,8 +107,9 @@ def save(
 ) -> StoredFile:
     """Check and store an upload; raise :class:`UploadError` with a user-facing message.
 
-    The type is decided by the content, never by the name; the file is written under a
-    random name in ``UPLOAD_FOLDER/subdir`` and nothing is left behind when it is refused.
+    The type is decided by the content, never by the name; the file is stored by the storage
+    backend under the key ``subdir/<random>.<kind>`` (in ``UPLOAD_FOLDER`` or the bucket), and
+    nothing is left behind when it is refused.
     ``subdir`` is chosen by the caller's code (e.g. ``"forum"``), never by the user.
     """
     if file is None or not file.filename:
@@ -113,28 +120,26 @@ def save(
     if not subdir or ".." in subdir or subdir.startswith(("/", "\\")):
         raise ValueError(f"bad upload subdir {subdir!r}")
     limit = int(current_app.config["MAX_UPLOAD_MB"]) * 1024 * 1024
-    root = Path(current_app.config["UPLOAD_FOLDER"])
-    folder = root / subdir
-    folder.mkdir(parents=True, exist_ok=True)
     token = secrets.token_hex(16)
-    tmp = folder / (token + ".part")
-    try:
+    # The upload is checked in a private temporary file (never reachable by a URL), and only
+    # an accepted file reaches the storage backend.
+    with tempfile.TemporaryFile(prefix="qauym-upload-") as tmp:
         size = 0
-        with open(tmp, "wb") as out:
-            while chunk := file.stream.read(64 * 1024):
-                size += len(chunk)
-                if size > limit:
-                    raise UploadError(
-                        _l(
-                            "The file is larger than %(mb)s MB.",
-                            mb=current_app.config["MAX_UPLOAD_MB"],
-                        )
+        while chunk := file.stream.read(64 * 1024):
+            size += len(chunk)
+            if size > limit:
+                raise UploadError(
+                    _l(
+                        "The file is larger than %(mb)s MB.",
+                        mb=current_app.config["MAX_UPLOAD_MB"],
                     )
-                out.write(chunk)
+                )
+            tmp.write(chunk)
         if size == 0:
             raise UploadError(_l("The file is empty."))
-        with open(tmp, "rb") as fh:
-            head = fh.read(262)
+        tmp.seek(0)
+        head = tmp.read(262)
+        tmp.seek(0)
         kind = _sniff(head, tmp)
         if kind is None or kind not in allowed:
             raise UploadError(
@@ -143,13 +148,11 @@ def save(
                     kinds=", ".join(k.upper() for k in allowed),
                 )
             )
-        final = folder / f"{token}.{kind}"
-        os.replace(tmp, final)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+        key = f"{subdir}/{token}.{kind}"
+        tmp.seek(0)
+        storage.backend().put(key, tmp, content_type=KINDS[kind])
     return StoredFile(
-        path=f"{subdir}/{final.name}",
+        path=key,
         original_name=safe_display_name(raw_name),
         kind=kind,
         mime=KINDS[kind],
@@ -158,11 +161,14 @@ def save(
 
 
 def absolute_path(stored_path: str) -> Path:
-    root = Path(current_app.config["UPLOAD_FOLDER"]).resolve()
-    path = (root / stored_path).resolve()
-    if root not in path.parents:
-        raise UploadError("bad path")
-    return path
+    """The file's path on this server's disk (local storage only)."""
+    backend = storage.backend()
+    if not isinstance(backend, storage.LocalStorage):
+        raise UploadError("files are not kept on this server's disk")
+    try:
+        return backend.path(stored_path)
+    except storage.StorageError as exc:
+        raise UploadError("bad path") from exc
 
 
 def serve(stored_path: str, *, download_name: str, mime: str, inline: bool = False):
@@ -170,23 +176,55 @@ def serve(stored_path: str, *, download_name: str, mime: str, inline: bool = Fal
 
     Files are sent as attachments (images may be shown ``inline``) with ``nosniff`` and a
     sandboxing CSP, so an uploaded file can never run as a page of the site. The download
-    name loses any folder part and gets the extension of the file's real type.
+    name loses any folder part and gets the extension of the file's real type. From S3 the
+    bytes are streamed through the app with the same headers (see :mod:`core.services.storage`
+    for why there is no redirect to the bucket). A file missing from the storage is a 404.
     """
-    path = absolute_path(stored_path)
-    kind = path.suffix.lstrip(".").lower()
-    resp = send_file(
-        path,
-        mimetype=mime,
-        as_attachment=not (inline and mime.startswith("image/")),
-        download_name=safe_display_name(download_name, kind if kind in KINDS else None),
-        max_age=0,
-    )
+    backend = storage.backend()
+    try:
+        storage.check_key(stored_path)
+    except storage.StorageError as exc:
+        raise UploadError("bad path") from exc
+    kind = stored_path.rsplit(".", 1)[-1].lower() if "." in stored_path else ""
+    options = {
+        "mimetype": mime,
+        "as_attachment": not (inline and mime.startswith("image/")),
+        "download_name": safe_display_name(download_name, kind if kind in KINDS else None),
+        "max_age": 0,
+    }
+    if isinstance(backend, storage.LocalStorage):
+        path = absolute_path(stored_path)
+        if not path.is_file():
+            abort(404)
+        resp = send_file(path, **options)
+    else:
+        size = backend.size(stored_path)
+        if size is None:
+            abort(404)
+        resp = send_file(_S3Body(backend, stored_path), conditional=False, **options)
+        resp.content_length = size
     resp.headers["X-Content-Type-Options"] = "nosniff"
     resp.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     resp.headers["Cache-Control"] = "private, no-store"
     return resp
 
 
+class _S3Body:
+    """The object's body as a file for ``send_file``: read in chunks while the response is sent,
+    closed (its connection given back) when the server is done with the response."""
+
+    def __init__(self, backend, key: str) -> None:
+        self._cm = backend.open(key)
+        self._body = self._cm.__enter__()
+
+    def read(self, size: int = -1) -> bytes:
+        return self._body.read(size if size and size > 0 else None)
+
+    def close(self) -> None:
+        self._cm.__exit__(None, None, None)
+
+
 def delete(stored_path: str) -> None:
-    with contextlib.suppress(UploadError):
-        absolute_path(stored_path).unlink(missing_ok=True)
+    with contextlib.suppress(UploadError, storage.StorageError):
+        storage.check_key(stored_path)
+        storage.backend().delete(stored_path)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import uuid
 import zipfile
 
 import pytest
@@ -37,13 +38,27 @@ def app(make_app):
         yield app
 
 
+@pytest.fixture(params=["local", "s3"])
+def attach_app(make_app, request):
+    """The forum app with files in the local folder, or in a bucket of a real S3-speaking
+    server on loopback (moto's standalone server)."""
+    settings = {}
+    if request.param == "s3":
+        s3_server = request.getfixturevalue("s3_server")
+        settings = s3_server.config(f"forum-{uuid.uuid4().hex[:16]}", prefix="qauym/files")
+    app = make_app(plugins="forum", MAX_UPLOAD_MB=1, DEFAULT_LOCALE="en", **settings)
+    with app.app_context():
+        yield app
+
+
 def _client(app, login, user):
     c = app.test_client()
     login(c, user)
     return c
 
 
-def test_attachments_typed_by_content_and_served_to_readers_only(app, factory, login, post):
+def test_attachments_typed_by_content_and_served_to_readers_only(attach_app, factory, login, post):
+    app = attach_app
     w = world(factory)
     member = _client(app, login, w.member)
     bad = post(
@@ -82,7 +97,18 @@ def test_attachments_typed_by_content_and_served_to_readers_only(app, factory, l
     got = member.get(f"/forum/att/{docx.id}")
     assert got.status_code == 200 and got.data == doc
     assert got.headers["X-Content-Type-Options"] == "nosniff"
-    assert "attachment" in got.headers["Content-Disposition"]
+    assert got.headers["Content-Disposition"].startswith("attachment;")
+    assert ".docx" in got.headers["Content-Disposition"]
+    assert got.headers["Content-Security-Policy"] == "default-src 'none'; sandbox"
+    assert got.headers["Cache-Control"] == "private, no-store"
+    assert int(got.headers["Content-Length"]) == len(doc)
+    image = member.get(f"/forum/att/{png.id}?inline=1")
+    assert image.data == PNG and image.mimetype == "image/png"
+    if app.config.get("STORAGE_URL"):
+        s3 = app.extensions["qauym_storage"]
+        bucket = s3.bucket
+        body = s3.client.get_object(Bucket=bucket, Key=f"qauym/files/{docx.path}")["Body"]
+        assert body.read() == doc
     outsider = _client(app, login, w.outsider)
     assert outsider.get(f"/forum/att/{docx.id}").status_code == 403
     assert app.test_client().get(f"/forum/att/{docx.id}").status_code == 302  # to login
