@@ -74,6 +74,9 @@ class ResubmitForm(QauymForm):
 
 class NoteForm(QauymForm):
     note = TextAreaField(_l("Note"), validators=[Length(max=5000)])
+    override = TextAreaField(
+        _l("Reason for deciding without all reviews"), validators=[Length(max=2000)]
+    )
 
 
 class AssignForm(QauymForm):
@@ -120,6 +123,10 @@ class SettingsForm(QauymForm):
     )
     rereview_years = IntegerField(
         _l("Re-review after (years)"), validators=[InputRequired(), NumberRange(1, 10)]
+    )
+    review_hours = FloatField(
+        _l("Portfolio hours for a completed review"),
+        validators=[InputRequired(), NumberRange(0, 40)],
     )
 
 

@@ -76,6 +76,7 @@ class WorkflowAction(enum.StrEnum):
     REJECT = "reject"
     RESUBMIT = "resubmit"
     WITHDRAW = "withdraw"
+    REREVIEW = "rereview"  # a published material due for re-review opens a new round
 
 
 class AssignmentStatus(enum.StrEnum):
@@ -128,6 +129,8 @@ class Settings(db.Model):
     respond_days: Mapped[int] = mapped_column(Integer, default=5)
     review_days: Mapped[int] = mapped_column(Integer, default=21)
     rereview_years: Mapped[int] = mapped_column(Integer, default=3)
+    # Portfolio hours a completed review earns its expert (copied onto the review).
+    review_hours: Mapped[float] = mapped_column(Float, default=2.0, server_default="2")
 
 
 class Rubric(db.Model):
@@ -259,6 +262,8 @@ class Transition(db.Model):
     to_state: Mapped[str] = mapped_column(String(30))
     round: Mapped[int] = mapped_column(Integer, default=0)
     note: Mapped[str] = mapped_column(Text, default="")
+    # Why a coordinator decided with fewer reviews than the association's quorum ("" if not).
+    override_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     actor: Mapped[User | None] = relationship()
 
@@ -315,6 +320,8 @@ class Review(db.Model):
     to_author: Mapped[str] = mapped_column(Text, default="")
     confidential: Mapped[str] = mapped_column(Text, default="")
     total: Mapped[float] = mapped_column(Float)  # percentage, computed from the scores
+    # Portfolio hours earned, copied from the settings when the review was submitted.
+    hours: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
     submitted_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     response: Mapped[str] = mapped_column(Text, default="")
     response_at: Mapped[dt.datetime | None] = mapped_column(DateTime)

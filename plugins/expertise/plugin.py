@@ -148,7 +148,8 @@ def portfolio_entries(user):
     out: list[PortfolioEntry] = []
     materials = db.session.scalars(
         select(Submission).where(
-            Submission.state == "recommended",
+            # Published once: a re-review in progress does not take the entry away.
+            Submission.published_at.is_not(None),
             or_(
                 Submission.author_id == user.id,
                 Submission.coauthors.any(id=user.id),
@@ -185,6 +186,7 @@ def portfolio_entries(user):
                 date=site_date(r.submitted_at),
                 kind="review",
                 title=s.title,
+                hours=r.hours or 0.0,
                 role=_l("Expert"),
                 url=url_for("expertise.submission", sub_id=s.id),
                 source="expertise",

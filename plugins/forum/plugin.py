@@ -88,7 +88,10 @@ def register_actions():
         Action(
             "forum.view_log",
             _l("Read the forum's moderation log"),
-            lambda u, a: bool(getattr(u, "is_authenticated", False)) and permissions.manages(u, a),
+            # The association's moderators read the log of their own work, as managers do.
+            lambda u, a: (
+                bool(getattr(u, "is_authenticated", False)) and permissions.moderates(u, a)
+            ),
         ),
     ]
 
@@ -118,6 +121,9 @@ def notification_kinds():
         NotificationKind("forum.accepted", _l("Forum: your answer was accepted")),
         NotificationKind("forum.flag_result", _l("Forum: decisions on your flags"), False),
         NotificationKind("forum.moderation", _l("Forum: approval of your messages")),
+        NotificationKind(
+            "forum.moderation_work", _l("Forum: messages waiting for approval and new flags")
+        ),
         NotificationKind("forum.digest", _l("Forum: daily digest"), True),
     ]
 

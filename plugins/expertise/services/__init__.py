@@ -75,6 +75,8 @@ from plugins.expertise.services.workflow import (  # noqa: F401 - the package's 
     allowed_actions,
     material_certificate,
     publish,
+    rereview_due,
     review_certificate,
+    round_reviews,
     transition,
 )

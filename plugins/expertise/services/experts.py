@@ -311,6 +311,7 @@ def save_review(
         confidential=confidential.strip(),
         submitted_at=utcnow(),
         total=compute_total((c.weight, s, rubric.scale_max) for c, s, _ in scores),
+        hours=settings_for(sub.association).review_hours,
     )
     for c, s, comment in scores:
         review.scores.append(

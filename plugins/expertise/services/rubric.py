@@ -139,6 +139,7 @@ TRANSITIONS: dict[tuple[str, str], Step] = {
     ),
     (_S.IN_REVIEW, _A.REJECT): Step(_S.NOT_RECOMMENDED, "coordinator", _l("Do not recommend")),
     (_S.MINOR_REVISION, _A.RESUBMIT): Step(_S.IN_REVIEW, "author", _l("Resubmit")),
+    (_S.RECOMMENDED, _A.REREVIEW): Step(_S.IN_REVIEW, "coordinator", _l("Start re-review")),
     (_S.MAJOR_REVISION, _A.RESUBMIT): Step(_S.IN_REVIEW, "author", _l("Resubmit")),
 }
 
@@ -208,6 +209,7 @@ def _load_settings(aid: int) -> Settings:
             respond_days=5,
             review_days=21,
             rereview_years=3,
+            review_hours=2.0,
         )
     return row
 

@@ -53,6 +53,8 @@ def allowed_actions(user: Any, sub: Submission) -> list[tuple[str, Step]]:
         # Resubmission carries a new version, so it has its own form, not a button.
         if state != sub.state or action == WorkflowAction.RESUBMIT:
             continue
+        if action == WorkflowAction.REREVIEW and not rereview_due(sub):
+            continue
         if (step.who == "author" and author) or (
             step.who == "coordinator" and coord and not author
         ):
@@ -78,12 +80,38 @@ def _url(sub: Submission) -> str:
     return url_for("expertise.submission", sub_id=sub.id)
 
 
-def transition(sub: Submission, action: str, actor: User, note: str = "") -> Transition:
+def rereview_due(sub: Submission, now: dt.datetime | None = None) -> bool:
+    """A published material whose re-review date has come."""
+    return (
+        sub.state == SubmissionState.RECOMMENDED
+        and sub.rereview_due is not None
+        and sub.rereview_due <= site_date(now)
+    )
+
+
+def round_reviews(sub: Submission) -> int:
+    return db.session.scalar(
+        select(func.count(Review.id)).where(
+            Review.submission_id == sub.id, Review.round == sub.round
+        )
+    )
+
+
+def transition(
+    sub: Submission,
+    action: str,
+    actor: User,
+    note: str = "",
+    override: str = "",
+    now: dt.datetime | None = None,
+) -> Transition:
     """Apply ``action`` to ``sub`` if the table allows it for ``actor``; the caller commits.
 
     Raises :class:`WorkflowError` for a step the table does not have, a person who may not
-    take it, or a precondition that fails (a decision needs a review of this round unless the
-    last decision was a minor revision, which the coordinator may check alone).
+    take it, or a precondition that fails. A decision needs the association's quorum of
+    reviews of this round (``experts_per_round``); a coordinator may decide with fewer, but
+    at least one, by giving ``override``, a reason kept on the transition. After a minor
+    revision the coordinator may check the new version alone.
     """
     step = TRANSITIONS.get((sub.state, action))
     if step is None:
@@ -94,24 +122,43 @@ def transition(sub: Submission, action: str, actor: User, note: str = "") -> Tra
     if step.who == "coordinator" and is_author(actor, sub):
         raise WorkflowError(_l("Another coordinator must handle your own material."))
     note = (note or "").strip()
+    override = (override or "").strip()
     if step.needs_note and not note:
         raise WorkflowError(_l("Give a reason."))
-    now = utcnow()
+    now = now or utcnow()
     if action in (WorkflowAction.SUBMIT,) and not (sub.latest and sub.latest.files):
         raise WorkflowError(_l("Attach at least one file before submitting."))
-    if action in DECISION_ACTIONS:
-        reviews = db.session.scalar(
-            select(func.count(Review.id)).where(
-                Review.submission_id == sub.id, Review.round == sub.round
-            )
-        )
+    if action == WorkflowAction.REREVIEW and not rereview_due(sub, now):
+        raise WorkflowError(_l("This material is not yet due for re-review."))
+    if action not in DECISION_ACTIONS:
+        override = ""
+    else:
+        reviews = round_reviews(sub)
         last = db.session.scalar(
             select(Transition.to_state)
-            .where(Transition.submission_id == sub.id, Transition.action.in_(DECISION_ACTIONS))
+            .where(
+                Transition.submission_id == sub.id,
+                Transition.action.in_(DECISION_ACTIONS),
+                Transition.round < sub.round,
+            )
             .order_by(Transition.id.desc())
         )
-        if not reviews and last != "minor_revision":
+        needed = settings_for(sub.association).experts_per_round
+        if last == SubmissionState.MINOR_REVISION:
+            override = ""
+        elif not reviews:
             raise WorkflowError(_l("A decision needs at least one review of this round."))
+        elif reviews >= needed:
+            override = ""
+        elif not override:
+            raise WorkflowError(
+                _l(
+                    "This round has %(done)s of %(needed)s reviews. Wait for the others, "
+                    "or give a reason for deciding now.",
+                    done=reviews,
+                    needed=needed,
+                )
+            )
     from_state = sub.state
     sub.state = step.to
     if action == WorkflowAction.SUBMIT:
@@ -120,17 +167,30 @@ def transition(sub: Submission, action: str, actor: User, note: str = "") -> Tra
         sub.round += 1
         if sub.rubric_id is None:
             sub.rubric_id = default_rubric(sub.association).id
+    if action == WorkflowAction.REREVIEW:
+        # A new round judged with the association's current rubric.
+        sub.round += 1
+        sub.rubric_id = default_rubric(sub.association).id
+        sub.decided_at = None
     if action in DECISION_ACTIONS or action == WorkflowAction.WITHDRAW:
         sub.decided_at = now
     experts: list[User] = []
     if action == WorkflowAction.WITHDRAW or action in DECISION_ACTIONS:
         experts = _round_experts(sub)
     if (
-        action in (WorkflowAction.ACCEPT, WorkflowAction.RESUBMIT, WorkflowAction.WITHDRAW)
+        action
+        in (
+            WorkflowAction.ACCEPT,
+            WorkflowAction.RESUBMIT,
+            WorkflowAction.WITHDRAW,
+            WorkflowAction.REREVIEW,
+        )
         or action in DECISION_ACTIONS
     ):
         _close_open_assignments(
-            sub, keep_current=action in (WorkflowAction.ACCEPT, WorkflowAction.RESUBMIT)
+            sub,
+            keep_current=action
+            in (WorkflowAction.ACCEPT, WorkflowAction.RESUBMIT, WorkflowAction.REREVIEW),
         )
     if step.to == SubmissionState.RECOMMENDED:
         publish(sub, now)
@@ -142,6 +202,7 @@ def transition(sub: Submission, action: str, actor: User, note: str = "") -> Tra
         to_state=step.to,
         round=sub.round,
         note=note,
+        override_reason=override,
         created_at=now,
     )
     db.session.add(row)
@@ -236,6 +297,7 @@ def review_certificate(review: Review, sub: Submission):
         recipient=review.expert,
         title=str(_l("Expert review of “%(title)s”", title=sub.title)),
         kind="expertise.review",
+        hours=review.hours or 0.0,
         issuer=sub.association.name,
         issued_on=site_date(review.submitted_at),
         association_id=sub.association_id,

@@ -127,8 +127,10 @@ def as_user(client, user) -> None:
     sign_in_as(client, user)
 
 
-def step(client, post, sub_id: int, action: str, note: str = ""):
-    return post(client, f"/expertise/s/{sub_id}/step/{action}", {"note": note})
+def step(client, post, sub_id: int, action: str, note: str = "", override: str = ""):
+    return post(
+        client, f"/expertise/s/{sub_id}/step/{action}", {"note": note, "override": override}
+    )
 
 
 def submit(client, post, world: World, **over) -> int:

@@ -178,16 +178,18 @@ def test_settings_and_rubric_editing(world, client, post):
             "respond_days": "4",
             "review_days": "14",
             "rereview_years": "5",
+            "review_hours": "1.5",
             "hide_until_decision": "y",
         },
     )
     assert ok.status_code == 302
     st = db.session.get(Settings, world.association.id)
-    assert (st.experts_per_round, st.reviewer_identity, st.hide_until_decision) == (
-        3,
-        "anonymous",
-        True,
-    )
+    assert (
+        st.experts_per_round,
+        st.reviewer_identity,
+        st.hide_until_decision,
+        st.review_hours,
+    ) == (3, "anonymous", True, 1.5)
     add = "/expertise/a/kostanay-math/criteria"
     resp = post(client, add, {"c-title": "ICT", "c-weight": "2", "c-levels": "a\nb"})
     assert resp.status_code == 200 and "Give exactly 4 levels" in resp.get_data(as_text=True)

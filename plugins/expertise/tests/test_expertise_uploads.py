@@ -91,7 +91,7 @@ def test_submission_without_file_is_refused(app, world, client, post):
 def test_resubmission_refuses_bad_file_and_keeps_note(app, world, client, post):
     from plugins.expertise.tests.conftest import reviewed, step
 
-    sub_id = reviewed(client, post, world, experts=[world.expert1])
+    sub_id = reviewed(client, post, world)
     as_user(client, world.coordinator)
     step(client, post, sub_id, "minor")
     as_user(client, world.author)

@@ -198,7 +198,7 @@ def test_rounds_versions_and_decision_recommended(world, client, post):
 
 
 def test_major_revision_needs_a_new_review_and_not_recommended_is_final(world, client, post):
-    sub_id = reviewed(client, post, world, experts=[world.expert1])
+    sub_id = reviewed(client, post, world)
     as_user(client, world.coordinator)
     assert step(client, post, sub_id, "major", "Қайта жазыңыз").status_code == 302
     as_user(client, world.author)
@@ -215,7 +215,10 @@ def test_major_revision_needs_a_new_review_and_not_recommended_is_final(world, c
 
     write_review(client, post, sub_id, world.expert2, recommendation="not_recommended")
     as_user(client, world.coordinator)
-    assert step(client, post, sub_id, "reject", "Сәйкес емес").status_code == 302
+    assert (
+        step(client, post, sub_id, "reject", "Сәйкес емес", "Бір сарапшы жеткілікті").status_code
+        == 302
+    )
     assert _sub(sub_id).state == "not_recommended"
     assert client.get("/expertise/library").get_data(as_text=True).count("Бөлшектерді") == 0
 
@@ -233,9 +236,11 @@ def test_author_withdraws_before_decision_and_open_invitations_lapse(world, clie
 
 
 def test_transition_table_is_the_only_way_and_every_step_is_recorded(world, client, post):
-    # Every state but the final ones has a way out; final states have none.
-    states_with_exits = {s for s, _ in TRANSITIONS}
+    # Every state but the final ones has a way out; final states have none, except the
+    # re-review a coordinator starts on a recommended material once it is due.
+    states_with_exits = {s for s, a in TRANSITIONS if a != "rereview"}
     assert {"recommended", "not_recommended", "withdrawn"}.isdisjoint(states_with_exits)
+    assert [a for s, a in TRANSITIONS if s == "recommended"] == ["rereview"]
     sub_id = submit(client, post, world)
     as_user(client, world.coordinator)
     step(client, post, sub_id, "screen", "")

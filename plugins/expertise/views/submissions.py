@@ -147,7 +147,9 @@ def step(sub_id: int, action: str):
     if not form.validate_on_submit():
         abort(400)
     try:
-        svc.transition(sub, action, current_user, form.note.data or "")
+        svc.transition(
+            sub, action, current_user, form.note.data or "", override=form.override.data or ""
+        )
     except svc.WorkflowError as exc:
         db.session.rollback()
         flash(str(exc), "error")
@@ -220,6 +222,7 @@ def submission(sub_id: int):
         "expertise/submission.html",
         sub=sub,
         history=history,
+        override=next((t for t in history if t.override_reason), None),
         my_certificates=my_certificates,
         association=sub.association,
         versions=versions,

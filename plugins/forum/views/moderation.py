@@ -295,6 +295,30 @@ def bans(board_id: int):
     )
 
 
+@bp.post("/bans/<id:ban_id>/lift")
+@login_required
+def lift_ban(ban_id: int):
+    """End a ban before it expires; the row stays as a record, the lifting is logged."""
+    ban = db.session.get(ForumBan, ban_id)
+    if ban is None:
+        abort(404)
+    board = _board_or_404(ban.board_id)
+    permissions.require("forum.moderate", board)
+    now = utcnow()  # CSRF is checked for every POST by the core
+    if ban.until > now:
+        ban.until = now
+        svc.log(
+            board.association_id,
+            current_user,
+            "board.unban",
+            board_id=board.id,
+            details=ban.user.full_name,
+        )
+        db.session.commit()
+        flash(_("%(name)s may post on the board again.", name=ban.user.full_name), "success")
+    return redirect(url_for("forum.bans", board_id=board.id))
+
+
 @bp.get("/a/<slug>/log")
 @login_required
 def modlog(slug: str):

@@ -20,7 +20,7 @@ from core.api import (
     permissions,
     utcnow,
 )
-from plugins.forum import queries
+from plugins.forum import moderation_work, queries
 from plugins.forum import services as svc
 from plugins.forum.forms import (
     EditPostForm,
@@ -109,6 +109,7 @@ def new_topic(board_id: int):
             svc.set_watch(current_user, "watching", topic_id=topic.id)
             svc.mark_read(current_user, topic, 1)
             if pending:
+                moderation_work.post_waits(post, current_user, board.association)
                 flash(_("Your topic waits for a moderator's approval."), "success")
             else:
                 svc.notify_new_post(post, current_user)
@@ -148,6 +149,7 @@ def reply(topic_id: int):
                 svc.set_watch(current_user, "watching", topic_id=topic.id)
             svc.mark_read(current_user, topic, post.number)
             if pending:
+                moderation_work.post_waits(post, current_user, board.association)
                 flash(_("Your message waits for a moderator's approval."), "success")
             else:
                 svc.notify_new_post(post, current_user)
@@ -318,6 +320,7 @@ def edit_post(post_id: int):
             else:
                 title = new_title if first and new_title != topic.title else None
                 svc.hold_edit(post, form.body.data, title, utcnow())
+                moderation_work.post_waits(post, current_user, topic.board.association)
                 db.session.commit()
                 flash(
                     _(
@@ -508,6 +511,7 @@ def flag(post_id: int):
                     note=(form.note.data or "").strip(),
                 )
             )
+            moderation_work.flag_raised(post, current_user, post.topic.board.association)
             db.session.commit()
         flash(_("Thank you. The moderators will look at it."), "success")
         return redirect(url_for("forum.permalink", post_id=post.id))
