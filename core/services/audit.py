@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
 from core.extensions import db
 from core.models import AuditLog
 
@@ -31,8 +34,6 @@ def record(
 
 
 def _sentences() -> dict[str, str]:
-    from flask_babel import lazy_gettext as _l
-
     return {
         "plugin.enable": _l("%(plugin)s switched on"),
         "plugin.disable": _l("%(plugin)s switched off"),
@@ -66,8 +67,6 @@ def describe(entry: AuditLog, plugin_label: Any = str) -> str:
 
 def detail_text(entry: AuditLog) -> str:
     """Details worth reading (a reason, a year); the raw pairs for an unknown action."""
-    from flask_babel import gettext as _
-
     details = entry.details or {}
     if entry.action not in _sentences():
         return "; ".join(f"{k}: {v}" for k, v in details.items())
