@@ -51,11 +51,14 @@ Grouped by need:
   ``row_or_none(association, row_id)`` (a submitted id checked against the association's
   plan), ``plans`` (school years: ``bounds``, ``current_year``, ``year_of``).
 * **Labels**: ``CATEGORY_LABELS``, ``ACTIVITY_FORM_LABELS``.
+* **Sorting**: ``sort_key(text, locale)`` and ``sort_by(items, name, locale)``: names in the
+  reader's alphabet (Kazakh order for ``kk``: Ақмола before Алматы, Қазақ before Математика).
 """
 
 from __future__ import annotations
 
 from core import hookimpl
+from core.collation import sort_by, sort_key
 from core.extensions import db, login_manager
 from core.forms import PostForm, QauymForm, ReasonableDate, SingleLineField
 from core.labels import ACTIVITY_FORM_LABELS, CATEGORY_LABELS
@@ -210,6 +213,8 @@ __all__ = [
     "site_time",
     "single_line",
     "site_tz",
+    "sort_by",
+    "sort_key",
     "subtree",
     "to_local",
     "uploads",

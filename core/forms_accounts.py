@@ -35,6 +35,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from core.collation import sort_by, sort_key
 from core.extensions import db
 from core.forms import QauymForm
 from core.i18n import LANGUAGE_NAMES, current_locale
@@ -233,13 +234,15 @@ def load_choices(form: ProfileFieldsForm) -> ProfileFieldsForm:
     regions = db.session.scalars(
         select(Region).options(selectinload(Region.districts)).order_by(Region.name_kk)
     ).all()
-    regions = sorted(regions, key=lambda r: (r.kind == RegionKind.CITY, r.name_in(loc)))
+    regions = sorted(
+        regions, key=lambda r: (r.kind == RegionKind.CITY, sort_key(r.name_in(loc), loc))
+    )
     form.region.choices = [EMPTY] + [SelectChoice(r.id, r.name_in(loc)) for r in regions]
     form._districts = {d.id: d for r in regions for d in r.districts}
     form.district.choices = [EMPTY] + [
         SelectChoice(d.id, d.name_in(loc), optgroup=r.name_in(loc))
         for r in regions
-        for d in sorted(r.districts, key=lambda d: d.name_in(loc))
+        for d in sort_by(r.districts, lambda d: d.name_in(loc), loc)
     ]
 
     region_names = {r.id: r.name_in(loc) for r in regions}
@@ -254,13 +257,14 @@ def load_choices(form: ProfileFieldsForm) -> ProfileFieldsForm:
     # Sorted by group first: consecutive options with one optgroup share one <optgroup>.
     form.school.choices = [EMPTY] + [
         SelectChoice(s.id, s.name, optgroup=school_group(s))
-        for s in sorted(schools, key=lambda s: (school_group(s).lower(), s.name.lower()))
+        for s in sorted(
+            schools, key=lambda s: (sort_key(school_group(s), loc), sort_key(s.name, loc))
+        )
     ]
 
     subjects = db.session.scalars(select(Subject)).all()
     form.subjects.choices = [
-        SelectChoice(s.id, s.name_in(loc))
-        for s in sorted(subjects, key=lambda s: s.name_in(loc).lower())
+        SelectChoice(s.id, s.name_in(loc)) for s in sort_by(subjects, lambda s: s.name_in(loc), loc)
     ]
     form.locale.choices = [
         SelectChoice(code, LANGUAGE_NAMES.get(code, code))

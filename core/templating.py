@@ -17,8 +17,9 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
+from babel.dates import get_datetime_format
 from flask import Flask, current_app, request, url_for
-from flask_babel import format_date, format_datetime
+from flask_babel import format_date, format_datetime, format_time, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
@@ -63,9 +64,17 @@ def association_tabs(association) -> list[Tab]:
 
 
 def fmt_dt(value: dt.datetime | None, fmt: str = "medium") -> str:
+    """A stored UTC instant in the site's time, without seconds ("2 дек. 2026 г., 14:30"):
+    the named formats "medium" and "long" of Babel print seconds, which nobody reads here."""
     if value is None:
         return ""
-    return format_datetime(to_local(value), fmt)
+    local = to_local(value)
+    if fmt in ("medium", "long"):
+        pattern = get_datetime_format(fmt, locale=get_locale())
+        return pattern.replace("{1}", format_date(local, fmt)).replace(
+            "{0}", format_time(local, "short")
+        )
+    return format_datetime(local, fmt)
 
 
 def fmt_date(value: dt.date | dt.datetime | None, fmt: str = "medium") -> str:

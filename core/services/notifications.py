@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import smtplib
 from collections.abc import Iterable
 from email.message import EmailMessage
@@ -147,10 +148,20 @@ def save_preferences(user: User, choices: dict[str, tuple[bool, bool]]) -> None:
         row.in_app, row.email = bool(in_app), bool(email)
 
 
+# Outer guillemets around a text that already carries its own: a sentence «%(association)s»
+# given the name «ШЫҢ» желісі reads ««ШЫҢ» желісі»; the name's own marks are enough.
+_DOUBLED = re.compile(r"«([^«»]*«[^«»]*»[^«»]*)»")
+
+
+def tidy_quotes(text: str) -> str:
+    """Drop a pair of « » that only wraps a name already quoted (``««ШЫҢ» желісі»``)."""
+    return _DOUBLED.sub(r"\1", text)
+
+
 def _text(value: Any, locale: str | None) -> str:
     """Render a lazy string (or a callable taking no arguments) in ``locale``."""
     with force_locale(locale or current_app.config["DEFAULT_LOCALE"]):
-        return str(value() if callable(value) else value)
+        return tidy_quotes(str(value() if callable(value) else value))
 
 
 def _absolute(url: str) -> str:

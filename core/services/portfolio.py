@@ -34,6 +34,14 @@ def kind_label(kind: str) -> str:
     return str(KIND_LABELS.get(kind, kind))
 
 
+def source_label(source: str) -> str:
+    """The plugin a portfolio entry comes from, by its translated description."""
+    registry = current_app.extensions.get("qauym_plugins")
+    info = registry.info.get(source) if registry is not None else None
+    description = getattr(info, "description", "")
+    return str(description) if description else source
+
+
 def may_view(viewer: Any, user: User) -> bool:
     """The owner, a site administrator, or a regional administrator of the user's region."""
     return permissions.can(viewer, "portfolio.view", user)
@@ -112,7 +120,7 @@ def csv_table(user: User, items: list[PortfolioEntry]) -> tuple[list[str], list[
             e.title,
             e.role,
             e.hours or 0,
-            e.source,
+            source_label(e.source),
             e.certificate_code or "",
         ]
         for e in items

@@ -277,6 +277,7 @@ def _plugins() -> tuple[list[dict[str, Any]], list[str]]:
                 "name": name,
                 "version": getattr(info, "version", ""),
                 "description": getattr(info, "description", ""),
+                "label": str(getattr(info, "description", "") or name),
             }
         )
     idle = sorted(set(registry.installed) - set(registry.enabled))
@@ -307,6 +308,7 @@ def admin_plugins():
     return render_template(
         "core/admin/plugins.html",
         plugins=running,
+        labels={p["name"]: p["label"] for p in running},
         idle=idle,
         regions=regions,
         state=state,
@@ -422,8 +424,12 @@ def audit_log():
         .offset((page - 1) * PER_PAGE)
     ).all()
     region_names = {r.id: r.name for r in _regions_in_scope(scope)}
+    labels = {p["name"]: p["label"] for p in _plugins()[0]}
     return render_template(
         "core/admin/audit.html",
+        describe=lambda e: audit.describe(e, lambda n: labels.get(n, n)),
+        detail_text=audit.detail_text,
+        actions=audit.known_actions(),
         rows=rows,
         total=total,
         page=page,

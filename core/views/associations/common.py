@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms.fields.choices import SelectChoice
 
+from core.collation import sort_by, sort_key
 from core.extensions import db
 from core.forms_associations import (
     EMPTY,
@@ -167,6 +168,8 @@ def _fill_choices(form: AssociationForm, a: Association | None, admin: bool) -> 
             regions = db.session.scalars(
                 select(Region).where(Region.id.in_(allowed)).order_by(Region.name_kk)
             ).all()
+        loc = current_locale()
+        regions = sort_by(regions, lambda r: r.name_in(loc), loc)
         form.region.choices = [EMPTY] + [SelectChoice(r.id, r.name) for r in regions]
         region_ids = {r.id for r in regions}
         districts = db.session.scalars(
@@ -175,6 +178,11 @@ def _fill_choices(form: AssociationForm, a: Association | None, admin: bool) -> 
             .where(District.region_id.in_(region_ids))
             .order_by(District.region_id, District.name_kk)
         ).all()
+        region_rank = {r.id: i for i, r in enumerate(regions)}
+        districts = sorted(
+            districts,
+            key=lambda d: (region_rank.get(d.region_id, 0), sort_key(d.name_in(loc), loc)),
+        )
         form.district.choices = [EMPTY] + [
             SelectChoice(d.id, d.name, optgroup=d.region.name) for d in districts
         ]
@@ -198,18 +206,21 @@ def _fill_choices(form: AssociationForm, a: Association | None, admin: bool) -> 
     if forbidden:
         parent_query = parent_query.where(Association.id.not_in(forbidden))
     parents = db.session.execute(parent_query).all()
-    ru = current_locale() == "ru"
-    form.parent.choices = [EMPTY] + [
-        SelectChoice(pid, (nru if ru and nru else nkk) + (f" ({abbr})" if abbr else ""))
+    loc = current_locale()
+    ru = loc == "ru"
+    labels = [
+        (pid, (nru if ru and nru else nkk) + (f" ({abbr})" if abbr else ""))
         for pid, nkk, nru, abbr in parents
+    ]
+    form.parent.choices = [EMPTY] + [
+        SelectChoice(pid, label) for pid, label in sort_by(labels, lambda p: p[1], loc)
     ]
 
 
 def _subject_choices() -> list[SelectChoice]:
-    return [
-        SelectChoice(s.id, s.name)
-        for s in db.session.scalars(select(Subject).order_by(Subject.name_kk))
-    ]
+    loc = current_locale()
+    subjects = db.session.scalars(select(Subject)).all()
+    return [SelectChoice(s.id, s.name) for s in sort_by(subjects, lambda s: s.name_in(loc), loc)]
 
 
 FIELDS = [

@@ -9,6 +9,7 @@ from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
+from core.collation import sort_by, sort_key
 from core.extensions import db
 from core.forms_associations import (
     KIND_LABELS,
@@ -45,8 +46,9 @@ def index():
         .options(joinedload(Membership.association))
         .join(Association, Association.id == Membership.association_id)
         .where(Membership.user_id == current_user.id)
-        .order_by(Association.name_kk)
     ).all()
+    loc = current_locale()
+    memberships = sort_by(memberships, lambda m: m.association.name_in(loc), loc)
     managed = [
         m.association_id
         for m in memberships
@@ -104,15 +106,29 @@ def directory():
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     pages = max(1, math.ceil(total / DIRECTORY_PER_PAGE))
     page = min(page_arg(), pages)
-    order = Association.name_ru if current_locale() == "ru" else Association.name_kk
-    rows = db.session.scalars(
-        stmt.options(joinedload(Association.region), joinedload(Association.district))
-        .order_by(order, Association.id)
-        .limit(DIRECTORY_PER_PAGE)
-        .offset((page - 1) * DIRECTORY_PER_PAGE)
+    # Ordered in the reader's alphabet, which SQL collations do not know: sort the ids
+    # and names of every match (small rows), then load only the page shown.
+    loc = current_locale()
+    named = db.session.execute(
+        stmt.with_only_columns(Association.id, Association.name_kk, Association.name_ru)
     ).all()
-    regions = db.session.scalars(select(Region).order_by(Region.kind, Region.name_kk)).all()
-    subjects = db.session.scalars(select(Subject).order_by(Subject.name_kk)).all()
+    named.sort(
+        key=lambda row: (sort_key((row[2] if loc == "ru" and row[2] else row[1]), loc), row[0])
+    )
+    start = (page - 1) * DIRECTORY_PER_PAGE
+    page_ids = [row[0] for row in named[start : start + DIRECTORY_PER_PAGE]]
+    loaded = {
+        a.id: a
+        for a in db.session.scalars(
+            select(Association)
+            .options(joinedload(Association.region), joinedload(Association.district))
+            .where(Association.id.in_(page_ids))
+        ).unique()
+    }
+    rows = [loaded[i] for i in page_ids if i in loaded]
+    regions = db.session.scalars(select(Region)).all()
+    regions = sorted(regions, key=lambda r: (r.kind, sort_key(r.name_in(loc), loc)))
+    subjects = sort_by(db.session.scalars(select(Subject)).all(), lambda s: s.name_in(loc), loc)
     return render_template(
         "core/directory.html",
         associations=rows,
