@@ -7,7 +7,7 @@ import datetime as dt
 from flask import render_template, url_for
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import joinedload
 
 from core import hookimpl
@@ -17,16 +17,30 @@ from core.api import (
     Job,
     NavItem,
     NotificationKind,
+    PlanLink,
     PluginInfo,
     PortfolioEntry,
+    ReportFigure,
+    ReportSection,
     SearchResult,
     SlotContent,
     Tab,
     db,
+    from_local,
     permissions,
     site_date,
 )
 from plugins.masterclasses import models, services  # noqa: F401 - models register tables
+from plugins.masterclasses.models import (
+    ATTENDED,
+    Event,
+    FeedToken,
+    Host,
+    Registration,
+    RegStatus,
+    Status,
+    Visibility,
+)
 
 
 @hookimpl
@@ -131,8 +145,6 @@ def search(query, user, limit):
 @hookimpl
 def portfolio_entries(user):
     """Hours attended (present or late at an event that took place) and hours hosted."""
-    from plugins.masterclasses.models import ATTENDED, Event, Host, Registration, RegStatus
-
     ended = services.has_ended
     attended = db.session.scalars(
         select(Event)
@@ -195,18 +207,12 @@ def demo_data(ctx):
 
 @hookimpl
 def user_deleted(user):
-    from sqlalchemy import delete
-
-    from plugins.masterclasses.models import FeedToken
-
     db.session.execute(delete(FeedToken).where(FeedToken.user_id == user.id))
 
 
 def _took_place(events: list) -> set[int]:
     """Ids of the events that took place: marked held (or archived), or ended with someone
     marked present."""
-    from plugins.masterclasses.models import ATTENDED, Registration, Status
-
     held = {ev.id for ev in events if ev.status in (Status.HELD, Status.ARCHIVED)}
     ended = [ev.id for ev in events if ev.id not in held and services.has_ended(ev)]
     if ended:
@@ -224,9 +230,6 @@ def _took_place(events: list) -> set[int]:
 def plan_links(association, row_ids):
     """Events linked to rows of the association's plan; done once they took place. Events
     that are not public appear under their form only, so the plan leaks no title."""
-    from core.api import PlanLink
-    from plugins.masterclasses.models import Event, Status, Visibility
-
     events = db.session.scalars(
         select(Event).where(
             Event.association_id == association.id,
@@ -251,11 +254,6 @@ def plan_links(association, row_ids):
 def annual_report(association, association_ids, start, end):
     """Events that took place in the period: how many, their credit hours, and how many
     different people took part (present or late). Titles only of public events."""
-    from sqlalchemy import func
-
-    from core.api import ReportFigure, ReportSection, from_local
-    from plugins.masterclasses.models import ATTENDED, Event, Registration, Status, Visibility
-
     events = db.session.scalars(
         select(Event)
         .where(

@@ -9,14 +9,18 @@ from typing import Any
 
 from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
+from icalendar import Calendar, vText
+from icalendar import Event as IEvent
 from sqlalchemy import select
 
 from core.api import (
     CATEGORY_LABELS,  # noqa: F401 - re-exported for templates and forms
     User,
     db,
+    multi_line,
     notifications,
     plugin_gate,
+    single_line,
     to_local,
     utcnow,
 )
@@ -69,11 +73,6 @@ def event_uid(event: Event) -> str:
 def to_ics(events: Iterable[Event], name: str, links_for: Any = None) -> bytes:
     """An RFC 5545 calendar of ``events`` with times in UTC (``...Z``: no time zone to get
     wrong). The meeting link is included only for events ``links_for`` may see it of."""
-    from icalendar import Calendar, vText
-    from icalendar import Event as IEvent
-
-    from core.api import multi_line, single_line
-
     base = current_app.config["BASE_URL"].rstrip("/")
     cal = Calendar()
     cal.add("prodid", "-//Qauym//masterclasses//KK")

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from core.api import (
     CATEGORY_LABELS,  # noqa: F401 - re-exported for templates and forms
@@ -13,6 +14,7 @@ from core.api import (
     User,
     certificates,
     db,
+    forms_match,
     plugin_gate,
     to_local,
     utcnow,
@@ -103,10 +105,6 @@ def issue_certificate(event: Event, user: User):
 def search_events(query: str, user: Any, limit: int) -> list[Event]:
     """Events ``user`` may see whose title or description contains ``query`` as typed, or
     each of its words in one of its forms (``core.api.forms_match``)."""
-    from sqlalchemy.orm import joinedload
-
-    from core.api import forms_match
-
     listed = (
         Status.PUBLISHED,
         Status.CLOSED,
@@ -132,8 +130,6 @@ def search_events(query: str, user: Any, limit: int) -> list[Event]:
 
 def upcoming_for(user: Any, limit: int = 3) -> list[Event]:
     """The next events ``user`` has a seat at, where the plugin is on."""
-    from sqlalchemy.orm import joinedload
-
     off = plugin_gate.disabled_association_ids(PLUGIN)
     stmt = (
         select(Event)

@@ -9,6 +9,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from core.api import (
     CATEGORY_LABELS,  # noqa: F401 - re-exported for templates and forms
@@ -222,8 +223,6 @@ def promote(event_id: int) -> list[Registration]:
 
 
 def participants(event: Event, status: str = RegStatus.REGISTERED) -> list[Registration]:
-    from sqlalchemy.orm import joinedload
-
     stmt = (
         select(Registration)
         .options(joinedload(Registration.user))
