@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 import click
-from flask import current_app, url_for
+from flask import current_app, render_template, url_for
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 from sqlalchemy import func, select
 
 from core import hookimpl
@@ -19,6 +20,7 @@ from core.api import (
     ReportFigure,
     ReportSection,
     SearchResult,
+    SlotContent,
     Tab,
     User,
     db,
@@ -29,7 +31,7 @@ from core.api import (
     site_time,
     to_local,
 )
-from plugins.forum import models  # noqa: F401 - registers the tables
+from plugins.forum import message_models, messaging, models  # noqa: F401 - registers the tables
 from plugins.forum import services as svc
 from plugins.forum.models import BoardVisibility, ForumBoard, ForumPost, ForumPrefs, ForumTopic
 
@@ -93,6 +95,7 @@ def register_actions():
                 bool(getattr(u, "is_authenticated", False)) and permissions.moderates(u, a)
             ),
         ),
+        *messaging.actions(),
     ]
 
 
@@ -104,7 +107,10 @@ def nav_items(user):
         "forum", user.region_id
     ):
         return []
-    return [NavItem("forum.latest", _l("Forum"), order=30)]
+    items = [NavItem("forum.latest", _l("Forum"), order=30)]
+    if getattr(user, "is_authenticated", False):
+        items.append(NavItem("forum.messages", _l("Messages"), order=31))
+    return items
 
 
 @hookimpl
@@ -125,6 +131,10 @@ def notification_kinds():
             "forum.moderation_work", _l("Forum: messages waiting for approval and new flags")
         ),
         NotificationKind("forum.digest", _l("Forum: daily digest"), True),
+        NotificationKind("forum.message", _l("Private messages to you")),
+        NotificationKind(
+            "forum.message_report", _l("Private messages reported to you as a moderator")
+        ),
     ]
 
 
@@ -284,3 +294,31 @@ def annual_report(association, association_ids, start, end):
             order=40,
         )
     ]
+
+
+@hookimpl
+def template_slot(slot, context):
+    """Private messages: unread ones on the home page; "write a message" and "block" on a
+    profile the reader may write to."""
+    user = context.get("user")
+    if not getattr(user, "is_authenticated", False):
+        return None
+    if slot == "home.widgets":
+        unread = messaging.unread_total(user)
+        if not unread:
+            return None
+        html = render_template("forum/messages/_home_widget.html", unread=unread)
+        return SlotContent(Markup(html), order=35)  # noqa: S704 - rendered by Jinja, autoescaped
+    if slot == "profile.sections":
+        other = context.get("profile_user")
+        if other is None or other.id == user.id:
+            return None
+        may = messaging.may_contact(user, other)
+        blocked = messaging.has_blocked(user, other)
+        if not may and not blocked:
+            return None
+        html = render_template(
+            "forum/messages/_profile.html", other=other, may=may, blocked=blocked
+        )
+        return SlotContent(Markup(html), order=80)  # noqa: S704 - rendered by Jinja, autoescaped
+    return None

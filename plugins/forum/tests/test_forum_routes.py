@@ -7,8 +7,10 @@ from pathlib import Path
 
 from flask import current_app
 
+from core.api import site_request_context
 from core.extensions import db
 from core.testing_routes import assert_route_permissions, seed_world
+from plugins.forum import messaging
 from plugins.forum import services as svc
 from plugins.forum.models import ForumAttachment, ForumBoard, ForumRevision, ForumTopic
 from plugins.forum.tests.test_forum_extras import PNG
@@ -45,6 +47,10 @@ def test_forum_routes_check_permissions(app, factory):
         size=len(PNG),
     )
     db.session.add(att)
+    db.session.flush()
+    with site_request_context():
+        conv = messaging.start(world.member, [world.leader], "Жеке сұрақ", "Сәлеметсіз бе")
+        leaders_message = messaging.add_message(conv, world.leader, "Сәлем")
     db.session.commit()
 
     assert_route_permissions(
@@ -73,12 +79,20 @@ def test_forum_routes_check_permissions(app, factory):
             "forum.queue": "manager",
             "forum.flags": "manager",
             "forum.modlog": "manager",
+            "forum.messages": "login",
+            "forum.new_message": "login",
+            "forum.blocked": "login",
+            "forum.message_reports": "login",  # an empty list for anyone not a moderator
+            "forum.conversation": "member",  # its participants: the member and the leader
+            "forum.report_message": "member",  # the leader's message, reported by the member
         },
         arg_defaults={
             "board_id": lambda w: board.id,
             "topic_id": lambda w: topic.id,
             "post_id": lambda w: own.id,
             "att_id": lambda w: att.id,
+            "conversation_id": lambda w: conv.id,
+            "message_id": lambda w: leaders_message.id,
         },
         url_args={
             "forum.board_atom": {"board_id": public.id},
