@@ -19,7 +19,7 @@ from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, UniqueConstr
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.api import User, db, one_of, utcnow
-from plugins.forum.models import FlagReason
+from plugins.forum.models import FlagReason, ForumPost
 
 
 class ForumConversation(db.Model):
@@ -106,3 +106,33 @@ class ForumBlock(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
     blocked: Mapped[User] = relationship(foreign_keys=[blocked_id])
+
+
+class ForumDraft(db.Model):
+    """A topic or reply being written, kept on the server (Discourse's drafts): ``key`` is
+    ``board:<id>`` for a new topic on a board, ``topic:<id>`` for a reply in a topic."""
+
+    __tablename__ = "forum_draft"
+    __table_args__ = (UniqueConstraint("user_id", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("core_user.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(40))
+    title: Mapped[str] = mapped_column(String(200), default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class ForumBookmark(db.Model):
+    """A post a member keeps, with an optional note and a reminder (sent once by a job)."""
+
+    __tablename__ = "forum_bookmark"
+    __table_args__ = (UniqueConstraint("user_id", "post_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("core_user.id", ondelete="CASCADE"), index=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("forum_post.id", ondelete="CASCADE"))
+    note: Mapped[str] = mapped_column(String(300), default="")
+    remind_at: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)
+    reminded_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    post: Mapped[ForumPost] = relationship()

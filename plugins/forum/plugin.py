@@ -31,7 +31,7 @@ from core.api import (
     site_time,
     to_local,
 )
-from plugins.forum import message_models, messaging, models  # noqa: F401 - registers the tables
+from plugins.forum import drafts, message_models, messaging, models  # noqa: F401 - registers the tables
 from plugins.forum import services as svc
 from plugins.forum.models import BoardVisibility, ForumBoard, ForumPost, ForumPrefs, ForumTopic
 
@@ -132,6 +132,7 @@ def notification_kinds():
         ),
         NotificationKind("forum.digest", _l("Forum: daily digest"), True),
         NotificationKind("forum.message", _l("Private messages to you")),
+        NotificationKind("forum.bookmark_reminder", _l("Forum: reminders of your bookmarks")),
         NotificationKind(
             "forum.message_report", _l("Private messages reported to you as a moderator")
         ),
@@ -226,7 +227,10 @@ def digest(now: dt.datetime) -> None:
 
 @hookimpl
 def register_jobs():
-    return [Job("forum.digest", digest, dt.timedelta(hours=1))]
+    return [
+        Job("forum.digest", digest, dt.timedelta(hours=1)),
+        Job("forum.bookmark_reminders", drafts.due_reminders, dt.timedelta(minutes=5)),
+    ]
 
 
 @hookimpl

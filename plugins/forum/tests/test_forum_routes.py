@@ -80,6 +80,8 @@ def test_forum_routes_check_permissions(app, factory):
             "forum.flags": "manager",
             "forum.modlog": "manager",
             "forum.messages": "login",
+            "forum.bookmarks": "login",
+            "forum.bookmark": "member",
             "forum.new_message": "login",
             "forum.blocked": "login",
             "forum.message_reports": "login",  # an empty list for anyone not a moderator

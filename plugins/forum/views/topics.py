@@ -20,7 +20,7 @@ from core.api import (
     permissions,
     utcnow,
 )
-from plugins.forum import moderation_work, queries
+from plugins.forum import drafts, moderation_work, queries
 from plugins.forum import services as svc
 from plugins.forum.forms import (
     EditPostForm,
@@ -65,7 +65,9 @@ def new_topic(board_id: int):
         del form.anonymous
     if not board.officials:
         del form.addressed_to
-    if form.validate_on_submit():
+    draft_key = drafts.board_key(board.id)
+    held, draft_ctx = drafts.intercept(form, draft_key, current_user)
+    if not held and form.validate_on_submit():
         stored = _save_files(form)
         if stored is not None:
             pending = svc.needs_approval(current_user, board)
@@ -108,6 +110,7 @@ def new_topic(board_id: int):
             db.session.flush()
             svc.set_watch(current_user, "watching", topic_id=topic.id)
             svc.mark_read(current_user, topic, 1)
+            drafts.discard(current_user, draft_key)
             if pending:
                 moderation_work.post_waits(post, current_user, board.association)
                 flash(_("Your topic waits for a moderator's approval."), "success")
@@ -121,6 +124,7 @@ def new_topic(board_id: int):
         board=board,
         form=form,
         active_tab="forum.association",
+        **draft_ctx,
     )
 
 
@@ -135,7 +139,9 @@ def reply(topic_id: int):
         quoted = db.session.get(ForumPost, quote_id)
         if quoted is not None and quoted.topic_id == topic.id and quoted.visible:
             form.body.data = _quote(quoted, moderator)
-    if form.validate_on_submit():
+    draft_key = drafts.topic_key(topic.id)
+    held, draft_ctx = drafts.intercept(form, draft_key, current_user)
+    if not held and form.validate_on_submit():
         stored = _save_files(form)
         if stored is not None:
             pending = svc.needs_approval(current_user, board)
@@ -148,6 +154,7 @@ def reply(topic_id: int):
             if svc.watch_level(current_user, topic_id=topic.id) == "normal":
                 svc.set_watch(current_user, "watching", topic_id=topic.id)
             svc.mark_read(current_user, topic, post.number)
+            drafts.discard(current_user, draft_key)
             if pending:
                 moderation_work.post_waits(post, current_user, board.association)
                 flash(_("Your message waits for a moderator's approval."), "success")
@@ -162,6 +169,7 @@ def reply(topic_id: int):
         topic=topic,
         form=form,
         active_tab="forum.association",
+        **draft_ctx,
     )
 
 
