@@ -242,9 +242,10 @@ def demo_data(ctx):
 
 @hookimpl
 def user_deleted(user):
+    from plugins.forum.message_models import ForumBlock, ForumBookmark, ForumDraft
     from plugins.forum.models import ForumBan, ForumPrefs, ForumWatch
 
-    for model in (ForumWatch, ForumPrefs, ForumBan):
+    for model in (ForumWatch, ForumPrefs, ForumBan, ForumDraft, ForumBookmark, ForumBlock):
         db.session.execute(model.__table__.delete().where(model.user_id == user.id))
 
 
