@@ -14,14 +14,14 @@ TOPIC_COLS = ("approved_count", "reply_count", "visible_number", "last_post_id",
 BOARD_COLS = ("topic_count", "post_count", "last_topic_id", "last_post_id", "last_poster_id")
 
 
+def _all(model):
+    return db.session.scalars(select(model)).all()
+
+
 def _snapshot():
     db.session.expire_all()
-    topics = {
-        t.id: tuple(getattr(t, c) for c in TOPIC_COLS) for t in db.session.scalars(select(ForumTopic))
-    }
-    boards = {
-        b.id: tuple(getattr(b, c) for c in BOARD_COLS) for b in db.session.scalars(select(ForumBoard))
-    }
+    topics = {t.id: tuple(getattr(t, c) for c in TOPIC_COLS) for t in _all(ForumTopic)}
+    boards = {b.id: tuple(getattr(b, c) for c in BOARD_COLS) for b in _all(ForumBoard)}
     positions = dict(db.session.execute(select(ForumPost.id, ForumPost.position)).all())
     return topics, boards, positions
 
@@ -47,7 +47,8 @@ def _topic(topic_id: int) -> ForumTopic:
 def test_counters_follow_every_action(app, client, factory, login, post):
     w = world(factory)
     login(client, w.member)
-    post(client, f"/forum/b/{w.board.id}/new", {"title": "Т", "kind": "discussion", "body": "1"})
+    new = {"title": "Тақырып", "kind": "discussion", "body": "1"}
+    post(client, f"/forum/b/{w.board.id}/new", new)
     topic = db.session.scalar(select(ForumTopic))
     other = app.test_client()
     login(other, w.member2)
