@@ -1,7 +1,7 @@
 """forum private messages
 
 Revision ID: forum_0030
-Revises: forum_0003_search_text
+Revises: forum_0020
 Create Date: 2026-12-02 04:39:28.475481
 """
 
@@ -10,7 +10,7 @@ from alembic import op
 
 
 revision = 'forum_0030'
-down_revision = 'forum_0003_search_text'
+down_revision = 'forum_0020'
 branch_labels = None
 depends_on = None
 
