@@ -6,6 +6,7 @@ import datetime as dt
 import enum
 
 from sqlalchemy import (
+    Boolean,
     Column,
     DateTime,
     Float,
@@ -16,6 +17,8 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -124,6 +127,11 @@ class Event(db.Model):
     visibility: Mapped[str] = mapped_column(String(10), default=Visibility.PUBLIC)
     status: Mapped[str] = mapped_column(String(12), default=Status.DRAFT, index=True)
     checkin_code: Mapped[str] = mapped_column(String(12), default="")
+    # Participants may check themselves in with the shared code (else only the host checks
+    # people in, by their personal ticket codes).
+    shared_checkin: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # Registration only for the target audience (categories, subjects) when set.
+    enforce_audience: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # The row of the association's activity plan this event realises (optional).
     plan_row_id: Mapped[int | None] = mapped_column(
         ForeignKey("core_plan_row.id", ondelete="SET NULL"), index=True
@@ -207,6 +215,9 @@ class Registration(db.Model):
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     attendance: Mapped[str | None] = mapped_column(String(10))
     checked_in_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # The personal code on the participant's ticket (and in its QR code); only the host's
+    # check-in page accepts it.
+    ticket_code: Mapped[str | None] = mapped_column(String(16), unique=True)
     rating: Mapped[int | None] = mapped_column(SmallInteger)
     reflection: Mapped[str] = mapped_column(Text, default="")
     feedback_at: Mapped[dt.datetime | None] = mapped_column(DateTime)

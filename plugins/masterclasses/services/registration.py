@@ -169,11 +169,35 @@ def _enrol(event: Event, user: User) -> Registration:
         reg = Registration(event_id=event.id, user_id=user.id)
         db.session.add(reg)
     reg.status = RegStatus.WAITLISTED if full else RegStatus.REGISTERED
+    if not reg.ticket_code:
+        reg.ticket_code = new_ticket_code()
     reg.queue_seq = seq
     reg.attendance = None
     reg.updated_at = utcnow()
     db.session.flush()
     return reg
+
+
+class NotInAudience(RegistrationClosed):
+    """The event takes only its target audience and ``user`` is not in it."""
+
+
+def audience_gaps(event: Event, user: User) -> list[str]:
+    """What keeps ``user`` out of the event's target audience: "category" (their
+    qualification category is not among the event's), "subject" (they teach none of its
+    subjects), "experience" (outside the experience range). Empty when they fit or the event
+    takes everyone."""
+    gaps = []
+    if event.categories and user.category not in event.categories:
+        gaps.append("category")
+    if event.subjects and not {s.id for s in event.subjects} & {s.id for s in user.subjects}:
+        gaps.append("subject")
+    years = user.experience_years or 0
+    if (event.min_experience is not None and years < event.min_experience) or (
+        event.max_experience is not None and years > event.max_experience
+    ):
+        gaps.append("experience")
+    return gaps
 
 
 def register(event_id: int, user: User, *, by_host: bool = False) -> tuple[str, int | None]:
@@ -191,6 +215,8 @@ def register(event_id: int, user: User, *, by_host: bool = False) -> tuple[str, 
                 raise RegistrationClosed
         elif not registration_open(event):
             raise RegistrationClosed
+        elif event.enforce_audience and audience_gaps(event, user):
+            raise NotInAudience
         reg = _enrol(event, user)
         return reg.status, waitlist_position(reg)
 
@@ -296,6 +322,19 @@ def notify_moved(event: Event) -> None:
         )
 
 
+TICKET_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+TICKET_LENGTH = 8
+
+
+def new_ticket_code() -> str:
+    """A personal ticket code no registration has yet (32**8 codes: not guessable by typing)."""
+    while True:
+        code = "".join(secrets.choice(TICKET_ALPHABET) for _ in range(TICKET_LENGTH))
+        taken = db.session.scalar(select(Registration.id).where(Registration.ticket_code == code))
+        if taken is None:
+            return code
+
+
 def new_checkin_code() -> str:
     return "".join(secrets.choice("ABCDEFGHJKLMNPQRSTUVWXYZ23456789") for _ in range(6))
 
@@ -310,6 +349,8 @@ def check_in(event: Event, reg: Registration, code: str, now: dt.datetime | None
     now = now or utcnow()
     opens, closes = checkin_window(event)
     if not (opens <= now <= closes) or event.status not in (Status.PUBLISHED, Status.CLOSED):
+        return False
+    if not event.shared_checkin:
         return False
     typed = "".join(code.split()).upper()
     if not event.checkin_code or not secrets.compare_digest(typed, event.checkin_code):

@@ -43,6 +43,7 @@ from plugins.masterclasses.views.common import (
     _editable_event,
     _event_or_404,
     _material_or_404,
+    audience_message,
     bp,
 )
 
@@ -53,6 +54,9 @@ def register(event_id: int):
     ev = _event_or_404(event_id)
     try:
         status, position = services.register(ev.id, current_user)
+    except services.NotInAudience:
+        flash(audience_message(ev, current_user), "error")
+        return redirect(url_for("masterclasses.event", event_id=event_id))
     except services.RegistrationClosed:
         flash(_("Registration is not open."), "error")
         return redirect(url_for("masterclasses.event", event_id=event_id))
