@@ -266,3 +266,59 @@ class FeedToken(db.Model):
     )
     token: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class QuestionKind(enum.StrEnum):
+    TEXT = "text"  # a short text
+    CHOICE = "choice"  # one of the listed options
+
+
+class Question(db.Model):
+    """A question asked at registration for one event (as Indico's registration form fields
+    and pretix's questions)."""
+
+    __tablename__ = "masterclasses_question"
+    __table_args__ = (one_of("kind", QuestionKind),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("masterclasses_event.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    label: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(10), default=QuestionKind.TEXT)
+    options: Mapped[str] = mapped_column(Text, default="")  # one per line, for a choice
+    required: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    @property
+    def option_list(self) -> list[str]:
+        return [o.strip() for o in self.options.splitlines() if o.strip()]
+
+
+class Answer(db.Model):
+    __tablename__ = "masterclasses_answer"
+    __table_args__ = (UniqueConstraint("registration_id", "question_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(
+        ForeignKey("masterclasses_registration.id", ondelete="CASCADE"), index=True
+    )
+    question_id: Mapped[int] = mapped_column(
+        ForeignKey("masterclasses_question.id", ondelete="CASCADE"), index=True
+    )
+    value: Mapped[str] = mapped_column(String(500), default="")
+
+
+class MessageLog(db.Model):
+    """A message a host sent to the event's participants or waitlist: who, what, to how many."""
+
+    __tablename__ = "masterclasses_message_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("masterclasses_event.id", ondelete="CASCADE"), index=True
+    )
+    sender_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id", ondelete="SET NULL"))
+    audience: Mapped[str] = mapped_column(String(12))  # registered | waitlisted
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text, default="")
+    recipients: Mapped[int] = mapped_column(Integer, default=0)
+    sent_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    sender: Mapped[User | None] = relationship()
