@@ -309,6 +309,14 @@ class EventForm(RecurrenceForm):
             "code then does not work."
         ),
     )
+    confirm_hours = IntegerField(
+        _l("Hours to confirm a seat from the waitlist"),
+        validators=[Optional(), NumberRange(min=1, max=336)],
+        description=_l(
+            "Leave empty to give a freed seat at once. Otherwise the next person on the "
+            "waitlist must confirm within this many hours, or the seat passes on."
+        ),
+    )
     enforce_audience = BooleanField(
         _l("Registration only for the target audience (categories and subjects)"),
         default=False,
@@ -423,3 +431,43 @@ class DeskForm(QauymForm):
 
 class AddParticipantForm(QauymForm):
     email = StringField(_l("Email of the participant"), validators=[DataRequired(), Email()])
+
+
+class QuestionForm(QauymForm):
+    label = StringField(_l("Question"), validators=[DataRequired(), Length(max=300)])
+    kind = SelectField(
+        _l("Answer"),
+        choices=[
+            SelectChoice("text", _l("Short text")),
+            SelectChoice("choice", _l("One of the options")),
+        ],
+        default="text",
+    )
+    options = TextAreaField(
+        _l("Options"),
+        validators=[Length(max=3000)],
+        description=_l("For a choice: one option per line."),
+    )
+    required = BooleanField(_l("An answer is required"))
+
+    def validate_options(self, field):
+        if (
+            self.kind.data == "choice"
+            and len([o for o in (field.data or "").splitlines() if o.strip()]) < 2
+        ):
+            raise ValidationError(_l("Give at least two options, one per line."))
+
+
+class MessageForm(QauymForm):
+    audience = RadioField(
+        _l("To"),
+        choices=[
+            SelectChoice("registered", _l("Registered participants")),
+            SelectChoice("waitlisted", _l("The waitlist")),
+        ],
+        default="registered",
+    )
+    subject = StringField(
+        _l("Subject of the message"), validators=[DataRequired(), Length(max=200)]
+    )
+    body = TextAreaField(_l("Message"), validators=[DataRequired(), Length(max=5000)])

@@ -132,6 +132,9 @@ class Event(db.Model):
     shared_checkin: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     # Registration only for the target audience (categories, subjects) when set.
     enforce_audience: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # A promoted waitlister must confirm within this many hours, else the seat passes on
+    # (None: the seat is simply given, as before).
+    confirm_hours: Mapped[int | None] = mapped_column(Integer)
     # The row of the association's activity plan this event realises (optional).
     plan_row_id: Mapped[int | None] = mapped_column(
         ForeignKey("core_plan_row.id", ondelete="SET NULL"), index=True
@@ -218,6 +221,8 @@ class Registration(db.Model):
     # The personal code on the participant's ticket (and in its QR code); only the host's
     # check-in page accepts it.
     ticket_code: Mapped[str | None] = mapped_column(String(16), unique=True)
+    # A seat offered from the waitlist, held until this instant unless confirmed.
+    offer_expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)
     rating: Mapped[int | None] = mapped_column(SmallInteger)
     reflection: Mapped[str] = mapped_column(Text, default="")
     feedback_at: Mapped[dt.datetime | None] = mapped_column(DateTime)

@@ -49,6 +49,14 @@ from plugins.masterclasses.services.credit import (  # noqa: F401 - the package'
     source_key,
     upcoming_for,
 )
+from plugins.masterclasses.services.questions import (  # noqa: F401, E402 - the package's API
+    answers_by_registration,
+    message_log,
+    questions_of,
+    read_answers,
+    save_answers,
+    send_message,
+)
 from plugins.masterclasses.services.recurrence import (  # noqa: F401, E402 - the package's API
     FREQUENCY_LABELS,
     POSITION_LABELS,
@@ -72,7 +80,9 @@ from plugins.masterclasses.services.registration import (  # noqa: F401 - the pa
     change_status,
     check_in,
     checkin_window,
+    confirm_offer,
     event_path,
+    expire_offers,
     has_ended,
     new_checkin_code,
     notify_moved,

@@ -130,6 +130,7 @@ COPIED_FIELDS = (
     "visibility",
     "shared_checkin",
     "enforce_audience",
+    "confirm_hours",
     "status",
     "created_by_id",
 )

@@ -8,6 +8,7 @@ from plugins.masterclasses.views import (  # noqa: F401 - importing registers th
     editing,
     listings,
     participation,
+    questions,
     tickets,
 )
 from plugins.masterclasses.views.common import bp

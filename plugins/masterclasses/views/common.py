@@ -174,6 +174,7 @@ def _apply_form(ev: Event, form: EventForm, subjects: list[Subject]) -> None:
     ev.plan_row_id = int(form.plan_row.data) if form.plan_row.data else None
     ev.shared_checkin = not form.desk_only.data
     ev.enforce_audience = bool(form.enforce_audience.data)
+    ev.confirm_hours = form.confirm_hours.data
     chosen = set(form.subjects.data or [])
     ev.subjects = [s for s in subjects if s.id in chosen]
     ev.updated_at = utcnow()
@@ -213,6 +214,7 @@ def _fill_form(form: EventForm, ev: Event) -> None:
     form.visibility.data = ev.visibility
     form.desk_only.data = not ev.shared_checkin
     form.enforce_audience.data = ev.enforce_audience
+    form.confirm_hours.data = ev.confirm_hours
     form.plan_row.data = str(ev.plan_row_id) if ev.plan_row_id else ""
 
     def local(value):

@@ -333,6 +333,7 @@ def event(event_id: int):
         taken=services.seats_taken(ev.id),
         may_edit=services.can_edit(current_user, ev),
         may_register=services.registration_open(ev, now) and current_user.is_authenticated,
+        has_questions=bool(services.questions_of(ev)) if reg is None else False,
         audience_note=audience_message(ev, current_user)
         if ev.enforce_audience
         and reg is None
