@@ -70,7 +70,8 @@ def test_topic_page_304_until_a_change_the_member_should_see(app, factory, login
     assert_not_modified(me, url, etag)
 
     # A role change: as moderator the member gets the moderation controls.
-    resp = post(leader, f"/a/{w.association.slug}/members/{w.member.id}/role", {"role": "moderator"})
+    role_url = f"/a/{w.association.slug}/members/{w.member.id}/role"
+    resp = post(leader, role_url, {"role": "moderator"})
     assert resp.status_code == 302
     etag = assert_changed(me, url, etag, f"/forum/t/{t.id}/move")
     assert_not_modified(me, url, etag)
