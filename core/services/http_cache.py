@@ -56,7 +56,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import redis
 from flask import Flask, current_app, g, has_app_context, make_response, request, session
+from flask_babel import get_locale
 from flask_caching import Cache
 from flask_compress import Compress
 from flask_login import current_user
@@ -64,6 +66,8 @@ from flask_wtf.csrf import generate_csrf
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
+
+from core.extensions import db
 
 log = logging.getLogger("qauym.http_cache")
 
@@ -129,8 +133,6 @@ class RedisGeneration:
     """The generation as one Redis counter, shared by every server."""
 
     def __init__(self, url: str, key: str) -> None:
-        import redis
-
         self.client = redis.Redis.from_url(url, socket_timeout=2)
         self.key = key
 
@@ -206,8 +208,6 @@ def _shows(table_name: str) -> bool:
     """Whether rows of this table may show on an anonymous page."""
     if table_name in CORE_IGNORED or table_name.endswith(("_fts", "_fts_data", "_fts_idx")):
         return False
-    from core.extensions import db
-
     table = db.metadata.tables.get(table_name)
     return not (table is not None and table.info.get("page_cache") == "ignore")
 
@@ -303,8 +303,6 @@ def _anonymous_visit() -> bool:
 
 
 def _page_key(generation: str) -> str:
-    from flask_babel import get_locale
-
     bucket = int(time.time() // current_app.extensions[EXT].seconds)
     raw = "|".join(
         [generation, str(bucket), request.scheme, request.host, request.full_path,
