@@ -25,6 +25,7 @@ from core.api import (
     Region,
     Subject,
     association_for,
+    cached_page,
     date_arg,
     db,
     from_local,
@@ -65,6 +66,7 @@ from plugins.masterclasses.views.common import (
 
 
 @bp.get("/")
+@cached_page
 def index():
     args = request.args
     filters = {
