@@ -10,7 +10,7 @@ from core import demo
 from core.extensions import db
 from core.models import Membership, Role, User
 from core.services.urls import site_request_context
-from core.testing_browser import assert_fits_width, browser_login
+from core.testing_browser import assert_fits, browser_login
 
 pytestmark = pytest.mark.browser
 
@@ -56,8 +56,7 @@ def _build_world(app) -> dict:
 
 
 def _assert_fits(page, url: str) -> None:
-    page.goto(url)
-    assert_fits_width(page)
+    assert_fits(page, url)
 
 
 def test_pages_fit_a_phone_and_the_menu_works_without_javascript(live_server, page):
