@@ -96,7 +96,10 @@ def _pair(programme, mentor, novice, state, started: dt.datetime, proposer: User
 def build(ctx) -> None:
     today = site_date()
     year_start = _school_year_start(today)
-    start_dt = dt.datetime.combine(year_start + dt.timedelta(days=14), dt.time(4, 0))
+    # The pairs began two weeks into the school year, or 70 days ago early in a year: never
+    # after the meetings of their log.
+    began = min(year_start + dt.timedelta(days=14), today - dt.timedelta(days=70))
+    start_dt = dt.datetime.combine(began, dt.time(4, 0))
     u, s = ctx.users, ctx.subjects
 
     def day(n: int) -> dt.date:

@@ -434,7 +434,9 @@ class MentorRequest(db.Model):
         ForeignKey("core_user.id", ondelete="SET NULL")
     )
     decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
-    pair_id: Mapped[int | None] = mapped_column(ForeignKey("mentoring_pair.id", ondelete="SET NULL"))
+    pair_id: Mapped[int | None] = mapped_column(
+        ForeignKey("mentoring_pair.id", ondelete="SET NULL")
+    )
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
     programme: Mapped[Programme] = relationship()
