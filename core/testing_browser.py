@@ -149,6 +149,21 @@ def browser_confirm_registration(page, live_server, email: str) -> None:
     page.wait_for_load_state()
 
 
+def assert_fits_viewport(page, url: str | None = None) -> None:
+    """Fail when the page (opened at ``url`` when given) is wider than the viewport, naming
+    the first elements that stick out (the phone check of tests/test_phone_layout_browser.py)."""
+    if url is not None:
+        page.goto(url)
+    wide = page.evaluate(
+        "() => [document.documentElement.scrollWidth, window.innerWidth,"
+        " [...document.querySelectorAll('body *')].filter(e =>"
+        " e.getBoundingClientRect().right > window.innerWidth + 1).slice(0, 5)"
+        ".map(e => e.tagName + '.' + e.className)]"
+    )
+    where = url or page.url
+    assert wide[0] <= wide[1], f"{where} is {wide[0]} px wide on a {wide[1]} px screen: {wide[2]}"
+
+
 def browser_logout(page, base_url: str) -> None:
     page.context.clear_cookies()
 
