@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from core.api import User, db, site_date, utcnow
+from core.api import User, db, from_local, site_date, utcnow
 from plugins.mentoring import matching, services
 from plugins.mentoring.models import (
     Goal,
@@ -260,6 +260,20 @@ def build(ctx) -> None:
             u["damu_young2"],
         ),
     ]
+    # a meeting planned ahead, with its invitation (.ics) on the pair's page
+    ahead = today + dt.timedelta(days=3)
+    db.session.add(
+        Meeting(
+            pair_id=a.id,
+            status="planned",
+            starts_at=from_local(dt.datetime.combine(ahead, dt.time(15, 0))),
+            held_on=ahead,
+            duration_minutes=45,
+            topic="Бағалау критерийлері мен дескрипторлар / Критерии и дескрипторы",
+            place="Әдістемелік кабинет, 21 / Методический кабинет, 21",
+            author_id=u["damu_young"].id,
+        )
+    )
     for pair, n, minutes, topic, notes, steps, author in meetings:
         db.session.add(
             Meeting(
