@@ -129,6 +129,10 @@ def _render_pair(pair: Pair, **forms):
     side = svc.side_of(current_user, pair)
     goal_form = forms.get("goal_form") or GoalForm(formdata=None)
     goal_form.need.choices = _need_choices(pair)
+    plan_form = forms.get("plan_form") or PlanMeetingForm(formdata=None)
+    for f in plan_form:  # the log's form on the same page has a topic and a duration too
+        if f.name != "csrf_token":
+            f.id = f.label.field_id = f"plan-{f.name}"
     return render_template(
         "mentoring/pair.html",
         pair=pair,
@@ -140,7 +144,7 @@ def _render_pair(pair: Pair, **forms):
         writable=side is not None and svc.meetings_and_observations_writable(pair),
         goal_form=goal_form,
         meeting_form=forms.get("meeting_form") or MeetingForm(formdata=None),
-        plan_form=forms.get("plan_form") or PlanMeetingForm(formdata=None),
+        plan_form=plan_form,
         may_plan=svc.may_plan(current_user, pair),
         pulse=svc.my_open_pulse(pair, current_user),
         pulse_form=forms.get("pulse_form") or PulseForm(formdata=None),
