@@ -149,21 +149,10 @@ def browser_confirm_registration(page, live_server, email: str) -> None:
     page.wait_for_load_state()
 
 
+
 def browser_logout(page, base_url: str) -> None:
     page.context.clear_cookies()
 
-
-def assert_fits_width(page) -> None:
-    """Fail when the page now shown is wider than the viewport (a phone: 390 px), naming the
-    first elements that stick out (the check of tests/test_phone_layout_browser.py)."""
-    wide = page.evaluate(
-        "() => [document.documentElement.scrollWidth, window.innerWidth,"
-        " [...document.querySelectorAll('body *')].filter(e =>"
-        " e.getBoundingClientRect().right > window.innerWidth + 1).slice(0, 5)"
-        ".map(e => e.tagName + '.' + e.className)]"
-    )
-    width, screen, culprits = wide
-    assert width <= screen, f"{page.url} is {width} px wide on a {screen} px screen: {culprits}"
 
 
 @pytest.hookimpl(tryfirst=True, hookwrapper=True)

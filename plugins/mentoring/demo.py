@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from core.api import User, db, site_date, utcnow
+from core.api import User, db, from_local, site_date, utcnow
 from plugins.mentoring import matching, services
 from plugins.mentoring.models import (
     Goal,
@@ -96,7 +96,10 @@ def _pair(programme, mentor, novice, state, started: dt.datetime, proposer: User
 def build(ctx) -> None:
     today = site_date()
     year_start = _school_year_start(today)
-    start_dt = dt.datetime.combine(year_start + dt.timedelta(days=14), dt.time(4, 0))
+    # The pairs began two weeks into the school year, or 70 days ago early in a year: never
+    # after the meetings of their log.
+    began = min(year_start + dt.timedelta(days=14), today - dt.timedelta(days=70))
+    start_dt = dt.datetime.combine(began, dt.time(4, 0))
     u, s = ctx.users, ctx.subjects
 
     def day(n: int) -> dt.date:
@@ -257,6 +260,20 @@ def build(ctx) -> None:
             u["damu_young2"],
         ),
     ]
+    # a meeting planned ahead, with its invitation (.ics) on the pair's page
+    ahead = today + dt.timedelta(days=3)
+    db.session.add(
+        Meeting(
+            pair_id=a.id,
+            status="planned",
+            starts_at=from_local(dt.datetime.combine(ahead, dt.time(15, 0))),
+            held_on=ahead,
+            duration_minutes=45,
+            topic="Бағалау критерийлері мен дескрипторлар / Критерии и дескрипторы",
+            place="Әдістемелік кабинет, 21 / Методический кабинет, 21",
+            author_id=u["damu_young"].id,
+        )
+    )
     for pair, n, minutes, topic, notes, steps, author in meetings:
         db.session.add(
             Meeting(

@@ -8,13 +8,16 @@ from wtforms import (
     BooleanField,
     DateField,
     IntegerField,
+    RadioField,
     SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
+    TimeField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
+    URL,
     DataRequired,
     InputRequired,
     Length,
@@ -72,6 +75,11 @@ class ProgrammeForm(QauymForm):
         default=4,
     )
     enrolment_open = BooleanField(_l("Enrolment is open"), default=True)
+    alert_weeks = IntegerField(
+        _l("Flag a pair without a meeting for this many weeks"),
+        validators=[Optional(), NumberRange(1, 26)],
+        default=4,
+    )
     coordinators = CheckboxesField(
         _l("Coordinators (besides the association's leaders)"), coerce=int
     )
@@ -171,3 +179,55 @@ class ReflectionForm(QauymForm):
     reflection = TextAreaField(
         _l("Your reflection on the lesson"), validators=[DataRequired(), Length(max=4000)]
     )
+
+
+DURATIONS = [SelectChoice(m, _l("%(n)s min", n=m)) for m in (30, 45, 60, 90, 120)]
+
+
+class PlanMeetingForm(QauymForm):
+    day = DateField(_l("Date"), validators=[DataRequired()])
+    time = TimeField(_l("Time (Astana)"), validators=[DataRequired()])
+    duration_minutes = SelectField(_l("Duration"), coerce=int, choices=DURATIONS, default=45)
+    topic = StringField(_l("Topic or agenda"), validators=[DataRequired(), Length(max=300)])
+    place = StringField(
+        _l("Place"),
+        validators=[Length(max=300)],
+        description=_l("For example: room 21, or leave empty for an online meeting"),
+    )
+    link = StringField(
+        _l("Meeting link"),
+        validators=[Optional(), Length(max=500), URL(message=_l("Enter a web address."))],
+        description=_l("A link to the online meeting (Zoom, Teams, Meet...)"),
+    )
+
+    def validate_place(self, field):
+        if not (field.data or "").strip() and not (self.link.data or "").strip():
+            raise ValidationError(_l("Give a place or a meeting link."))
+
+    def validate_link(self, field):
+        if field.data and not field.data.lower().startswith(("https://", "http://")):
+            raise ValidationError(_l("Enter a web address."))
+
+
+class MessageForm(QauymForm):
+    body = TextAreaField(_l("Message"), validators=[DataRequired(), Length(max=4000)])
+
+
+class MentorRequestForm(QauymForm):
+    note = TextAreaField(_l("A word to the coordinator (optional)"), validators=[Length(max=1000)])
+
+
+class PulseForm(QauymForm):
+    score = RadioField(
+        _l("How is it going?"),
+        coerce=int,
+        choices=[
+            SelectChoice(1, _l("1 – badly")),
+            SelectChoice(2, _l("2 – not well")),
+            SelectChoice(3, _l("3 – so-so")),
+            SelectChoice(4, _l("4 – well")),
+            SelectChoice(5, _l("5 – very well")),
+        ],
+        validators=[InputRequired(message=_l("Choose a score from 1 to 5."))],
+    )
+    comment = TextAreaField(_l("Comment"), validators=[Length(max=2000)])

@@ -65,6 +65,24 @@ class GoalStatus(enum.StrEnum):
     DROPPED = "dropped"
 
 
+class MeetingStatus(enum.StrEnum):
+    """A meeting is planned (a date and time ahead, with an invitation), then held (an entry
+    of the meeting log) or cancelled."""
+
+    PLANNED = "planned"
+    HELD = "held"
+    CANCELLED = "cancelled"
+
+
+class RequestStatus(enum.StrEnum):
+    """A young specialist's request for a particular mentor."""
+
+    OPEN = "open"
+    CONFIRMED = "confirmed"
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"
+
+
 class Observed(enum.StrEnum):
     """Whose lesson an observation is of."""
 
@@ -97,6 +115,8 @@ class Programme(db.Model):
     meetings_per_month: Mapped[int] = mapped_column(Integer, default=2)
     observations_required: Mapped[int] = mapped_column(Integer, default=4)
     enrolment_open: Mapped[bool] = mapped_column(Boolean, default=True)
+    # the dashboard flags a working pair without a held meeting for this many weeks
+    alert_weeks: Mapped[int] = mapped_column(Integer, default=4, server_default="4")
     created_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("core_user.id", ondelete="SET NULL")
     )
@@ -250,14 +270,32 @@ class Pair(db.Model):
     programme: Mapped[Programme] = relationship()
     mentor: Mapped[MentorProfile] = relationship()
     novice: Mapped[NoviceRequest] = relationship()
+    all_goals: Mapped[list[Goal]] = relationship(cascade="all, delete-orphan")
     goals: Mapped[list[Goal]] = relationship(
-        cascade="all, delete-orphan", order_by="Goal.target_date, Goal.id"
+        primaryjoin="and_(Goal.pair_id == Pair.id, Goal.deleted_at.is_(None))",
+        viewonly=True,
+        order_by="Goal.target_date, Goal.id",
     )
+    all_meetings: Mapped[list[Meeting]] = relationship(cascade="all, delete-orphan")
+    #: the meeting log: meetings held, not deleted
     meetings: Mapped[list[Meeting]] = relationship(
-        cascade="all, delete-orphan", order_by="Meeting.held_on.desc(), Meeting.id.desc()"
+        primaryjoin="and_(Meeting.pair_id == Pair.id, Meeting.status == 'held', "
+        "Meeting.deleted_at.is_(None))",
+        viewonly=True,
+        order_by="Meeting.held_on.desc(), Meeting.id.desc()",
     )
+    #: meetings planned ahead (not yet recorded as held, not cancelled)
+    planned_meetings: Mapped[list[Meeting]] = relationship(
+        primaryjoin="and_(Meeting.pair_id == Pair.id, Meeting.status == 'planned', "
+        "Meeting.deleted_at.is_(None))",
+        viewonly=True,
+        order_by="Meeting.starts_at, Meeting.id",
+    )
+    all_observations: Mapped[list[Observation]] = relationship(cascade="all, delete-orphan")
     observations: Mapped[list[Observation]] = relationship(
-        cascade="all, delete-orphan", order_by="Observation.lesson_date.desc(), Observation.id"
+        primaryjoin="and_(Observation.pair_id == Pair.id, Observation.deleted_at.is_(None))",
+        viewonly=True,
+        order_by="Observation.lesson_date.desc(), Observation.id",
     )
 
 
@@ -272,23 +310,49 @@ class Goal(db.Model):
     need: Mapped[str] = mapped_column(String(40), default="")  # an area code, or ""
     target_date: Mapped[dt.date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(12), default=GoalStatus.PLANNED)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    deleted_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
 
 class Meeting(db.Model):
+    """A meeting of a pair: planned ahead (``starts_at``, a place or a link, an invitation
+    whose ``sequence`` grows with every change) and then held (an entry of the log, on
+    ``held_on``), or entered in the log straight away. ``held_on`` of a planned meeting is
+    its planned site day."""
+
     __tablename__ = "mentoring_meeting"
+    __table_args__ = (one_of("status", MeetingStatus),)
     id: Mapped[int] = mapped_column(primary_key=True)
     pair_id: Mapped[int] = mapped_column(
         ForeignKey("mentoring_pair.id", ondelete="CASCADE"), index=True
     )
+    status: Mapped[str] = mapped_column(
+        String(10), default=MeetingStatus.HELD, server_default="held", index=True
+    )
     held_on: Mapped[dt.date] = mapped_column(Date)
+    starts_at: Mapped[dt.datetime | None] = mapped_column(DateTime)  # naive UTC, when planned
+    place: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    link: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    reminded_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     duration_minutes: Mapped[int] = mapped_column(Integer)
     topic: Mapped[str] = mapped_column(String(300))
     notes: Mapped[str] = mapped_column(Text, default="")
     next_steps: Mapped[str] = mapped_column(Text, default="")
     author_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    deleted_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     author: Mapped[User | None] = relationship()
+    pair: Mapped[Pair] = relationship(viewonly=True)
+
+    @property
+    def ends_at(self) -> dt.datetime | None:
+        if self.starts_at is None:
+            return None
+        return self.starts_at + dt.timedelta(minutes=self.duration_minutes)
 
 
 class Observation(db.Model):
@@ -310,4 +374,90 @@ class Observation(db.Model):
     reflected_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    deleted_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     author: Mapped[User | None] = relationship()
+
+
+class Change(db.Model):
+    """One edit or deletion of a meeting, goal or observation: who, when, and each changed
+    field's old and new value (``changes``: a JSON object ``{field: [old, new]}``)."""
+
+    __tablename__ = "mentoring_change"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pair_id: Mapped[int] = mapped_column(
+        ForeignKey("mentoring_pair.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(20))  # meeting, goal, observation (open set)
+    object_id: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(20))  # edit, delete, plan, hold, cancel
+    changes: Mapped[str] = mapped_column(Text, default="{}")
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    author: Mapped[User | None] = relationship()
+
+
+class Message(db.Model):
+    """A message inside a pair: read by the pair and the programme's coordinators."""
+
+    __tablename__ = "mentoring_message"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pair_id: Mapped[int] = mapped_column(
+        ForeignKey("mentoring_pair.id", ondelete="CASCADE"), index=True
+    )
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id", ondelete="SET NULL"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    author: Mapped[User | None] = relationship()
+
+
+class MentorRequest(db.Model):
+    """A young specialist asks for one mentor from the suggestions; a coordinator confirms
+    (the pair is proposed through the usual path) or declines with a reason."""
+
+    __tablename__ = "mentoring_request"
+    __table_args__ = (one_of("status", RequestStatus),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(
+        ForeignKey("mentoring_programme.id", ondelete="CASCADE"), index=True
+    )
+    novice_id: Mapped[int] = mapped_column(
+        ForeignKey("mentoring_novice.id", ondelete="CASCADE"), index=True
+    )
+    mentor_id: Mapped[int] = mapped_column(
+        ForeignKey("mentoring_mentor.id", ondelete="CASCADE"), index=True
+    )
+    note: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(10), default=RequestStatus.OPEN, index=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    decided_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("core_user.id", ondelete="SET NULL")
+    )
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    pair_id: Mapped[int | None] = mapped_column(
+        ForeignKey("mentoring_pair.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    programme: Mapped[Programme] = relationship()
+    novice: Mapped[NoviceRequest] = relationship()
+    mentor: Mapped[MentorProfile] = relationship()
+
+
+class Pulse(db.Model):
+    """A monthly pulse check: one row per pair, person and site month (``YYYY-MM``), made
+    when asked; ``score`` (1-5) and ``comment`` once answered."""
+
+    __tablename__ = "mentoring_pulse"
+    __table_args__ = (UniqueConstraint("pair_id", "user_id", "month"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pair_id: Mapped[int] = mapped_column(
+        ForeignKey("mentoring_pair.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("core_user.id", ondelete="CASCADE"))
+    month: Mapped[str] = mapped_column(String(7))
+    asked_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    score: Mapped[int | None] = mapped_column(Integer)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    answered_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    user: Mapped[User] = relationship()

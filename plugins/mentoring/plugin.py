@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 from core import hookimpl
 from core.api import (
     Action,
+    Job,
     NavItem,
     NotificationKind,
     PluginInfo,
@@ -150,6 +151,23 @@ def notification_kinds():
         NotificationKind(
             "mentoring.observation", _l("Mentoring: your lesson was observed"), email_default=False
         ),
+        NotificationKind(
+            "mentoring.meeting",
+            _l("Mentoring: a meeting planned, moved or cancelled, and reminders"),
+        ),
+        NotificationKind("mentoring.message", _l("Mentoring: a message in your pair")),
+        NotificationKind(
+            "mentoring.request", _l("Mentoring: requests for a mentor and their decisions")
+        ),
+        NotificationKind("mentoring.pulse", _l("Mentoring: the monthly question how it is going")),
+    ]
+
+
+@hookimpl
+def register_jobs():
+    return [
+        Job("mentoring.reminders", services.send_reminders, dt.timedelta(minutes=5)),
+        Job("mentoring.pulse", services.ask_pulse, dt.timedelta(hours=1)),
     ]
 
 
@@ -244,7 +262,13 @@ def annual_report(association, association_ids, start, end):
     meetings, minutes = db.session.execute(
         select(func.count(Meeting.id), func.coalesce(func.sum(Meeting.duration_minutes), 0))
         .join(Pair, Pair.id == Meeting.pair_id)
-        .where(in_scope, Meeting.held_on >= start, Meeting.held_on < end)
+        .where(
+            in_scope,
+            Meeting.status == "held",
+            Meeting.deleted_at.is_(None),
+            Meeting.held_on >= start,
+            Meeting.held_on < end,
+        )
     ).one()
     return [
         ReportSection(

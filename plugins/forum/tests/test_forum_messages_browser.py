@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.testing_browser import assert_fits_width, browser_login, browser_logout
+from core.testing_browser import assert_fits, browser_login, browser_logout
 from plugins.forum.tests.forumkit import world
 
 pytestmark = pytest.mark.browser
@@ -25,10 +25,10 @@ def test_a_private_message_is_sent_read_and_answered_on_a_phone(
 
     browser_login(page, base, dana)
     page.goto(f"{base}/u/{yerzhan_id}")
-    assert_fits_width(page)
+    assert_fits(page)
     page.click("section.profile-messages a.button")
     page.wait_for_load_state()
-    assert_fits_width(page)
+    assert_fits(page)
     assert page.locator("input[name=to]:checked").count() == 1
     assert "Алушылар" in page.inner_text("legend")  # the Kazakh interface
     page.fill("input[name=subject]", "Ашық сабаққа шақыру")
@@ -36,7 +36,7 @@ def test_a_private_message_is_sent_read_and_answered_on_a_phone(
     page.click("button[name=send]")
     page.wait_for_load_state()
     assert "Ашық сабаққа шақыру" in page.inner_text("h1.conversation-subject")
-    assert_fits_width(page)
+    assert_fits(page)
     browser_logout(page, base)
 
     browser_login(page, base, yerzhan)
@@ -45,17 +45,17 @@ def test_a_private_message_is_sent_read_and_answered_on_a_phone(
     assert "1 оқылмаған жеке хабарлама" in widget.inner_text()
     widget.click()
     page.wait_for_load_state()
-    assert_fits_width(page)
+    assert_fits(page)
     assert page.locator("li.conversation.unread .unread-count").count() == 1
     page.click("li.conversation a.title")
     page.wait_for_load_state()
-    assert_fits_width(page)
+    assert_fits(page)
     assert "бейсенбіге келесіз бе?" in page.inner_text("article.message")
     page.fill("textarea[name=body]", "Иә, міндетті түрде келемін.")
     page.locator("form.reply button").click()
     page.wait_for_load_state()
     assert page.locator("article.message").count() == 2
-    assert_fits_width(page)
+    assert_fits(page)
     page.goto(f"{base}/forum/messages")
     assert page.locator("li.conversation.unread").count() == 0
     browser_logout(page, base)

@@ -38,9 +38,7 @@ from plugins.mentoring.models import (
 from plugins.mentoring.services.matching_service import (
     novices,
 )
-from plugins.mentoring.services.pairs import (
-    meeting_hours,
-)
+from plugins.mentoring.services.meetings import in_log
 from plugins.mentoring.services.roles import (
     AREAS,
     GOAL_CLOSED,
@@ -111,7 +109,9 @@ def programme_figures(programme: Programme, today: dt.date | None = None) -> Pro
     overdue: list[tuple[Goal, Pair]] = []
     rows = []
     for p in pairs:
-        for m in p.meetings:
+        # only meetings on days the pair worked: from its start to its end (or today)
+        counted = [m for m in p.meetings if in_log(p, m, today)]
+        for m in counted:
             key = m.held_on.strftime("%Y-%m")
             months[key][0] += 1
             months[key][1] += m.duration_minutes / 60.0
@@ -124,8 +124,8 @@ def programme_figures(programme: Programme, today: dt.date | None = None) -> Pro
         rows.append(
             PairFigures(
                 p,
-                len(p.meetings),
-                meeting_hours(p),
+                len(counted),
+                round(sum(m.duration_minutes for m in counted) / 60.0, 2),
                 len(p.observations),
                 len(late),
                 len(p.goals),
@@ -208,7 +208,7 @@ def meetings_and_observations_writable(pair: Pair) -> bool:
 
 
 def add_meeting(pair: Pair, author: User, **fields) -> Meeting:
-    m = Meeting(pair_id=pair.id, author_id=author.id, **fields)
+    m = Meeting(pair_id=pair.id, author_id=author.id, status="held", **fields)
     db.session.add(m)
     return m
 

@@ -11,6 +11,7 @@ import io
 import pytest
 
 from core.testing_browser import browser_login
+from core.timeutil import site_date
 from plugins.mentoring.tests.world import add_mentor, make_world
 
 pytestmark = pytest.mark.browser
@@ -87,10 +88,10 @@ def test_mentoring_journey(live_server, page, factory):
 
     # the mentor logs a meeting and a lesson observation
     page.click("#meetings summary")
-    page.fill("input[name=held_on]", "2026-10-14")
-    page.fill("input[name=duration_minutes]", "50")
-    page.fill("input[name=topic]", "Критериалды бағалау")
-    page.fill("textarea[name=next_steps]", "Дескрипторлар жазу")
+    page.fill("#meetings input[name=held_on]", site_date().isoformat())  # the pair began today
+    page.fill("#meetings input[name=duration_minutes]", "50")
+    page.fill("#meetings input[name=topic]", "Критериалды бағалау")
+    page.fill("#meetings textarea[name=next_steps]", "Дескрипторлар жазу")
     page.click("#meetings form button")
     page.wait_for_load_state()
     assert "Критериалды бағалау" in page.locator("#meetings").inner_text()

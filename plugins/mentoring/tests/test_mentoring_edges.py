@@ -68,7 +68,7 @@ def test_a_goal_date_in_year_9999_is_refused_and_a_topic_is_kept_on_one_line(
         novice,
         base + "/meetings",
         {
-            "held_on": "2026-01-14",
+            "held_on": "2026-10-14",
             "duration_minutes": "45",
             "topic": "Бірінші\r\nекінші\u202e",
             "notes": "Бір\r\nекі\x00",

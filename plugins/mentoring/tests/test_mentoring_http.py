@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from core.extensions import db
 from core.models import Certificate, Notification
-from core.timeutil import utcnow
+from core.timeutil import site_date, utcnow
 from plugins.mentoring import services as svc
 from plugins.mentoring.models import (
     Goal,
@@ -296,7 +296,12 @@ def test_pair_lifecycle_each_side_accepts_only_for_itself(app, factory, login, p
     assert post(coord, url + "resume").status_code == 302
     db.session.refresh(pair)
     assert pair.state == "active"
-    post(mentor, f"/mentoring/pairs/{pair.id}/meetings", meeting_form(duration_minutes="90"))
+    today = site_date().isoformat()  # the pair began today: the log takes no earlier day
+    post(
+        mentor,
+        f"/mentoring/pairs/{pair.id}/meetings",
+        meeting_form(duration_minutes="90", held_on=today),
+    )
     assert post(novice, url + "complete").status_code == 403  # the mentor or a coordinator
     assert post(mentor, url + "complete").status_code == 302
     db.session.refresh(pair)

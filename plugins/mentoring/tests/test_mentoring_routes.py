@@ -3,9 +3,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from core.extensions import db
 from core.testing_routes import assert_route_permissions, seed_world
-from plugins.mentoring.models import MentorProfile, NoviceRequest, Pair, Programme
+from plugins.mentoring.models import (
+    Goal,
+    Meeting,
+    MentorProfile,
+    NoviceRequest,
+    Observation,
+    Pair,
+    Programme,
+)
 
 
 def test_mentoring_routes_check_permissions(app, factory):
@@ -20,9 +30,47 @@ def test_mentoring_routes_check_permissions(app, factory):
     novice = NoviceRequest(programme_id=programme.id, user_id=world.member.id)
     db.session.add_all([mentor, novice])
     db.session.flush()
-    pair = Pair(programme_id=programme.id, mentor_id=mentor.id, novice_id=novice.id, state="active")
+    began = dt.datetime(2026, 10, 1, 9, 0)
+    pair = Pair(
+        programme_id=programme.id,
+        mentor_id=mentor.id,
+        novice_id=novice.id,
+        state="active",
+        started_at=began,
+    )
     db.session.add(pair)
+    db.session.flush()
+    goal = Goal(pair_id=pair.id, title="Мақсат", target_date=dt.date(2026, 12, 1))
+    goal.author_id = world.member.id
+    held = Meeting(
+        pair_id=pair.id,
+        held_on=dt.date(2026, 10, 5),
+        duration_minutes=45,
+        topic="Бағалау",
+        author_id=world.member.id,
+    )
+    planned = Meeting(
+        pair_id=pair.id,
+        status="planned",
+        starts_at=dt.datetime(2099, 1, 5, 10, 0),
+        held_on=dt.date(2099, 1, 5),
+        duration_minutes=45,
+        topic="Жоспар",
+        link="https://meet.example.kz/a",
+        author_id=world.member.id,
+    )
+    obs = Observation(
+        pair_id=pair.id,
+        observed="mentor",
+        lesson_date=dt.date(2026, 10, 6),
+        lesson_topic="Сабақ",
+        went_well="Жақсы",
+        to_improve="—",
+        author_id=world.member.id,
+    )
+    db.session.add_all([goal, held, planned, obs])
     db.session.commit()
+    planned_args = {"pair_id": pair.id, "meeting_id": planned.id}
     assert_route_permissions(
         app,
         world,
@@ -44,6 +92,24 @@ def test_mentoring_routes_check_permissions(app, factory):
             "mentoring.pair_report": "member",
             "mentoring.pair_report_csv": "member",
             "mentoring.new_observation": "member",
+            # planned meetings, edits and history: the pair's people (the member wrote them)
+            "mentoring.meeting_ics": "member",
+            "mentoring.move_meeting": "member",
+            "mentoring.hold_meeting": "member",
+            "mentoring.edit_meeting": "member",
+            "mentoring.edit_goal": "member",
+            "mentoring.edit_observation": "member",
+            "mentoring.history": "member",
+            "mentoring.messages": "member",
+            "mentoring.requests": "manager",
+        },
+        url_args={
+            "mentoring.meeting_ics": lambda w: planned_args,
+            "mentoring.move_meeting": lambda w: planned_args,
+            "mentoring.hold_meeting": lambda w: planned_args,
+            "mentoring.edit_meeting": lambda w: {"pair_id": pair.id, "meeting_id": held.id},
+            "mentoring.edit_goal": lambda w: {"pair_id": pair.id, "goal_id": goal.id},
+            "mentoring.edit_observation": lambda w: {"pair_id": pair.id, "obs_id": obs.id},
         },
         arg_defaults={
             "programme_id": lambda w: programme.id,

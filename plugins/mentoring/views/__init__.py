@@ -4,7 +4,7 @@ meetings, observations, reports).
 
 from __future__ import annotations
 
-from plugins.mentoring.views import pairs, programmes  # noqa: F401 - importing registers the routes
+from plugins.mentoring.views import meetings, pairs, programmes, talk  # noqa: F401 - importing registers the routes
 from plugins.mentoring.views.common import bp
 
 __all__ = ["bp"]

@@ -26,7 +26,9 @@ from plugins.mentoring.forms import (
     GoalForm,
     GoalStatusForm,
     MeetingForm,
+    PlanMeetingForm,
     ProgrammeForm,
+    PulseForm,
     ReasonForm,
     ReflectionForm,
 )
@@ -110,6 +112,8 @@ def _fill_programme(programme: Programme, form: ProgrammeForm) -> None:
     ):
         setattr(programme, name, getattr(form, name).data)
     programme.name = programme.name.strip()
+    if form.alert_weeks.data:
+        programme.alert_weeks = form.alert_weeks.data
     svc.set_coordinators(programme, form.coordinators.data or [])
 
 
@@ -125,6 +129,10 @@ def _render_pair(pair: Pair, **forms):
     side = svc.side_of(current_user, pair)
     goal_form = forms.get("goal_form") or GoalForm(formdata=None)
     goal_form.need.choices = _need_choices(pair)
+    plan_form = forms.get("plan_form") or PlanMeetingForm(formdata=None)
+    for f in plan_form:  # the log's form on the same page has a topic and a duration too
+        if f.name != "csrf_token":
+            f.id = f.label.field_id = f"plan-{f.name}"
     return render_template(
         "mentoring/pair.html",
         pair=pair,
@@ -136,6 +144,11 @@ def _render_pair(pair: Pair, **forms):
         writable=side is not None and svc.meetings_and_observations_writable(pair),
         goal_form=goal_form,
         meeting_form=forms.get("meeting_form") or MeetingForm(formdata=None),
+        plan_form=plan_form,
+        may_plan=svc.may_plan(current_user, pair),
+        pulse=svc.my_open_pulse(pair, current_user),
+        pulse_form=forms.get("pulse_form") or PulseForm(formdata=None),
+        message_count=svc.message_count(pair),
         reason_form=forms.get("reason_form") or ReasonForm(formdata=None),
         reflection_forms={
             o.id: forms.get(f"reflection_{o.id}")
@@ -164,3 +177,14 @@ def _require_writer(pair: Pair) -> None:
     if not svc.meetings_and_observations_writable(pair):
         flash(_("This pair is not active."), "error")
         abort(redirect(url_for(".pair", pair_id=pair.id)))
+
+
+def _held_errors(pair, form: MeetingForm) -> bool:
+    """Validate a held meeting's form, the date against the pair (started, not in the future)."""
+    ok = form.validate_on_submit()
+    if form.held_on.data and not form.held_on.errors:
+        error = svc.held_day_error(pair, form.held_on.data)
+        if error:
+            form.held_on.errors = [*form.held_on.errors, error]
+            ok = False
+    return ok

@@ -29,6 +29,7 @@ from plugins.mentoring.models import (
     join_codes,
 )
 from plugins.mentoring.views.common import (
+    _held_errors,
     _need_choices,
     _pair,
     _render_pair,
@@ -74,9 +75,10 @@ def add_goal(pair_id: int):
     db.session.add(
         Goal(
             pair_id=pair.id,
-            title=form.title.data.strip(),
+            title=(form.title.data or "").strip(),
             need=form.need.data or "",
             target_date=form.target_date.data,
+            author_id=current_user.id,
         )
     )
     db.session.commit()
@@ -104,16 +106,16 @@ def add_meeting(pair_id: int):
     pair = _pair(pair_id)
     _require_writer(pair)
     form = MeetingForm()
-    if not form.validate_on_submit():
+    if not _held_errors(pair, form):
         return _render_pair(pair, meeting_form=form)
     svc.add_meeting(
         pair,
         current_user,
         held_on=form.held_on.data,
         duration_minutes=form.duration_minutes.data,
-        topic=form.topic.data.strip(),
-        notes=form.notes.data.strip(),
-        next_steps=form.next_steps.data.strip(),
+        topic=(form.topic.data or "").strip(),
+        notes=(form.notes.data or "").strip(),
+        next_steps=(form.next_steps.data or "").strip(),
     )
     db.session.commit()
     flash(_("The meeting is logged."), "success")
@@ -130,12 +132,12 @@ def new_observation(pair_id: int):
             pair,
             current_user,
             lesson_date=form.lesson_date.data,
-            class_name=form.class_name.data.strip(),
-            lesson_topic=form.lesson_topic.data.strip(),
+            class_name=(form.class_name.data or "").strip(),
+            lesson_topic=(form.lesson_topic.data or "").strip(),
             focus=join_codes(form.focus.data),
-            went_well=form.went_well.data.strip(),
-            to_improve=form.to_improve.data.strip(),
-            actions=form.actions.data.strip(),
+            went_well=(form.went_well.data or "").strip(),
+            to_improve=(form.to_improve.data or "").strip(),
+            actions=(form.actions.data or "").strip(),
         )
         db.session.commit()
         flash(_("The observation is saved."), "success")
@@ -161,7 +163,7 @@ def reflect(pair_id: int, obs_id: int):
     form = ReflectionForm()
     if not form.validate_on_submit():
         return _render_pair(pair, **{f"reflection_{obs.id}": form})
-    obs.reflection = form.reflection.data.strip()
+    obs.reflection = (form.reflection.data or "").strip()
     obs.reflected_at = utcnow()
     db.session.commit()
     flash(_("Your reflection is saved."), "success")

@@ -25,6 +25,7 @@ from core.api import (
 from plugins.mentoring import services as svc
 from plugins.mentoring.forms import (
     MentorForm,
+    MentorRequestForm,
     NoviceForm,
     ProgrammeForm,
 )
@@ -159,6 +160,8 @@ def programme(slug: str, programme_id: int):
         programme=programme,
         coordinator=coordinator,
         figures=figures,
+        flags=svc.struggling(programme, [r.pair for r in figures.pairs]) if figures else [],
+        open_requests=svc.open_requests(programme) if coordinator else [],
         my_mentor=_mine(programme, MentorProfile),
         my_novice=_mine(programme, NoviceRequest),
         meets_rules=svc.meets_rules(current_user, programme),
@@ -305,6 +308,10 @@ def mentors(slug: str, programme_id: int):
         )
     }
     subject_name = req.subject.name if req.subject else ""
+    open_req = svc.open_request(req)
+    paired = db.session.scalar(
+        select(Pair.id).where(Pair.novice_id == req.id, Pair.state.in_(svc.OPEN_STATES))
+    )
     subject_names = {s.id: s.name for s in _subjects()}
     return render_template(
         "mentoring/mentors.html",
@@ -315,6 +322,10 @@ def mentors(slug: str, programme_id: int):
         profiles=profiles,
         subject_name=subject_name,
         subject_names=subject_names,
+        my_requests=svc.requests_of(req),
+        open_req=open_req,
+        can_ask=open_req is None and not paired,
+        request_form=MentorRequestForm(formdata=None),
         active_tab="mentoring.programmes",
         svc=svc,
     )
