@@ -149,10 +149,8 @@ def browser_confirm_registration(page, live_server, email: str) -> None:
     page.wait_for_load_state()
 
 
-
 def browser_logout(page, base_url: str) -> None:
     page.context.clear_cookies()
-
 
 
 @pytest.hookimpl(tryfirst=True, hookwrapper=True)
