@@ -53,6 +53,8 @@ PLUGINS = "forum,masterclasses,expertise"
 BIG_TOPIC, MID_TOPIC = 40_000, 3_000
 EVENTS, MATERIALS = 2_000, 2_000
 BATCH = 20_000
+#: Part of the cache key: change it whenever ``build`` makes different data.
+DATA_VERSION = "1"
 
 
 def default_cache_dir() -> Path:
@@ -60,8 +62,8 @@ def default_cache_dir() -> Path:
 
 
 def schema_key() -> str:
-    """A short hash of every file that shapes the schema or the data (models, migrations,
-    this builder and the vocabulary)."""
+    """A short hash of every file that shapes the schema or the data (models, migrations, the
+    vocabulary) and of ``DATA_VERSION``."""
     h = hashlib.sha256()
     files = sorted(
         [
@@ -70,10 +72,10 @@ def schema_key() -> str:
             *ROOT.glob("plugins/*/models.py"),
             *ROOT.glob("plugins/*/models/*.py"),
             *ROOT.glob("plugins/*/migrations/versions/*.py"),
-            BENCH / "data.py",
             BENCH / "forum_bench.py",
         ]
     )
+    h.update(DATA_VERSION.encode())
     for f in files:
         h.update(str(f.relative_to(ROOT)).encode())
         h.update(f.read_bytes())
@@ -189,9 +191,12 @@ def build(database_url: str, scale: float, seed: int = 1, log: Callable = print)
             for name, _sql in triggers:
                 conn.exec_driver_sql(f'DROP TRIGGER "{name}"')
         else:
-            triggers = conn.exec_driver_sql(
-                "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'forum_post' "
-                "AND indexdef ILIKE '%USING gin%'"
+            triggers = conn.execute(
+                text(
+                    "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'forum_post' "
+                    "AND indexdef ILIKE :gin"
+                ),
+                {"gin": "%USING gin%"},
             ).all()
             for name, _sql in triggers:
                 conn.exec_driver_sql(f'DROP INDEX "{name}"')
@@ -550,18 +555,26 @@ def postgres_database(scale: float, cache: Path | None, log=print, seed=1):
         cached = cache / f"pg-s{_scale_name(scale)}-seed{seed}-{schema_key()}"
     if cached is not None and cached.exists():
         log(f"reusing {cached}")
-        _copy_tree(cached, Path(cluster.datadir))
-        cluster.start_existing()
+        try:
+            _copy_tree(cached, Path(cluster.datadir))
+            cluster.start_existing()
+        except BaseException:
+            cluster.stop()
+            raise
         return cluster, f"postgresql+psycopg://postgres@127.0.0.1:{cluster.port}/bench"
-    cluster.start()
-    url = cluster.create_database("bench")
-    log(f"building the scale {scale:g} database (PostgreSQL)…")
-    build(url, scale, seed, log)
-    if cached is not None:
-        cluster.stop_clean()
-        tmp = cached.with_name(cached.name + ".building")
-        shutil.rmtree(tmp, ignore_errors=True)
-        _copy_tree(Path(cluster.datadir), tmp)
-        tmp.rename(cached)
-        cluster.start_existing()
+    try:
+        cluster.start()
+        url = cluster.create_database("bench")
+        log(f"building the scale {scale:g} database (PostgreSQL)…")
+        build(url, scale, seed, log)
+        if cached is not None:
+            cluster.stop_clean()
+            tmp = cached.with_name(cached.name + ".building")
+            shutil.rmtree(tmp, ignore_errors=True)
+            _copy_tree(Path(cluster.datadir), tmp)
+            tmp.rename(cached)
+            cluster.start_existing()
+    except BaseException:
+        cluster.stop()
+        raise
     return cluster, url

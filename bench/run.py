@@ -405,7 +405,9 @@ def rows(pages: list[Page]) -> list[list[str]]:
                 ratio = q["p95"] / p.raw_p95
                 search = f"p95 {q['p95']:.0f} ms = {ratio:.1f}x raw {p.raw_p95:.1f} ms"
         errors = ""
-        if q and (q.get("non2xx") or q.get("timeouts")):
+        if q and not q["rps"]:
+            errors = " (no request finished: raise --duration)"
+        elif q and (q.get("non2xx") or q.get("timeouts")):
             errors = f" ({q.get('non2xx', 0)} non-2xx, {q.get('timeouts', 0)} timeouts)"
         out.append(
             [
