@@ -181,12 +181,17 @@ def raw_query_p95(word: str, runs: int = 40) -> float:
             "@@ to_tsquery('simple', :q) ORDER BY ts_rank(to_tsvector('simple', search_text), "
             "to_tsquery('simple', :q)) DESC, id DESC LIMIT 20"
         )
-    times = []
+    times: list[float] = []
+    start = time.perf_counter()
     for i in range(runs + 2):
         t = time.perf_counter()
         db.session.execute(sql, {"q": q}).all()
         if i >= 2:
             times.append((time.perf_counter() - t) * 1000)
+            # A slow query (a word in a third of a million posts): enough runs for a p95 in
+            # about 30 s rather than minutes.
+            if len(times) >= 8 and time.perf_counter() - start > 30:
+                break
     db.session.rollback()
     times.sort()
     return times[min(len(times) - 1, int(0.95 * len(times)))]
