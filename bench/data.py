@@ -61,24 +61,35 @@ def default_cache_dir() -> Path:
     return Path(os.environ.get("QAUYM_BENCH_CACHE") or Path.home() / ".cache" / "qauym-bench")
 
 
-def schema_key() -> str:
-    """A short hash of every file that shapes the schema or the data (models, migrations, the
-    vocabulary) and of ``DATA_VERSION``."""
-    h = hashlib.sha256()
-    files = sorted(
-        [
-            *ROOT.glob("core/models.py"),
-            *ROOT.glob("core/migrations/versions/*.py"),
-            *ROOT.glob("plugins/*/models.py"),
-            *ROOT.glob("plugins/*/models/*.py"),
-            *ROOT.glob("plugins/*/migrations/versions/*.py"),
-            BENCH / "forum_bench.py",
-        ]
-    )
-    h.update(DATA_VERSION.encode())
-    for f in files:
-        h.update(str(f.relative_to(ROOT)).encode())
-        h.update(f.read_bytes())
+def schema_key(dialect: str = "sqlite") -> str:
+    """A short hash of the schema revision: the DDL of every table the bench app creates
+    (``CREATE TABLE`` and ``CREATE INDEX`` for ``dialect``), the migration revisions present,
+    the vocabulary (``forum_bench.py``) and ``DATA_VERSION``. A model edit that does not
+    change the schema keeps the cache; a new column or migration rebuilds it."""
+    from sqlalchemy.dialects import postgresql, sqlite
+    from sqlalchemy.schema import CreateIndex, CreateTable
+
+    from core.extensions import db
+    from core.migrations import owned_by
+
+    app = make_app("sqlite://")
+    owners = {"core", *app.extensions["qauym_plugins"].enabled}
+    dia = sqlite.dialect() if dialect == "sqlite" else postgresql.psycopg.dialect()
+    h = hashlib.sha256(DATA_VERSION.encode())
+    for name in sorted(db.metadata.tables):
+        if not owned_by(name, owners):
+            continue
+        table = db.metadata.tables[name]
+        h.update(str(CreateTable(table).compile(dialect=dia)).encode())
+        for index in sorted(table.indexes, key=lambda i: i.name or ""):
+            h.update(str(CreateIndex(index).compile(dialect=dia)).encode())
+    revisions = [
+        *ROOT.glob("core/migrations/versions/*.py"),
+        *ROOT.glob("plugins/*/migrations/versions/*.py"),
+    ]
+    for f in sorted(str(f.relative_to(ROOT)) for f in revisions):
+        h.update(f.encode())
+    h.update((BENCH / "forum_bench.py").read_bytes())
     return h.hexdigest()[:12]
 
 
@@ -552,7 +563,7 @@ def postgres_database(scale: float, cache: Path | None, log=print, seed=1):
     cached = None
     if cache is not None:
         cache.mkdir(parents=True, exist_ok=True)
-        cached = cache / f"pg-s{_scale_name(scale)}-seed{seed}-{schema_key()}"
+        cached = cache / f"pg-s{_scale_name(scale)}-seed{seed}-{schema_key('postgresql')}"
     if cached is not None and cached.exists():
         log(f"reusing {cached}")
         try:
