@@ -414,7 +414,7 @@ def rows(pages: list[Page]) -> list[list[str]]:
         search = ""
         if p.raw_p95 is not None:
             search = f"raw p95 {p.raw_p95:.1f} ms"
-            if q and q.get("p95") is not None:
+            if q and q["rps"] and q.get("p95") is not None:
                 ratio = q["p95"] / p.raw_p95
                 search = f"p95 {q['p95']:.0f} ms = {ratio:.1f}x raw {p.raw_p95:.1f} ms"
         errors = ""
