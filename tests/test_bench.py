@@ -90,7 +90,8 @@ def test_in_process_part_and_table(bench_db):
     run.measure_in_process(url, meta, pages, log=lambda *a: None)
     for page in pages:
         assert page.bytes > 1000, page
-        assert page.sql > 0, page
+        # Anonymous pages may come from the page cache (no SQL at all) on the counted request.
+        assert page.sql > 0 or not page.member, page
     searches = [p for p in pages if p.group == "search"]
     assert all(p.raw_p95 is not None for p in searches)
     # A member sees more than an anonymous visitor (the session is used).
