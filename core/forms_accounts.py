@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from wtforms import (
+    BooleanField,
     EmailField,
     IntegerField,
     PasswordField,
@@ -302,6 +303,14 @@ class ProfileEditForm(ProfileFieldsForm):
     current_password = PasswordField(
         _l("Current password"),
         description=_l("Needed only when you change your email."),
+    )
+    profile_public = BooleanField(
+        _l("Public profile"),
+        description=_l(
+            "Your school, category, experience and associations are shown to members of your "
+            "associations. Tick this to show them to every signed-in user; visitors who are "
+            "not signed in see only your name."
+        ),
     )
 
     def __init__(self, *args, user: User, **kwargs) -> None:

@@ -24,6 +24,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
     true,
 )
 from sqlalchemy import column as sql_column
@@ -184,6 +185,10 @@ class User(UserMixin, db.Model):
     # False only for an account registered through the site whose owner has not yet opened
     # the confirmation link: it cannot log in (see core.views.auth.register).
     email_confirmed: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # School, district, category, experience and memberships are shown to members of the
+    # same associations and administrators; True shows them to every signed-in user too
+    # (anonymous visitors see the name alone either way): core.services.permissions.
+    profile_public: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     last_seen_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 

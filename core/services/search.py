@@ -23,7 +23,7 @@ from sqlalchemy.orm import selectinload
 from core.extensions import db
 from core.models import Association, User
 from core.plugin_api import SearchResult
-from core.services import plugin_gate
+from core.services import permissions, plugin_gate
 from core.services import text as text_forms
 from core.services.urls import safe_link
 
@@ -156,19 +156,21 @@ def _association_results(query: str, limit: int) -> list[SearchResult]:
     ]
 
 
-def _people_results(query: str, limit: int) -> list[SearchResult]:
+def _people_results(query: str, user: Any, limit: int) -> list[SearchResult]:
     rows = db.session.scalars(
         select(User)
         .options(selectinload(User.school))
         .where(User.active.is_(True), forms_match([User.full_name], query))
         .order_by(User.full_name)
         .limit(limit)
-    )
+    ).all()
+    # The school is a personal detail: shown only to those who may see the profile's details.
+    visible = permissions.visible_profiles(user, rows)
     return [
         SearchResult(
             title=p.full_name,
             url=url_for("core.profile", user_id=p.id),
-            snippet=p.school.name if p.school else "",
+            snippet=p.school.name if p.school and p.id in visible else "",
             kind=_l("Teacher"),
             score=1.5,
         )
@@ -180,7 +182,7 @@ def core_results(query: str, user: Any, limit: int) -> list[SearchResult]:
     """Associations (public) and, for logged-in users, people."""
     out = _association_results(query, limit)
     if getattr(user, "is_authenticated", False):
-        out += _people_results(query, limit)
+        out += _people_results(query, user, limit)
     return out
 
 
@@ -201,7 +203,7 @@ def site_search(query: str, user: Any, limit: int = DEFAULT_LIMIT) -> list[Group
         return []
     groups = [Group("associations", _l("Associations"), _association_results(query, limit))]
     if getattr(user, "is_authenticated", False):
-        groups.append(Group("people", _l("People"), _people_results(query, limit)))
+        groups.append(Group("people", _l("People"), _people_results(query, user, limit)))
     registry = current_app.extensions["qauym_plugins"]
     by_plugin: dict[str, list[SearchResult]] = {}
     for c in registry.collect("search", query=query, user=user, limit=limit):

@@ -17,6 +17,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from wtforms import BooleanField, EmailField, PasswordField
 from wtforms.validators import DataRequired, Email
 
+from core.collation import sort_key
 from core.extensions import db, limiter
 from core.forms import PostForm
 from core.forms_accounts import (
@@ -366,15 +367,21 @@ def profile(user_id: int):
     )
     if user is None:
         abort(404)
-    memberships = db.session.scalars(
-        select(Membership)
-        .where(Membership.user_id == user.id)
-        .options(joinedload(Membership.association))
-    ).all()
+    details = permissions.can(current_user, "profile.details", user)
+    memberships = []
+    if details:
+        memberships = db.session.scalars(
+            select(Membership)
+            .where(Membership.user_id == user.id)
+            .options(joinedload(Membership.association))
+        ).all()
     order = list(ROLE_LABELS)
     memberships = sorted(
         memberships,
-        key=lambda m: (order.index(m.role) if m.role in order else 99, m.association.name.lower()),
+        key=lambda m: (
+            order.index(m.role) if m.role in order else 99,
+            sort_key(m.association.name, current_locale()),
+        ),
     )
     return render_template(
         "core/profile.html",
@@ -383,6 +390,7 @@ def profile(user_id: int):
         role_labels=ROLE_LABELS,
         category_label=CATEGORY_LABELS.get(user.category, CATEGORY_LABELS["none"]),
         show_private=sees_private_fields(current_user, user),
+        show_details=details,
         own=current_user.is_authenticated and current_user.id == user.id,
         portfolio_visible=permissions.can(current_user, "portfolio.view", user),
     )
@@ -404,6 +412,7 @@ def profile_edit():
     if form.validate_on_submit():
         form.apply_to(user)
         user.email = form.email.data
+        user.profile_public = bool(form.profile_public.data)
         try:
             db.session.commit()
         except IntegrityError:
