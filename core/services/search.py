@@ -21,6 +21,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from core.extensions import db
+from core.i18n import current_locale
 from core.models import Association, User
 from core.plugin_api import SearchResult
 from core.services import permissions, plugin_gate
@@ -135,7 +136,8 @@ def _association_results(query: str, limit: int) -> list[SearchResult]:
                     Association.name_ru,
                     Association.abbr_kk,
                     Association.abbr_ru,
-                    Association.topic,
+                    Association.topic_kk,
+                    Association.topic_ru,
                 ],
                 query,
             )
@@ -147,7 +149,7 @@ def _association_results(query: str, limit: int) -> list[SearchResult]:
         SearchResult(
             title=a.name,
             url=url_for("core.association", slug=a.slug),
-            snippet=a.topic[:200],
+            snippet=a.charter_text("topic", current_locale())[0][:200],
             kind=_l("Association"),
             score=2.0,
             association_id=a.id,
