@@ -234,7 +234,8 @@ def register_confirm(token: str):
         flash(_("Welcome! Your account is ready."), "success")
         if data.get("n"):
             return redirect(safe_next(data["n"]))
-        return redirect(url_for("core.profile", user_id=user.id))
+        # First steps: associations of the teacher's school, district and subjects.
+        return redirect(url_for("core.welcome"))
     return render_template("core/register_confirm.html", form=form, error=None, user=user)
 
 
