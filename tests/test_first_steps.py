@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from core.extensions import db
-from core.models import District, JoinRequest, Membership, School, Subject, User
+from core.models import District, JoinRequest, Membership, Region, School, Subject, User
 from core.testing import sign_in_as
 
 
@@ -166,3 +166,73 @@ def test_district_level_finds_networks_of_one_district(client, world):
     assert 'href="/a/kst-math"' not in html
     html = client.get("/associations?level=network").get_data(as_text=True)
     assert 'href="/a/shyn"' in html and 'href="/a/sarykol"' not in html
+
+
+# Registration in two steps ---------------------------------------------------------------
+
+
+def _options(html: str, name: str) -> list[str]:
+    select = re.search(rf'<select[^>]*name="{name}"[^>]*>(.*?)</select>', html, re.S).group(1)
+    return re.findall(r"<option[^>]*>([^<]+)</option>", select)
+
+
+def test_registration_narrows_districts_and_schools_to_the_region(client, world, post):
+    other = world["region"]
+    alm = db.session.scalar(select(Region).where(Region.code == "alm"))
+    alm_district = District(region_id=alm.id, name_kk="Медеу", name_ru="Медеу", name_en="M")
+    db.session.add(alm_district)
+    db.session.flush()
+    db.session.add(School(name="Алматы №1 мектеп", region_id=alm.id, district_id=alm_district.id))
+    db.session.commit()
+
+    client.set_cookie("lang", "kk")  # places are named in Kazakh
+    first = client.get("/register").get_data(as_text=True)
+    assert "Медеу" in _options(first, "district") and "Сарыкөл" in _options(first, "district")
+    assert 'name="step" value="region"' in first
+    assert 'src="/static/register.js"' in first
+
+    typed = {
+        "email": "asel@example.kz",
+        "password": "secret-pass-1",
+        "confirm": "secret-pass-1",
+        "full_name": "Әсел Нұрланқызы",
+        "region": str(other.id),
+        "category": "moderator",
+        "experience_years": "4",
+        "locale": "kk",
+        "step": "region",
+    }
+    resp = post(client, "/register", typed)
+    assert resp.status_code == 200
+    html = resp.get_data(as_text=True)
+    assert _options(html, "district") == ["—", "Қостанай ауданы", "Сарыкөл"]
+    assert _options(html, "school") == ["—", "Заречный мектебі"]
+    # Nothing typed is lost, the passwords included; no error is shown yet.
+    for value in ("asel@example.kz", "secret-pass-1", "Әсел Нұрланқызы", 'value="4"'):
+        assert value in html, value
+    assert 'class="error"' not in html
+    assert db.session.scalar(select(User).where(User.email == "asel@example.kz")) is None
+
+    # A district of another region is refused on the final step with a field error.
+    final = dict(typed, step="", district=str(alm_district.id))
+    resp = post(client, "/register", final)
+    assert resp.status_code == 400
+    assert 'id="district-err"' in resp.get_data(as_text=True)
+
+    final["district"] = str(world["district"].id)
+    final["school"] = str(world["teacher"].school_id)
+    resp = post(client, "/register", final)
+    assert resp.status_code == 200, resp.get_data(as_text=True)
+    user = db.session.scalar(select(User).where(User.email == "asel@example.kz"))
+    assert (user.region_id, user.district_id) == (other.id, world["district"].id)
+
+
+def test_registration_step_with_odd_region_values_shows_all(client, world, post):
+    client.set_cookie("lang", "kk")
+    for value in ("", "abc", "999999", "-1", str(2**70)):
+        resp = post(client, "/register", {"region": value, "step": "region"})
+        assert resp.status_code == 200
+        assert "Сарыкөл" in _options(resp.get_data(as_text=True), "district")
+    assert client.get("/register?region=abc").status_code == 200
+    html = client.get(f"/register?region={world['region'].id}").get_data(as_text=True)
+    assert "Сарыкөл" in _options(html, "district")

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms import BooleanField, EmailField, PasswordField
 from wtforms.validators import DataRequired, Email
+from wtforms.widgets import PasswordInput
 
 from core.collation import sort_key
 from core.extensions import db, limiter
@@ -33,6 +34,7 @@ from core.i18n import current_locale
 from core.models import Membership, Role, User
 from core.services import notifications, permissions, sessions
 from core.services.urls import safe_next
+from core.services.web import parse_id
 from core.views.blueprint import bp
 
 LANG_COOKIE_AGE = 365 * 24 * 3600
@@ -171,9 +173,19 @@ def _send_already_registered(user: User) -> None:
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("core.profile", user_id=current_user.id))
-    form = load_choices(RegisterForm())
+    # Two steps without JavaScript: choose the region, "Next", then the district and school of
+    # that region only; everything typed is kept (core/static/register.js filters live).
+    region_id = parse_id(request.values.get("region", ""))
+    form = load_choices(RegisterForm(), region_id=region_id)
     if request.method == "GET":
         form.locale.data = current_locale()
+        if region_id is not None:
+            form.region.data = region_id
+    if request.method == "POST" and request.form.get("step") == "region":
+        # The passwords typed on the first step are kept in the page of the second.
+        form.password.widget = PasswordInput(hide_value=False)
+        form.confirm.widget = PasswordInput(hide_value=False)
+        return render_template("core/register.html", form=form, narrowed=region_id)
     if form.validate_on_submit():
         next_url = safe_next(request.args.get("next")) if request.args.get("next") else ""
         existing = db.session.scalar(
@@ -201,7 +213,7 @@ def register():
             _send_already_registered(existing)
         return render_template("core/register_sent.html", email=form.email.data)
     status = 400 if request.method == "POST" else 200
-    return render_template("core/register.html", form=form), status
+    return render_template("core/register.html", form=form, narrowed=region_id), status
 
 
 @bp.route("/register/confirm/<token>", methods=["GET", "POST"])
