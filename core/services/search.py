@@ -20,6 +20,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
+from core.collation import sort_by, sort_key
 from core.extensions import db
 from core.i18n import current_locale
 from core.models import Association, User
@@ -166,6 +167,8 @@ def _people_results(query: str, user: Any, limit: int) -> list[SearchResult]:
         .order_by(User.full_name)
         .limit(limit)
     ).all()
+    loc = current_locale()
+    rows = sort_by(rows, lambda p: p.full_name, loc)  # in the reader's alphabet
     # The school is a personal detail: shown only to those who may see the profile's details.
     visible = permissions.visible_profiles(user, rows)
     return [
@@ -208,6 +211,7 @@ def site_search(query: str, user: Any, limit: int = DEFAULT_LIMIT) -> list[Group
         groups.append(Group("people", _l("People"), _people_results(query, user, limit)))
     registry = current_app.extensions["qauym_plugins"]
     by_plugin: dict[str, list[SearchResult]] = {}
+    plugin_groups: list[Group] = []
     for c in registry.collect("search", query=query, user=user, limit=limit):
         by_plugin.setdefault(c.plugin, []).append(c.item)
     for name, results in by_plugin.items():
@@ -218,7 +222,11 @@ def site_search(query: str, user: Any, limit: int = DEFAULT_LIMIT) -> list[Group
             if safe_url(r.url) and (r.association_id is None or r.association_id not in off)
         ]
         kept.sort(key=lambda r: -r.score)
-        groups.append(Group(name, _plugin_label(name), kept[:limit]))
+        plugin_groups.append(Group(name, _plugin_label(name), kept[:limit]))
+    # Plugins' groups in the reader's alphabet of their names; within a group best first,
+    # equal scores in the reader's alphabet.
+    loc = current_locale()
+    groups += sort_by(plugin_groups, lambda g: str(g.label), loc)
     for g in groups:
-        g.results.sort(key=lambda r: -r.score)
+        g.results.sort(key=lambda r: (-r.score, sort_key(str(r.title), loc)))
     return [g for g in groups if g.results]
