@@ -151,6 +151,7 @@ def make_app(db_path: Path):
 def build(app, scale: float, seed: int) -> None:
     from core.extensions import db
     from core.models import Association, Membership, Region, User
+    from core.services.text import normalise
     from plugins.forum.models import ForumBoard, ForumPost, ForumTopic
 
     rng = random.Random(seed)
@@ -226,7 +227,8 @@ def build(app, scale: float, seed: int) -> None:
                     "board_id": board_id,
                     "association_id": assoc_id,
                     "author_id": rng.choice(user_ids),
-                    "title": sentence(rng, rng.randint(3, 9)),
+                    "title": (title := sentence(rng, rng.randint(3, 9))),
+                    "search_text": normalise(title),
                     "kind": "question" if i % 4 == 0 else "discussion",
                     "created_at": base + dt.timedelta(minutes=i),
                     "highest_number": sizes[i],
@@ -249,7 +251,8 @@ def build(app, scale: float, seed: int) -> None:
                         "topic_id": tid,
                         "number": n,
                         "author_id": rng.choice(user_ids),
-                        "body": body(rng),
+                        "body": (text_ := body(rng)),
+                        "search_text": normalise(text_),
                         "created_at": base + dt.timedelta(minutes=tid, seconds=n),
                     }
                 )

@@ -16,6 +16,13 @@ from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
 from markupsafe import Markup
 
+#: Raise by one whenever a change here (rules, allowed tags or attributes, the image rule,
+#: markdown-it or nh3 upgrades that change output) would render stored text differently:
+#: plugins that store rendered HTML beside the source (the forum's ``body_html``) keep the
+#: version it was made with, show older rows rendered afresh, and re-render them with their
+#: command (``qauym forum recook``). ``BASE_URL`` changes need the same command.
+VERSION = 1
+
 _md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable(
     ["table", "strikethrough"]
 )

@@ -45,7 +45,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.api import Association, User, db, normalise, one_of, utcnow
+from core.api import Association, User, db, markdown, normalise, one_of, utcnow
 
 
 class BoardVisibility(enum.StrEnum):
@@ -113,6 +113,17 @@ class ForumBoard(db.Model):
     allow_anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
     officials: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    # Denormalised counters (see ``services.counters``): visible topics, their visible posts
+    # and the last of them, kept in the transaction of every write; ``qauym forum repair``
+    # recomputes them. The ``last_*`` ids are a cache, without foreign keys: adding those
+    # would rebuild the tables on SQLite (dropping the FTS triggers) for no gain, since every
+    # write that could leave one stale recomputes it.
+    topic_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    post_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_topic_id: Mapped[int | None] = mapped_column(Integer)
+    last_post_id: Mapped[int | None] = mapped_column(Integer)
+    last_post_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    last_poster_id: Mapped[int | None] = mapped_column(Integer)
 
     association: Mapped[Association] = relationship(lazy="joined", innerjoin=True)
 
@@ -146,7 +157,12 @@ class ForumTopic(db.Model):
     )
     highest_number: Mapped[int] = mapped_column(Integer, default=0)
     visible_number: Mapped[int] = mapped_column(Integer, default=0)
+    # Visible replies (approved, not hidden or deleted; the opening post not counted).
     reply_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Approved posts, placeholders of hidden and deleted ones included: the last
+    # ``ForumPost.position`` handed out, so the number of pages needs no count of posts.
+    approved_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_post_id: Mapped[int | None] = mapped_column(Integer)  # a cache, as the board's
     pinned: Mapped[bool] = mapped_column(Boolean, default=False)
     locked: Mapped[bool] = mapped_column(Boolean, default=False)
     approved: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -176,7 +192,15 @@ class ForumPost(db.Model):
         ForeignKey("core_user.id", ondelete="SET NULL"), index=True
     )
     body: Mapped[str] = mapped_column(Text)
+    # The body "cooked" (Markdown rendered and sanitised) when it is written, as Discourse
+    # does: rendering on every view was 15% of a topic page. ``cooked_version`` is the
+    # renderer's ``markdown.VERSION`` that cooked it; older rows are rendered on the fly
+    # until ``qauym forum recook`` rewrites them.
+    body_html: Mapped[str] = mapped_column(Text, default="", server_default="")
+    cooked_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # 1, 2, ... among the topic's approved posts in number order (None while pending).
+    position: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
     edited_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     approved: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -190,6 +214,7 @@ class ForumPost(db.Model):
     # seeing ``body`` (the last approved version) until a moderator approves it. The topic's
     # new title, when the opening post's edit changes it, waits in ``pending_title``.
     pending_body: Mapped[str | None] = mapped_column(Text)
+    pending_html: Mapped[str | None] = mapped_column(Text)
     pending_title: Mapped[str | None] = mapped_column(String(200))
     pending_since: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
@@ -395,6 +420,11 @@ class ForumPrefs(db.Model):
 TS_CONFIG = text("'simple'")
 
 Index("ix_forum_post_topic_created", ForumPost.topic_id, ForumPost.number)
+# Page N of a topic is the range of positions (N-1)*20 < position <= N*20: an index range
+# whatever the page, where OFFSET read and dropped every earlier post (page 2,000 of a
+# 40,000-post topic read 40,000 index entries). A unique index, not a constraint, so SQLite
+# adds it without rebuilding the table.
+Index("uq_forum_post_topic_position", ForumPost.topic_id, ForumPost.position, unique=True)
 Index(
     "ix_forum_post_search_tsv",
     func.to_tsvector(TS_CONFIG, ForumPost.search_text),
@@ -436,6 +466,13 @@ SQLITE_FTS_REBUILD = [
 @event.listens_for(ForumPost.body, "set")
 def _post_body_set(target, value, oldvalue, initiator):
     target.search_text = normalise(value or "")
+    target.body_html = str(markdown.render(value or ""))
+    target.cooked_version = markdown.VERSION
+
+
+@event.listens_for(ForumPost.pending_body, "set")
+def _post_pending_body_set(target, value, oldvalue, initiator):
+    target.pending_html = None if value is None else str(markdown.render(value))
 
 
 @event.listens_for(ForumTopic.title, "set")

@@ -29,7 +29,10 @@ from core.api import (
     site_time,
     to_local,
 )
-from plugins.forum import models  # noqa: F401 - registers the tables
+from plugins.forum import (
+    counters,
+    models,  # noqa: F401 - registers the tables
+)
 from plugins.forum import services as svc
 from plugins.forum.models import BoardVisibility, ForumBoard, ForumPost, ForumPrefs, ForumTopic
 
@@ -139,6 +142,22 @@ def register_commands(cli):
         """Recompute the search text of every post and topic (after the normaliser changed)."""
 
         click.echo(f"forum: search text recomputed, {svc.reindex()} rows changed")
+
+    @forum_group.command("recook")
+    @click.option("--all", "all_rows", is_flag=True, help="Every post, not only stale ones.")
+    def recook_command(all_rows):
+        """Render the stored HTML of posts again (after the Markdown renderer or sanitiser
+        changed: posts cooked by an older ``markdown.VERSION``, or all with --all)."""
+
+        click.echo(f"forum: {svc.recook(all_rows=all_rows)} posts rendered")
+
+    @forum_group.command("repair")
+    def repair_command():
+        """Recompute post positions and the topic and board counters from the posts."""
+
+        counters.repair()
+        db.session.commit()
+        click.echo("forum: positions and counters recomputed")
 
 
 @hookimpl

@@ -12,6 +12,7 @@ from flask import url_for
 from flask_babel import lazy_gettext as _l
 
 from core.api import db, notify
+from plugins.forum import counters
 from plugins.forum import services as svc
 from plugins.forum.models import ForumPost, OfficialStatus
 
@@ -102,6 +103,8 @@ def moderate_post(post: ForumPost, action: str, actor: Any, now: dt.datetime) ->
         raise ModerationError(404)
     edit_pending = post.approved and post.edit_pending
     details = run(post, actor, now)
+    if action in ("hide", "unhide", "approve", "reject"):
+        counters.refresh(post.topic)  # rare, so recomputed rather than moved by deltas
     name = f"post.{action}"
     if action == "reject" and edit_pending:
         name = "post.reject_edit"

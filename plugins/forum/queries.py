@@ -6,12 +6,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.orm import aliased, joinedload
 
-from core.api import clamp_page, db, page_count
+from core.api import db, utcnow
 from plugins.forum import services as svc
-from plugins.forum.models import ForumBoard, ForumPost, ForumReaction, ForumTopic
+from plugins.forum.models import (
+    ForumBan,
+    ForumBoard,
+    ForumPost,
+    ForumReaction,
+    ForumReadState,
+    ForumTopic,
+    ForumWatch,
+)
 
 
 @dataclass
@@ -26,51 +34,83 @@ class TopicPage:
     mine: set[tuple[int, str]] = field(default_factory=set)  # the viewer's own reactions
 
 
+def _on_page(post: ForumPost, lo: int, hi: int, moderator: bool, user: Any) -> bool:
+    """Whether a row of the page's statement belongs to the page (and is not only there as
+    the accepted or official answer shown above the thread)."""
+    if post.position is not None:
+        return lo < post.position <= hi
+    return moderator or post.author_id == getattr(user, "id", None)
+
+
 def topic_page(topic: ForumTopic, user: Any, moderator: bool, page: int) -> TopicPage:
-    """Page ``page`` of the posts ``user`` may see in ``topic`` (past the last: the last)."""
-    visible = svc.post_filter(user, moderator)
-    total = db.session.scalar(
-        select(func.count(ForumPost.id)).where(ForumPost.topic_id == topic.id, visible)
-    )
-    pages = page_count(total, svc.POSTS_PER_PAGE)
-    page = clamp_page(page, total, svc.POSTS_PER_PAGE)
-    posts = list(
+    """Page ``page`` of the posts ``user`` may see in ``topic`` (past the last: the last).
+
+    Page N holds the approved posts at positions (N-1)*20+1 .. N*20 (``counters``), found by
+    a range on the unique index ``(topic_id, position)``: the same few index steps on page 1
+    and page 2,000. Before, ``COUNT(*)`` of the topic's posts (9 ms on a 39,595-post topic)
+    and ``OFFSET`` (reading every earlier post) grew with the topic. Pending posts, shown to
+    their author and to moderators, have no position: they appear on the page of the approved
+    post before them, found in the same statement by number between the page's two ends.
+    """
+    per = svc.POSTS_PER_PAGE
+    pages = max(1, -(-(topic.approved_count or 0) // per))
+    page = min(max(page, 1), pages)
+    lo, hi = (page - 1) * per, page * per
+    cond = and_(ForumPost.position > lo, ForumPost.position <= hi)
+    if moderator or getattr(user, "is_authenticated", False):
+
+        def number_at(position: int):
+            p2 = aliased(ForumPost)
+            return (
+                select(p2.number)
+                .where(p2.topic_id == topic.id, p2.position == position)
+                .scalar_subquery()
+            )
+
+        pending = ForumPost.position.is_(None)
+        if lo:
+            pending = and_(pending, ForumPost.number > number_at(lo))
+        if page < pages:
+            pending = and_(pending, ForumPost.number <= number_at(hi))
+        if not moderator:
+            pending = and_(pending, ForumPost.author_id == user.id)
+        cond = or_(cond, pending)
+    # The accepted and official answers come in the same statement, authors and attachments
+    # joined: one statement for every post on the page (five before).
+    special_ids = {i for i in (topic.accepted_post_id, topic.official_post_id) if i}
+    where = and_(ForumPost.topic_id == topic.id, cond)
+    if special_ids:
+        where = or_(where, and_(ForumPost.id.in_(special_ids), ForumPost.deleted_at.is_(None)))
+    rows = (
         db.session.scalars(
             select(ForumPost)
-            .where(ForumPost.topic_id == topic.id, visible)
-            .options(selectinload(ForumPost.author), selectinload(ForumPost.attachments))
+            .where(where)
+            .options(joinedload(ForumPost.author), joinedload(ForumPost.attachments))
             .order_by(ForumPost.number)
-            .limit(svc.POSTS_PER_PAGE)
-            .offset((page - 1) * svc.POSTS_PER_PAGE)
         )
+        .unique()
+        .all()
     )
+    posts = [p for p in rows if p.topic_id == topic.id and _on_page(p, lo, hi, moderator, user)]
     out = TopicPage(posts=posts, page=page, pages=pages)
-    special_ids = {i for i in (topic.accepted_post_id, topic.official_post_id) if i}
-    if special_ids:
-        out.special = {
-            p.id: p
-            for p in db.session.scalars(
-                select(ForumPost)
-                .where(ForumPost.id.in_(special_ids), ForumPost.deleted_at.is_(None))
-                .options(selectinload(ForumPost.author))
-            )
-        }
+    out.special = {p.id: p for p in rows if p.id in special_ids and p.deleted_at is None}
     ids = [p.id for p in posts]
     if ids:
-        for pid, kind, n in db.session.execute(
-            select(ForumReaction.post_id, ForumReaction.kind, func.count())
+        # Counts and the reader's own reactions in one statement (two before).
+        me = user.id if getattr(user, "is_authenticated", False) else -1
+        for pid, kind, n, own in db.session.execute(
+            select(
+                ForumReaction.post_id,
+                ForumReaction.kind,
+                func.count(),
+                func.max(case((ForumReaction.user_id == me, 1), else_=0)),
+            )
             .where(ForumReaction.post_id.in_(ids))
             .group_by(ForumReaction.post_id, ForumReaction.kind)
         ):
             out.reactions[(pid, kind)] = n
-        if getattr(user, "is_authenticated", False):
-            out.mine = set(
-                db.session.execute(
-                    select(ForumReaction.post_id, ForumReaction.kind).where(
-                        ForumReaction.post_id.in_(ids), ForumReaction.user_id == user.id
-                    )
-                ).all()
-            )
+            if own:
+                out.mine.add((pid, kind))
     return out
 
 
@@ -84,3 +124,62 @@ def board_choices(association_id: int) -> list[tuple[int, str]]:
             .order_by(ForumBoard.position)
         )
     ]
+
+
+@dataclass
+class Viewer:
+    """What the page needs to know about a logged-in reader, read in one statement."""
+
+    level: str = "normal"
+    last_read: int | None = None  # None: never opened
+    banned: bool = False
+
+
+def viewer_state(user: Any, topic: ForumTopic) -> Viewer:
+    """The reader's watch level, read mark and ban from the board in one statement (three
+    before, plus a ban lookup per post for the edit links)."""
+    if not getattr(user, "is_authenticated", False):
+        return Viewer()
+    row = db.session.execute(
+        select(
+            select(ForumWatch.level)
+            .where(ForumWatch.user_id == user.id, ForumWatch.topic_id == topic.id)
+            .scalar_subquery(),
+            select(ForumReadState.last_read_number)
+            .where(ForumReadState.user_id == user.id, ForumReadState.topic_id == topic.id)
+            .scalar_subquery(),
+            select(ForumBan.id)
+            .where(
+                ForumBan.board_id == topic.board_id,
+                ForumBan.user_id == user.id,
+                ForumBan.until > utcnow(),
+            )
+            .limit(1)
+            .scalar_subquery(),
+        )
+    ).one()
+    return Viewer(level=row[0] or "normal", last_read=row[1], banned=row[2] is not None)
+
+
+def mark_read(user: Any, topic: ForumTopic, viewer: Viewer, number: int) -> bool:
+    """Move the read mark to ``number`` with one statement, none when already there."""
+    if not getattr(user, "is_authenticated", False) or number <= 0:
+        return False
+    table = ForumReadState.__table__
+    if viewer.last_read is None:
+        db.session.execute(
+            table.insert().values(user_id=user.id, topic_id=topic.id, last_read_number=number)
+        )
+    elif number > viewer.last_read:
+        db.session.execute(
+            table.update()
+            .where(
+                table.c.user_id == user.id,
+                table.c.topic_id == topic.id,
+                table.c.last_read_number < number,
+            )
+            .values(last_read_number=number)
+        )
+    else:
+        return False
+    return True

@@ -23,6 +23,7 @@ from core.api import (
     User,
     db,
     mark_spans,
+    markdown,
     matching_spans,
     normalise,
     notifications,
@@ -31,6 +32,7 @@ from core.api import (
     query_forms,
     utcnow,
 )
+from plugins.forum import counters
 from plugins.forum.models import (
     SQLITE_FTS_REBUILD,
     TS_CONFIG,
@@ -216,15 +218,28 @@ def author_label(user: Any, post_or_topic: ForumPost | ForumTopic, moderator: bo
 # --- pages ----------------------------------------------------------------------------
 
 
-def page_of_number(user: Any, topic: ForumTopic, number: int, moderator: bool) -> int:
-    count = db.session.scalar(
-        select(func.count(ForumPost.id)).where(
+def page_of_post(topic: ForumTopic, post: ForumPost) -> int:
+    """The page of ``topic`` that shows ``post`` (see ``queries.topic_page``).
+
+    An approved post's page follows from its position; a pending one (seen by its author and
+    moderators) sits after the approved post before it. Neither counts the posts before it,
+    which grew with the topic.
+    """
+    per = POSTS_PER_PAGE
+    pages = max(1, -(-(topic.approved_count or 0) // per))
+    if post.position is not None:
+        return min(pages, max(1, -(-post.position // per)))
+    before = db.session.scalar(
+        select(ForumPost.position)
+        .where(
             ForumPost.topic_id == topic.id,
-            ForumPost.number <= number,
-            post_filter(user, moderator),
+            ForumPost.number < post.number,
+            ForumPost.position.is_not(None),
         )
+        .order_by(ForumPost.number.desc())
+        .limit(1)
     )
-    return max(1, (int(count or 1) + POSTS_PER_PAGE - 1) // POSTS_PER_PAGE)
+    return min(pages, (before or 0) // per + 1)
 
 
 # --- writing --------------------------------------------------------------------------
@@ -295,13 +310,9 @@ def add_post(
 
 
 def bump(topic: ForumTopic, post: ForumPost) -> None:
-    """An approved post joins the thread: counters, last activity and unread marks move."""
-    topic.visible_number = max(topic.visible_number or 0, post.number)
-    if post.number == 1:
-        return
-    topic.reply_count = (topic.reply_count or 0) + 1
-    topic.last_post_at = post.created_at
-    topic.last_poster_id = None if post.anonymous else post.author_id
+    """An approved post joins the thread: its position, counters, last activity and unread
+    marks move (``counters.joined``)."""
+    counters.joined(topic, post)
 
 
 def mark_read(user: Any, topic: ForumTopic, number: int) -> None:
@@ -736,3 +747,61 @@ def reindex() -> int:
             db.session.execute(text(stmt))
     db.session.commit()
     return changed
+
+
+# --- cooked posts (see the models' docstring) ---------------------------------------------
+
+
+def cooked(post: ForumPost) -> Markup:
+    """The post's sanitised HTML: as stored when it was written (the renderer's version),
+    else rendered now (a row older than the renderer, until ``qauym forum recook``)."""
+    if post.cooked_version == markdown.VERSION:
+        return Markup(post.body_html)  # noqa: S704 - sanitised by markdown.render when stored
+    return markdown.render(post.body)
+
+
+def cooked_pending(post: ForumPost) -> Markup:
+    if post.pending_html is not None and post.cooked_version == markdown.VERSION:
+        return Markup(post.pending_html)  # noqa: S704 - sanitised by markdown.render when stored
+    return markdown.render(post.pending_body or "")
+
+
+def recook(*, all_rows: bool = False, batch: int = 500) -> int:
+    """Render again the posts cooked by an older renderer (every post with ``all_rows``, after
+    a change of ``BASE_URL`` or of the sanitiser that did not raise ``markdown.VERSION``),
+    in batches by id. Returns the number of posts written."""
+    table = ForumPost.__table__
+    update = (
+        table.update()
+        .where(table.c.id == bindparam("row_id"))
+        .values(
+            body_html=bindparam("html"),
+            pending_html=bindparam("pending"),
+            cooked_version=markdown.VERSION,
+        )
+    )
+    done, last = 0, 0
+    while True:
+        stmt = select(table.c.id, table.c.body, table.c.pending_body).where(table.c.id > last)
+        if not all_rows:
+            stmt = stmt.where(table.c.cooked_version != markdown.VERSION)
+        rows = db.session.execute(stmt.order_by(table.c.id).limit(batch)).all()
+        if not rows:
+            break
+        db.session.execute(
+            update,
+            [
+                {
+                    "row_id": r.id,
+                    "html": str(markdown.render(r.body or "")),
+                    "pending": None
+                    if r.pending_body is None
+                    else str(markdown.render(r.pending_body)),
+                }
+                for r in rows
+            ],
+        )
+        db.session.commit()
+        done += len(rows)
+        last = rows[-1].id
+    return done

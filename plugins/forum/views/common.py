@@ -208,7 +208,7 @@ def _poll_view(topic: ForumTopic) -> dict | None:
 
 
 def _post_url(post: ForumPost, moderator: bool) -> str:
-    page = svc.page_of_number(current_user, post.topic, post.number, moderator)
+    page = svc.page_of_post(post.topic, post)
     args = {"page": page} if page > 1 else {}
     return url_for("forum.topic", topic_id=post.topic_id, **args) + f"#p{post.id}"
 

@@ -23,7 +23,7 @@ from core.api import (
     site_date,
     utcnow,
 )
-from plugins.forum import post_moderation
+from plugins.forum import counters, post_moderation
 from plugins.forum import services as svc
 from plugins.forum.forms import (
     BanForm,
@@ -68,6 +68,8 @@ def topic_mod(topic_id: int, action: str):
         topic.deleted_at = None
     else:
         abort(404)
+    if action in ("delete", "restore"):
+        counters.refresh_board(topic.board_id)
     svc.log(
         topic.association_id,
         current_user,
@@ -106,7 +108,9 @@ def move_topic(topic_id: int):
             topic_id=topic.id,
             details=f"{topic.board.name} → {target.name}",
         )
+        old_board = topic.board_id
         topic.board_id = target.id
+        counters.refresh(topic, old_board)
         db.session.commit()
         flash(_("Topic moved."), "success")
     return redirect(url_for("forum.topic", topic_id=topic.id))
@@ -224,6 +228,7 @@ def resolve_flag(flag_id: int, decision: str):
         )
     if decision == "agree":
         post.hidden = True
+        counters.refresh(topic)
     svc.log(
         topic.association_id,
         current_user,
