@@ -28,6 +28,7 @@ from sqlalchemy import func, select
 
 from core.extensions import db
 from core.models import (
+    CHARTER_FIELDS,
     ActivityForm,
     AnnualReport,
     Association,
@@ -48,6 +49,7 @@ from core.models import (
     User,
 )
 from core.services import plans, reports
+from core.services.text import split_languages, split_pair
 
 #: The password every demo user shares.
 DEMO_PASSWORD = "qauym-demo"  # noqa: S105 - public demo logins, printed by `qauym demo`
@@ -938,6 +940,9 @@ def build(echo: Callable[[str], None] = click.echo) -> DemoContext:
         region = spec.pop("region")
         district = spec.pop("district")
         parent = spec.pop("parent")
+        # The charter's texts are written "Kazakh, then Russian": each goes to its field.
+        for name in CHARTER_FIELDS:
+            spec[f"{name}_kk"], spec[f"{name}_ru"] = split_languages(spec.pop(name, ""))
         a = Association(
             **{k: (str(v) if hasattr(v, "value") else v) for k, v in spec.items()},
             region=ctx.regions[region],
@@ -947,7 +952,13 @@ def build(echo: Callable[[str], None] = click.echo) -> DemoContext:
             member_count=0,
         )
         a.cyclogram = [
-            CyclogramItem(position=i, activity=act, frequency=freq)
+            CyclogramItem(
+                position=i,
+                activity=split_pair(act)[n],
+                frequency=split_pair(freq)[n],
+                language=lang,
+            )
+            for n, lang in enumerate(("kk", "ru"))
             for i, (act, freq) in enumerate(cyclogram)
         ]
         ctx.associations[a.slug] = a

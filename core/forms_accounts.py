@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from wtforms import (
+    BooleanField,
     EmailField,
     IntegerField,
     PasswordField,
@@ -224,11 +225,13 @@ def find_or_create_school(name: str, region_id: int, district_id: int | None) ->
     return school
 
 
-def load_choices(form: ProfileFieldsForm) -> ProfileFieldsForm:
+def load_choices(form: ProfileFieldsForm, region_id: int | None = None) -> ProfileFieldsForm:
     """Fill the place, school, subject and language choices from the database.
 
     Districts are grouped by region and schools by district with ``<optgroup>``, so the form
-    works without JavaScript; names follow the reader's language.
+    works without JavaScript; names follow the reader's language. With ``region_id`` (the
+    registration's second step) only that region's districts and schools are offered. Every
+    option carries ``data-region`` for the live filter of ``core/static/register.js``.
     """
     loc = current_locale()
     regions = db.session.scalars(
@@ -238,10 +241,13 @@ def load_choices(form: ProfileFieldsForm) -> ProfileFieldsForm:
         regions, key=lambda r: (r.kind == RegionKind.CITY, sort_key(r.name_in(loc), loc))
     )
     form.region.choices = [EMPTY] + [SelectChoice(r.id, r.name_in(loc)) for r in regions]
+    if region_id not in {r.id for r in regions}:
+        region_id = None
     form._districts = {d.id: d for r in regions for d in r.districts}
     form.district.choices = [EMPTY] + [
-        SelectChoice(d.id, d.name_in(loc), optgroup=r.name_in(loc))
+        SelectChoice(d.id, d.name_in(loc), render_kw={"data-region": r.id}, optgroup=r.name_in(loc))
         for r in regions
+        if region_id is None or r.id == region_id
         for d in sort_by(r.districts, lambda d: d.name_in(loc), loc)
     ]
 
@@ -252,11 +258,14 @@ def load_choices(form: ProfileFieldsForm) -> ProfileFieldsForm:
         region = region_names.get(s.region_id, "")
         return f"{district.name_in(loc)} ({region})" if district is not None else region
 
-    schools = db.session.scalars(select(School)).all()
+    query = select(School)
+    if region_id is not None:
+        query = query.where(School.region_id == region_id)
+    schools = db.session.scalars(query).all()
     form._schools = {s.id: s for s in schools}
     # Sorted by group first: consecutive options with one optgroup share one <optgroup>.
     form.school.choices = [EMPTY] + [
-        SelectChoice(s.id, s.name, optgroup=school_group(s))
+        SelectChoice(s.id, s.name, render_kw={"data-region": s.region_id}, optgroup=school_group(s))
         for s in sorted(
             schools, key=lambda s: (sort_key(school_group(s), loc), sort_key(s.name, loc))
         )
@@ -302,6 +311,14 @@ class ProfileEditForm(ProfileFieldsForm):
     current_password = PasswordField(
         _l("Current password"),
         description=_l("Needed only when you change your email."),
+    )
+    profile_public = BooleanField(
+        _l("Public profile"),
+        description=_l(
+            "Your school, category, experience and associations are shown to members of your "
+            "associations. Tick this to show them to every signed-in user; visitors who are "
+            "not signed in see only your name."
+        ),
     )
 
     def __init__(self, *args, user: User, **kwargs) -> None:

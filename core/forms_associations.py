@@ -176,17 +176,18 @@ class AssociationForm(QauymForm):
     join_policy = SelectField(_l("Joining"), choices=choices(POLICY_LABELS))
     contacts = TextAreaField(_l("Contacts"), validators=[Optional(), Length(max=2000)])
     description = TextAreaField(_l("About (Markdown)"), validators=[Optional(), Length(max=20000)])
-    topic = TextAreaField(_l("Topic"), validators=[Optional(), Length(max=5000)])
-    priority = TextAreaField(_l("Priority"), validators=[Optional(), Length(max=5000)])
-    problem = TextAreaField(_l("Problem"), validators=[Optional(), Length(max=5000)])
-    goals = TextAreaField(_l("Goals"), validators=[Optional(), Length(max=5000)])
-    tasks = TextAreaField(_l("Tasks"), validators=[Optional(), Length(max=5000)])
-    expected_results = TextAreaField(
-        _l("Expected results"), validators=[Optional(), Length(max=5000)]
+    # The charter: each section in Kazakh (``<name>_kk``) and Russian (``<name>_ru``), edited
+    # side by side (CHARTER_SECTIONS gives the titles; the fields are added below the class).
+    cyclogram_kk = TextAreaField(
+        _l("Cyclogram in Kazakh"),
+        validators=[Optional(), Length(max=20000)],
+        description=_l(
+            "One recurring activity a line: activity | how often. "
+            "Example: Online meeting | every two weeks"
+        ),
     )
-    rules = TextAreaField(_l("Community rules"), validators=[Optional(), Length(max=10000)])
-    cyclogram = TextAreaField(
-        _l("Cyclogram"),
+    cyclogram_ru = TextAreaField(
+        _l("Cyclogram in Russian"),
         validators=[Optional(), Length(max=20000)],
         description=_l(
             "One recurring activity a line: activity | how often. "
@@ -209,10 +210,13 @@ class AssociationForm(QauymForm):
         if self.region_required and field.data is None:
             raise ValidationError(_("Choose a region."))
 
-    def validate_cyclogram(self, field) -> None:
+    def validate_cyclogram_kk(self, field) -> None:
         _rows, errors = parse_cyclogram(field.data or "")
         if errors:
             raise ValidationError(" ".join(errors))
+
+    def validate_cyclogram_ru(self, field) -> None:
+        self.validate_cyclogram_kk(field)
 
     def validate_district(self, field) -> None:
         if "region" not in self._fields or field.data is None:
@@ -225,6 +229,41 @@ class AssociationForm(QauymForm):
             raise ValidationError(
                 _("An association cannot be placed under itself or one of its own sub-units.")
             )
+
+
+# The charter's sections: (name, title, title in Kazakh, title in Russian, longest text).
+CHARTER_SECTIONS = [
+    ("topic", _l("Topic"), _l("Topic in Kazakh"), _l("Topic in Russian"), 5000),
+    ("priority", _l("Priority"), _l("Priority in Kazakh"), _l("Priority in Russian"), 5000),
+    ("problem", _l("Problem"), _l("Problem in Kazakh"), _l("Problem in Russian"), 5000),
+    ("goals", _l("Goals"), _l("Goals in Kazakh"), _l("Goals in Russian"), 5000),
+    ("tasks", _l("Tasks"), _l("Tasks in Kazakh"), _l("Tasks in Russian"), 5000),
+    (
+        "expected_results",
+        _l("Expected results"),
+        _l("Expected results in Kazakh"),
+        _l("Expected results in Russian"),
+        5000,
+    ),
+    (
+        "rules",
+        _l("Community rules"),
+        _l("Community rules in Kazakh"),
+        _l("Community rules in Russian"),
+        10000,
+    ),
+]
+for _name, _title, _kk_label, _ru_label, _max in CHARTER_SECTIONS:
+    setattr(
+        AssociationForm,
+        f"{_name}_kk",
+        TextAreaField(_kk_label, validators=[Optional(), Length(max=_max)]),
+    )
+    setattr(
+        AssociationForm,
+        f"{_name}_ru",
+        TextAreaField(_ru_label, validators=[Optional(), Length(max=_max)]),
+    )
 
 
 class RegionAdminForm(QauymForm):

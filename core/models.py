@@ -24,6 +24,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
     true,
 )
 from sqlalchemy import column as sql_column
@@ -184,6 +185,10 @@ class User(UserMixin, db.Model):
     # False only for an account registered through the site whose owner has not yet opened
     # the confirmation link: it cannot log in (see core.views.auth.register).
     email_confirmed: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # School, district, category, experience and memberships are shown to members of the
+    # same associations and administrators; True shows them to every signed-in user too
+    # (anonymous visitors see the name alone either way): core.services.permissions.
+    profile_public: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     last_seen_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
@@ -332,6 +337,19 @@ class InvitationStatus(enum.StrEnum):
     DECLINED = "declined"
 
 
+class CharterLanguage(enum.StrEnum):
+    """The languages an association's charter is written in."""
+
+    KK = "kk"
+    RU = "ru"
+
+
+CHARTER_LANGUAGES = ("kk", "ru")
+# The charter's sections, in their order on the page; each is a ``<name>_kk`` and a
+# ``<name>_ru`` column of Association.
+CHARTER_FIELDS = ("topic", "priority", "problem", "goals", "tasks", "expected_results", "rules")
+
+
 class Association(db.Model):
     __tablename__ = "core_association"
     __table_args__ = (
@@ -358,14 +376,21 @@ class Association(db.Model):
     join_policy: Mapped[str] = mapped_column(String(10), default=JoinPolicy.REQUEST)
     contacts: Mapped[str] = mapped_column(Text, default="")
     description: Mapped[str] = mapped_column(Text, default="")
-    # Charter
-    topic: Mapped[str] = mapped_column(Text, default="")
-    priority: Mapped[str] = mapped_column(Text, default="")
-    problem: Mapped[str] = mapped_column(Text, default="")
-    goals: Mapped[str] = mapped_column(Text, default="")
-    tasks: Mapped[str] = mapped_column(Text, default="")
-    expected_results: Mapped[str] = mapped_column(Text, default="")
-    rules: Mapped[str] = mapped_column(Text, default="")
+    # Charter: each section in Kazakh and in Russian (CHARTER_FIELDS; see charter_text)
+    topic_kk: Mapped[str] = mapped_column(Text, default="")
+    topic_ru: Mapped[str] = mapped_column(Text, default="")
+    priority_kk: Mapped[str] = mapped_column(Text, default="")
+    priority_ru: Mapped[str] = mapped_column(Text, default="")
+    problem_kk: Mapped[str] = mapped_column(Text, default="")
+    problem_ru: Mapped[str] = mapped_column(Text, default="")
+    goals_kk: Mapped[str] = mapped_column(Text, default="")
+    goals_ru: Mapped[str] = mapped_column(Text, default="")
+    tasks_kk: Mapped[str] = mapped_column(Text, default="")
+    tasks_ru: Mapped[str] = mapped_column(Text, default="")
+    expected_results_kk: Mapped[str] = mapped_column(Text, default="")
+    expected_results_ru: Mapped[str] = mapped_column(Text, default="")
+    rules_kk: Mapped[str] = mapped_column(Text, default="")
+    rules_ru: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     last_activity_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     member_count: Mapped[int] = mapped_column(Integer, default=0)
@@ -399,6 +424,34 @@ class Association(db.Model):
     def abbr(self) -> str:
         return (self.abbr_ru if current_locale() == "ru" else self.abbr_kk) or self.abbr_kk
 
+    def charter_text(self, field: str, language: str) -> tuple[str, str]:
+        """One charter section (a name of :data:`CHARTER_FIELDS`) in ``language`` ("kk" or
+        "ru"), or in the other language when that one is empty: ``(text, its language)``."""
+        language = language if language in CHARTER_LANGUAGES else "kk"
+        for lang in (language, *(x for x in CHARTER_LANGUAGES if x != language)):
+            text = getattr(self, f"{field}_{lang}") or ""
+            if text.strip():
+                return text, lang
+        return "", language
+
+    def cyclogram_in(self, language: str) -> tuple[list[CyclogramItem], str]:
+        """The cyclogram's items in ``language``, or the other language's when it has none."""
+        language = language if language in CHARTER_LANGUAGES else "kk"
+        for lang in (language, *(x for x in CHARTER_LANGUAGES if x != language)):
+            items = [i for i in self.cyclogram if i.language == lang]
+            if items:
+                return items, lang
+        return [], language
+
+    def charter_languages(self) -> set[str]:
+        """The languages in which some part of the charter is written."""
+        out = {i.language for i in self.cyclogram}
+        for field in CHARTER_FIELDS:
+            for lang in CHARTER_LANGUAGES:
+                if (getattr(self, f"{field}_{lang}") or "").strip():
+                    out.add(lang)
+        return out
+
     def ancestors(self) -> list[Association]:
         """Parents from the nearest up, guarding against cycles."""
         out: list[Association] = []
@@ -410,10 +463,13 @@ class Association(db.Model):
 
 
 class CyclogramItem(db.Model):
-    """One recurring activity of an association's cyclogram, in plain words."""
+    """One recurring activity of an association's cyclogram, in plain words, in one language
+    (each language has its own list)."""
 
     __tablename__ = "core_cyclogram_item"
+    __table_args__ = (one_of("language", CharterLanguage),)
     id: Mapped[int] = mapped_column(primary_key=True)
+    language: Mapped[str] = mapped_column(String(2), default="kk", server_default="kk")
     association_id: Mapped[int] = mapped_column(
         ForeignKey("core_association.id", ondelete="CASCADE"), index=True
     )

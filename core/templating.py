@@ -19,7 +19,8 @@ from typing import Any
 
 from babel.dates import get_datetime_format
 from flask import Flask, current_app, request, url_for
-from flask_babel import format_date, format_datetime, format_time, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, format_time, get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
@@ -123,6 +124,27 @@ def stylesheets() -> list[str]:
     return [url_for(endpoint, filename=f, v=version) for endpoint, f, version in found]
 
 
+def fmt_number(value: Any, digits: int = 2) -> str:
+    """A number in the reader's locale: 1,5 in Kazakh and Russian, 1.5 in English; no
+    trailing zeros (2 stays 2)."""
+    if value is None or value == "":
+        return ""
+    return format_decimal(value, format="#,##0." + "#" * max(0, digits))
+
+
+def fmt_filesize(size: Any) -> str:
+    """A file size people read: bytes under 1 KB (never "0 KB"), then KB and MB."""
+    try:
+        size = int(size or 0)
+    except (TypeError, ValueError):
+        return ""
+    if size < 1024:
+        return _("%(n)s B", n=size)
+    if size < 1024 * 1024:
+        return _("%(n)s KB", n=fmt_number(size / 1024, 0 if size >= 10 * 1024 else 1))
+    return _("%(n)s MB", n=fmt_number(size / (1024 * 1024), 1))
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         stylesheets=stylesheets,
@@ -134,7 +156,13 @@ def init_app(app: Flask) -> None:
         LANGUAGE_NAMES=LANGUAGE_NAMES,
         url_with=url_with,
     )
-    app.jinja_env.filters.update(dt=fmt_dt, date=fmt_date, markdown=markdown.render)
+    app.jinja_env.filters.update(
+        dt=fmt_dt,
+        date=fmt_date,
+        markdown=markdown.render,
+        number=fmt_number,
+        filesize=fmt_filesize,
+    )
 
     @app.context_processor
     def _unread():

@@ -232,7 +232,7 @@ def test_a_new_account_logs_in_only_after_confirming(client, post, places):
     assert db.session.get(User, user.id).email_confirmed is False
     assert client.post(link).status_code == 400  # no CSRF token
     done = post(client, link, {})
-    assert done.status_code == 302 and done.headers["Location"].endswith(f"/u/{user.id}")
+    assert done.status_code == 302 and done.headers["Location"].endswith("/welcome")
     assert client.get("/notifications").status_code == 200
     db.session.expire_all()
     assert db.session.get(User, user.id).email_confirmed is True

@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 
 from core.extensions import db
 from core.models import (
+    CHARTER_FIELDS,
     Association,
     AuditLog,
     CyclogramItem,
@@ -118,7 +119,7 @@ def test_directory_search_by_names_abbreviation_and_topic(client, factory):
     factory.association(slug="a1", name_kk="Математика мұғалімдері", name_ru="Учителя")
     factory.association(slug="a2", name_kk="Бірлестік", name_ru="Физики Костаная")
     factory.association(slug="a3", name_kk="Бір", abbr_kk="ҚМРҚ")
-    factory.association(slug="a4", name_kk="Екі", topic="Функционалдық сауаттылық")
+    factory.association(slug="a4", name_kk="Екі", topic_kk="Функционалдық сауаттылық")
     factory.association(slug="a5", name_kk="Басқа")
 
     def found(q):
@@ -219,13 +220,13 @@ def test_association_page_shows_record_tree_and_charter(client, factory):
         legal_status="registered",
         lifespan="long-term",
         contacts="shyn@example.kz",
-        topic="Зерттеу сабақ",
-        priority="Ауыл мектептері",
-        problem="Оқшаулану",
-        goals="Тәжірибе алмасу",
-        tasks="Кездесулер",
-        expected_results="Жарияланымдар",
-        rules="Бір-бірін құрметтеу",
+        topic_kk="Зерттеу сабақ",
+        priority_kk="Ауыл мектептері",
+        problem_kk="Оқшаулану",
+        goals_kk="Тәжірибе алмасу",
+        tasks_kk="Кездесулер",
+        expected_results_kk="Жарияланымдар",
+        rules_kk="Бір-бірін құрметтеу",
     )
     net.cyclogram = [
         CyclogramItem(position=0, activity="Онлайн кездесу", frequency="екі аптада бір"),
@@ -292,14 +293,9 @@ def _form(a: Association, **changes):
         "join_policy": a.join_policy,
         "contacts": "",
         "description": "",
-        "topic": "",
-        "priority": "",
-        "problem": "",
-        "goals": "",
-        "tasks": "",
-        "expected_results": "",
-        "rules": "",
-        "cyclogram": "",
+        **{
+            f"{name}_{lang}": "" for name in (*CHARTER_FIELDS, "cyclogram") for lang in ("kk", "ru")
+        },
     }
     data.update(changes)
     return data
@@ -318,16 +314,16 @@ def test_leader_edits_charter_and_cyclogram(client, factory, login, post):
         "/a/net/edit",
         _form(
             a,
-            topic="Жаңа тақырып",
-            goals="Мақсат",
+            topic_kk="Жаңа тақырып",
+            goals_kk="Мақсат",
             parent=other.id,  # forged: not on the leader's form, ignored
-            cyclogram="Онлайн кездесу | екі аптада бір\n\n  Эссе  |ай сайын \nЖарияланым",
+            cyclogram_kk="Онлайн кездесу | екі аптада бір\n\n  Эссе  |ай сайын \nЖарияланым",
         ),
     )
     assert resp.status_code == 302
     db.session.expire_all()
     a = db.session.get(Association, a.id)
-    assert a.topic == "Жаңа тақырып" and a.goals == "Мақсат"
+    assert a.topic_kk == "Жаңа тақырып" and a.goals_kk == "Мақсат"
     assert a.parent_id is None
     assert [(i.position, i.activity, i.frequency) for i in a.cyclogram] == [
         (0, "Онлайн кездесу", "екі аптада бір"),
@@ -338,18 +334,20 @@ def test_leader_edits_charter_and_cyclogram(client, factory, login, post):
 
 
 def test_bad_cyclogram_line_shows_error_and_keeps_text(client, factory, login, post):
-    a = factory.association(slug="net", topic="Ескі")
+    a = factory.association(slug="net", topic_kk="Ескі")
     leader = factory.member(a, role="leader")
     login(client, leader)
     resp = post(
-        client, "/a/net/edit", _form(a, topic="Жаңа", cyclogram="Кездесу | апта | артық\n| тек")
+        client,
+        "/a/net/edit",
+        _form(a, topic_kk="Жаңа", cyclogram_kk="Кездесу | апта | артық\n| тек"),
     )
     assert resp.status_code == 400
     html = resp.get_data(as_text=True)
     assert "Line 1" in html and "Line 2" in html
     assert "Кездесу | апта | артық" in html and "Жаңа" in html
     db.session.expire_all()
-    assert db.session.get(Association, a.id).topic == "Ескі"
+    assert db.session.get(Association, a.id).topic_kk == "Ескі"
 
 
 def test_parent_cannot_be_self_or_descendant(client, factory, login, post):
@@ -379,9 +377,9 @@ def test_members_and_outsiders_cannot_edit(client, factory, login, post):
     member = factory.member(a, role="expert")
     login(client, member)
     assert client.get("/a/net/edit").status_code == 403
-    assert post(client, "/a/net/edit", _form(a, topic="x")).status_code == 403
+    assert post(client, "/a/net/edit", _form(a, topic_kk="x")).status_code == 403
     db.session.expire_all()
-    assert db.session.get(Association, a.id).topic == ""
+    assert db.session.get(Association, a.id).topic_kk == ""
 
 
 def _new(**kw):
@@ -417,7 +415,7 @@ def test_site_admin_creates_association_with_parent(client, factory, login, post
             region=r.id,
             parent=parent.id,
             subjects=[math.id],
-            cyclogram="Кездесу | ай сайын",
+            cyclogram_kk="Кездесу | ай сайын",
             leader_email="Chair@example.kz",
         ),
     )
@@ -526,10 +524,10 @@ def test_edit_keeps_stored_values_and_the_database_refuses_unlisted_ones(
     page = client.get("/a/old/edit").get_data(as_text=True)
     assert '<option selected value="long-term">' in page
     assert '<option selected value="registered">' in page
-    assert post(client, "/a/old/edit", _form(a, topic="Жаңа")).status_code == 302
+    assert post(client, "/a/old/edit", _form(a, topic_kk="Жаңа")).status_code == 302
     db.session.expire_all()
     a = db.session.get(Association, a.id)
-    assert a.lifespan == "long-term" and a.legal_status == "registered" and a.topic == "Жаңа"
+    assert a.lifespan == "long-term" and a.legal_status == "registered" and a.topic_kk == "Жаңа"
 
 
 def test_delete_refused_while_a_plugin_holds_rows(client, factory, login, post):

@@ -77,7 +77,9 @@ def test_demo_builds_the_roster_then_refuses_then_resets(empty_app):
         "young-teachers-almaty",
     }
     shyn = db.session.scalar(select(Association).where(Association.slug == "shyn-network"))
-    assert len(shyn.cyclogram) >= 6 and shyn.rules.count("\n") >= 15  # 8 rules, kk and ru
+    assert len(shyn.cyclogram) >= 12  # 6 activities, in Kazakh and in Russian
+    assert shyn.rules_kk.count("\n") >= 7 and shyn.rules_ru.count("\n") >= 7  # 8 rules each
+    assert "Обосновываем" not in shyn.rules_kk and "Обосновываем" in shyn.rules_ru
     from core.models import AnnualReport, Plan
 
     plan = db.session.scalar(select(Plan).where(Plan.association_id == shyn.id))

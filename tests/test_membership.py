@@ -375,7 +375,7 @@ def test_member_list_visibility_and_filters(en, factory, login, post):
     login(en, member)
 
     def table(url):
-        return en.get(url).get_data(as_text=True).split('<table class="members">')[1]
+        return en.get(url).get_data(as_text=True).split('<table class="members stack-table">')[1]
 
     html = table("/a/net/members")
     # Leaders first, then by role, whatever the alphabet says.

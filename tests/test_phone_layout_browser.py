@@ -91,3 +91,47 @@ def test_pages_fit_a_phone_and_the_menu_works_without_javascript(live_server, pa
     page.goto(base + "/associations")
     assert not page.locator("header.site details.menu summary").is_visible()
     assert page.locator("header.site a[href='/associations']").is_visible()
+
+
+def _menu_pages(page, base: str) -> list[str]:
+    """Every page reachable from the menus: the header's links and footer's, the links of the
+    home page's main column, and for the first associations listed, their section tabs."""
+    page.goto(base + "/")
+    found: list[str] = []
+
+    def add(hrefs) -> None:
+        for href in hrefs:
+            if href and href.startswith("/") and not href.startswith(("/logout", "/static")):
+                path = href.split("#")[0]
+                if path not in found:
+                    found.append(path)
+
+    links = "els => els.map(e => e.getAttribute('href'))"
+    add(page.eval_on_selector_all("header.site a, footer.site a, main a", links))
+    page.goto(base + "/associations")
+    assoc = page.eval_on_selector_all("main a[href^='/a/']", links)[:2]
+    add(assoc)
+    for href in assoc:
+        page.goto(base + href)
+        add(page.eval_on_selector_all("nav.tabs a", links))
+    return found[:60]
+
+
+@pytest.mark.parametrize("who", ["anonymous", "shyn_member", "shyn_coordinator"])
+def test_every_page_reachable_from_the_menus_fits_a_phone(live_server, page, who):
+    """As anonymous, a member and a coordinator, at 390 px: no page is wider than the screen
+    (cards for wide tables, long words wrapped)."""
+    world = _build_world(live_server.app)
+    page.set_viewport_size({"width": 390, "height": 844})
+    base = live_server.url
+    if who != "anonymous":
+        browser_login(page, base, demo.email_for(who), world["password"])
+    pages = _menu_pages(page, base)
+    assert len(pages) >= 5, pages
+    too_wide = []
+    for path in pages:
+        try:
+            _assert_fits(page, base + path)
+        except AssertionError as e:
+            too_wide.append(str(e))
+    assert not too_wide, "\n".join(too_wide)

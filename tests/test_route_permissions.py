@@ -29,6 +29,7 @@ CORE_ROUTES = {
     "core.register_confirm": Access("public", reachable=False),  # a made-up token
     "core.profile": "public",
     "core.profile_edit": "login",
+    "core.welcome": "login",
     "core.notifications": "login",
     "core.notification_prefs": "login",
     "core.admin": "admin",

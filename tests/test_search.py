@@ -185,7 +185,8 @@ def test_query_count_does_not_grow_with_the_number_of_results(
         word = {2: "Физика", 8: "Химия"}[n]
         for i in range(n):
             factory.association(slug=f"s{n}-{i}", name_kk=f"{word} {i}")
-            factory.user(full_name=f"{word} {i} Сейітова", school_id=school.id)
+            # Public profiles: a stranger sees their school (tests/test_profile_privacy.py).
+            factory.user(full_name=f"{word} {i} Сейітова", school_id=school.id, profile_public=True)
         with count_queries() as counter:
             html = search(client, word)
         assert html.count('href="/a/s') == n

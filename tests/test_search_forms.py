@@ -23,7 +23,7 @@ def test_associations_are_found_by_inflected_forms_and_marked(client, factory):
         slug="young",
         name_kk="Жас мұғалімдер клубы",
         name_ru="Клуб молодых учителей",
-        topic="Сабақ жоспарын бірге құрастыру",
+        topic_kk="Сабақ жоспарын бірге құрастыру",
     )
     factory.association(slug="other", name_kk="Химия пәні бірлестігі", name_ru="МО химиков")
     for q in ["мұғалім", "мұғалімнің", "мұғалімдеріміз", "учитель", "учителя", "сабақтар"]:

@@ -16,7 +16,7 @@ import secrets
 from typing import Any
 
 from flask import current_app, url_for
-from flask_babel import force_locale
+from flask_babel import force_locale, format_decimal
 from flask_babel import gettext as _
 from fpdf import FPDF
 from sqlalchemy import select
@@ -138,7 +138,7 @@ def verify_url(cert: Certificate) -> str:
 
 
 def format_hours(hours: float | None) -> str:
-    return f"{hours or 0:g}"
+    return format_decimal(hours or 0, format="#,##0.##")  # 1,5 in kk and ru
 
 
 def render_pdf(cert: Certificate, locale: str | None = None) -> bytes:

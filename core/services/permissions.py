@@ -113,6 +113,38 @@ def moderates(user: Any, association: Association) -> bool:
     return manages(user, association) or has_role(user, association, Role.MODERATOR)
 
 
+def visible_profiles(viewer: Any, users: Any) -> set[int]:
+    """Ids of those ``users`` whose personal details (school, district, category, experience,
+    memberships) ``viewer`` may see: themself, a site administrator or a regional administrator
+    of the user's region, a member of an association the user belongs to, or, for a teacher who
+    made the profile public, any signed-in user. Anonymous visitors see none (the name alone).
+
+    One query for a whole list (member lists, search results, CSV exports)."""
+    users = [u for u in users if u is not None]
+    if not _authenticated(viewer) or not users:
+        return set()
+    if is_site_admin(viewer):
+        return {u.id for u in users}
+    regions = admin_region_ids(viewer)
+    out = {u.id for u in users if u.id == viewer.id or u.profile_public or (u.region_id in regions)}
+    rest = {u.id for u in users} - out
+    mine = set(memberships_of(viewer))
+    if rest and mine:
+        out |= set(
+            db.session.scalars(
+                select(Membership.user_id)
+                .where(Membership.user_id.in_(rest), Membership.association_id.in_(mine))
+                .distinct()
+            )
+        )
+    return out
+
+
+def sees_profile(viewer: Any, user: Any) -> bool:
+    """Whether ``viewer`` may see ``user``'s personal details (see :func:`visible_profiles`)."""
+    return user is not None and user.id in visible_profiles(viewer, [user])
+
+
 CORE_ACTIONS: list[Action] = [
     Action("site.admin", "Administer the whole site", lambda u, o: is_site_admin(u)),
     Action(
@@ -153,6 +185,12 @@ CORE_ACTIONS: list[Action] = [
         "association.switch_plugins",
         "Turn plugins off for an association",
         lambda u, o: administers(u, o),
+    ),
+    Action(
+        "profile.details",
+        "See a teacher's school, category, experience and memberships (members of the same "
+        "associations, administrators; any signed-in user when the profile is public)",
+        lambda u, o: sees_profile(u, o),
     ),
     Action(
         "portfolio.view",

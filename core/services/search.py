@@ -20,10 +20,12 @@ from markupsafe import Markup, escape
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
+from core.collation import sort_by, sort_key
 from core.extensions import db
+from core.i18n import current_locale
 from core.models import Association, User
 from core.plugin_api import SearchResult
-from core.services import plugin_gate
+from core.services import permissions, plugin_gate
 from core.services import text as text_forms
 from core.services.urls import safe_link
 
@@ -135,7 +137,8 @@ def _association_results(query: str, limit: int) -> list[SearchResult]:
                     Association.name_ru,
                     Association.abbr_kk,
                     Association.abbr_ru,
-                    Association.topic,
+                    Association.topic_kk,
+                    Association.topic_ru,
                 ],
                 query,
             )
@@ -147,7 +150,7 @@ def _association_results(query: str, limit: int) -> list[SearchResult]:
         SearchResult(
             title=a.name,
             url=url_for("core.association", slug=a.slug),
-            snippet=a.topic[:200],
+            snippet=a.charter_text("topic", current_locale())[0][:200],
             kind=_l("Association"),
             score=2.0,
             association_id=a.id,
@@ -156,19 +159,23 @@ def _association_results(query: str, limit: int) -> list[SearchResult]:
     ]
 
 
-def _people_results(query: str, limit: int) -> list[SearchResult]:
+def _people_results(query: str, user: Any, limit: int) -> list[SearchResult]:
     rows = db.session.scalars(
         select(User)
         .options(selectinload(User.school))
         .where(User.active.is_(True), forms_match([User.full_name], query))
         .order_by(User.full_name)
         .limit(limit)
-    )
+    ).all()
+    loc = current_locale()
+    rows = sort_by(rows, lambda p: p.full_name, loc)  # in the reader's alphabet
+    # The school is a personal detail: shown only to those who may see the profile's details.
+    visible = permissions.visible_profiles(user, rows)
     return [
         SearchResult(
             title=p.full_name,
             url=url_for("core.profile", user_id=p.id),
-            snippet=p.school.name if p.school else "",
+            snippet=p.school.name if p.school and p.id in visible else "",
             kind=_l("Teacher"),
             score=1.5,
         )
@@ -180,7 +187,7 @@ def core_results(query: str, user: Any, limit: int) -> list[SearchResult]:
     """Associations (public) and, for logged-in users, people."""
     out = _association_results(query, limit)
     if getattr(user, "is_authenticated", False):
-        out += _people_results(query, limit)
+        out += _people_results(query, user, limit)
     return out
 
 
@@ -201,9 +208,10 @@ def site_search(query: str, user: Any, limit: int = DEFAULT_LIMIT) -> list[Group
         return []
     groups = [Group("associations", _l("Associations"), _association_results(query, limit))]
     if getattr(user, "is_authenticated", False):
-        groups.append(Group("people", _l("People"), _people_results(query, limit)))
+        groups.append(Group("people", _l("People"), _people_results(query, user, limit)))
     registry = current_app.extensions["qauym_plugins"]
     by_plugin: dict[str, list[SearchResult]] = {}
+    plugin_groups: list[Group] = []
     for c in registry.collect("search", query=query, user=user, limit=limit):
         by_plugin.setdefault(c.plugin, []).append(c.item)
     for name, results in by_plugin.items():
@@ -214,7 +222,11 @@ def site_search(query: str, user: Any, limit: int = DEFAULT_LIMIT) -> list[Group
             if safe_url(r.url) and (r.association_id is None or r.association_id not in off)
         ]
         kept.sort(key=lambda r: -r.score)
-        groups.append(Group(name, _plugin_label(name), kept[:limit]))
+        plugin_groups.append(Group(name, _plugin_label(name), kept[:limit]))
+    # Plugins' groups in the reader's alphabet of their names; within a group best first,
+    # equal scores in the reader's alphabet.
+    loc = current_locale()
+    groups += sort_by(plugin_groups, lambda g: str(g.label), loc)
     for g in groups:
-        g.results.sort(key=lambda r: -r.score)
+        g.results.sort(key=lambda r: (-r.score, sort_key(str(r.title), loc)))
     return [g for g in groups if g.results]

@@ -314,3 +314,35 @@ def like_alternatives(forms: Iterable[str]) -> list[str]:
         if voiced and len(f) > MIN_STEM:
             out.append(f[:-1] + voiced)
     return list(dict.fromkeys(out))
+
+
+def is_kazakh_text(text: str) -> bool:
+    """Whether ``text`` holds one of the Kazakh letters ә ғ қ ң ө ұ ү һ і (any case)."""
+    return any(ch in KAZAKH_LETTERS for ch in text.lower())
+
+
+def split_languages(text: str) -> tuple[str, str]:
+    """A text that mixes Kazakh and Russian paragraphs, split into ``(kazakh, russian)``.
+
+    Paragraphs are separated by blank lines; one with a Kazakh letter is Kazakh, any other is
+    Russian. Used to move charters written in both languages into their per-language fields
+    (the migration core_0031 holds a copy of this rule)."""
+    kk: list[str] = []
+    ru: list[str] = []
+    for block in re.split(r"\n\s*\n", (text or "").strip()):
+        if block.strip():
+            (kk if is_kazakh_text(block) else ru).append(block.strip())
+    return "\n\n".join(kk), "\n\n".join(ru)
+
+
+def split_pair(text: str, sep: str = " / ") -> tuple[str, str]:
+    """``"Жалпы жиналыс / Общее собрание"`` → ``("Жалпы жиналыс", "Общее собрание")``: a
+    short text given in both languages, Kazakh first (unless only the second part has Kazakh
+    letters); one without the separator goes to its language."""
+    parts = [p.strip() for p in (text or "").split(sep)]
+    if len(parts) == 2 and all(parts):
+        if is_kazakh_text(parts[1]) and not is_kazakh_text(parts[0]):
+            return parts[1], parts[0]
+        return parts[0], parts[1]
+    text = (text or "").strip()
+    return (text, "") if is_kazakh_text(text) else ("", text)

@@ -17,9 +17,11 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 from wtforms.fields.choices import SelectChoice
 
+from core.collation import sort_key
 from core.extensions import db
 from core.forms import PostForm
 from core.forms_associations import EMPTY, RegionAdminForm, SwitchForm
+from core.i18n import current_locale
 from core.models import (
     Association,
     AuditLog,
@@ -48,10 +50,13 @@ def _scope_regions() -> set[int] | None:
 
 
 def _regions_in_scope(scope: set[int] | None) -> list[Region]:
-    stmt = select(Region).order_by(Region.kind, Region.name_kk)
+    stmt = select(Region)
     if scope is not None:
         stmt = stmt.where(Region.id.in_(scope))
-    return list(db.session.scalars(stmt))
+    loc = current_locale()
+    return sorted(
+        db.session.scalars(stmt), key=lambda r: (r.kind == "city", sort_key(r.name_in(loc), loc))
+    )
 
 
 def _count(stmt) -> int:
@@ -115,12 +120,23 @@ def admin_associations():
     total = _count(stmt)
     pages = max(1, math.ceil(total / PER_PAGE))
     page = min(page_arg(), pages)
-    rows = db.session.scalars(
-        stmt.options(joinedload(Association.region), joinedload(Association.parent))
-        .order_by(Association.name_kk, Association.id)
-        .limit(PER_PAGE)
-        .offset((page - 1) * PER_PAGE)
+    # In the reader's alphabet, which SQL collations do not know: sort the ids and names of
+    # every match (small rows), then load only the page shown.
+    loc = current_locale()
+    names = db.session.execute(
+        stmt.with_only_columns(Association.id, Association.name_kk, Association.name_ru)
     ).all()
+    names.sort(key=lambda r: (sort_key((r[2] if loc == "ru" and r[2] else r[1]) or "", loc), r[0]))
+    ids = [r[0] for r in names[(page - 1) * PER_PAGE : page * PER_PAGE]]
+    by_id = {
+        a.id: a
+        for a in db.session.scalars(
+            select(Association)
+            .options(joinedload(Association.region), joinedload(Association.parent))
+            .where(Association.id.in_(ids))
+        )
+    }
+    rows = [by_id[i] for i in ids if i in by_id]
     return render_template(
         "core/admin/associations.html",
         rows=rows,
@@ -142,8 +158,11 @@ def _region_admins_page(form: RegionAdminForm, status: int = 200):
         .options(joinedload(RegionAdmin.user), joinedload(RegionAdmin.region))
         .join(Region, Region.id == RegionAdmin.region_id)
         .join(User, User.id == RegionAdmin.user_id)
-        .order_by(Region.name_kk, User.full_name)
     ).all()
+    loc = current_locale()
+    rows = sorted(
+        rows, key=lambda r: (sort_key(r.region.name_in(loc), loc), sort_key(r.user.full_name, loc))
+    )
     return render_template(
         "core/admin/region_admins.html", form=form, rows=rows, post_form=PostForm()
     ), status

@@ -16,7 +16,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms import BooleanField, EmailField, PasswordField
 from wtforms.validators import DataRequired, Email
+from wtforms.widgets import PasswordInput
 
+from core.collation import sort_key
 from core.extensions import db, limiter
 from core.forms import PostForm
 from core.forms_accounts import (
@@ -32,6 +34,7 @@ from core.i18n import current_locale
 from core.models import Membership, Role, User
 from core.services import notifications, permissions, sessions
 from core.services.urls import safe_next
+from core.services.web import parse_id
 from core.views.blueprint import bp
 
 LANG_COOKIE_AGE = 365 * 24 * 3600
@@ -170,9 +173,19 @@ def _send_already_registered(user: User) -> None:
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("core.profile", user_id=current_user.id))
-    form = load_choices(RegisterForm())
+    # Two steps without JavaScript: choose the region, "Next", then the district and school of
+    # that region only; everything typed is kept (core/static/register.js filters live).
+    region_id = parse_id(request.values.get("region", ""))
+    form = load_choices(RegisterForm(), region_id=region_id)
     if request.method == "GET":
         form.locale.data = current_locale()
+        if region_id is not None:
+            form.region.data = region_id
+    if request.method == "POST" and request.form.get("step") == "region":
+        # The passwords typed on the first step are kept in the page of the second.
+        form.password.widget = PasswordInput(hide_value=False)
+        form.confirm.widget = PasswordInput(hide_value=False)
+        return render_template("core/register.html", form=form, narrowed=region_id)
     if form.validate_on_submit():
         next_url = safe_next(request.args.get("next")) if request.args.get("next") else ""
         existing = db.session.scalar(
@@ -200,7 +213,7 @@ def register():
             _send_already_registered(existing)
         return render_template("core/register_sent.html", email=form.email.data)
     status = 400 if request.method == "POST" else 200
-    return render_template("core/register.html", form=form), status
+    return render_template("core/register.html", form=form, narrowed=region_id), status
 
 
 @bp.route("/register/confirm/<token>", methods=["GET", "POST"])
@@ -233,7 +246,8 @@ def register_confirm(token: str):
         flash(_("Welcome! Your account is ready."), "success")
         if data.get("n"):
             return redirect(safe_next(data["n"]))
-        return redirect(url_for("core.profile", user_id=user.id))
+        # First steps: associations of the teacher's school, district and subjects.
+        return redirect(url_for("core.welcome"))
     return render_template("core/register_confirm.html", form=form, error=None, user=user)
 
 
@@ -366,15 +380,21 @@ def profile(user_id: int):
     )
     if user is None:
         abort(404)
-    memberships = db.session.scalars(
-        select(Membership)
-        .where(Membership.user_id == user.id)
-        .options(joinedload(Membership.association))
-    ).all()
+    details = permissions.can(current_user, "profile.details", user)
+    memberships = []
+    if details:
+        memberships = db.session.scalars(
+            select(Membership)
+            .where(Membership.user_id == user.id)
+            .options(joinedload(Membership.association))
+        ).all()
     order = list(ROLE_LABELS)
     memberships = sorted(
         memberships,
-        key=lambda m: (order.index(m.role) if m.role in order else 99, m.association.name.lower()),
+        key=lambda m: (
+            order.index(m.role) if m.role in order else 99,
+            sort_key(m.association.name, current_locale()),
+        ),
     )
     return render_template(
         "core/profile.html",
@@ -383,6 +403,7 @@ def profile(user_id: int):
         role_labels=ROLE_LABELS,
         category_label=CATEGORY_LABELS.get(user.category, CATEGORY_LABELS["none"]),
         show_private=sees_private_fields(current_user, user),
+        show_details=details,
         own=current_user.is_authenticated and current_user.id == user.id,
         portfolio_visible=permissions.can(current_user, "portfolio.view", user),
     )
@@ -404,6 +425,7 @@ def profile_edit():
     if form.validate_on_submit():
         form.apply_to(user)
         user.email = form.email.data
+        user.profile_public = bool(form.profile_public.data)
         try:
             db.session.commit()
         except IntegrityError:

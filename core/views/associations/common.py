@@ -13,6 +13,7 @@ from wtforms.fields.choices import SelectChoice
 from core.collation import sort_by, sort_key
 from core.extensions import db
 from core.forms_associations import (
+    CHARTER_SECTIONS,
     EMPTY,
     KIND_LABELS,
     LEGAL_LABELS,
@@ -27,6 +28,8 @@ from core.forms_associations import (
 )
 from core.i18n import current_locale
 from core.models import (
+    CHARTER_FIELDS,
+    CHARTER_LANGUAGES,
     Association,
     CyclogramItem,
     District,
@@ -39,6 +42,7 @@ from core.services import associations as svc
 from core.services import permissions
 from core.services.associations import subtree
 from core.services.search import MAX_QUERY
+from core.services.urls import safe_next
 from core.views.blueprint import bp
 
 DIRECTORY_PER_PAGE = 20
@@ -104,13 +108,39 @@ def _association_page(slug: str, join_form: JoinRequestForm, status: int = 200):
         if ctx["membership"] is None:
             ctx["join_request"] = svc.pending_request(a, current_user)
             ctx["invitation"] = svc.pending_invitation(a, current_user)
+    ctx.update(_charter(a))
     return render_template(
         "core/association.html", association=a, tree=subtree(a), join_form=join_form, **ctx
     ), status
 
 
+def _charter(a: Association) -> dict[str, Any]:
+    """The charter in the reader's language (``?lang_text=kk|ru`` chooses the other one), each
+    section falling back to the other language when it is empty in this one."""
+    wanted = request.args.get("lang_text", "")
+    if wanted not in CHARTER_LANGUAGES:
+        wanted = current_locale() if current_locale() in CHARTER_LANGUAGES else "kk"
+    sections = []
+    for name, title, *_rest in CHARTER_SECTIONS:
+        text, lang = a.charter_text(name, wanted)
+        if text:
+            sections.append((title, text, lang))
+    items, items_lang = a.cyclogram_in(wanted)
+    other = "ru" if wanted == "kk" else "kk"
+    return {
+        "charter_lang": wanted,
+        "charter_sections": sections,
+        "cyclogram_items": items,
+        "cyclogram_lang": items_lang,
+        # Offered only when both languages hold some text (else the link shows the same).
+        "charter_other": other if {wanted, other} <= a.charter_languages() else None,
+    }
+
+
 def _back(a: Association):
-    return redirect(url_for("core.association", slug=a.slug))
+    """After joining, leaving or withdrawing: the page the form came from (a posted ``next``
+    on this site, e.g. the welcome page), else the association's page."""
+    return redirect(safe_next(request.form.get("next"), url_for("core.association", slug=a.slug)))
 
 
 def _requests_page(a: Association, decline_forms: dict[int, DeclineForm] | None = None):
@@ -236,20 +266,15 @@ FIELDS = [
     "join_policy",
     "contacts",
     "description",
-    "topic",
-    "priority",
-    "problem",
-    "goals",
-    "tasks",
-    "expected_results",
-    "rules",
+    *(f"{name}_{lang}" for name in CHARTER_FIELDS for lang in CHARTER_LANGUAGES),
 ]
 
 
 def _apply(form: AssociationForm, a: Association) -> None:
     for name in FIELDS:
         value = getattr(form, name).data
-        setattr(a, name, value.strip() if isinstance(value, str) else value)
+        # A text field left out of the posted form is empty, not NULL.
+        setattr(a, name, value.strip() if isinstance(value, str) else (value or ""))
     if "region" in form:
         a.region_id = form.region.data
         a.district_id = form.district.data
@@ -257,8 +282,11 @@ def _apply(form: AssociationForm, a: Association) -> None:
         a.parent_id = form.parent.data
     wanted = set(form.subjects.data or [])
     a.subjects = list(db.session.scalars(select(Subject).where(Subject.id.in_(wanted))))
-    rows, _errors = parse_cyclogram(form.cyclogram.data or "")
-    a.cyclogram = [
-        CyclogramItem(position=i, activity=act, frequency=freq)
-        for i, (act, freq) in enumerate(rows)
-    ]
+    items = []
+    for lang in CHARTER_LANGUAGES:
+        rows, _errors = parse_cyclogram(getattr(form, f"cyclogram_{lang}").data or "")
+        items += [
+            CyclogramItem(position=i, activity=act, frequency=freq, language=lang)
+            for i, (act, freq) in enumerate(rows)
+        ]
+    a.cyclogram = items

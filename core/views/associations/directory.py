@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from flask import render_template
-from flask_login import current_user
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import joinedload
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from core.collation import sort_by, sort_key
 from core.extensions import db
@@ -20,13 +22,16 @@ from core.i18n import current_locale
 from core.models import (
     Association,
     Invitation,
+    JoinPolicy,
     JoinRequest,
+    Level,
     Membership,
     Region,
     Role,
     Subject,
 )
 from core.services import associations as svc
+from core.services import permissions
 from core.services.http_cache import cached_page
 from core.services.search import ci_contains
 from core.services.web import page_arg
@@ -64,6 +69,12 @@ def index():
             .order_by(JoinRequest.created_at)
             .limit(50)
         ).all()
+    my_requests = db.session.scalars(
+        select(JoinRequest)
+        .options(joinedload(JoinRequest.association))
+        .where(JoinRequest.user_id == current_user.id, JoinRequest.status == svc.PENDING)
+        .order_by(JoinRequest.created_at)
+    ).all()
     invitations = db.session.scalars(
         select(Invitation)
         .options(joinedload(Invitation.association))
@@ -71,7 +82,81 @@ def index():
         .order_by(Invitation.created_at)
     ).all()
     return render_template(
-        "core/index.html", memberships=memberships, requests=requests, invitations=invitations
+        "core/index.html",
+        memberships=memberships,
+        requests=requests,
+        invitations=invitations,
+        my_requests=my_requests,
+    )
+
+
+def suggested_associations(user) -> list[tuple[Association, Any]]:
+    """Associations a new teacher might join, with why: of their school (a school-level
+    association hosted by it), of their district, of their subjects in their region or the
+    whole republic. Leaves out those they belong to, are invited to or asked to join, and
+    those open by invitation only. Best first, then in the reader's alphabet."""
+    loc = current_locale()
+    mine = set(permissions.memberships_of(user))
+    asked = set(
+        db.session.scalars(
+            select(JoinRequest.association_id).where(
+                JoinRequest.user_id == user.id, JoinRequest.status == svc.PENDING
+            )
+        )
+    )
+    conditions = []
+    if user.district_id:
+        conditions.append(Association.district_id == user.district_id)
+    subject_ids = [s.id for s in user.subjects]
+    if subject_ids:
+        conditions.append(
+            and_(
+                Association.subjects.any(Subject.id.in_(subject_ids)),
+                or_(
+                    Association.region_id == user.region_id,
+                    Association.level.in_([Level.REPUBLIC.value, Level.INTERNATIONAL.value]),
+                ),
+            )
+        )
+    school = user.school.name.casefold() if user.school else ""
+    if user.region_id:
+        conditions.append(
+            and_(Association.level == Level.SCHOOL.value, Association.region_id == user.region_id)
+        )
+    if not conditions:
+        return []
+    rows = db.session.scalars(
+        select(Association)
+        .options(selectinload(Association.subjects))
+        .where(or_(*conditions), Association.join_policy != JoinPolicy.INVITE.value)
+    ).all()
+    out = []
+    for a in rows:
+        if a.id in mine or a.id in asked:
+            continue
+        is_school = a.level == Level.SCHOOL.value
+        if is_school and (not school or a.host_organisation.casefold() != school):
+            continue  # a school-level association of another school
+        if is_school:
+            rank, why = 0, _l("Your school")
+        elif user.district_id and a.district_id == user.district_id:
+            rank, why = 1, _l("Your district")
+        else:
+            rank, why = 2, _l("Your subjects")
+        out.append((rank, a, why))
+    out.sort(key=lambda t: (t[0], sort_key(t[1].name_in(loc), loc)))
+    return [(a, why) for _rank, a, why in out[:30]]
+
+
+@bp.get("/welcome")
+@login_required
+def welcome():
+    """Where a new teacher lands after confirming the email: associations to join."""
+    user = current_user._get_current_object()
+    return render_template(
+        "core/welcome.html",
+        suggestions=suggested_associations(user),
+        join_form=JoinRequestForm(formdata=None),
     )
 
 
@@ -90,7 +175,8 @@ def directory():
                         Association.name_ru,
                         Association.abbr_kk,
                         Association.abbr_ru,
-                        Association.topic,
+                        Association.topic_kk,
+                        Association.topic_ru,
                     )
                 )
             )
@@ -99,7 +185,18 @@ def directory():
         stmt = stmt.join(Region, Region.id == Association.region_id).where(
             Region.code == f["region"]
         )
-    if f["level"]:
+    if f["level"] == Level.DISTRICT.value:
+        # A network of schools of one district is found under its district.
+        stmt = stmt.where(
+            or_(
+                Association.level == Level.DISTRICT.value,
+                and_(
+                    Association.level == Level.NETWORK.value,
+                    Association.district_id.is_not(None),
+                ),
+            )
+        )
+    elif f["level"]:
         stmt = stmt.where(Association.level == f["level"])
     if f["kind"]:
         stmt = stmt.where(Association.kind == f["kind"])

@@ -88,7 +88,8 @@ def edit_association(slug: str):
     _fill_choices(form, a, admin=is_admin)
     if request.method == "GET":
         form.subjects.data = [s.id for s in a.subjects]
-        form.cyclogram.data = cyclogram_text(a.cyclogram)
+        form.cyclogram_kk.data = cyclogram_text(i for i in a.cyclogram if i.language == "kk")
+        form.cyclogram_ru.data = cyclogram_text(i for i in a.cyclogram if i.language == "ru")
         if is_admin:
             form.parent.data = a.parent_id
             form.region.data = a.region_id

@@ -163,6 +163,7 @@ def members(slug: str):
         role=role,
         q=q,
         roles=list(Role),
+        visible=permissions.visible_profiles(current_user, [m.user for m in rows]),
         role_forms={m.user_id: RoleForm(role=m.role, formdata=None) for m in rows}
         if can_change
         else {},

@@ -283,6 +283,7 @@ def participants_csv(event_id: int):
     ).all()
     rows = []
     position = 0
+    visible = permissions.visible_profiles(current_user, [r.user for r in regs])
     for r in regs:
         waiting = r.status == RegStatus.WAITLISTED
         position += 1 if waiting else 0
@@ -290,7 +291,7 @@ def participants_csv(event_id: int):
             [
                 r.user.full_name,
                 r.user.email,
-                r.user.school.name if r.user.school else "",
+                r.user.school.name if r.user.school and r.user_id in visible else "",
                 _("Waitlisted") if waiting else _("Registered"),
                 position if waiting else "",
                 str(services.ATTENDANCE_LABELS.get(r.attendance, "")) if r.attendance else "",
