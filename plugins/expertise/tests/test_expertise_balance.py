@@ -75,8 +75,11 @@ def test_experts_bid_and_coordinators_see_the_bids(client, post, world):
     as_user(client, world.school_expert)
     page = client.get("/expertise/a/kostanay-math/bids").get_data(as_text=True)
     assert "same school as an author" in page and 'data-bid="' not in page
-    # The coordinator sees the bid on the assignment page.
+    # The coordinator sees the bids on the bids page (without forms) and the assignment page.
     as_user(client, world.coordinator)
+    page = client.get("/expertise/a/kostanay-math/bids").get_data(as_text=True)
+    assert "Expert Two — Not willing to review" in page and 'data-bid="' not in page
+    assert _bid(client, post, sub_id, "eager").status_code == 403
     page = client.get(f"/expertise/s/{sub_id}/assign").get_data(as_text=True)
     assert "Expert Two" in page and "Not willing to review" in page
 
@@ -299,7 +302,7 @@ def test_reviews_and_comments_are_named_apart_and_non_members_are_told_how_to_jo
     assert 'name="body"' not in page
     client.set_cookie("lang", "ru")
     page = client.get(f"/expertise/s/{sub_id}").get_data(as_text=True)
-    assert "Экспертные отзывы" in page and "Обсуждение" in page
+    assert "Экспертные рецензии" in page and "Обсуждение" in page
     # A member gets the form and no joining note.
     as_user(client, world.member)
     page = client.get(f"/expertise/s/{sub_id}").get_data(as_text=True)

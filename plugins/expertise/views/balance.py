@@ -38,9 +38,13 @@ def bids(slug: str):
     association = association_for(svc.PLUGIN, slug)
     if not current_user.is_authenticated:
         _deny()
-    if not svc.is_expert(current_user, association):
+    expert = svc.is_expert(current_user, association)
+    coord = svc.coordinates(current_user, association)
+    if not expert and not coord:
         abort(403)
     if request.method == "POST":
+        if not expert:
+            abort(403)
         sub_id = parse_id(request.form.get("sub_id"))
         if sub_id is None:
             abort(400)
@@ -65,7 +69,18 @@ def bids(slug: str):
         (s, value, conflict, _bid_form(value))
         for s, value, conflict in svc.bid_materials(association, current_user)
     ]
-    return render_template("expertise/bids.html", association=association, rows=rows, svc=svc)
+    all_bids = {}
+    if coord:
+        for row in rows:
+            all_bids[row[0].id] = svc.bids_for(row[0])
+    return render_template(
+        "expertise/bids.html",
+        association=association,
+        rows=rows,
+        expert=expert,
+        all_bids=all_bids,
+        svc=svc,
+    )
 
 
 def _chosen(proposal) -> dict[int, list[int]]:
