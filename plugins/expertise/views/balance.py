@@ -20,6 +20,9 @@ from plugins.expertise.forms import (
 )
 from plugins.expertise.views.common import _deny, _submission, bp
 
+#: The largest value of an ``Integer`` id column on PostgreSQL.
+INT32_MAX = 2**31 - 1
+
 
 def _locale() -> str:
     return str(get_locale() or "kk")
@@ -48,6 +51,8 @@ def bids(slug: str):
         sub_id = parse_id(request.form.get("sub_id"))
         if sub_id is None:
             abort(400)
+        if sub_id > INT32_MAX:  # beyond the column: no such material (PostgreSQL refuses it)
+            abort(404)
         sub = _submission(sub_id)
         if sub.association_id != association.id:
             abort(404)
