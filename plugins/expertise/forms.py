@@ -102,6 +102,28 @@ class CommentForm(QauymForm):
     parent_id = HiddenField()
 
 
+class BidForm(QauymForm):
+    value = SelectField(_l("Your bid"), validators=[Optional()])
+
+
+class BalanceForm(QauymForm):
+    """The preview's confirmation; the chosen experts are read from ``x-<material id>``."""
+
+
+class DiscussionForm(QauymForm):
+    body = TextAreaField(_l("Message"), validators=[DataRequired(), Length(max=5000)])
+
+
+class MetaReviewForm(QauymForm):
+    body = TextAreaField(
+        _l("Coordinator's summary"),
+        validators=[DataRequired(), Length(max=10000)],
+        description=_l(
+            "Explain the decision. Published with the expert reviews once the round is decided."
+        ),
+    )
+
+
 class SettingsForm(QauymForm):
     experts_per_round = IntegerField(
         _l("Experts per round"), validators=[InputRequired(), NumberRange(1, 5)]
@@ -123,6 +145,11 @@ class SettingsForm(QauymForm):
     )
     rereview_years = IntegerField(
         _l("Re-review after (years)"), validators=[InputRequired(), NumberRange(1, 10)]
+    )
+    load_cap = IntegerField(
+        _l("Most open assignments per expert"),
+        validators=[InputRequired(), NumberRange(1, 50)],
+        description=_l("Balanced assignment gives nobody more invitations than this."),
     )
     review_hours = FloatField(
         _l("Portfolio hours for a completed review"),

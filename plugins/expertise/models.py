@@ -88,6 +88,14 @@ class AssignmentStatus(enum.StrEnum):
     DONE = "done"  # review submitted
 
 
+class BidValue(enum.StrEnum):
+    """An expert's wish to review a material (OpenReview's bids, in three steps)."""
+
+    EAGER = "eager"
+    WILLING = "willing"
+    NOT_WILLING = "not_willing"
+
+
 class Recommendation(enum.StrEnum):
     """An expert's recommendation (the names of the states it argues for)."""
 
@@ -131,6 +139,8 @@ class Settings(db.Model):
     rereview_years: Mapped[int] = mapped_column(Integer, default=3)
     # Portfolio hours a completed review earns its expert (copied onto the review).
     review_hours: Mapped[float] = mapped_column(Float, default=2.0, server_default="2")
+    # Most open assignments (invited or accepted) an expert is given by balanced assignment.
+    load_cap: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
 
 
 class Rubric(db.Model):
@@ -385,3 +395,51 @@ class Comment(db.Model):
     )
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     author: Mapped[User | None] = relationship(foreign_keys=[author_id])
+
+
+class Bid(db.Model):
+    """An expert's bid on a material awaiting review; one per expert and material."""
+
+    __tablename__ = "expertise_bid"
+    __table_args__ = (UniqueConstraint("submission_id", "expert_id"), one_of("value", BidValue))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(
+        ForeignKey("expertise_submission.id", ondelete="CASCADE"), index=True
+    )
+    expert_id: Mapped[int] = mapped_column(
+        ForeignKey("core_user.id", ondelete="CASCADE"), index=True
+    )
+    value: Mapped[str] = mapped_column(String(12))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    expert: Mapped[User] = relationship()
+
+
+class DiscussionPost(db.Model):
+    """A message in the discussion among the experts and coordinators of one review round."""
+
+    __tablename__ = "expertise_discussion_post"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(
+        ForeignKey("expertise_submission.id", ondelete="CASCADE"), index=True
+    )
+    round: Mapped[int] = mapped_column(Integer)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id", ondelete="SET NULL"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    author: Mapped[User | None] = relationship()
+
+
+class MetaReview(db.Model):
+    """The coordinator's summary of a round that explains the decision (one per round)."""
+
+    __tablename__ = "expertise_meta_review"
+    __table_args__ = (UniqueConstraint("submission_id", "round"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(
+        ForeignKey("expertise_submission.id", ondelete="CASCADE"), index=True
+    )
+    round: Mapped[int] = mapped_column(Integer)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id", ondelete="SET NULL"))
+    body: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    author: Mapped[User | None] = relationship()

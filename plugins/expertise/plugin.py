@@ -95,6 +95,9 @@ def notification_kinds():
         NotificationKind(
             "expertise.decision", _l("Decisions on materials you were asked to review")
         ),
+        NotificationKind(
+            "expertise.discussion", _l("Messages in the experts' discussion of a material")
+        ),
         NotificationKind("expertise.response", _l("Authors' responses to your reviews")),
         NotificationKind(
             "expertise.comment", _l("Comments on your materials"), email_default=False

@@ -1,7 +1,8 @@
 """The expertise plugin's services, split by what they do: rubric (the workflow's vocabulary,
 settings and rubrics), access (who may read what), library (its search condition), workflow
 (steps, transitions, publication, certificates), experts (candidates, conflicts,
-suggestions, assignments, reviews) and figures (reminders, the coordinators' dashboard).
+suggestions, assignments, reviews), balance (bids and balanced assignment), discussion
+(the reviewers' thread and the meta-review) and figures (reminders, the coordinators' dashboard).
 Everything is re-exported here: callers use ``services.X``.
 """
 
@@ -18,6 +19,26 @@ from plugins.expertise.services.access import (  # noqa: F401 - the package's AP
     is_author,
     reviewer_shown,
     round_decided,
+)
+from plugins.expertise.services.balance import (  # noqa: F401 - the package's API
+    AWAITING,
+    BIDS,
+    PARTS,
+    Proposal,
+    bid_materials,
+    bids_for,
+    confirm,
+    propose,
+    set_bid,
+)
+from plugins.expertise.services.discussion import (  # noqa: F401 - the package's API
+    can_read_meta,
+    discussion,
+    discussion_rounds,
+    may_write_meta,
+    meta_reviews,
+    post_discussion,
+    save_meta,
 )
 from plugins.expertise.services.experts import (  # noqa: F401 - the package's API
     Suggestion,

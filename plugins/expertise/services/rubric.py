@@ -210,6 +210,7 @@ def _load_settings(aid: int) -> Settings:
             review_days=21,
             rereview_years=3,
             review_hours=2.0,
+            load_cap=3,
         )
     return row
 

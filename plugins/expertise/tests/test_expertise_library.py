@@ -179,6 +179,7 @@ def test_settings_and_rubric_editing(world, client, post):
             "review_days": "14",
             "rereview_years": "5",
             "review_hours": "1.5",
+            "load_cap": "4",
             "hide_until_decision": "y",
         },
     )

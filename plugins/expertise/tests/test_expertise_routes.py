@@ -83,6 +83,8 @@ def test_expertise_routes_check_permissions(app, factory):
             "expertise.assign": "manager",
             "expertise.dashboard": "manager",
             "expertise.settings": "manager",
+            "expertise.balance": "manager",
+            "expertise.bids": "member",  # experts bid, coordinators read the bids
         },
         url_args={
             "expertise.edit": {"sub_id": own.id},

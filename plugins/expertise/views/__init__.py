@@ -4,7 +4,12 @@ submissions, and reviewing.
 
 from __future__ import annotations
 
-from plugins.expertise.views import library, reviews, submissions  # noqa: F401 - importing registers the routes
+from plugins.expertise.views import (  # noqa: F401 - importing registers the routes
+    balance,
+    library,
+    reviews,
+    submissions,
+)
 from plugins.expertise.views.common import bp
 
 __all__ = ["bp"]

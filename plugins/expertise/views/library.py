@@ -112,6 +112,7 @@ def association_home(slug: str):
         mine=mine,
         queue=queue,
         invitations=invitations,
+        is_expert=svc.is_expert(current_user, association),
         today=site_date(),
         svc=svc,
     )

@@ -76,6 +76,8 @@ def assign(sub_id: int):
         ranked=ranked,
         excluded=excluded,
         current=current,
+        bids=svc.bids_for(sub),
+        bid_of={b.expert_id: b.value for b in svc.bids_for(sub)},
         needed=max(svc.settings_for(sub.association).experts_per_round - active, 0),
         form=form,
         now=utcnow(),
