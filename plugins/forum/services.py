@@ -737,9 +737,7 @@ def _pg_ranked(tsquery: str, window: int | None):
     both = union_all(by_body.subquery().select(), by_title.subquery().select()).subquery("m")
     del topic
     return (
-        select(both.c.id, func.max(both.c.score).label("score"))
-        .group_by(both.c.id)
-        .subquery("fts")
+        select(both.c.id, func.max(both.c.score).label("score")).group_by(both.c.id).subquery("fts")
     )
 
 
