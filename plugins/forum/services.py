@@ -602,7 +602,13 @@ def readable_board_ids(user: Any) -> list[int]:
     """Ids of the boards ``user`` may read, resolved once per request (boards are few: 100
     at the bench's national scale), so a search filters posts by ``board_id IN (...)``
     instead of joining boards, associations, memberships and regions for every match."""
-    key = ("forum_readable_boards", getattr(user, "id", None) if _auth(user) else None)
+    key = (
+        "forum_readable_boards",
+        getattr(user, "id", None) if _auth(user) else None,
+        # switching the forum off somewhere takes effect at once, also within a request
+        tuple(sorted(plugin_gate.disabled_association_ids(PLUGIN))),
+        tuple(sorted(permissions.memberships_of(user))) if _auth(user) else (),
+    )
     cache = g.setdefault("_forum_cache", {})
     if key not in cache:
         cache[key] = list(
