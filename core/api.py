@@ -28,6 +28,10 @@ Grouped by need:
   ``locking`` (``run_locked``, ``begin_write``); ``markdown``; ``audit``;
   ``csv_response`` (one CSV dialect, formula cells neutralised) and ``csv_export``;
   ``ci_contains`` (case-insensitive match for Kazakh and Russian on SQLite too).
+* **HTTP caching** (``core.services.http_cache``, see DEVELOPERS.md): ``cached_page`` (decorate
+  a GET view of an HTML page: weak ETag and 304 answers, the anonymous page cache),
+  ``not_cacheable()`` (keep one answer out of that cache), ``PAGE_CACHE_IGNORE`` (a table's
+  ``info``: writes to it do not empty the page cache).
 * **Search text** (``core.services.text``, see DEVELOPERS.md): ``normalise`` (text as stored
   in a ``search_text`` column), ``query_forms`` (a query's words, each as its alternative
   forms), ``word_forms``, ``matching_spans`` / ``mark_spans`` / ``highlight`` (mark the
@@ -107,6 +111,8 @@ from core.services import (
 )
 from core.services.associations import association_for, exclude_member, subtree
 from core.services.csv_export import csv_response
+from core.services.http_cache import IGNORE as PAGE_CACHE_IGNORE
+from core.services.http_cache import cached_page, not_cacheable
 from core.services.notifications import notify
 from core.services.permissions import can, require
 from core.services.plans import row_choices, row_or_none
@@ -168,6 +174,7 @@ __all__ = [
     "association_for",
     "associations",
     "audit",
+    "cached_page",
     "can",
     "certificates",
     "ci_contains",
@@ -193,7 +200,9 @@ __all__ = [
     "notifications",
     "month_arg",
     "multi_line",
+    "not_cacheable",
     "notify",
+    "PAGE_CACHE_IGNORE",
     "one_of",
     "page_arg",
     "page_count",

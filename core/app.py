@@ -18,7 +18,7 @@ from core import errors, i18n, security_headers, templating
 from core.extensions import csrf, db, limiter, login_manager, migrate
 from core.paths import CORE_DIR, PROJECT_TEMPLATES
 from core.plugins import load_plugins, migration_version_dirs
-from core.services import jobs, notifications, permissions, plugin_gate, storage
+from core.services import http_cache, jobs, notifications, permissions, plugin_gate, storage
 from core.services.web import IdConverter, clean_request_input
 from core.views import register_core_blueprints
 
@@ -133,6 +133,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
     templating.init_app(app)
     security_headers.init_app(app)
+    http_cache.init_app(app)  # gzip, the page cache and its write generation
     permissions.init_app(app)
     notifications.init_app(app)
     jobs.init_app(app)

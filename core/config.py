@@ -52,6 +52,15 @@ DEFAULTS: dict[str, Any] = {
     "S3_ACCESS_KEY": "",
     "S3_SECRET_KEY": "",
     "S3_REGION": "",
+    # HTTP caching (core/services/http_cache.py; README "HTTP caching"). gzip of pages, CSS and
+    # JS by the app: turn off when nginx compresses (deploy/nginx/qauym.conf.template does).
+    "GZIP": True,
+    # Pages of anonymous visitors kept this many seconds at most, and dropped at every write.
+    "PAGE_CACHE": True,
+    "PAGE_CACHE_SECONDS": 60,
+    # Redis for the page cache (shared by several servers); empty: RATELIMIT_STORAGE_URI when
+    # that is redis://, else one cache per worker process.
+    "CACHE_REDIS_URL": "",
     # Public base URL used in emails, certificates and calendar feeds.
     "BASE_URL": "http://localhost:5000",
     "SITE_NAME": "Qauym",

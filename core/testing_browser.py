@@ -158,3 +158,18 @@ def pytest_runtest_makereport(item, call):
     outcome = yield
     rep = outcome.get_result()
     setattr(item, "rep_" + rep.when, rep)
+
+
+def assert_fits(page, url: str | None = None) -> None:
+    """Fail when the page (at ``url``, or the one open) is wider than the viewport, naming the
+    first elements that stick out. The phone-layout check shared by the browser journeys."""
+    if url is not None:
+        page.goto(url)
+    wide = page.evaluate(
+        "() => [document.documentElement.scrollWidth, window.innerWidth,"
+        " [...document.querySelectorAll('body *')].filter(e =>"
+        " e.getBoundingClientRect().right > window.innerWidth + 1).slice(0, 5)"
+        ".map(e => e.tagName + '.' + e.className)]"
+    )
+    where = url or page.url
+    assert wide[0] <= wide[1], f"{where} is {wide[0]} px wide on a {wide[1]} px screen: {wide[2]}"

@@ -383,6 +383,9 @@ def site(tmp_path_factory, redis_server, s3_server) -> Iterator[Site]:
             "LOGIN_RATE_LIMIT": "4 per hour",
             "LOGIN_ACCOUNT_RATE_LIMIT": "4 per hour",
             "MAX_UPLOAD_MB": "2",
+            # nginx compresses (as README says for this set-up); the page cache uses the
+            # rate limits' Redis.
+            "GZIP": "false",
             **storage,
         }
         env = {k: v for k, v in os.environ.items() if not k.startswith("QAUYM_")}
@@ -588,6 +591,24 @@ def test_a_plugin_switched_off_on_one_server_is_off_on_the_other_at_the_next_req
     on = {**off, "switch": "masterclasses:1"}
     assert b.post("/admin/plugins/switch", on).status == 302
     assert a.get(event).status == 200
+
+
+def test_visitor_pages_are_shared_and_dropped_at_a_write_on_either_server(site):
+    a, b = site.browser(0), site.browser(1)
+    a.get("/masterclasses/")
+    kept = b.get("/masterclasses/")
+    # Kept in Redis by server 0, served by server 1.
+    assert kept.status == 200 and kept.getheader("X-Qauym-Cache") == "hit"
+    assert kept.getheader("ETag").startswith('W/"')
+
+    cookie, token = site.ids["admin"]
+    admin = site.browser(0)
+    admin.cookies["session"] = cookie
+    off = {"csrf_token": token, "switch": "masterclasses:0", "region": str(site.ids["region"])}
+    assert admin.post("/admin/plugins/switch", off).status == 302
+    assert admin.post("/admin/plugins/switch", {**off, "switch": "masterclasses:1"}).status == 302
+    fresh = b.get("/masterclasses/")
+    assert fresh.status == 200 and fresh.getheader("X-Qauym-Cache") is None
 
 
 def test_a_file_uploaded_through_one_server_downloads_through_the_other(site):

@@ -10,7 +10,7 @@ from core import demo
 from core.extensions import db
 from core.models import Membership, Role, User
 from core.services.urls import site_request_context
-from core.testing_browser import browser_login
+from core.testing_browser import assert_fits, browser_login
 
 pytestmark = pytest.mark.browser
 
@@ -56,14 +56,7 @@ def _build_world(app) -> dict:
 
 
 def _assert_fits(page, url: str) -> None:
-    page.goto(url)
-    wide = page.evaluate(
-        "() => [document.documentElement.scrollWidth, window.innerWidth,"
-        " [...document.querySelectorAll('body *')].filter(e =>"
-        " e.getBoundingClientRect().right > window.innerWidth + 1).slice(0, 5)"
-        ".map(e => e.tagName + '.' + e.className)]"
-    )
-    assert wide[0] <= wide[1], f"{url} is {wide[0]} px wide on a {wide[1]} px screen: {wide[2]}"
+    assert_fits(page, url)
 
 
 def test_pages_fit_a_phone_and_the_menu_works_without_javascript(live_server, page):

@@ -45,7 +45,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.api import Association, User, db, markdown, normalise, one_of, utcnow
+from core.api import PAGE_CACHE_IGNORE, Association, User, db, markdown, normalise, one_of, utcnow
 
 
 class BoardVisibility(enum.StrEnum):
@@ -273,6 +273,9 @@ class ForumReadState(db.Model):
     """The highest post number a user has seen in a topic."""
 
     __tablename__ = "forum_read_state"
+    # Written on every topic view of a logged-in member; no visitor's page shows it, so it
+    # must not empty the anonymous page cache.
+    __table_args__ = {"info": PAGE_CACHE_IGNORE}
     user_id: Mapped[int] = mapped_column(
         ForeignKey("core_user.id", ondelete="CASCADE"), primary_key=True
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import (
+    BooleanField,
     DateField,
     DateTimeLocalField,
     FloatField,
@@ -13,6 +14,7 @@ from wtforms import (
     SelectField,
     SelectMultipleField,
     StringField,
+    SubmitField,
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
@@ -26,8 +28,9 @@ from wtforms.validators import (
     Optional,
     ValidationError,
 )
+from wtforms.widgets import CheckboxInput, ListWidget
 
-from core.api import QauymForm
+from core.api import QauymForm, from_local
 from plugins.masterclasses import services
 from plugins.masterclasses.models import Delivery, Phase
 
@@ -43,7 +46,196 @@ def _choices(labels: dict) -> list[SelectChoice]:
     return [SelectChoice(str(k), str(v)) for k, v in labels.items()]
 
 
-class EventForm(QauymForm):
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+#: The recurrence builder's fields (an event form leaves them out when editing one date).
+RECURRENCE_FIELDS = (
+    "repeat",
+    "interval",
+    "weekdays",
+    "monthly",
+    "position",
+    "weekday",
+    "ends",
+    "repeat_until",
+    "count",
+    "rrule",
+    "preview",
+)
+
+
+class RecurrenceForm(QauymForm):
+    """The recurrence builder: frequency, interval, weekdays or "the last Friday", and the end
+    (a date or a number of dates); the raw RRULE is the advanced choice. ``check_recurrence``
+    leaves the rule and its local dates in ``rule_text`` and ``dates``."""
+
+    repeat = SelectField(_l("Repeat"), default="", validators=[Optional()])
+    interval = IntegerField(
+        _l("Every (days, weeks or months)"),
+        default=1,
+        validators=[Optional(), NumberRange(min=1, max=99)],
+    )
+    weekdays = MultiCheckboxField(_l("On these days of the week"), validators=[Optional()])
+    monthly = RadioField(
+        _l("Day of the month"),
+        choices=[
+            SelectChoice("day", _l("The same date as the first one")),
+            SelectChoice("weekday", _l("A weekday of the month (e.g. the last Friday)")),
+        ],
+        default="day",
+        validators=[Optional()],
+    )
+    position = SelectField(_l("Which one"), default="1", validators=[Optional()])
+    weekday = SelectField(_l("Weekday"), default="MO", validators=[Optional()])
+    ends = RadioField(
+        _l("Ends"),
+        choices=[
+            SelectChoice("until", _l("On a date")),
+            SelectChoice("count", _l("After a number of dates")),
+        ],
+        default="until",
+        validators=[Optional()],
+    )
+    repeat_until = DateField(_l("Repeat until"), validators=[Optional()])
+    count = IntegerField(
+        _l("Number of dates"),
+        validators=[Optional(), NumberRange(min=1, max=services.MAX_OCCURRENCES)],
+    )
+    rrule = StringField(
+        _l("Recurrence rule (RRULE)"),
+        validators=[Optional(), Length(max=300)],
+        description=_l(
+            "For the advanced choice only. Examples: FREQ=WEEKLY;INTERVAL=2 (every two "
+            "weeks); FREQ=MONTHLY;INTERVAL=2;BYDAY=-1FR (last Friday of every second month)."
+        ),
+    )
+    preview = SubmitField(_l("Preview the dates"))
+
+    rule_text: str = ""
+    dates: list = []
+    instants: list = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "repeat" not in self._fields:
+            return
+        self.repeat.choices = _choices(services.FREQUENCY_LABELS)
+        self.weekdays.choices = _choices(services.WEEKDAY_LABELS)
+        self.weekday.choices = _choices(services.WEEKDAY_LABELS)
+        self.position.choices = _choices(services.POSITION_LABELS)
+
+    def fill_recurrence(self, rule: str) -> None:
+        """Show ``rule`` in the builder (or in the advanced field when it cannot)."""
+        choice = services.parse_rule(rule)
+        if choice is None:
+            self.repeat.data = "custom"
+            self.rrule.data = rule
+            return
+        self.repeat.data = choice.freq
+        self.interval.data = choice.interval
+        self.weekdays.data = choice.weekdays
+        self.monthly.data = choice.monthly
+        self.position.data = choice.position
+        self.weekday.data = choice.weekday
+
+    def check_recurrence(self, first_local) -> bool:
+        """Build the rule and its dates from ``first_local``; False after a field error."""
+        self.rule_text, self.dates = "", []
+        repeat = self.repeat.data or ""
+        raw = (self.rrule.data or "").strip()
+        if not repeat and raw:
+            repeat = "custom"  # a rule typed without choosing the advanced option
+        if not repeat:
+            return True
+        if repeat == "custom":
+            if not raw:
+                self.rrule.errors = [*self.rrule.errors, _l("Type the rule.")]
+                return False
+            rule, at = raw, self.rrule
+        else:
+            rule = services.build_rule(
+                services.Choice(
+                    freq=repeat,
+                    interval=self.interval.data or 1,
+                    weekdays=list(self.weekdays.data or []),
+                    monthly=self.monthly.data or "day",
+                    position=self.position.data or "1",
+                    weekday=self.weekday.data or "MO",
+                )
+            )
+            at = self.repeat
+        until = count = None
+        if self.ends.data == "count":
+            if not self.count.data:
+                if not self.count.errors:
+                    self.count.errors = [*self.count.errors, _l("Give the number of dates.")]
+                return False
+            count = self.count.data
+        else:
+            if not self.repeat_until.data:
+                if not self.repeat_until.errors:
+                    self.repeat_until.errors = [
+                        *self.repeat_until.errors,
+                        _l("Give the date the series ends."),
+                    ]
+                return False
+            until = self.repeat_until.data
+        own = ("repeat", "interval", "weekdays", "monthly", "position", "weekday", "count")
+        if first_local is None or any(self[name].errors for name in (*own, "repeat_until")):
+            return False
+        try:
+            self.dates = services.occurrences(rule, first_local, until, count)
+        except services.BadRule:
+            at.errors = [
+                *at.errors,
+                _l(
+                    "This rule gives no dates or more than %(n)s, or is not a valid RRULE.",
+                    n=services.MAX_OCCURRENCES,
+                ),
+            ]
+            return False
+        self.rule_text = rule
+        self.instants = [from_local(d) for d in self.dates]
+        return True
+
+    def rule_description(self) -> str:
+        first = self.dates[0] if self.dates else None
+        return services.describe(self.rule_text, first) if self.rule_text else ""
+
+
+class SeriesRuleForm(RecurrenceForm):
+    """A new rule for the future occurrences of a series."""
+
+    starts_from = DateTimeLocalField(
+        _l("First date and time under the new rule"),
+        format="%Y-%m-%dT%H:%M",
+        validators=[InputRequired()],
+        description=_l("Occurrences before it, and their registrations, are kept."),
+    )
+
+    def __init__(self, *args, now_local=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.now_local = now_local
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        start = self.starts_from.data
+        if start is not None and self.now_local is not None and start <= self.now_local:
+            self.starts_from.errors = [
+                *self.starts_from.errors,
+                _l("The new rule must start in the future."),
+            ]
+            return False
+        if not (self.repeat.data or (self.rrule.data or "").strip()):
+            self.repeat.errors = [*self.repeat.errors, _l("Choose how the series repeats.")]
+            return False
+        return self.check_recurrence(start) and ok
+
+
+class EventForm(RecurrenceForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
     form = SelectField(_l("Form"), validators=[DataRequired()])
     description = TextAreaField(
@@ -100,15 +292,6 @@ class EventForm(QauymForm):
         _l("Credit hours"), validators=[Optional(), NumberRange(min=0, max=200)], default=0
     )
     visibility = SelectField(_l("Who may see it"), validators=[DataRequired()])
-    rrule = StringField(
-        _l("Repeat (recurrence rule)"),
-        validators=[Optional(), Length(max=300)],
-        description=_l(
-            "Leave empty for a single event. Examples: FREQ=WEEKLY;INTERVAL=2 (every two "
-            "weeks); FREQ=MONTHLY;INTERVAL=2;BYDAY=-1FR (last Friday of every second month)."
-        ),
-    )
-    repeat_until = DateField(_l("Repeat until"), validators=[Optional()])
     scope = RadioField(
         _l("Apply changes to"),
         choices=[
@@ -116,6 +299,27 @@ class EventForm(QauymForm):
             SelectChoice("following", _l("This and all following occurrences")),
         ],
         default="one",
+    )
+
+    desk_only = BooleanField(
+        _l("Check-in only at the host's desk (switch the shared code off)"),
+        default=False,
+        description=_l(
+            "The host checks people in by the personal codes on their tickets; the shared "
+            "code then does not work."
+        ),
+    )
+    confirm_hours = IntegerField(
+        _l("Hours to confirm a seat from the waitlist"),
+        validators=[Optional(), NumberRange(min=1, max=336)],
+        description=_l(
+            "Leave empty to give a freed seat at once. Otherwise the next person on the "
+            "waitlist must confirm within this many hours, or the seat passes on."
+        ),
+    )
+    enforce_audience = BooleanField(
+        _l("Registration only for the target audience (categories and subjects)"),
+        default=False,
     )
 
     plan_row = SelectField(
@@ -157,35 +361,11 @@ class EventForm(QauymForm):
         ):
             raise ValidationError(_l("Give the venue or the address for a face-to-face event."))
 
-    def validate_rrule(self, field):
-        if not (field.data or "").strip():
-            return
-        if not self.repeat_until.data:
-            return  # reported on repeat_until
-        if not self.starts_at.data:
-            return
-        try:
-            services.occurrences(field.data, self.starts_at.data, self.repeat_until.data)
-        except services.BadRule as exc:
-            raise ValidationError(
-                _l(
-                    "This rule gives no dates or more than %(n)s, or is not a valid RRULE.",
-                    n=services.MAX_OCCURRENCES,
-                )
-            ) from exc
-
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
-        # Checked here: Optional() stops the field's own chain when the date is empty.
-        if "rrule" not in self._fields:
+        if "repeat" not in self._fields:
             return ok
-        if (self.rrule.data or "").strip() and not self.repeat_until.data:
-            self.repeat_until.errors = [
-                *self.repeat_until.errors,
-                _l("Give the date the series ends."),
-            ]
-            return False
-        return ok
+        return self.check_recurrence(self.starts_at.data) and ok
 
     def host_email_list(self) -> list[str]:
         seen: list[str] = []
@@ -241,5 +421,53 @@ class CheckinForm(QauymForm):
     code = StringField(_l("Code shown by the host"), validators=[DataRequired(), Length(max=20)])
 
 
+class DeskForm(QauymForm):
+    """The host's check-in desk: the code on a participant's ticket."""
+
+    code = StringField(
+        _l("Code on the participant's ticket"), validators=[DataRequired(), Length(max=20)]
+    )
+
+
 class AddParticipantForm(QauymForm):
     email = StringField(_l("Email of the participant"), validators=[DataRequired(), Email()])
+
+
+class QuestionForm(QauymForm):
+    label = StringField(_l("Question"), validators=[DataRequired(), Length(max=300)])
+    kind = SelectField(
+        _l("Answer"),
+        choices=[
+            SelectChoice("text", _l("Short text")),
+            SelectChoice("choice", _l("One of the options")),
+        ],
+        default="text",
+    )
+    options = TextAreaField(
+        _l("Options"),
+        validators=[Length(max=3000)],
+        description=_l("For a choice: one option per line."),
+    )
+    required = BooleanField(_l("An answer is required"))
+
+    def validate_options(self, field):
+        if (
+            self.kind.data == "choice"
+            and len([o for o in (field.data or "").splitlines() if o.strip()]) < 2
+        ):
+            raise ValidationError(_l("Give at least two options, one per line."))
+
+
+class MessageForm(QauymForm):
+    audience = RadioField(
+        _l("To"),
+        choices=[
+            SelectChoice("registered", _l("Registered participants")),
+            SelectChoice("waitlisted", _l("The waitlist")),
+        ],
+        default="registered",
+    )
+    subject = StringField(
+        _l("Subject of the message"), validators=[DataRequired(), Length(max=200)]
+    )
+    body = TextAreaField(_l("Message"), validators=[DataRequired(), Length(max=5000)])

@@ -6,6 +6,7 @@ import datetime as dt
 import enum
 
 from sqlalchemy import (
+    Boolean,
     Column,
     DateTime,
     Float,
@@ -16,6 +17,8 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -124,6 +127,14 @@ class Event(db.Model):
     visibility: Mapped[str] = mapped_column(String(10), default=Visibility.PUBLIC)
     status: Mapped[str] = mapped_column(String(12), default=Status.DRAFT, index=True)
     checkin_code: Mapped[str] = mapped_column(String(12), default="")
+    # Participants may check themselves in with the shared code (else only the host checks
+    # people in, by their personal ticket codes).
+    shared_checkin: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # Registration only for the target audience (categories, subjects) when set.
+    enforce_audience: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # A promoted waitlister must confirm within this many hours, else the seat passes on
+    # (None: the seat is simply given, as before).
+    confirm_hours: Mapped[int | None] = mapped_column(Integer)
     # The row of the association's activity plan this event realises (optional).
     plan_row_id: Mapped[int | None] = mapped_column(
         ForeignKey("core_plan_row.id", ondelete="SET NULL"), index=True
@@ -207,6 +218,11 @@ class Registration(db.Model):
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     attendance: Mapped[str | None] = mapped_column(String(10))
     checked_in_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # The personal code on the participant's ticket (and in its QR code); only the host's
+    # check-in page accepts it.
+    ticket_code: Mapped[str | None] = mapped_column(String(16), unique=True)
+    # A seat offered from the waitlist, held until this instant unless confirmed.
+    offer_expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)
     rating: Mapped[int | None] = mapped_column(SmallInteger)
     reflection: Mapped[str] = mapped_column(Text, default="")
     feedback_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
@@ -255,3 +271,59 @@ class FeedToken(db.Model):
     )
     token: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class QuestionKind(enum.StrEnum):
+    TEXT = "text"  # a short text
+    CHOICE = "choice"  # one of the listed options
+
+
+class Question(db.Model):
+    """A question asked at registration for one event (as Indico's registration form fields
+    and pretix's questions)."""
+
+    __tablename__ = "masterclasses_question"
+    __table_args__ = (one_of("kind", QuestionKind),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("masterclasses_event.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    label: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(10), default=QuestionKind.TEXT)
+    options: Mapped[str] = mapped_column(Text, default="")  # one per line, for a choice
+    required: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    @property
+    def option_list(self) -> list[str]:
+        return [o.strip() for o in self.options.splitlines() if o.strip()]
+
+
+class Answer(db.Model):
+    __tablename__ = "masterclasses_answer"
+    __table_args__ = (UniqueConstraint("registration_id", "question_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(
+        ForeignKey("masterclasses_registration.id", ondelete="CASCADE"), index=True
+    )
+    question_id: Mapped[int] = mapped_column(
+        ForeignKey("masterclasses_question.id", ondelete="CASCADE"), index=True
+    )
+    value: Mapped[str] = mapped_column(String(500), default="")
+
+
+class MessageLog(db.Model):
+    """A message a host sent to the event's participants or waitlist: who, what, to how many."""
+
+    __tablename__ = "masterclasses_message_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("masterclasses_event.id", ondelete="CASCADE"), index=True
+    )
+    sender_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id", ondelete="SET NULL"))
+    audience: Mapped[str] = mapped_column(String(12))  # registered | waitlisted
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text, default="")
+    recipients: Mapped[int] = mapped_column(Integer, default=0)
+    sent_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    sender: Mapped[User | None] = relationship()

@@ -110,6 +110,7 @@ def notification_kinds():
         NotificationKind("masterclasses.promoted", _l("A seat from the waitlist")),
         NotificationKind("masterclasses.changed", _l("Events cancelled or postponed")),
         NotificationKind("masterclasses.reminder", _l("Reminders before events")),
+        NotificationKind("masterclasses.message", _l("Messages from the hosts of events")),
     ]
 
 
@@ -195,6 +196,7 @@ def portfolio_entries(user):
 def register_jobs():
     return [
         Job("masterclasses.reminders", services.send_reminders, dt.timedelta(minutes=5)),
+        Job("masterclasses.expire_offers", services.expire_offers, dt.timedelta(minutes=5)),
     ]
 
 

@@ -27,6 +27,7 @@ from core.models import (
     Subject,
 )
 from core.services import associations as svc
+from core.services.http_cache import cached_page
 from core.services.search import ci_contains
 from core.services.web import page_arg
 from core.views.associations.common import (
@@ -75,6 +76,7 @@ def index():
 
 
 @bp.get("/associations")
+@cached_page
 def directory():
     f = _directory_filters()
     stmt = select(Association)
@@ -144,5 +146,6 @@ def directory():
 
 
 @bp.get("/a/<slug>")
+@cached_page
 def association(slug: str):
     return _association_page(slug, JoinRequestForm(formdata=None))

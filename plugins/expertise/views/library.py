@@ -14,6 +14,7 @@ from core.api import (
     Association,
     User,
     association_for,
+    cached_page,
     db,
     permissions,
     plugin_gate,
@@ -44,6 +45,7 @@ from plugins.expertise.views.common import (
 
 
 @bp.get("/library")
+@cached_page
 def library():
     rows, total, page, pages = _library_page(request.args)
     disabled = plugin_gate.disabled_association_ids(svc.PLUGIN)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from core.api import (
     association_for,
+    cached_page,
     db,
     permissions,
     plugin_gate,
@@ -186,6 +187,7 @@ def order_board(board_id: int):
 
 
 @bp.get("/b/<id:board_id>")
+@cached_page
 def board(board_id: int):
     board = _board_or_404(board_id)
     page = _page()

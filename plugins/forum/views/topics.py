@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from core.api import (
+    cached_page,
     db,
     from_local,
     int_arg,
@@ -256,6 +257,7 @@ def _post_views(topic, posts, moderator, viewer, can_reply, can_accept, targets)
 
 
 @bp.get("/t/<id:topic_id>")
+@cached_page
 def topic(topic_id: int):
     topic, moderator = _topic_or_404(topic_id)
     board = topic.board

@@ -49,17 +49,40 @@ from plugins.masterclasses.services.credit import (  # noqa: F401 - the package'
     source_key,
     upcoming_for,
 )
+from plugins.masterclasses.services.questions import (  # noqa: F401, E402 - the package's API
+    answers_by_registration,
+    message_log,
+    questions_of,
+    read_answers,
+    save_answers,
+    send_message,
+)
+from plugins.masterclasses.services.recurrence import (  # noqa: F401, E402 - the package's API
+    FREQUENCY_LABELS,
+    POSITION_LABELS,
+    WEEKDAY_LABELS,
+    WEEKDAYS,
+    Choice,
+    build_rule,
+    describe,
+    parse_rule,
+    reschedule,
+)
 from plugins.masterclasses.services.registration import (  # noqa: F401 - the package's API
+    NotInAudience,
     RegistrationClosed,
     _active_people,
     _enrol,
     _promote,
     allowed_transitions,
+    audience_gaps,
     cancel,
     change_status,
     check_in,
     checkin_window,
+    confirm_offer,
     event_path,
+    expire_offers,
     has_ended,
     new_checkin_code,
     notify_moved,
@@ -78,5 +101,15 @@ from plugins.masterclasses.services.series import (  # noqa: F401 - the package'
     clone_event,
     create_series,
     following_occurrences,
+    materialise,
     occurrences,
+)
+from plugins.masterclasses.services.tickets import (  # noqa: F401, E402 - the package's API
+    clean_code,
+    ensure_ticket_code,
+    host_check_in,
+    new_ticket_code,
+    qr_svg,
+    registration_by_code,
+    show_code,
 )

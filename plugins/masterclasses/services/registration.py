@@ -116,7 +116,17 @@ def event_path(event: Event) -> str:
     return f"/{PLUGIN}/{event.id}"
 
 
-def _promote(event: Event) -> list[Registration]:
+def place_of(event: Event) -> Any:
+    """Where the event is, for a message: the venue and address, and/or "online"."""
+    parts = [p for p in (event.venue, event.address) if p]
+    where = ", ".join(parts)
+    if event.online:
+        online = _l("online (the link is on the event page)")
+        return _l("%(place)s or %(online)s", place=where, online=online) if where else online
+    return where
+
+
+def _promote(event: Event, now: dt.datetime | None = None) -> list[Registration]:
     """Give free seats to the waitlist, first come first served; notify the promoted.
     Called with the event locked."""
     promoted: list[Registration] = []
@@ -132,17 +142,38 @@ def _promote(event: Event) -> list[Registration]:
         ).first()
         if reg is None:
             break
+        now = now or utcnow()
         reg.status = RegStatus.REGISTERED
-        reg.updated_at = utcnow()
+        reg.updated_at = now
+        when = to_local(event.starts_at).strftime("%d.%m.%Y %H:%M")
+        if event.confirm_hours and event.starts_at > now:
+            reg.offer_expires_at = min(
+                now + dt.timedelta(hours=event.confirm_hours), event.starts_at
+            )
+            body = _l(
+                "A seat became free for you. When: %(when)s. Where: %(where)s. Confirm it on "
+                "the event page by %(deadline)s, or it passes to the next on the waitlist.",
+                when=when,
+                where=place_of(event),
+                deadline=to_local(reg.offer_expires_at).strftime("%d.%m.%Y %H:%M"),
+            )
+        else:
+            body = _l(
+                "A seat became free and you have moved from the waitlist to the participants. "
+                "When: %(when)s. Where: %(where)s.",
+                when=when,
+                where=place_of(event),
+            )
         db.session.flush()
         promoted.append(reg)
         notifications.notify(
             reg.user,
             "masterclasses.promoted",
             _l("A seat is yours: %(title)s", title=event.title),
-            _l("A seat became free and you have moved from the waitlist to the participants."),
+            body,
             event_path(event),
             event.association,
+            urgent=bool(reg.offer_expires_at),
         )
         if free is not None:
             free -= 1
@@ -169,11 +200,35 @@ def _enrol(event: Event, user: User) -> Registration:
         reg = Registration(event_id=event.id, user_id=user.id)
         db.session.add(reg)
     reg.status = RegStatus.WAITLISTED if full else RegStatus.REGISTERED
+    if not reg.ticket_code:
+        reg.ticket_code = new_ticket_code()
     reg.queue_seq = seq
     reg.attendance = None
     reg.updated_at = utcnow()
     db.session.flush()
     return reg
+
+
+class NotInAudience(RegistrationClosed):
+    """The event takes only its target audience and ``user`` is not in it."""
+
+
+def audience_gaps(event: Event, user: User) -> list[str]:
+    """What keeps ``user`` out of the event's target audience: "category" (their
+    qualification category is not among the event's), "subject" (they teach none of its
+    subjects), "experience" (outside the experience range). Empty when they fit or the event
+    takes everyone."""
+    gaps = []
+    if event.categories and user.category not in event.categories:
+        gaps.append("category")
+    if event.subjects and not {s.id for s in event.subjects} & {s.id for s in user.subjects}:
+        gaps.append("subject")
+    years = user.experience_years or 0
+    if (event.min_experience is not None and years < event.min_experience) or (
+        event.max_experience is not None and years > event.max_experience
+    ):
+        gaps.append("experience")
+    return gaps
 
 
 def register(event_id: int, user: User, *, by_host: bool = False) -> tuple[str, int | None]:
@@ -191,6 +246,8 @@ def register(event_id: int, user: User, *, by_host: bool = False) -> tuple[str, 
                 raise RegistrationClosed
         elif not registration_open(event):
             raise RegistrationClosed
+        elif event.enforce_audience and audience_gaps(event, user):
+            raise NotInAudience
         reg = _enrol(event, user)
         return reg.status, waitlist_position(reg)
 
@@ -215,6 +272,73 @@ def cancel(event_id: int, user_id: int) -> list[Registration]:
         return _promote(event) if had_seat else []
 
     return with_locked_event(event_id, work)
+
+
+def confirm_offer(event_id: int, user_id: int, now: dt.datetime | None = None) -> bool:
+    """The promoted person keeps the offered seat; False when there is no open offer."""
+    now = now or utcnow()
+
+    def work(event: Event) -> bool:
+        reg = db.session.scalar(
+            select(Registration).where(
+                Registration.event_id == event.id,
+                Registration.user_id == user_id,
+                Registration.status == RegStatus.REGISTERED,
+                Registration.offer_expires_at.is_not(None),
+            )
+        )
+        if reg is None or reg.offer_expires_at < now:
+            return False
+        reg.offer_expires_at = None
+        reg.updated_at = now
+        return True
+
+    return with_locked_event(event_id, work)
+
+
+def expire_offers(now: dt.datetime) -> int:
+    """The job: offers not confirmed in time pass to the next on the waitlist. Idempotent (an
+    expired offer is cancelled once; a second run finds nothing). Returns how many expired."""
+    event_ids = db.session.scalars(
+        select(Registration.event_id)
+        .where(
+            Registration.status == RegStatus.REGISTERED,
+            Registration.offer_expires_at.is_not(None),
+            Registration.offer_expires_at <= now,
+        )
+        .distinct()
+    ).all()
+    expired = 0
+    for event_id in event_ids:
+
+        def work(event: Event) -> int:
+            regs = db.session.scalars(
+                select(Registration).where(
+                    Registration.event_id == event.id,
+                    Registration.status == RegStatus.REGISTERED,
+                    Registration.offer_expires_at.is_not(None),
+                    Registration.offer_expires_at <= now,
+                )
+            ).all()
+            for reg in regs:
+                reg.status = RegStatus.CANCELLED
+                reg.offer_expires_at = None
+                reg.updated_at = now
+                notifications.notify(
+                    reg.user,
+                    "masterclasses.promoted",
+                    _l("The seat has passed on: %(title)s", title=event.title),
+                    _l("You did not confirm the offered seat in time; it went to the next person."),
+                    event_path(event),
+                    event.association,
+                )
+            db.session.flush()
+            if event.starts_at > now:
+                _promote(event, now)
+            return len(regs)
+
+        expired += with_locked_event(event_id, work)
+    return expired
 
 
 def promote(event_id: int) -> list[Registration]:
@@ -296,6 +420,19 @@ def notify_moved(event: Event) -> None:
         )
 
 
+TICKET_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+TICKET_LENGTH = 8
+
+
+def new_ticket_code() -> str:
+    """A personal ticket code no registration has yet (32**8 codes: not guessable by typing)."""
+    while True:
+        code = "".join(secrets.choice(TICKET_ALPHABET) for _ in range(TICKET_LENGTH))
+        taken = db.session.scalar(select(Registration.id).where(Registration.ticket_code == code))
+        if taken is None:
+            return code
+
+
 def new_checkin_code() -> str:
     return "".join(secrets.choice("ABCDEFGHJKLMNPQRSTUVWXYZ23456789") for _ in range(6))
 
@@ -310,6 +447,8 @@ def check_in(event: Event, reg: Registration, code: str, now: dt.datetime | None
     now = now or utcnow()
     opens, closes = checkin_window(event)
     if not (opens <= now <= closes) or event.status not in (Status.PUBLISHED, Status.CLOSED):
+        return False
+    if not event.shared_checkin:
         return False
     typed = "".join(code.split()).upper()
     if not event.checkin_code or not secrets.compare_digest(typed, event.checkin_code):

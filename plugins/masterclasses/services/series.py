@@ -29,8 +29,11 @@ class BadRule(ValueError):
     pass
 
 
-def occurrences(rule: str, first_local: dt.datetime, until: dt.date) -> list[dt.datetime]:
-    """Local start times of a recurrence rule from ``first_local`` up to ``until``.
+def occurrences(
+    rule: str, first_local: dt.datetime, until: dt.date | None, count: int | None = None
+) -> list[dt.datetime]:
+    """Local start times of a recurrence rule from ``first_local`` up to ``until`` (a site
+    date, inclusive) or the first ``count`` of them.
 
     The rule is applied in the site's local time, so "18:00 every other Thursday" stays 18:00.
     Raises :class:`BadRule` for an invalid rule or one giving no or too many dates.
@@ -44,31 +47,46 @@ def occurrences(rule: str, first_local: dt.datetime, until: dt.date) -> list[dt.
         rr = rrulestr(text, dtstart=first_local)
     except (ValueError, TypeError) as exc:
         raise BadRule(str(exc)) from exc
-    end = dt.datetime.combine(until, dt.time(23, 59, 59))
+    if until is None and not count:
+        raise BadRule("no end")
+    end = dt.datetime.combine(until, dt.time(23, 59, 59)) if until else None
+    if count and count > MAX_OCCURRENCES:
+        raise BadRule("too many")
     out: list[dt.datetime] = []
     for when in rr:
-        if when > end:
+        if end is not None and when > end:
             break
         out.append(when)
         if len(out) > MAX_OCCURRENCES:
             raise BadRule("too many")
+        if count and len(out) >= count:
+            break
     if not out:
         raise BadRule("empty")
     return out
 
 
 def create_series(
-    template: Event, rule: str, until: dt.date, first_local: dt.datetime
+    template: Event,
+    rule: str,
+    until: dt.date | None,
+    first_local: dt.datetime,
+    count: int | None = None,
 ) -> list[Event]:
     """Materialise ``template`` (not yet added) as one event per occurrence. Caller commits."""
-    starts = occurrences(rule, first_local, until)
+    starts = occurrences(rule, first_local, until, count)
     series = Series(
         association_id=template.association_id,
         rrule=rule.strip(),
         first_local=first_local,
-        until_local=until,
+        until_local=starts[-1].date(),
     )
     db.session.add(series)
+    return materialise(template, series, starts)
+
+
+def materialise(template: Event, series: Series, starts: list[dt.datetime]) -> list[Event]:
+    """One new event (a copy of ``template``) of ``series`` per local start. Caller commits."""
     duration = template.ends_at - template.starts_at
     opens_delta = (
         template.starts_at - template.registration_opens_at
@@ -110,6 +128,9 @@ COPIED_FIELDS = (
     "capacity",
     "credit_hours",
     "visibility",
+    "shared_checkin",
+    "enforce_audience",
+    "confirm_hours",
     "status",
     "created_by_id",
 )

@@ -29,6 +29,7 @@ def test_every_masterclass_route_survives_out_of_range_input(app, factory):
             "event_id": lambda w: ev.id,
             "material_id": lambda w: 1,
             "token": lambda w: "not-a-real-token",
+            "code": lambda w: "\u202eNOT A CODE%00",
         },
         only=lambda endpoint: endpoint.startswith("masterclasses."),
     )

@@ -4,7 +4,13 @@ and taking part (registration, participants, attendance, feedback, certificates,
 
 from __future__ import annotations
 
-from plugins.masterclasses.views import editing, listings, participation  # noqa: F401 - importing registers the routes
+from plugins.masterclasses.views import (  # noqa: F401 - importing registers the routes
+    editing,
+    listings,
+    participation,
+    questions,
+    tickets,
+)
 from plugins.masterclasses.views.common import bp
 
 __all__ = ["bp"]

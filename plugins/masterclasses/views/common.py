@@ -172,6 +172,9 @@ def _apply_form(ev: Event, form: EventForm, subjects: list[Subject]) -> None:
     ev.credit_hours = form.credit_hours.data or 0.0
     ev.visibility = form.visibility.data
     ev.plan_row_id = int(form.plan_row.data) if form.plan_row.data else None
+    ev.shared_checkin = not form.desk_only.data
+    ev.enforce_audience = bool(form.enforce_audience.data)
+    ev.confirm_hours = form.confirm_hours.data
     chosen = set(form.subjects.data or [])
     ev.subjects = [s for s in subjects if s.id in chosen]
     ev.updated_at = utcnow()
@@ -209,6 +212,9 @@ def _fill_form(form: EventForm, ev: Event) -> None:
     form.capacity.data = ev.capacity
     form.credit_hours.data = ev.credit_hours
     form.visibility.data = ev.visibility
+    form.desk_only.data = not ev.shared_checkin
+    form.enforce_audience.data = ev.enforce_audience
+    form.confirm_hours.data = ev.confirm_hours
     form.plan_row.data = str(ev.plan_row_id) if ev.plan_row_id else ""
 
     def local(value):
@@ -225,3 +231,30 @@ def _material_or_404(material_id: int) -> tuple[Material, Event]:
     if material is None:
         abort(404)
     return material, _event_or_404(material.event_id)
+
+
+def audience_message(ev, user) -> str:
+    """Why ``user`` may not register, in words, with what to change in their profile."""
+    gaps = services.audience_gaps(ev, user)
+    parts = []
+    if "category" in gaps:
+        parts.append(
+            _(
+                "it is for the qualification categories: %(list)s",
+                list=", ".join(str(services.CATEGORY_LABELS.get(c, c)) for c in ev.categories),
+            )
+        )
+    if "subject" in gaps:
+        parts.append(
+            _(
+                "it is for teachers of: %(list)s",
+                list=", ".join(s.name for s in ev.subjects),
+            )
+        )
+    if "experience" in gaps:
+        parts.append(_("your teaching experience is outside the range of the event"))
+    return _(
+        "This event takes only its target audience: %(why)s. If your profile is out of date, "
+        "correct your category, subjects or experience there.",
+        why="; ".join(parts),
+    )

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import (
+    abort,
     flash,
     redirect,
     render_template,
@@ -11,6 +14,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 
 from core.api import (
     association_for,
@@ -19,14 +23,19 @@ from core.api import (
     permissions,
     row_choices,
     site_date,
+    to_local,
+    utcnow,
 )
 from plugins.masterclasses import services
 from plugins.masterclasses.forms import (
+    RECURRENCE_FIELDS,
     EventForm,
+    SeriesRuleForm,
 )
 from plugins.masterclasses.models import (
     Event,
     Host,
+    Series,
     Status,
 )
 from plugins.masterclasses.views.common import (
@@ -53,6 +62,8 @@ def create(slug: str):
             form.host_emails.data = current_user.email
         form.visibility.data = "public"
     hosts = _host_users(form, association) if form.validate_on_submit() else None
+    if hosts is not None and form.preview.data:
+        hosts = None  # the "preview" button shows the dates and saves nothing
     if hosts is not None:
         ev = Event(
             association_id=association.id,
@@ -64,9 +75,15 @@ def create(slug: str):
         _apply_form(ev, form, subjects)
         _times_from(form, ev)
         ev.hosts = _hosts_from(form, hosts)
-        rule = (form.rrule.data or "").strip()
+        rule = form.rule_text
         if rule:
-            made = services.create_series(ev, rule, form.repeat_until.data, form.starts_at.data)
+            made = services.create_series(
+                ev,
+                rule,
+                form.repeat_until.data if form.ends.data != "count" else None,
+                form.starts_at.data,
+                form.count.data if form.ends.data == "count" else None,
+            )
             db.session.commit()
             flash(_("%(n)s occurrences created as drafts.", n=len(made)), "success")
             return redirect(url_for("masterclasses.event", event_id=made[0].id))
@@ -92,8 +109,8 @@ def edit(event_id: int):
     plan_rows = row_choices(association, around=site_date(ev.starts_at), include=ev.plan_row_id)
     form = EventForm(subjects=subjects, plan_rows=plan_rows)
     # A series' rule is fixed once its dates exist; edits go to one or the following dates.
-    del form.rrule
-    del form.repeat_until
+    for name in RECURRENCE_FIELDS:
+        delattr(form, name)
     if request.method == "GET":
         _fill_form(form, ev)
     host_users = _host_users(form, association) if form.validate_on_submit() else None
@@ -171,3 +188,73 @@ def change_status(event_id: int, action: str):
         "success",
     )
     return redirect(url_for("masterclasses.event", event_id=ev.id))
+
+
+@bp.route("/<id:event_id>/series/rule", methods=["GET", "POST"])
+def series_rule(event_id: int):
+    """Change the rule of the event's series from a future date on (the recurrence builder with
+    a preview); earlier occurrences and their registrations and attendance stay as they are."""
+    ev = _editable_event(event_id)
+    if ev.series_id is None:
+        abort(404)
+    series = db.session.get(Series, ev.series_id)
+    now = utcnow()
+    now_local = to_local(now).replace(tzinfo=None)
+    form = SeriesRuleForm(now_local=now_local)
+    upcoming = [o for o in services.following_occurrences(ev) if o.starts_at > now]
+    if request.method == "GET":
+        form.fill_recurrence(series.rrule)
+        first = upcoming[0] if upcoming else ev
+        start_local = to_local(first.starts_at).replace(tzinfo=None)
+        if start_local <= now_local:
+            start_local = start_local.replace(
+                year=now_local.year, month=now_local.month, day=now_local.day
+            )
+            if start_local <= now_local:
+                start_local += dt.timedelta(days=1)
+        form.starts_from.data = start_local
+        form.repeat_until.data = series.until_local
+    elif form.validate_on_submit() and not form.preview.data:
+        template = upcoming[0] if upcoming else ev
+        outcome = services.reschedule(
+            series,
+            template,
+            form.rule_text,
+            form.starts_from.data,
+            form.repeat_until.data if form.ends.data != "count" else None,
+            form.count.data if form.ends.data == "count" else None,
+            current_user,
+            now,
+        )
+        db.session.commit()
+        flash(
+            _(
+                "The new rule applies from %(when)s: %(kept)s dates kept, %(moved)s moved, "
+                "%(created)s added, %(cancelled)s cancelled.",
+                when=form.starts_from.data.strftime("%d.%m.%Y %H:%M"),
+                kept=outcome.kept,
+                moved=outcome.moved,
+                created=outcome.created,
+                cancelled=outcome.cancelled + outcome.removed,
+            ),
+            "success",
+        )
+        first = db.session.scalar(
+            select(Event)
+            .where(
+                Event.series_id == series.id,
+                Event.starts_at >= from_local(form.starts_from.data),
+            )
+            .order_by(Event.starts_at)
+            .limit(1)
+        )
+        return redirect(url_for("masterclasses.event", event_id=(first or ev).id))
+    return render_template(
+        "masterclasses/series_rule.html",
+        form=form,
+        event=ev,
+        series=series,
+        association=ev.association,
+        current_rule=services.describe(series.rrule, series.first_local),
+        active_tab="masterclasses.association_events",
+    )

@@ -25,6 +25,7 @@ from core.api import (
     Region,
     Subject,
     association_for,
+    cached_page,
     date_arg,
     db,
     from_local,
@@ -59,11 +60,13 @@ from plugins.masterclasses.views.common import (
     _ics_response,
     _load_options,
     _my_statuses,
+    audience_message,
     bp,
 )
 
 
 @bp.get("/")
+@cached_page
 def index():
     args = request.args
     filters = {
@@ -97,6 +100,8 @@ def index():
         stmt = stmt.where(Event.delivery.in_(["online", "hybrid"]))
     elif filters["delivery"] == "offline":
         stmt = stmt.where(Event.delivery.in_(["face", "hybrid"]))
+    elif filters["delivery"] == "hybrid":
+        stmt = stmt.where(Event.delivery == "hybrid")
     result = paginate(
         stmt.order_by(Event.starts_at, Event.id), page_arg(), PER_PAGE, options=_load_options()
     )
@@ -330,6 +335,13 @@ def event(event_id: int):
         taken=services.seats_taken(ev.id),
         may_edit=services.can_edit(current_user, ev),
         may_register=services.registration_open(ev, now) and current_user.is_authenticated,
+        has_questions=bool(services.questions_of(ev)) if reg is None else False,
+        audience_note=audience_message(ev, current_user)
+        if ev.enforce_audience
+        and reg is None
+        and current_user.is_authenticated
+        and services.audience_gaps(ev, current_user)
+        else None,
         see_link=services.can_see_link(current_user, ev),
         checkin_form=CheckinForm()
         if reg is not None

@@ -31,6 +31,7 @@ from plugins.masterclasses.forms import (
     CheckinForm,
     FeedbackForm,
     MaterialForm,
+    MessageForm,
 )
 from plugins.masterclasses.models import (
     ATTENDED,
@@ -43,24 +44,72 @@ from plugins.masterclasses.views.common import (
     _editable_event,
     _event_or_404,
     _material_or_404,
+    audience_message,
     bp,
 )
+
+
+def _questions_page(ev, questions, values, errors, status=200):
+    return (
+        render_template(
+            "masterclasses/register.html",
+            event=ev,
+            questions=questions,
+            values=values,
+            errors=errors,
+        ),
+        status,
+    )
+
+
+@bp.get("/<id:event_id>/register")
+@login_required
+def register_form(event_id: int):
+    """The event's registration questions, asked before the seat is taken."""
+    ev = _event_or_404(event_id)
+    questions = services.questions_of(ev)
+    if not questions:
+        return redirect(url_for("masterclasses.event", event_id=ev.id))
+    return _questions_page(ev, questions, {}, {})
 
 
 @bp.post("/<id:event_id>/register")
 @login_required
 def register(event_id: int):
     ev = _event_or_404(event_id)
+    questions = services.questions_of(ev)
+    values, errors = services.read_answers(questions, request.form)
+    if errors:
+        return _questions_page(ev, questions, values, errors, 400)
     try:
         status, position = services.register(ev.id, current_user)
+    except services.NotInAudience:
+        flash(audience_message(ev, current_user), "error")
+        return redirect(url_for("masterclasses.event", event_id=event_id))
     except services.RegistrationClosed:
         flash(_("Registration is not open."), "error")
         return redirect(url_for("masterclasses.event", event_id=event_id))
+    if questions:
+        reg = services.registration_of(ev, current_user)
+        if reg is not None:
+            services.save_answers(reg, values)
+            db.session.commit()
     if status == RegStatus.REGISTERED:
         flash(_("You are registered."), "success")
     else:
         flash(_("The event is full: you are number %(n)s on the waitlist.", n=position), "success")
     return redirect(url_for("masterclasses.event", event_id=event_id))
+
+
+@bp.post("/<id:event_id>/confirm")
+@login_required
+def confirm_seat(event_id: int):
+    ev = _event_or_404(event_id)
+    if services.confirm_offer(ev.id, current_user.id):
+        flash(_("Your seat is confirmed."), "success")
+    else:
+        flash(_("There is no seat offer to confirm now."), "error")
+    return redirect(url_for("masterclasses.event", event_id=ev.id))
 
 
 @bp.post("/<id:event_id>/cancel")
@@ -122,14 +171,45 @@ def cancel_series(event_id: int):
     return redirect(url_for("masterclasses.event", event_id=event_id))
 
 
+def _participants_context(ev, message_form=None) -> dict:
+    return {
+        "event": ev,
+        "registered": services.participants(ev),
+        "waitlisted": services.participants(ev, RegStatus.WAITLISTED),
+        "questions": services.questions_of(ev),
+        "answers": services.answers_by_registration(ev),
+        "message_form": message_form or MessageForm(),
+        "messages": services.message_log(ev),
+    }
+
+
+@bp.post("/<id:event_id>/participants/message")
+def message_participants(event_id: int):
+    ev = _editable_event(event_id)
+    form = MessageForm()
+    if not form.validate_on_submit():
+        return (
+            render_template(
+                "masterclasses/participants.html",
+                **_participants_context(ev, form),
+                form=AddParticipantForm(),
+            ),
+            400,
+        )
+    log = services.send_message(
+        ev, current_user, form.audience.data, form.subject.data.strip(), form.body.data.strip()
+    )
+    db.session.commit()
+    flash(_("The message is sent to %(n)s people.", n=log.recipients), "success")
+    return redirect(url_for("masterclasses.participants", event_id=ev.id) + "#messages")
+
+
 @bp.get("/<id:event_id>/participants")
 def participants(event_id: int):
     ev = _editable_event(event_id)
     return render_template(
         "masterclasses/participants.html",
-        event=ev,
-        registered=services.participants(ev),
-        waitlisted=services.participants(ev, RegStatus.WAITLISTED),
+        **_participants_context(ev),
         form=AddParticipantForm(),
     )
 
@@ -165,9 +245,7 @@ def add_participant(event_id: int):
     return (
         render_template(
             "masterclasses/participants.html",
-            event=ev,
-            registered=services.participants(ev),
-            waitlisted=services.participants(ev, RegStatus.WAITLISTED),
+            **_participants_context(ev),
             form=form,
         ),
         400,
@@ -193,7 +271,10 @@ def remove_participant(event_id: int, user_id: int):
 @bp.get("/<id:event_id>/participants.csv")
 def participants_csv(event_id: int):
     ev = _editable_event(event_id)
+    questions = services.questions_of(ev)
+    answers = services.answers_by_registration(ev)
     header = [_("Name"), _("Email"), _("School"), _("Status"), _("Waitlist"), _("Attendance")]
+    header += [q.label for q in questions]
     regs = db.session.scalars(
         select(Registration)
         .options(joinedload(Registration.user).joinedload(User.school))
@@ -213,6 +294,7 @@ def participants_csv(event_id: int):
                 _("Waitlisted") if waiting else _("Registered"),
                 position if waiting else "",
                 str(services.ATTENDANCE_LABELS.get(r.attendance, "")) if r.attendance else "",
+                *[answers.get(r.id, {}).get(q.id, "") for q in questions],
             ]
         )
     return csv_export.csv_response(f"participants-{ev.id}.csv", header, rows)
