@@ -151,6 +151,7 @@ def make_app(db_path: Path):
 def build(app, scale: float, seed: int) -> None:
     from core.extensions import db
     from core.models import Association, Membership, Region, User
+    from core.services.markdown import VERSION, render
     from core.services.text import normalise
     from plugins.forum.models import ForumBoard, ForumPost, ForumTopic
 
@@ -253,6 +254,9 @@ def build(app, scale: float, seed: int) -> None:
                         "author_id": rng.choice(user_ids),
                         "body": (text_ := body(rng)),
                         "search_text": normalise(text_),
+                        # stored HTML as the forum cooks it (core.services.markdown)
+                        "body_html": str(render(text_)),
+                        "cooked_version": VERSION,
                         "created_at": base + dt.timedelta(minutes=tid, seconds=n),
                     }
                 )
@@ -265,6 +269,10 @@ def build(app, scale: float, seed: int) -> None:
         if batch:
             db.session.execute(insert(ForumPost), batch)
             made += len(batch)
+        db.session.commit()
+        from plugins.forum import counters
+
+        counters.repair()  # positions and counters, as ``qauym forum repair``
         db.session.commit()
         db.session.execute(text("ANALYZE"))
         db.session.commit()

@@ -11,10 +11,10 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from flask import url_for
+from flask import g, url_for
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
-from sqlalchemy import and_, bindparam, case, func, literal, or_, select, text, true
+from sqlalchemy import and_, bindparam, func, literal, or_, select, text, true, union_all
 from sqlalchemy.orm import aliased, selectinload
 
 from core.api import (
@@ -598,6 +598,36 @@ def _pg_tsquery(groups: list[tuple[str, ...]]) -> str:
     return " & ".join(parts)
 
 
+def readable_board_ids(user: Any) -> list[int]:
+    """Ids of the boards ``user`` may read, resolved once per request (boards are few: 100
+    at the bench's national scale), so a search filters posts by ``board_id IN (...)``
+    instead of joining boards, associations, memberships and regions for every match."""
+    key = (
+        "forum_readable_boards",
+        getattr(user, "id", None) if _auth(user) else None,
+        # switching the forum off somewhere takes effect at once, also within a request
+        tuple(sorted(plugin_gate.disabled_association_ids(PLUGIN))),
+        tuple(sorted(permissions.memberships_of(user))) if _auth(user) else (),
+    )
+    cache = g.setdefault("_forum_cache", {})
+    if key not in cache:
+        cache[key] = list(
+            db.session.scalars(
+                select(ForumBoard.id)
+                .join(Association, Association.id == ForumBoard.association_id)
+                .where(readable_board_filter(user))
+            )
+        )
+    return cache[key]
+
+
+#: The first ranking window of a search, as a multiple of the rows shown: a member of one
+#: association reads about a quarter of the posts at the bench's scale (24 of 100 boards), so
+#: 4x the rows usually holds a full page of readable ones; otherwise the window grows by 8x,
+#: and the last round ranks every match (the old plan, for narrow filters).
+SEARCH_WINDOWS = (4, 32, None)
+
+
 def search_posts(
     user: Any,
     query: str,
@@ -614,74 +644,142 @@ def search_posts(
 
     Every word of the query must match, in any of its forms (``core.api.query_forms``),
     the post's ``search_text`` or, for an opening post, its topic's.
+
+    Top-k: the full-text index ranks and cuts the matches first (a subquery with ``LIMIT``),
+    and only those few rows are joined with topics and filtered by permission. Before, one
+    statement joined, filtered and sorted all matches to return 20 (29,250 rows for a
+    middling word at 1M posts: 49 ms of a 60 ms request).
+
+    - SQLite: FTS5 consumes ``ORDER BY rank LIMIT n`` itself (the plan has no temporary
+      B-tree for it): it scores matches with bm25 while reading the index and keeps the best
+      n; nothing else is read for the others.
+    - PostgreSQL: the GIN index finds the matches, ``ts_rank`` scores them and a top-N
+      heapsort under the ``LIMIT`` keeps n (memory for n rows, no sort of all matches); the
+      joins and permission filters then see n rows, not every match.
+
+    The permission filter runs after the cut, so when fewer than a page of the best n are
+    readable the window grows (:data:`SEARCH_WINDOWS`).
     """
     groups = query_forms(query)
     if not groups:
         return []
     dialect = db.session.get_bind().dialect.name
-    stmt = (
-        select(ForumPost)
-        .join(ForumTopic, ForumTopic.id == ForumPost.topic_id)
-        .join(ForumBoard, ForumBoard.id == ForumTopic.board_id)
-        .where(
-            readable_board_filter(user),
+    tsquery = ""
+    if dialect != "sqlite":
+        tsquery = _pg_tsquery(groups)
+        if not tsquery:
+            return []
+    boards = readable_board_ids(user)
+    if not boards:
+        return []
+    want = offset + limit
+    rows: list = []
+    for factor in SEARCH_WINDOWS:
+        window = None if factor is None else max(want, 1) * factor
+        stmt = _search_statement(dialect, groups, tsquery, window)
+        stmt = stmt.where(
+            ForumTopic.board_id.in_(boards),
             ForumPost.approved.is_(True),
             ForumPost.hidden.is_(False),
             ForumPost.deleted_at.is_(None),
             ForumTopic.approved.is_(True),
             ForumTopic.deleted_at.is_(None),
         )
+        if association_id:
+            stmt = stmt.where(ForumTopic.association_id == association_id)
+        if board_id:
+            stmt = stmt.where(ForumTopic.board_id == board_id)
+        if author_id:
+            # Anonymous posts never answer an author filter: it would unmask them.
+            stmt = stmt.where(ForumPost.author_id == author_id, ForumPost.anonymous.is_(False))
+        if since:
+            stmt = stmt.where(ForumPost.created_at >= since)
+        if until:
+            stmt = stmt.where(ForumPost.created_at < until)
+        stmt = stmt.options(selectinload(ForumPost.author), selectinload(ForumPost.topic))
+        stmt = stmt.limit(limit).offset(offset)
+        rows = db.session.execute(stmt).all()
+        if len(rows) >= limit or window is None:
+            break
+        if _matches_fewer_than(dialect, groups, tsquery, window):
+            break  # the window held every match: a larger one finds nothing more
+    return [(p, float(s or 0)) for p, s in rows]
+
+
+def _fts_ranked(groups: list[tuple[str, ...]], window: int | None):
+    """SQLite: the best ``window`` matches by bm25 (title weighted 3), as ``(id, rank)``."""
+    sql = (
+        "SELECT rowid AS id, rank FROM forum_post_fts WHERE forum_post_fts MATCH :match "
+        "AND rank MATCH 'bm25(3.0, 1.0)' ORDER BY rank"
     )
+    if window is not None:
+        sql += " LIMIT :window"
+    stmt = text(sql).columns(id=db.Integer, rank=db.Float)
+    params = {"match": _fts_match(groups)}
+    if window is not None:
+        params["window"] = window
+    return stmt.bindparams(**params).subquery("fts")
+
+
+def _pg_ranked(tsquery: str, window: int | None):
+    """PostgreSQL: the best ``window`` matches by ``ts_rank`` (an opening post whose title
+    matches first), each from its own GIN index."""
+    tsq = func.to_tsquery(TS_CONFIG, literal(tsquery))
+    post, topic = aliased(ForumPost), aliased(ForumTopic)
+    body_tsv = func.to_tsvector(TS_CONFIG, post.search_text)
+    by_body = select(post.id.label("id"), func.ts_rank(body_tsv, tsq).label("score")).where(
+        body_tsv.op("@@")(tsq)
+    )
+    post2, topic2 = aliased(ForumPost), aliased(ForumTopic)
+    title_tsv = func.to_tsvector(TS_CONFIG, topic2.search_text)
+    by_title = (
+        select(post2.id.label("id"), (func.ts_rank(title_tsv, tsq) + 1.0).label("score"))
+        .join(topic2, topic2.id == post2.topic_id)
+        .where(title_tsv.op("@@")(tsq), post2.number == 1)
+    )
+    if window is not None:
+        by_body = by_body.order_by(text("score DESC")).limit(window)
+        by_title = by_title.order_by(text("score DESC")).limit(window)
+    both = union_all(by_body.subquery().select(), by_title.subquery().select()).subquery("m")
+    del topic
+    return (
+        select(both.c.id, func.max(both.c.score).label("score")).group_by(both.c.id).subquery("fts")
+    )
+
+
+def _search_statement(dialect: str, groups, tsquery: str, window: int | None):
     if dialect == "sqlite":
-        fts = (
-            text(
-                "SELECT rowid AS id, bm25(forum_post_fts, 3.0, 1.0) AS rank FROM forum_post_fts "
-                "WHERE forum_post_fts MATCH :match"
-            )
-            .columns(id=db.Integer, rank=db.Float)
-            .subquery("fts")
-        )
+        fts = _fts_ranked(groups, window)
         score = -fts.c.rank
-        stmt = stmt.join(fts, fts.c.id == ForumPost.id).params(match=_fts_match(groups))
     else:
-        tsquery = _pg_tsquery(groups)
-        if not tsquery:
-            return []
-        tsq = func.to_tsquery(TS_CONFIG, literal(tsquery))
-        body_tsv = func.to_tsvector(TS_CONFIG, ForumPost.search_text)
-        title_tsv = func.to_tsvector(TS_CONFIG, ForumTopic.search_text)
-        # Post ids from each GIN index (the body's; the title's for opening posts), so that
-        # neither side is found by reading every row. Unlike the SQLite FTS row, which holds
-        # title and body together, a post matches here when all words are in one of them.
-        post, topic = aliased(ForumPost), aliased(ForumTopic)  # uncorrelated subqueries
-        by_body = select(post.id).where(func.to_tsvector(TS_CONFIG, post.search_text).op("@@")(tsq))
-        by_title = (
-            select(post.id)
-            .join(topic, topic.id == post.topic_id)
-            .where(func.to_tsvector(TS_CONFIG, topic.search_text).op("@@")(tsq), post.number == 1)
-        )
-        stmt = stmt.where(ForumPost.id.in_(by_body.union(by_title)))
-        title_hit = and_(ForumPost.number == 1, title_tsv.op("@@")(tsq))
-        score = func.ts_rank(body_tsv, tsq) + case((title_hit, 1.0), else_=0.0)
-    if association_id:
-        stmt = stmt.where(ForumTopic.association_id == association_id)
-    if board_id:
-        stmt = stmt.where(ForumTopic.board_id == board_id)
-    if author_id:
-        # Anonymous posts never answer an author filter: it would unmask them.
-        stmt = stmt.where(ForumPost.author_id == author_id, ForumPost.anonymous.is_(False))
-    if since:
-        stmt = stmt.where(ForumPost.created_at >= since)
-    if until:
-        stmt = stmt.where(ForumPost.created_at < until)
-    stmt = (
-        stmt.add_columns(score.label("score"))
-        .options(selectinload(ForumPost.author), selectinload(ForumPost.topic))
+        fts = _pg_ranked(tsquery, window)
+        score = fts.c.score
+    return (
+        select(ForumPost, score.label("score"))
+        .join(fts, fts.c.id == ForumPost.id)
+        .join(ForumTopic, ForumTopic.id == ForumPost.topic_id)
         .order_by(score.desc(), ForumPost.id.desc())
-        .limit(limit)
-        .offset(offset)
     )
-    return [(p, float(s or 0)) for p, s in db.session.execute(stmt).all()]
+
+
+def _matches_fewer_than(dialect: str, groups, tsquery: str, window: int) -> bool:
+    """Whether the query has fewer than ``window`` matches in all (reads at most that many
+    ids from the index)."""
+    if dialect == "sqlite":
+        inner = text(
+            "SELECT rowid FROM forum_post_fts WHERE forum_post_fts MATCH :match LIMIT :window"
+        ).bindparams(match=_fts_match(groups), window=window)
+        n = db.session.scalar(select(func.count()).select_from(inner.columns().subquery()))
+    else:
+        tsq = func.to_tsquery(TS_CONFIG, literal(tsquery))
+        ids = (
+            select(ForumPost.id)
+            .where(func.to_tsvector(TS_CONFIG, ForumPost.search_text).op("@@")(tsq))
+            .limit(window)
+            .subquery()
+        )
+        n = db.session.scalar(select(func.count()).select_from(ids))
+    return (n or 0) < window
 
 
 _MD_NOISE = re.compile(r"[*_`#>\[\]()!~|]+")

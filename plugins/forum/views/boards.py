@@ -88,21 +88,8 @@ def association(slug: str):
         .order_by(ForumBoard.position, ForumBoard.id)
     ).all()
     ids = [b.id for b in boards]
-    counts = (
-        dict(
-            db.session.execute(
-                select(ForumTopic.board_id, func.count(ForumTopic.id))
-                .where(
-                    ForumTopic.board_id.in_(ids),
-                    ForumTopic.approved.is_(True),
-                    ForumTopic.deleted_at.is_(None),
-                )
-                .group_by(ForumTopic.board_id)
-            ).all()
-        )
-        if ids
-        else {}
-    )
+    # The boards' own counters (``counters``), not a COUNT over their topics per request.
+    counts = {b.id: b.topic_count for b in boards}
     unread_counts = svc.unread_counts_by_board(current_user, ids)
     moderator = svc.can_moderate(current_user, association)
     pending = flags = 0
