@@ -65,11 +65,12 @@ with ``url_args`` (a dict or a function of the world; extra keys become query ar
 
 The edge walk (:func:`assert_no_server_errors`; ``assert_route_permissions`` runs it too unless
 given ``edges=False``): every selected GET route again, as ``anonymous`` and ``admin``, with
-each integer URL argument replaced by ``2**70`` and by ``-1``, and with query strings full of
-huge, negative, out-of-range and garbage values (:data:`EDGE_QUERIES`: ``page``, ``month``,
-``year``, ``date``, ``since``, ``until``, ``grade``, ``subject``, ``association``, ``region``,
-``author``, ``board``, ...). Any 5xx fails; so does a route whose arguments cannot be built
-(it is reported, never skipped). The result counts the requests made per endpoint.
+each integer URL argument replaced by ``2**31`` (one past ``MAX_ID``) and by ``-1``, and with
+query strings full of huge, negative, out-of-range and garbage values (:data:`EDGE_QUERIES`:
+``page``, ``month``, ``year``, ``date``, ``since``, ``until``, ``grade``, ``subject``,
+``association``, ``region``, ``author``, ``board``, ...). Any 5xx fails; so does a route
+whose arguments cannot be built (it is reported, never skipped). The result counts the
+requests made per endpoint.
 """
 
 from __future__ import annotations
@@ -346,7 +347,7 @@ def walk_edges(
             continue
         variants: list[dict[str, Any]] = []
         for arg in _int_args(rule):
-            for bad in (2**70, -1):
+            for bad in (2**31, -1):  # just past MAX_ID (32-bit id columns)
                 variants.append({**values, arg: bad})
         for query in EDGE_QUERIES:
             variants.append({**values, **query})

@@ -1,12 +1,12 @@
 """What arrives in a URL, read safely: ids in paths, page numbers and filters in query strings.
 
 Every value here comes from a visitor and may be anything: ``9999999999999999999999``, ``-1``,
-``abc``, ``9999-12``. None of them may reach the database as a number it cannot hold (SQLite
-and PostgreSQL stop at 64 bits) or as a date Python cannot build; a bad value is treated as
-absent, never as a 500.
+``abc``, ``9999-12``. None of them may reach the database as a number it cannot hold (the id
+columns are ``integer``: 2**31-1 at most on PostgreSQL) or as a date Python cannot build; a
+bad value is treated as absent, never as a 500.
 
 * ``<id:name>`` in a route (registered by ``create_app`` before any blueprint) matches a
-  database id, 1..2**63-1; anything else does not match, so the URL answers 404.
+  database id, 1..2**31-1; anything else does not match, so the URL answers 404.
 * :func:`page_arg`, :func:`int_arg`, :func:`date_arg`, :func:`month_arg`, :func:`year_arg`
   read one query argument each and return ``None`` (or page 1) for a missing or bad value.
 * :func:`single_line` / :func:`multi_line` clean text of control and bidi characters (the
@@ -31,8 +31,11 @@ from werkzeug.routing import IntegerConverter
 
 from core.extensions import db
 
-#: The largest id a 64-bit signed column holds (SQLite INTEGER, PostgreSQL BIGINT).
-MAX_ID = 2**63 - 1
+#: The largest id an id column holds: the models' ids are ``Integer``, which is a 32-bit
+#: ``integer`` on PostgreSQL (SQLite would take 64 bits). A larger id compared with such a
+#: column is an error on PostgreSQL ("out of range for type integer"), so it must never
+#: reach a query.
+MAX_ID = 2**31 - 1
 #: No list has this many pages; a larger ``page=`` is read as this one (then clamped).
 MAX_PAGE = 1_000_000
 #: Years a date in a URL or a form may have.
@@ -80,7 +83,7 @@ def clean_request_input() -> None:
 
 
 class IdConverter(IntegerConverter):
-    """``<id:topic_id>``: a positive database id (1..2**63-1); anything else is a 404."""
+    """``<id:topic_id>``: a positive database id (1..2**31-1); anything else is a 404."""
 
     def __init__(self, map, *args: Any, **kwargs: Any) -> None:  # noqa: A002 - werkzeug's name
         super().__init__(map, min=1, max=MAX_ID)
@@ -100,7 +103,7 @@ def _parse_int(raw: str) -> int | None:
 
 
 def parse_id(raw: str | None) -> int | None:
-    """A database id typed or posted as text (``"42"``), 1..2**63-1, else ``None``."""
+    """A database id typed or posted as text (``"42"``), 1..2**31-1, else ``None``."""
     value = _parse_int((raw or "").strip())
     return value if value is not None and 1 <= value <= MAX_ID else None
 
