@@ -226,7 +226,7 @@ def build(database_url: str, scale: float, seed: int = 1, log: Callable = print)
                     name_ru=f"Объединение {i}",
                     region_id=region.id,
                     description=fb.sentence(rng, 30),
-                    rules="Сыпайы болыңыз.",
+                    rules_kk="Сыпайы болыңыз.",
                     member_count=per_assoc[i],
                 )
                 for i in range(fb.ASSOCIATIONS)

@@ -34,7 +34,7 @@ def test_find_request_approve_and_see_membership(live_server, page, factory):
             kind="network",
             region_id=region.id,
             join_policy="request",
-            topic="Зерттеу сабақ",
+            topic_kk="Зерттеу сабақ",
         )
         factory.association(slug="other", name_kk="Басқа бірлестік", region_id=region.id)
         leader = factory.member(net, factory.user(email="leader@example.kz"), role="leader")

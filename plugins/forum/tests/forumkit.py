@@ -25,7 +25,7 @@ class World:
 
 def world(factory, **board_kw) -> World:
     region = factory.region()
-    a = factory.association(region_id=region.id, rules="1. Сыпайы болыңыз.\n2. Жарнама жоқ.")
+    a = factory.association(region_id=region.id, rules_kk="1. Сыпайы болыңыз.\n2. Жарнама жоқ.")
     leader = factory.member(a, factory.user(full_name="Айгүл Серікова"), role="leader")
     moderator = factory.member(a, factory.user(full_name="Марат Оспанов"), role="moderator")
     member = factory.member(a, factory.user(full_name="Дана Ахметова"))

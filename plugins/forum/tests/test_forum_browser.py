@@ -30,7 +30,7 @@ def test_question_answer_accept_lock(live_app, live_server, page, factory, tmp_p
     page.check("input[name=kind][value=question]")
     page.fill("textarea[name=body]", "Биылғы хаттағы бағалау бөлімі түсініксіз.")
     page.set_input_files("input[name=attachments]", str(picture))
-    page.locator("main form button").last.click()
+    page.get_by_role("button", name="Жариялау").click()  # "Publish"
     page.wait_for_load_state()
     assert "Жылдық әдістемелік хатты қалай қолданамыз?" in page.inner_text("h2.topic-title")
     assert page.locator("ul.attachments img").count() == 1
@@ -44,7 +44,7 @@ def test_question_answer_accept_lock(live_app, live_server, page, factory, tmp_p
     assert "Биылғы хаттағы бағалау бөлімі түсініксіз." in body.input_value()
     body.press("End")
     body.type("Бағалау критерийлерін бөлім соңындағы кестеден қараңыз.")
-    page.locator("main form button").last.click()
+    page.locator("form[data-draft-key] button:not([name])").click()
     page.wait_for_load_state()
     assert page.locator("article.post blockquote").count() == 1
     browser_logout(page, base)
