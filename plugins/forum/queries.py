@@ -11,6 +11,8 @@ from sqlalchemy.orm import aliased, joinedload
 
 from core.api import db, utcnow
 from plugins.forum import services as svc
+from plugins.forum.drafts import topic_key
+from plugins.forum.message_models import ForumDraft
 from plugins.forum.models import (
     ForumBan,
     ForumBoard,
@@ -133,11 +135,12 @@ class Viewer:
     level: str = "normal"
     last_read: int | None = None  # None: never opened
     banned: bool = False
+    has_draft: bool = False  # a saved reply draft for this topic (the "continue" link)
 
 
 def viewer_state(user: Any, topic: ForumTopic) -> Viewer:
-    """The reader's watch level, read mark and ban from the board in one statement (three
-    before, plus a ban lookup per post for the edit links)."""
+    """The reader's watch level, read mark, ban from the board and saved reply draft in one
+    statement (four before, plus a ban lookup per post for the edit links)."""
     if not getattr(user, "is_authenticated", False):
         return Viewer()
     row = db.session.execute(
@@ -156,9 +159,21 @@ def viewer_state(user: Any, topic: ForumTopic) -> Viewer:
             )
             .limit(1)
             .scalar_subquery(),
+            select(ForumDraft.id)
+            .where(
+                ForumDraft.user_id == user.id,
+                ForumDraft.key == topic_key(topic.id),
+                ForumDraft.body != "",
+            )
+            .scalar_subquery(),
         )
     ).one()
-    return Viewer(level=row[0] or "normal", last_read=row[1], banned=row[2] is not None)
+    return Viewer(
+        level=row[0] or "normal",
+        last_read=row[1],
+        banned=row[2] is not None,
+        has_draft=row[3] is not None,
+    )
 
 
 def mark_read(user: Any, topic: ForumTopic, viewer: Viewer, number: int) -> bool:

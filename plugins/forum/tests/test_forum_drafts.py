@@ -63,7 +63,7 @@ def test_a_reply_draft_and_the_autosave_endpoint(app, factory, post):
     resp = post(dana, "/forum/drafts", {"key": f"topic:{t.id}", "body": "Жартылай жауап"})
     assert resp.status_code == 200 and resp.get_json()["saved"] is True
     assert "Жартылай жауап" in dana.get(f"/forum/t/{t.id}/reply").get_data(as_text=True)
-    assert "/reply" in dana.get(f"/forum/t/{t.id}").get_data(as_text=True)
+    assert 'class="card draft-link"' in dana.get(f"/forum/t/{t.id}").get_data(as_text=True)
     # The endpoint checks the key: a board the writer cannot post on, or garbage, is a 404.
     other = factory.association()
     closed = ForumBoard(association_id=other.id, name="Жабық")
@@ -79,6 +79,7 @@ def test_a_reply_draft_and_the_autosave_endpoint(app, factory, post):
     )
     assert post(dana, f"/forum/t/{t.id}/reply", {"body": "Толық жауап"}).status_code == 302
     assert db.session.scalar(select(func.count(ForumDraft.id))) == 0
+    assert "draft-link" not in dana.get(f"/forum/t/{t.id}").get_data(as_text=True)
 
 
 def test_preview_renders_with_the_sanitiser_and_stores_nothing(app, factory, post):

@@ -308,6 +308,7 @@ def topic(topic_id: int):
         reply_form=_post_form(board) if can_reply else None,
         can_reply=can_reply,
         level=viewer.level if auth else None,
+        has_draft=viewer.has_draft,
         move_form=move_form,
         official_form=OfficialForm(status=topic.official_status) if moderator else None,
         label=lambda p: svc.author_label(current_user, p, moderator),

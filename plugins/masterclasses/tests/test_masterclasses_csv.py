@@ -23,6 +23,8 @@ def test_participants_csv_neutralises_typed_formulas(client, factory, login, pay
     ev = make_event(assoc, hosts=[host], capacity=1)
     registered = factory.user(full_name=payload, email=payload, school_id=school.id)
     waiting = factory.user(full_name=payload, school_id=school.id)
+    for person in (registered, waiting):  # co-members: the host may see their schools
+        factory.member(assoc, person)
     db.session.add_all(
         [
             Registration(event_id=ev.id, user_id=registered.id, status="registered"),
