@@ -213,8 +213,12 @@ def test_a_value_outside_the_set_is_refused_by_each_constraint(migrated_app):
                 _insert(table, conn, {column: good})
             finally:
                 trans.rollback()
+            # A value outside the set that fits the column (PostgreSQL refuses a longer one
+            # for its length before the check, e.g. the String(2) of a language).
+            length = getattr(table.c[column].type, "length", None)
+            bad = "zz!"[:length] if length else "zz!"
             with pytest.raises(IntegrityError) as err, conn.begin():
-                _insert(table, conn, {column: "zz!"})  # fits every String(n) of a set
+                _insert(table, conn, {column: bad})
         assert check.name in str(err.value), (check.name, str(err.value))
 
 
