@@ -528,22 +528,7 @@ def _pg_cluster_class():
         cached data folder instead of a fresh ``initdb``."""
 
         def start_existing(self) -> None:
-            opts = (
-                f"-p {self.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' "
-                "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
-                "-c max_connections=200"
-            )
-            self._run(
-                _pg_bin("pg_ctl"),
-                "-D",
-                self.datadir,
-                "-o",
-                opts,
-                "-w",
-                "-l",
-                os.path.join(self.dir, "log"),
-                "start",
-            )
+            self.start_server()
 
         def stop_clean(self) -> None:
             self._run(_pg_bin("pg_ctl"), "-D", self.datadir, "-m", "fast", "-w", "stop")

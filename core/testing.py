@@ -104,6 +104,10 @@ class PostgresCluster:
             "UTF8",
             "--locale=C.UTF-8",
         )
+        self.start_server()
+
+    def start_server(self) -> None:
+        """Start ``postgres`` on the data folder (made by :meth:`start`, or a copy of one)."""
         opts = (
             f"-p {self.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' "
             "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
