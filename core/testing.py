@@ -35,8 +35,10 @@ import pytest
 import redis
 from flask import current_app
 from itsdangerous import URLSafeTimedSerializer
+from jinja2.bccache import Bucket, BytecodeCache
 from sqlalchemy import event, text
 from sqlalchemy.pool import StaticPool
+from werkzeug.routing.rules import Rule
 from werkzeug.security import generate_password_hash
 
 from core.app import create_app
@@ -87,7 +89,10 @@ class PostgresCluster:
         cmd = list(args)
         if self.as_root:
             cmd = ["runuser", "-u", "postgres", "--", *cmd]
-        subprocess.run(cmd, check=True, capture_output=True, text=True)
+        # Without libfaketime (the PostgreSQL run of make test goes under it): the server's
+        # clock times only its own timeouts and checkpoints; the app never asks it the time.
+        env = {k: v for k, v in os.environ.items() if k not in ("LD_PRELOAD", "FAKETIME")}
+        subprocess.run(cmd, check=True, capture_output=True, text=True, env=env)
 
     def start(self) -> None:
         if self.as_root:
@@ -366,11 +371,18 @@ def make_app(pg_url, tmp_path) -> Iterator[Callable[..., Any]]:
         cfg.update(config)
         os.environ.setdefault("QAUYM_INSTANCE_PATH", str(tmp_path / "instance"))
         app = create_app(cfg)
+        app.jinja_env.bytecode_cache = _TEMPLATE_CODES
         with app.app_context():
-            if pg_url:
-                _pg_reset()
-            _create_tables(app)
-            if app.config["DATABASE_URL"].startswith("sqlite"):
+            url = app.config["DATABASE_URL"]
+            if pg_url and url == pg_url:
+                _pg_fresh_schema(app)
+            elif url == "sqlite://":
+                _sqlite_fresh_schema(app)
+            else:
+                if pg_url:
+                    _pg_reset()
+                _create_tables(app)
+            if url.startswith("sqlite"):
                 engine = db.engine
                 event.listen(engine, "connect", _sqlite_pragmas)
                 with engine.connect() as conn:
@@ -385,16 +397,119 @@ def make_app(pg_url, tmp_path) -> Iterator[Callable[..., Any]]:
             db.engine.dispose()
 
 
-def _create_tables(app) -> None:
-    """Create the tables of the core and of the app's enabled plugins only.
+def _app_tables(app) -> list:
+    """The tables of the core and of the app's enabled plugins only.
 
     ``db.metadata`` is shared by every app in the process, so it also holds the models of
     plugins that an earlier test loaded; a plugin left out of this app must not get its tables
     created (nor fail the set-up with its dialect-specific DDL).
     """
     owners = {"core", *app.extensions["qauym_plugins"].enabled}
-    tables = [t for name, t in db.metadata.tables.items() if owned_by(name, owners)]
+    return [t for name, t in db.metadata.tables.items() if owned_by(name, owners)]
+
+
+def _create_tables(app) -> None:
+    """Create the tables of the core and of the app's enabled plugins only."""
+    db.metadata.create_all(db.engine, tables=_app_tables(app))
+
+
+# Every test builds its own app, and two costs of that are the same for each one: Werkzeug
+# compiles a Python function per URL rule and endpoint (some 270 rules, two builders each),
+# and Jinja compiles every template the test renders. Both are pure functions of their
+# inputs, so the tests keep them across apps: the builders by the rule's parsed form, the
+# templates in a bytecode cache keyed (by Jinja) by name and source checksum. The running
+# platform builds one app and does not need either.
+_BUILDERS: dict[tuple, Any] = {}
+_compile_builder = Rule._compile_builder
+
+
+def _cached_compile_builder(self, append_unknown: bool = True):
+    defaults = self.defaults or {}
+    key = (
+        append_unknown,
+        self.rule,
+        tuple(self._trace),
+        tuple(sorted((k, repr(v), type(self._converters.get(k))) for k, v in defaults.items())),
+    )
+    builder = _BUILDERS.get(key)
+    if builder is None:
+        builder = _BUILDERS[key] = _compile_builder(self, append_unknown)
+    return builder
+
+
+Rule._compile_builder = _cached_compile_builder
+
+
+class _MemoryBytecodeCache(BytecodeCache):
+    def __init__(self) -> None:
+        self._codes: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        code = self._codes.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._codes[bucket.key] = bucket.bytecode_to_string()
+
+
+_TEMPLATE_CODES = _MemoryBytecodeCache()
+
+
+# A fresh schema for every test, without paying for ``create_all`` each time (it compiles
+# and runs some 250 DDL statements: about a second per test on this machine). The first test
+# with a given set of tables builds it; later ones get a copy (SQLite) or the same tables
+# emptied (PostgreSQL). The key is the set of table names: plugins and the sample plugin of
+# tests/plugin_site add to the shared metadata, never change a table already in it.
+_SQLITE_TEMPLATES: dict[frozenset[str], Any] = {}
+
+
+def _sqlite_fresh_schema(app) -> None:
+    """Fill the app's in-memory SQLite database (one connection: ``StaticPool``) from a
+    template built once per set of tables, with SQLite's online backup (page by page, so
+    FTS5 tables and triggers come along)."""
+    import sqlite3
+
+    tables = _app_tables(app)
+    key = frozenset(t.name for t in tables)
+    raw = db.engine.raw_connection()
+    try:
+        conn = raw.driver_connection
+        template = _SQLITE_TEMPLATES.get(key)
+        if template is None:
+            db.metadata.create_all(db.engine, tables=tables)
+            template = sqlite3.connect(":memory:", check_same_thread=False)
+            conn.backup(template)
+            _SQLITE_TEMPLATES[key] = template
+        else:
+            template.backup(conn)
+    finally:
+        raw.close()
+
+
+_PG_SCHEMA: dict[str, Any] = {"key": None}
+
+
+def _pg_fresh_schema(app) -> None:
+    """Empty the test database's tables when they are the ones this app needs (one
+    ``TRUNCATE ... RESTART IDENTITY``, so ids start at 1 again); otherwise drop the schema
+    and create it. ``_pg_reset`` (used by tests that build the schema with migrations)
+    forgets what is there, and the table names are compared before each reuse."""
+    tables = _app_tables(app)
+    key = frozenset(t.name for t in tables)
+    db.session.remove()
+    if _PG_SCHEMA["key"] == key:
+        with db.engine.begin() as conn:
+            present = set(
+                conn.scalars(text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'"))
+            )
+            if present == key:
+                names = ", ".join(f'"{name}"' for name in sorted(key))
+                conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+                return
+    _pg_reset()
     db.metadata.create_all(db.engine, tables=tables)
+    _PG_SCHEMA["key"] = key
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
@@ -405,6 +520,7 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
 
 def _pg_reset() -> None:
     """Drop everything in the test database's public schema."""
+    _PG_SCHEMA["key"] = None
     db.session.remove()
     with db.engine.begin() as conn:
         conn.execute(text("DROP SCHEMA public CASCADE"))
@@ -558,6 +674,15 @@ class QueryCounter:
 
     def __exit__(self, *exc) -> None:
         event.remove(self.engine, "before_cursor_execute", self._on)
+
+
+@pytest.fixture
+def still_page_keys(monkeypatch) -> None:
+    """Hold the clock the anonymous page cache's keys roll over by (a test that expects a
+    second visit to be a hit must not see the key change between the two)."""
+    from core.services import http_cache
+
+    monkeypatch.setattr(http_cache, "_clock", lambda: 1_800_000_000.0)
 
 
 @pytest.fixture

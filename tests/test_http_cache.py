@@ -15,6 +15,8 @@ from core.app import create_app
 from core.extensions import db
 from core.models import Association, JoinPolicy, UserSession
 
+pytestmark = pytest.mark.usefixtures("still_page_keys")
+
 MEMBERS = re.compile(r'id="member-count">(\d+)<')
 TOKEN = re.compile(rb'name="csrf_token" value="[^"]+"')
 

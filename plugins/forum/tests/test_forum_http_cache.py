@@ -6,9 +6,13 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from core.extensions import db
 from plugins.forum.models import ForumPost
 from plugins.forum.tests.forumkit import topic, world
+
+pytestmark = pytest.mark.usefixtures("still_page_keys")
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
