@@ -15,6 +15,7 @@ from email.utils import make_msgid
 import pytest
 from sqlalchemy import func, select
 
+from core.cli import mail_inbound
 from core.extensions import db
 from core.models import InboundMail, OutboxEmail, ReplyKey
 from core.services import inbound_mail, reply_keys
@@ -30,7 +31,6 @@ DOMAIN = "reply.qauym.test"
 def app(make_app):
     app = make_app(
         plugins="forum",
-        file_db=True,
         DEFAULT_LOCALE="en",
         REPLY_DOMAIN=DOMAIN,
         INBOUND_PER_HOUR=3,
@@ -49,7 +49,7 @@ def smtp(app):
     server.start()
 
     def send(msg: EmailMessage, mail_from: str | None = None) -> None:
-        db.session.commit()  # the server's thread writes through its own connection
+        db.session.commit()  # the server's thread writes through its own session
         with smtplib.SMTP("127.0.0.1", server.port, timeout=10) as client:
             client.send_message(msg, from_addr=mail_from)
         db.session.expire_all()
@@ -303,7 +303,7 @@ def test_piped_message_through_the_command(app, factory):
     t = topic(w.board, w.member)
     address = _address(w.member2, t)
     raw = _mail(address, w.member2.email, "Құбыр арқылы келген жауап").as_bytes()
-    result = app.test_cli_runner().invoke(args=["mail", "inbound"], input=raw)
+    result = app.test_cli_runner().invoke(mail_inbound, input=raw)
     assert result.exit_code == 0, result.output
     assert result.output.startswith("accepted")
     db.session.expire_all()
