@@ -180,6 +180,8 @@ _QUOTE_HEADERS = [
     re.compile(r"^(on|le|am)\s.{4,300}\s(wrote|a écrit|schrieb)\s*:\s*$", re.I),
     re.compile(r"^.{0,300}(пишет|написал|написала|написал\(а\)|жазды|жазған)\s*:\s*$", re.I),
     re.compile(r"^_{8,}\s*$"),
+    # Mail.ru and others: "Суббота, 28 ноября 2026, 10:15 +05:00 от Qauym <noreply@...>:"
+    re.compile(r"^.{0,300}\d.{0,300}[\w.+-]+@[\w-]+(\.[\w-]+)+>?\)?\s*:\s*$"),
 ]
 _HEADER_BLOCK = re.compile(r"^\*?(from|от|кімнен|sent|отправлено|date|дата)\s*:\*?\s", re.I)
 _PHONE_SIGNATURE = re.compile(
