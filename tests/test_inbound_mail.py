@@ -29,7 +29,7 @@ DOMAIN = "r.qauym.test"
         # Gmail wraps the header over two lines
         "Agreed.\n\nOn Sat, 28 Nov 2026 at 10:15, Qauym\n<noreply@qauym.local> wrote:\n> old",
         # Mail.ru / Yandex, Russian
-        "Agreed.\n\n28.11.2026, 10:15, \"Qauym\" <noreply@qauym.local> пишет:\n> old",
+        'Agreed.\n\n28.11.2026, 10:15, "Qauym" <noreply@qauym.local> пишет:\n> old',
         "Agreed.\n\nСуббота, 28 ноября 2026, 10:15 +05:00 от Qauym <noreply@qauym.local>:\n"
         "-----Original Message-----\nold",
         # Kazakh
@@ -174,3 +174,17 @@ def test_reply_addresses_are_off_without_a_domain(make_app, factory):
     app = make_app(plugins="none")
     with app.app_context():
         assert reply_keys.issue(factory.user(), "echo", "thing:7") == ""
+
+
+def test_prune_drops_long_expired_keys_and_old_records(app, factory):
+    import datetime as dt
+
+    user = factory.user()
+    old = dt.datetime(2026, 1, 1)
+    reply_keys.issue(user, "echo", "a", now=old)
+    fresh = reply_keys.issue(user, "echo", "b", now=dt.datetime(2026, 6, 1))
+    db.session.add(InboundMail(status="dropped", created_at=old))
+    db.session.commit()
+    assert inbound_mail.prune(dt.datetime(2026, 6, 2)) == 2
+    assert inbound_mail.prune(dt.datetime(2026, 6, 2)) == 0
+    assert reply_keys.find(fresh.split("+")[1].split("@")[0]) is not None

@@ -45,7 +45,7 @@ from typing import Any
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from core.extensions import db
 from core.models import InboundMail, User
@@ -372,6 +372,15 @@ def _answer(user: User | None, reason: Any, msg: EmailMessage, now: dt.datetime)
     )
     db.session.flush()
     return mail
+
+
+def prune(now: dt.datetime | None = None, keep_days: int = 90) -> int:
+    """Delete reply keys expired for a while and inbound records older than ``keep_days``
+    (the ``core.prune_inbound_mail`` job; idempotent). Returns how many rows went."""
+    now = now or utcnow()
+    gone = reply_keys.purge(now)
+    old = delete(InboundMail).where(InboundMail.created_at < now - dt.timedelta(days=keep_days))
+    return gone + (db.session.execute(old).rowcount or 0)
 
 
 # --- the SMTP server -----------------------------------------------------------------------
