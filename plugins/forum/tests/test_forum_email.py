@@ -370,3 +370,57 @@ def test_mailing_list_only_for_members_and_waits_for_quiet_hours(make_app, facto
         mail = db.session.scalars(select(OutboxEmail)).one()
         assert mail.send_after == dt.datetime(2026, 12, 2, 2, 0)  # 07:00 in Almaty
         assert mail.headers["Reply-To"].endswith("@" + DOMAIN)
+
+
+class _Sink:
+    """An outgoing SMTP server (aiosmtpd) keeping what the site sends."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        from email import policy
+        from email.parser import BytesParser
+
+        self.messages.append(BytesParser(policy=policy.default).parsebytes(envelope.content))
+        return "250 OK"
+
+
+def test_round_trip_through_both_smtp_servers(app, smtp, factory):
+    """The site sends a mailing-list email through SMTP; the reply to its Reply-To, sent back
+    to the inbound server, lands in the topic; the refusal of a second, locked-topic reply goes
+    out through SMTP with the headers that stop mail loops."""
+    from aiosmtpd.controller import Controller
+
+    from core.services import notifications
+    from plugins.forum import services as svc
+
+    sink = _Sink()
+    outgoing = Controller(sink, hostname="127.0.0.1", port=_free_port())
+    outgoing.start()
+    try:
+        app.config.update(MAIL_BACKEND="smtp", SMTP_HOST="127.0.0.1", SMTP_PORT=outgoing.port)
+        w = world(factory)
+        t = topic(w.board, w.member)
+        mailing_list.subscribe(w.member2, w.board)
+        db.session.commit()
+        with app.test_request_context():
+            svc.notify_new_post(_posts(t)[0], w.member)
+        db.session.commit()
+        assert notifications.send_outbox() == 1
+        (sent,) = sink.messages
+        assert sent["To"] == w.member2.email
+        assert sent["Auto-Submitted"] == "auto-generated" and sent["Precedence"] == "list"
+        assert sent["List-Unsubscribe"].startswith("<http://localhost/forum/mailing-list/")
+        reply = _mail(sent["Reply-To"], w.member2.email, "Дұрыс айтасыз.\n\n> Мәтін")
+        reply["In-Reply-To"] = sent["Message-ID"]
+        smtp(reply)
+        assert _posts(t)[-1].body == "Дұрыс айтасыз."
+        t.locked = True
+        db.session.commit()
+        smtp(_mail(sent["Reply-To"], w.member2.email, "Тағы бір ой"))
+        refusal = sink.messages[-1]
+        assert refusal["Auto-Submitted"] == "auto-replied"
+        assert "closed for new replies" in refusal.get_content()
+    finally:
+        outgoing.stop()
