@@ -211,6 +211,12 @@ def notify(
     else:
         prefs = preferences_for(recipients, kind)
     made: list[Notification] = []
+    replies = {}
+    if reply_to and email:
+        from core.services import reply_keys
+
+        mailed = [u for u in recipients if prefs[u.id][1]]
+        replies = reply_keys.issue_many(mailed, owner, reply_to, now)
     for user in recipients:
         in_app, by_email = prefs[user.id]
         t = _text(title, user.locale)[:300]
@@ -229,7 +235,7 @@ def notify(
             made.append(n)
         if email and by_email:
             link = _absolute(url)
-            headers = _reply_headers(user, owner, reply_to, now)
+            headers = {"Reply-To": replies[user.id]} if user.id in replies else {}
             body_text = (b + ("\n\n" + link if link else "")).strip()
             if headers:
                 body_text += "\n\n" + _text(REPLY_HINT, user.locale)

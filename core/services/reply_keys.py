@@ -46,35 +46,45 @@ def address_pattern() -> re.Pattern[str]:
 def issue(user: User, plugin: str, target: str, now: dt.datetime | None = None) -> str:
     """The reply address for ``user`` and ``plugin``'s ``target``; ``""`` when reply by email
     is off. Adds a row to the session when no fresh key exists; the caller commits."""
-    if not enabled():
-        return ""
+    return issue_many([user], plugin, target, now).get(user.id, "")
+
+
+def issue_many(
+    users: list[User], plugin: str, target: str, now: dt.datetime | None = None
+) -> dict[int, str]:
+    """:func:`issue` for several users in one query: the address per user id (empty when reply
+    by email is off)."""
+    if not enabled() or not users:
+        return {}
     now = now or utcnow()
+    target = target[:100]
     life = dt.timedelta(days=int(current_app.config["REPLY_KEY_DAYS"]))
-    fresh = db.session.scalar(
-        select(ReplyKey.key)
+    fresh: dict[int, str] = {}
+    for user_id, key in db.session.execute(
+        select(ReplyKey.user_id, ReplyKey.key)
         .where(
-            ReplyKey.user_id == user.id,
+            ReplyKey.user_id.in_([u.id for u in users]),
             ReplyKey.plugin == plugin,
             ReplyKey.target == target,
             ReplyKey.expires_at > now + life / 2,
         )
-        .order_by(ReplyKey.expires_at.desc())
-        .limit(1)
-    )
-    if fresh is None:
-        fresh = secrets.token_urlsafe(16)
-        db.session.add(
-            ReplyKey(
-                key=fresh,
-                user_id=user.id,
-                plugin=plugin,
-                target=target[:100],
-                created_at=now,
-                expires_at=now + life,
+        .order_by(ReplyKey.expires_at)
+    ):
+        fresh[user_id] = key  # the latest wins
+    for user in users:
+        if user.id not in fresh:
+            fresh[user.id] = secrets.token_urlsafe(16)
+            db.session.add(
+                ReplyKey(
+                    key=fresh[user.id],
+                    user_id=user.id,
+                    plugin=plugin,
+                    target=target,
+                    created_at=now,
+                    expires_at=now + life,
+                )
             )
-        )
-        db.session.flush()
-    return address(fresh)
+    return {uid: address(key) for uid, key in fresh.items()}
 
 
 def find(key: str) -> ReplyKey | None:
