@@ -188,3 +188,13 @@ def test_prune_drops_long_expired_keys_and_old_records(app, factory):
     assert inbound_mail.prune(dt.datetime(2026, 6, 2)) == 2
     assert inbound_mail.prune(dt.datetime(2026, 6, 2)) == 0
     assert reply_keys.find(fresh.split("+")[1].split("@")[0]) is not None
+
+
+def test_mail_commands_need_a_reply_domain(make_app):
+    from core.cli import mail_inbound, mail_serve_inbound
+
+    app = make_app(plugins="none")
+    runner = app.test_cli_runner()
+    for command in (mail_inbound, mail_serve_inbound):
+        result = runner.invoke(command, input=b"")
+        assert result.exit_code == 1 and "REPLY_DOMAIN" in result.output
