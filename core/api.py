@@ -15,8 +15,8 @@ Grouped by need:
   closed sets a plugin reuses (``Category``, ``Role``, ``Language``) and ``one_of(column,
   TheEnum)``, the CHECK constraint for a column holding a closed set (see DEVELOPERS.md).
 * **Hook return types**: ``PluginInfo``, ``Action``, ``NavItem``, ``Tab``, ``SlotContent``,
-  ``NotificationKind``, ``SearchResult``, ``PortfolioEntry``, ``Job``, ``PlanLink``,
-  ``ReportSection``, ``ReportFigure``; ``SLOTS``.
+  ``EmailReplyResult``, ``NotificationKind``, ``SearchResult``, ``PortfolioEntry``, ``Job``,
+  ``PlanLink``, ``ReportSection``, ``ReportFigure``; ``SLOTS``.
 * **Associations**: ``association_for(plugin, slug)`` (lookup with the plugin gate: 404 when
   missing or switched off there), ``subtree``, ``exclude_member`` (remove a member by a
   decision, audited), the membership service ``associations``.
@@ -84,6 +84,7 @@ from core.models import (
 from core.plugin_api import (
     SLOTS,
     Action,
+    EmailReplyResult,
     Job,
     NavItem,
     NotificationKind,
@@ -146,6 +147,7 @@ __all__ = [
     "Association",
     "Category",
     "Certificate",
+    "EmailReplyResult",
     "District",
     "Job",
     "Language",

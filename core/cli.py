@@ -306,3 +306,51 @@ def storage_migrate(target: str) -> None:
     )
     if report.failed:
         sys.exit(1)
+
+
+@main.group("mail")
+def mail_group() -> None:
+    """Reply by email: receive replies sent to reply addresses (REPLY_DOMAIN)."""
+
+
+@mail_group.command("inbound")
+@click.option("--from", "mail_from", default=None, help="envelope sender, when the MTA gives it")
+@click.option("--to", "rcpt_to", multiple=True, help="envelope recipient (repeatable)")
+@with_appcontext
+def mail_inbound(mail_from: str | None, rcpt_to: tuple[str, ...]) -> None:
+    """Handle one message read from standard input (an MTA pipes it: `qauym mail inbound <
+    message.eml`). Exits 0 whatever became of it (the outcome is printed and logged), so the
+    MTA never bounces a refused reply; a refusal is answered by email."""
+    from core.services import inbound_mail
+
+    if not current_app.config.get("REPLY_DOMAIN"):
+        raise click.ClickException("set REPLY_DOMAIN to receive replies by email")
+    outcome = inbound_mail.receive(
+        sys.stdin.buffer.read(), mail_from=mail_from, rcpt_tos=list(rcpt_to)
+    )
+    click.echo(f"{outcome.status} {outcome.reason} {outcome.url}".strip())
+
+
+@mail_group.command("serve-inbound")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=2525, show_default=True, type=int)
+@with_appcontext
+def mail_serve_inbound(host: str, port: int) -> None:
+    """Run an SMTP server (aiosmtpd) that accepts mail to reply addresses only and turns each
+    message into a reply. Put it behind the MTA of REPLY_DOMAIN (or expose it as the domain's
+    MX). Stops on Ctrl-C."""
+    import threading
+
+    from core.services import inbound_mail
+
+    if not current_app.config.get("REPLY_DOMAIN"):
+        raise click.ClickException("set REPLY_DOMAIN to receive replies by email")
+    server = inbound_mail.controller(current_app._get_current_object(), host, port)
+    server.start()
+    click.echo(f"Receiving replies for {current_app.config['REPLY_DOMAIN']} on {host}:{port}")
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()

@@ -31,6 +31,14 @@ DEFAULTS: dict[str, Any] = {
     "SMTP_USERNAME": "",
     "SMTP_PASSWORD": "",
     "SMTP_STARTTLS": False,
+    # Reply by email (core/services/inbound_mail.py): notification emails carry
+    # Reply-To: <REPLY_PREFIX>+<key>@<REPLY_DOMAIN>; empty REPLY_DOMAIN turns it off.
+    "REPLY_DOMAIN": "",
+    "REPLY_PREFIX": "reply",
+    "REPLY_KEY_DAYS": 60,
+    # Replies by email accepted per user and hour; larger messages are refused.
+    "INBOUND_PER_HOUR": 20,
+    "INBOUND_MAX_KB": 2048,
     # Rate limits (Flask-Limiter); storage "memory://" or e.g. "redis://host:6379".
     "RATELIMIT_STORAGE_URI": "memory://",
     "LOGIN_RATE_LIMIT": "10 per minute",

@@ -42,6 +42,7 @@ from flask import Blueprint
 
 from core.plugin_api import (
     Action,
+    EmailReplyResult,
     Job,
     NavItem,
     NotificationKind,
@@ -213,3 +214,20 @@ def demo_data(ctx):
 @spec(Policy("fail"))
 def user_deleted(user):
     """The account ``user`` is about to be deleted: remove or anonymise what the plugin holds."""
+
+
+@spec(Policy("contain", EmailReplyResult, many=False))
+def email_reply(target, user, text, now):
+    """A reply by email reached an address the plugin issued: act on it as the web form would.
+
+    The plugin gave ``target`` (a short string of its own, such as ``"topic:12"``) to
+    ``notify(..., reply_to=target)`` or ``notifications.send_email(..., reply_to=target)``;
+    the core put a random, expiring key bound to the recipient into the email's ``Reply-To``
+    and, when mail comes back to it, checked the key, the sender's address, the account, the
+    rate limit and the size, and reduced the message to ``text`` (plain text, quoted part and
+    signature removed). Only the plugin that issued the key is called. Run the checks of the
+    web form (membership, bans, locks, length, moderation) and return an
+    :class:`core.plugin_api.EmailReplyResult`: accepted with a ``url``, or refused with a
+    ``reason`` the core mails back to ``user``. Add rows to the session; the core commits (or
+    rolls back a refusal). ``now`` is the naive-UTC time of receipt.
+    """

@@ -564,6 +564,45 @@ class OutboxEmail(db.Model):
     sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str] = mapped_column(Text, default="")
+    #: Extra headers of the message ({"Reply-To": ..., "List-Unsubscribe": ...}).
+    headers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict, server_default="{}")
+
+
+class ReplyKey(db.Model):
+    """The random key of a reply address ``<prefix>+<key>@<REPLY_DOMAIN>``: it names the user
+    the address was given to, the plugin that issued it and that plugin's target (a topic,
+    say), and it expires. Generic on purpose: any plugin's email may carry one, and the
+    inbound-mail service hands a message to the plugin named here (``core.services.
+    inbound_mail``)."""
+
+    __tablename__ = "core_reply_key"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(40), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("core_user.id", ondelete="CASCADE"), index=True)
+    plugin: Mapped[str] = mapped_column(String(60))
+    target: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    user: Mapped[User] = relationship()
+
+
+class InboundMail(db.Model):
+    """One message received for a reply address, and what became of it: the Message-ID keeps
+    a message delivered twice from being posted twice, the rows per user give the rate limit
+    and cap the refusal emails (no mail loop)."""
+
+    __tablename__ = "core_inbound_mail"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(300), default="", index=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("core_user.id", ondelete="CASCADE"), index=True
+    )
+    sender: Mapped[str] = mapped_column(String(254), default="")
+    status: Mapped[str] = mapped_column(String(20))  # accepted, refused, dropped
+    reason: Mapped[str] = mapped_column(String(300), default="")
+    url: Mapped[str] = mapped_column(String(500), default="")
+    answered: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
 
 
 class PluginSwitch(db.Model):

@@ -14,6 +14,7 @@ SLOTS: dict[str, str] = {
     "association.sidebar": "Side blocks on an association page (context: association, user).",
     "profile.sections": "Sections on a user's profile page (context: profile_user, user).",
     "admin.dashboard": "Blocks on the admin dashboard (context: user).",
+    "notifications.preferences": "Blocks under the notification settings (context: user).",
 }
 
 
@@ -82,6 +83,17 @@ class NotificationKind:
     name: str
     label: Any
     email_default: bool = True
+
+
+@dataclass(frozen=True)
+class EmailReplyResult:
+    """What a plugin did with a reply by email (the ``email_reply`` hook): ``accepted`` with
+    the ``url`` of what it made, or refused with a short ``reason`` (a lazy string, rendered in
+    the sender's language in the refusal email)."""
+
+    accepted: bool
+    reason: Any = ""
+    url: str = ""
 
 
 @dataclass(frozen=True)

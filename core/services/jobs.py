@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from core.extensions import db
 from core.models import JobRun
 from core.plugin_api import Job
-from core.services import notifications, sessions
+from core.services import inbound_mail, notifications, sessions
 from core.services.urls import site_request_context
 from core.timeutil import utcnow
 
@@ -36,6 +36,7 @@ def core_jobs() -> list[Job]:
     return [
         Job("core.send_outbox", lambda now: notifications.send_outbox(now), dt.timedelta(0)),
         Job("core.prune_sessions", lambda now: sessions.prune(now), dt.timedelta(days=1)),
+        Job("core.prune_inbound_mail", lambda now: inbound_mail.prune(now), dt.timedelta(days=1)),
     ]
 
 

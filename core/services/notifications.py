@@ -17,6 +17,7 @@ import re
 import smtplib
 from collections.abc import Iterable
 from email.message import EmailMessage
+from email.utils import make_msgid, parseaddr
 from typing import Any
 
 from flask import current_app, has_request_context, request
@@ -181,6 +182,7 @@ def notify(
     email: bool = True,
     now: dt.datetime | None = None,
     urgent: bool = False,
+    reply_to: str = "",
 ) -> list[Notification]:
     """Notify each user; return the in-app notifications made.
 
@@ -188,7 +190,10 @@ def notify(
     (their setting, else the site default). A plugin's kind produces nothing where the plugin
     is switched off for ``association``. Preferences decide in-app and email per user, except
     for :data:`MANDATORY_KINDS`. An email created in quiet hours waits for their end unless
-    ``urgent``. Adds rows to the session; the caller commits.
+    ``urgent``. With ``reply_to`` (a target of the kind's plugin, such as ``"topic:12"``) and
+    ``REPLY_DOMAIN`` set, each email carries a ``Reply-To`` reply address bound to its
+    recipient; mail sent back to it reaches the plugin's ``email_reply`` hook. Adds rows to
+    the session; the caller commits.
     """
     if kind not in kinds():
         raise KeyError(f"Unknown notification kind {kind!r}: declare it in notification_kinds")
@@ -206,6 +211,12 @@ def notify(
     else:
         prefs = preferences_for(recipients, kind)
     made: list[Notification] = []
+    replies = {}
+    if reply_to and email:
+        from core.services import reply_keys
+
+        mailed = [u for u in recipients if prefs[u.id][1]]
+        replies = reply_keys.issue_many(mailed, owner, reply_to, now)
     for user in recipients:
         in_app, by_email = prefs[user.id]
         t = _text(title, user.locale)[:300]
@@ -224,28 +235,59 @@ def notify(
             made.append(n)
         if email and by_email:
             link = _absolute(url)
+            headers = {"Reply-To": replies[user.id]} if user.id in replies else {}
+            body_text = (b + ("\n\n" + link if link else "")).strip()
+            if headers:
+                body_text += "\n\n" + _text(REPLY_HINT, user.locale)
             db.session.add(
                 OutboxEmail(
                     user_id=user.id,
                     to=user.email,
                     subject=t,
-                    body=(b + ("\n\n" + link if link else "")).strip(),
+                    body=body_text,
                     kind=kind,
                     created_at=now,
                     send_after=send_after,
+                    headers=headers,
                 )
             )
     return made
 
 
+REPLY_HINT = _l("You can answer by replying to this email.")
+
+
+def _reply_headers(user: User, plugin: str, target: str, now: dt.datetime) -> dict[str, str]:
+    from core.services import reply_keys
+
+    if not target:
+        return {}
+    address = reply_keys.issue(user, plugin, target, now)
+    return {"Reply-To": address} if address else {}
+
+
 def send_email(
-    user: User, subject: Any, body: Any, *, kind: str = "", now: dt.datetime | None = None
+    user: User,
+    subject: Any,
+    body: Any,
+    *,
+    kind: str = "",
+    now: dt.datetime | None = None,
+    reply_to: str = "",
+    headers: dict[str, str] | None = None,
+    quiet: bool = False,
 ) -> OutboxEmail:
     """Queue one email to ``user`` that is due at once (quiet hours and preferences do not
     apply: use it for mail the user asked for, such as a password-reset link). Texts are
-    rendered in the user's language. Adds the row to the session; the caller commits, then may
-    call ``send_outbox(ids=[mail.id])`` to deliver it without waiting for the job."""
+    rendered in the user's language (``body`` may be a callable taking no arguments, called in
+    it). ``quiet=True`` lets the email wait for the end of quiet hours. ``reply_to`` (a target
+    of the plugin owning ``kind``) adds a reply address as :func:`notify` does; ``headers``
+    adds others (``List-Unsubscribe``...). Adds the row to the session; the caller commits,
+    then may call ``send_outbox(ids=[mail.id])`` to deliver it without waiting for the job."""
     now = now or utcnow()
+    extra = dict(headers or {})
+    if reply_to:
+        extra.update(_reply_headers(user, plugin_of(kind), reply_to, now))
     mail = OutboxEmail(
         user_id=user.id,
         to=user.email,
@@ -253,7 +295,8 @@ def send_email(
         body=_text(body, user.locale),
         kind=kind,
         created_at=now,
-        send_after=now,
+        send_after=(quiet_until(now) or now) if quiet else now,
+        headers=extra,
     )
     db.session.add(mail)
     return mail
@@ -347,12 +390,25 @@ def send_outbox(
     return sent
 
 
+def _mail_domain(sender: str) -> str:
+    address = parseaddr(sender)[1]
+    return address.rpartition("@")[2] or "qauym.local"
+
+
 def _send_smtp(mail: OutboxEmail) -> None:
     cfg = current_app.config
     msg = EmailMessage()
     msg["From"] = cfg["MAIL_FROM"]
     msg["To"] = mail.to
     msg["Subject"] = mail.subject
+    msg["Message-ID"] = make_msgid(domain=_mail_domain(cfg["MAIL_FROM"]))
+    # RFC 3834: vacation responders do not answer automatic mail (no reply lands in a topic).
+    msg["Auto-Submitted"] = "auto-generated"
+    for name, value in (mail.headers or {}).items():
+        if name.lower() in ("from", "to", "subject", "message-id"):
+            continue
+        del msg[name]
+        msg[name] = value
     msg.set_content(mail.body)
     with smtplib.SMTP(cfg["SMTP_HOST"], int(cfg["SMTP_PORT"]), timeout=30) as smtp:
         if cfg["SMTP_STARTTLS"]:

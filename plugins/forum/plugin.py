@@ -34,6 +34,8 @@ from core.api import (
 from plugins.forum import (
     counters,
     drafts,
+    email_replies,
+    mailing_list,
     message_models,  # noqa: F401 - registers the tables
     messaging,
     models,  # noqa: F401 - registers the tables
@@ -49,8 +51,10 @@ def plugin_info():
 
 @hookimpl
 def register_blueprints(app):
-    from plugins.forum.views import bp
+    from plugins.forum.views import bp, mailing
 
+    # The unsubscribe link's signed token stands for the CSRF token (RFC 8058 one-click).
+    app.extensions["csrf"].exempt(mailing.mailing_unsubscribe)
     return [bp]
 
 
@@ -324,6 +328,11 @@ def annual_report(association, association_ids, start, end):
 
 
 @hookimpl
+def email_reply(target, user, text, now):
+    return email_replies.handle(target, user, text, now)
+
+
+@hookimpl
 def template_slot(slot, context):
     """Private messages: unread ones on the home page; "write a message" and "block" on a
     profile the reader may write to."""
@@ -348,4 +357,11 @@ def template_slot(slot, context):
             "forum/messages/_profile.html", other=other, may=may, blocked=blocked
         )
         return SlotContent(Markup(html), order=80)  # noqa: S704 - rendered by Jinja, autoescaped
+    if slot == "notifications.preferences":
+        html = render_template(
+            "forum/_mailing_prefs.html",
+            subscribed=mailing_list.boards_of(user),
+            offered=mailing_list.offered_boards(user),
+        )
+        return SlotContent(Markup(html), order=50)  # noqa: S704 - rendered by Jinja, autoescaped
     return None

@@ -488,15 +488,21 @@ def _readers(users: Iterable[User], board: ForumBoard) -> list[User]:
 
 
 def notify_new_post(post: ForumPost, actor: User) -> None:
-    """Replies to topic watchers, new topics to board watchers, mentions unless muted.
+    """Replies to topic watchers, new topics to board watchers, mentions unless muted; every
+    post to the board's mailing-list subscribers (``plugins.forum.mailing_list``), who then get
+    no second email for it. Emails about the post carry a reply address (``topic:<id>``).
 
     Anonymous posts notify with no author name. Pending posts notify nobody until approved.
     """
+    from plugins.forum import mailing_list
+
     topic = post.topic
     board = topic.board
     levels = effective_levels(topic)
     url = url_for("forum.permalink", post_id=post.id)
     who = _l("Anonymous") if post.anonymous else actor.full_name
+    reply_to = f"topic:{topic.id}"
+    listed = mailing_list.subscriber_ids(board) - {actor.id}
     mentioned = {u.id: u for u in mentioned_members(post.body, board.association_id)}
     mentioned.pop(actor.id, None)
     mentioned = {uid: u for uid, u in mentioned.items() if levels.get(uid) != WatchLevel.MUTED}
@@ -512,18 +518,33 @@ def notify_new_post(post: ForumPost, actor: User) -> None:
         )
     else:
         kind, title = "forum.reply", _l("%(who)s replied in %(title)s", who=who, title=topic.title)
-    if watchers:
-        notifications.notify(watchers, kind, title, "", url, board.association_id)
     readers = _readers(mentioned.values(), board)
-    if readers:
-        notifications.notify(
-            readers,
-            "forum.mention",
-            _l("%(who)s mentioned you in %(title)s", who=who, title=topic.title),
-            "",
-            url,
-            board.association_id,
+    mention_title = _l("%(who)s mentioned you in %(title)s", who=who, title=topic.title)
+    for group, k, t in ((watchers, kind, title), (readers, "forum.mention", mention_title)):
+        for by_list in (False, True):
+            users = [u for u in group if (u.id in listed) == by_list]
+            if users:
+                notifications.notify(
+                    users,
+                    k,
+                    t,
+                    "",
+                    url,
+                    board.association_id,
+                    email=not by_list,
+                    reply_to=reply_to,
+                )
+    if listed:
+        subscribers = db.session.scalars(
+            select(User).where(User.id.in_(listed), User.active.is_(True))
         )
+        recipients = [
+            u
+            for u in _readers(subscribers, board)
+            if permissions.is_member(u, board.association_id)
+            and levels.get(u.id) != WatchLevel.MUTED
+        ]
+        mailing_list.send(post, who, recipients, utcnow())
 
 
 # --- read tracking in lists -----------------------------------------------------------

@@ -10,7 +10,7 @@ from flask import current_app
 from core.api import site_request_context
 from core.extensions import db
 from core.testing_routes import assert_route_permissions, seed_world
-from plugins.forum import messaging
+from plugins.forum import mailing_list, messaging
 from plugins.forum import services as svc
 from plugins.forum.models import ForumAttachment, ForumBoard, ForumRevision, ForumTopic
 from plugins.forum.tests.test_forum_extras import PNG
@@ -87,6 +87,7 @@ def test_forum_routes_check_permissions(app, factory):
             "forum.message_reports": "login",  # an empty list for anyone not a moderator
             "forum.conversation": "member",  # its participants: the member and the leader
             "forum.report_message": "member",  # the leader's message, reported by the member
+            "forum.mailing_unsubscribe": "public",  # the signed link of a mailing-list email
         },
         arg_defaults={
             "board_id": lambda w: board.id,
@@ -99,6 +100,7 @@ def test_forum_routes_check_permissions(app, factory):
         url_args={
             "forum.board_atom": {"board_id": public.id},
             "forum.flag": {"post_id": leaders.id},
+            "forum.mailing_unsubscribe": {"token": mailing_list.token(world.member.id, board.id)},
         },
         only=lambda endpoint: endpoint.startswith("forum."),
     )

@@ -18,6 +18,7 @@ from core.api import (
     plugin_gate,
     utcnow,
 )
+from plugins.forum import mailing_list
 from plugins.forum import services as svc
 from plugins.forum.forms import (
     BoardForm,
@@ -212,6 +213,8 @@ def board(board_id: int):
         moderator=moderator,
         can_post=svc.can_post_board(current_user, board),
         level=svc.watch_level(current_user, board_id=board.id),
+        may_mail=mailing_list.may_subscribe(current_user, board),
+        mailing=mailing_list.is_subscribed(current_user, board),
         active_tab="forum.association",
     )
 
