@@ -1,7 +1,7 @@
 # Two commands for a fresh machine (see README.md):
 #   make demo   install into .venv, build the demo database on SQLite, serve on port 5000
-#   make test   install test needs, lint, run every test on SQLite, then on PostgreSQL, then
-#               the non-browser suite on SQLite twice more under faketime (late-evening UTC)
+#   make test   install test needs, lint, run every test on SQLite (at 22:30 UTC by
+#               faketime), then on PostgreSQL (at 18:59 UTC)
 #
 # Works as root with no terminal (CI=true, no stdin): apt-get runs non-interactively, and
 # everything Python goes into .venv. Any pytest exit status other than 0 fails the target,
@@ -67,26 +67,38 @@ lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# Each suite runs once, and each database under one of two hard instants of the clock
+# (libfaketime: the clock runs on from the given instant; monotonic time stays real so
+# timeouts behave): 22:30 UTC is 03:30 the next day in Almaty, 18:59 UTC a minute before the
+# Almaty midnight. Today's date, so a test that hard-codes "the future" is caught too. No
+# test may depend on the hour it runs at. The browser journeys and the two-server test run
+# on the real clock (Chromium and the servers they start keep their own).
+TODAY := $(shell date -u +%F)
+SQLITE_AT ?= $(TODAY) 22:30:00
+POSTGRESQL_AT ?= $(TODAY) 18:59:00
+FAKETIME := TZ=UTC FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -f
+NOT_BROWSER := -m "not browser and not multiserver"
+
 test-sqlite: install-test
-	$(BIN)/pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+	echo "== SQLite, the suite at $(SQLITE_AT) UTC (faketime)"
+	$(FAKETIME) "@$(SQLITE_AT)" $(BIN)/pytest -q -p no:cacheprovider $(PYTEST_ARGS) $(NOT_BROWSER)
+	echo "== SQLite, browser journeys and the two-server test"
+	$(BIN)/pytest -q -p no:cacheprovider $(PYTEST_ARGS) -m "browser or multiserver"
 
 # The two-server test (marker multiserver) runs once, in test-sqlite: it always brings its own
 # PostgreSQL, Redis, S3 server, nginx and gunicorn processes, whatever QAUYM_TEST_DB says.
 test-postgresql: install-test
-	QAUYM_TEST_DB=postgresql $(BIN)/pytest -q -p no:cacheprovider $(PYTEST_ARGS) -m "not browser and not multiserver"
+	echo "== PostgreSQL, the suite at $(POSTGRESQL_AT) UTC (faketime)"
+	QAUYM_TEST_DB=postgresql $(FAKETIME) "@$(POSTGRESQL_AT)" \
+	  $(BIN)/pytest -q -p no:cacheprovider $(PYTEST_ARGS) $(NOT_BROWSER)
 
-# The non-browser suite again with the clock moved by libfaketime (the clock runs on from the
-# given instant; monotonic time stays real so timeouts behave): 22:30 UTC is 03:30 the next
-# day in Almaty, 18:59 UTC is a minute before the Almaty midnight. No test may depend on the
-# hour it runs at. Today's date, so a test that hard-codes "the future" is caught too.
-TODAY := $(shell date -u +%F)
+# The non-browser suite on SQLite at any other instants: make test-faketime FAKETIME_AT="...|..."
 FAKETIME_AT ?= $(TODAY) 22:30:00|$(TODAY) 18:59:00
 test-faketime: install-test
 	IFS='|' read -ra instants <<< "$(FAKETIME_AT)"
 	for at in "$${instants[@]}"; do
 	  echo "== the suite at $$at UTC (faketime)"
-	  TZ=UTC FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -f "@$$at" \
-	    $(BIN)/pytest -q -p no:cacheprovider $(PYTEST_ARGS) -m "not browser and not multiserver"
+	  $(FAKETIME) "@$$at" $(BIN)/pytest -q -p no:cacheprovider $(PYTEST_ARGS) $(NOT_BROWSER)
 	done
 
 test: system-deps
@@ -94,4 +106,3 @@ test: system-deps
 	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgresql
-	$(MAKE) --no-print-directory test-faketime

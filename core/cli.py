@@ -321,7 +321,7 @@ def mail_inbound(mail_from: str | None, rcpt_to: tuple[str, ...]) -> None:
     """Handle one message read from standard input (an MTA pipes it: `qauym mail inbound <
     message.eml`). Exits 0 whatever became of it (the outcome is printed and logged), so the
     MTA never bounces a refused reply; a refusal is answered by email."""
-    from core.services import inbound_mail
+    from core.services import inbound_mail  # loads aiosmtpd only for the mail commands
 
     if not current_app.config.get("REPLY_DOMAIN"):
         raise click.ClickException("set REPLY_DOMAIN to receive replies by email")
@@ -339,9 +339,9 @@ def mail_serve_inbound(host: str, port: int) -> None:
     """Run an SMTP server (aiosmtpd) that accepts mail to reply addresses only and turns each
     message into a reply. Put it behind the MTA of REPLY_DOMAIN (or expose it as the domain's
     MX). Stops on Ctrl-C."""
-    import threading
+    import threading  # only this long-running command needs it
 
-    from core.services import inbound_mail
+    from core.services import inbound_mail  # loads aiosmtpd only for the mail commands
 
     if not current_app.config.get("REPLY_DOMAIN"):
         raise click.ClickException("set REPLY_DOMAIN to receive replies by email")

@@ -22,6 +22,7 @@ import io
 import os
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -468,8 +469,6 @@ def _sqlite_fresh_schema(app) -> None:
     """Fill the app's in-memory SQLite database (one connection: ``StaticPool``) from a
     template built once per set of tables, with SQLite's online backup (page by page, so
     FTS5 tables and triggers come along)."""
-    import sqlite3
-
     tables = _app_tables(app)
     key = frozenset(t.name for t in tables)
     raw = db.engine.raw_connection()
@@ -680,7 +679,7 @@ class QueryCounter:
 def still_page_keys(monkeypatch) -> None:
     """Hold the clock the anonymous page cache's keys roll over by (a test that expects a
     second visit to be a hit must not see the key change between the two)."""
-    from core.services import http_cache
+    from core.services import http_cache  # the app is built by then; keeps import order
 
     monkeypatch.setattr(http_cache, "_clock", lambda: 1_800_000_000.0)
 

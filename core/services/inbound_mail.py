@@ -416,7 +416,7 @@ class InboundHandler:
 
 def controller(app, host: str, port: int):
     """An aiosmtpd ``Controller`` (a server in its own thread) for ``app``; call ``start()``."""
-    from aiosmtpd.controller import Controller
+    from aiosmtpd.controller import Controller  # only the SMTP server needs aiosmtpd
 
     return Controller(
         InboundHandler(app),

@@ -29,7 +29,7 @@ from core.extensions import db
 from core.models import Notification, NotificationPreference, OutboxEmail, User
 from core.plugin_api import NotificationKind
 from core.plugins import plugin_of
-from core.services import plugin_gate
+from core.services import plugin_gate, reply_keys
 from core.timeutil import site_time, site_tz, utcnow
 
 log = logging.getLogger("qauym.mail")
@@ -213,8 +213,6 @@ def notify(
     made: list[Notification] = []
     replies = {}
     if reply_to and email:
-        from core.services import reply_keys
-
         mailed = [u for u in recipients if prefs[u.id][1]]
         replies = reply_keys.issue_many(mailed, owner, reply_to, now)
     for user in recipients:
@@ -258,8 +256,6 @@ REPLY_HINT = _l("You can answer by replying to this email.")
 
 
 def _reply_headers(user: User, plugin: str, target: str, now: dt.datetime) -> dict[str, str]:
-    from core.services import reply_keys
-
     if not target:
         return {}
     address = reply_keys.issue(user, plugin, target, now)
