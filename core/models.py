@@ -172,6 +172,10 @@ class User(UserMixin, db.Model):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(256))
     full_name: Mapped[str] = mapped_column(String(200))
+    # How members mention this user (``@handle``): lower-case Latin letters, digits and "_",
+    # 3 to 30 characters, unique. Given from the name before the first flush when not set
+    # (core.services.handles), changed on the profile form.
+    handle: Mapped[str] = mapped_column(String(30), unique=True, index=True)
     region_id: Mapped[int | None] = mapped_column(ForeignKey("core_region.id"), index=True)
     district_id: Mapped[int | None] = mapped_column(ForeignKey("core_district.id"))
     school_id: Mapped[int | None] = mapped_column(ForeignKey("core_school.id"), index=True)
