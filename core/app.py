@@ -19,7 +19,6 @@ from core.extensions import csrf, db, limiter, login_manager, migrate
 from core.paths import CORE_DIR, PROJECT_TEMPLATES
 from core.plugins import load_plugins, migration_version_dirs
 from core.services import (
-    handles,  # noqa: F401 - gives new users a handle before a flush
     http_cache,
     jobs,
     notifications,

@@ -2,14 +2,14 @@
 
 A handle is 3 to 30 lower-case Latin letters, digits and ``_``, starting with a letter or a
 digit, unique on the site. Handles are stored lower-case, so uniqueness holds whatever case
-a member types. Every new account gets one from its name (:func:`suggest`, as Discourse's
+a member types. Every new account gets one from its name (:func:`column_default`, as Discourse's
 username suggester does): Kazakh and Russian Cyrillic transliterated to Latin
 (:func:`transliterate`), anything else dropped, and a number added when the handle is taken
 (``aigul_serikova2``). A member changes it on the profile form (:func:`problem` says what is
 wrong with a typed one).
 
-The core assigns handles before a flush (:func:`_assign_before_flush`), so every way of
-creating a user (registration, the demo, the admin command, tests) gets one. The migration
+The column's default (:func:`column_default`) gives the handle, so every way of creating a
+user (registration, the demo, the admin command, tests, bulk inserts) gets one. The migration
 ``core_0040`` holds a copy of the transliteration table (a migration never imports the app).
 """
 
@@ -20,8 +20,7 @@ import unicodedata
 from collections.abc import Iterable
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import event, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
 
 from core.extensions import db
 from core.models import User
@@ -67,27 +66,6 @@ def clean(text: str) -> str:
     return (text or "").strip().lstrip("@").lower()
 
 
-def _taken_like(session, base: str) -> set[str]:
-    stmt = select(User.handle).where(User.handle.like(f"{base[: MAX_LENGTH - 4]}%"))
-    with session.no_autoflush:
-        return set(session.scalars(stmt))
-
-
-def suggest(full_name: str, taken: Iterable[str] = (), session=None) -> str:
-    """A free handle for ``full_name``: its :func:`base_handle`, else with 2, 3, ... added."""
-    base = base_handle(full_name)
-    used = _taken_like(session or db.session, base) | set(taken)
-    if base not in used:
-        return base
-    n = 2
-    while True:
-        suffix = str(n)
-        candidate = base[: MAX_LENGTH - len(suffix)].rstrip("_") + suffix
-        if candidate not in used:
-            return candidate
-        n += 1
-
-
 def is_taken(handle: str, except_user: User | None = None) -> bool:
     stmt = select(User.id).where(func.lower(User.handle) == clean(handle))
     if except_user is not None and except_user.id is not None:
@@ -120,13 +98,22 @@ def users_by_handle(handles: Iterable[str]) -> dict[str, User]:
     return {u.handle: u for u in rows}
 
 
-@event.listens_for(Session, "before_flush")
-def _assign_before_flush(session, flush_context, instances) -> None:
-    """Give every new user without a handle one from their name."""
-    new = [o for o in session.new if isinstance(o, User) and not o.handle]
-    if not new:
-        return
-    pending = {o.handle for o in session.new if isinstance(o, User) and o.handle}
-    for user in new:
-        user.handle = suggest(user.full_name or "", taken=pending, session=session)
-        pending.add(user.handle)
+def column_default(context) -> str:
+    """``User.handle``'s default: a free handle from the row's ``full_name``. A column default
+    (not an ORM event) so that every insert gets one, ORM or Core, one row or many; the
+    handles given in the same statement are remembered on its execution context."""
+    params = context.get_current_parameters()
+    given = context.__dict__.setdefault("_qauym_handles", set())
+    base = base_handle(params.get("full_name") or "")
+    prefix = base[: MAX_LENGTH - 4].replace("_", "\\_")
+    rows = context.connection.execute(
+        select(User.handle).where(User.handle.like(f"{prefix}%", escape="\\"))
+    )
+    used = {r[0] for r in rows} | given
+    handle = base
+    n = 2
+    while handle in used:
+        handle = base[: MAX_LENGTH - len(str(n))].rstrip("_") + str(n)
+        n += 1
+    given.add(handle)
+    return handle

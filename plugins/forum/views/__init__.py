@@ -5,7 +5,15 @@ settings).
 
 from __future__ import annotations
 
-from plugins.forum.views import boards, drafts, messages, misc, moderation, topics  # noqa: F401 - importing registers the routes
+from plugins.forum.views import (  # noqa: F401 - importing registers the routes
+    boards,
+    drafts,
+    mentions,
+    messages,
+    misc,
+    moderation,
+    topics,
+)
 from plugins.forum.views.common import bp
 
 __all__ = ["bp"]
