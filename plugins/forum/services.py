@@ -504,7 +504,7 @@ _TAG = re.compile(r"(<[^>]*>)")
 
 
 def link_mentions(html: Markup, targets: dict[str, int]) -> Markup:
-    """Turn ``@handle`` (and old ``@Name_Surname``) in the text of sanitised HTML into links to the profiles.
+    """Turn ``@handle`` (and old ``@Name_Surname``) in the text of sanitised HTML into links.
 
     Only text between tags is touched, never attributes, and never inside links or code.
     """
