@@ -87,6 +87,9 @@ def test_forum_routes_check_permissions(app, factory):
             "forum.message_reports": "login",  # an empty list for anyone not a moderator
             "forum.conversation": "member",  # its participants: the member and the leader
             "forum.report_message": "member",  # the leader's message, reported by the member
+            "forum.mention_suggestions": "member",  # those who may write in the board
+            "forum.edit_tags": "member",  # the member started the topic
+            "forum.tag": "public",  # topics of boards the reader may read
         },
         arg_defaults={
             "board_id": lambda w: board.id,
@@ -99,6 +102,7 @@ def test_forum_routes_check_permissions(app, factory):
         url_args={
             "forum.board_atom": {"board_id": public.id},
             "forum.flag": {"post_id": leaders.id},
+            "forum.tag": {"tag": "алгебра"},
         },
         only=lambda endpoint: endpoint.startswith("forum."),
     )

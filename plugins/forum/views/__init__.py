@@ -12,6 +12,7 @@ from plugins.forum.views import (  # noqa: F401 - importing registers the routes
     messages,
     misc,
     moderation,
+    tags,
     topics,
 )
 from plugins.forum.views.common import bp
