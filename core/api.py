@@ -20,6 +20,9 @@ Grouped by need:
 * **Associations**: ``association_for(plugin, slug)`` (lookup with the plugin gate: 404 when
   missing or switched off there), ``subtree``, ``exclude_member`` (remove a member by a
   decision, audited), the membership service ``associations``.
+* **Handles** (``core.services.handles``): ``handles`` (``HANDLE_RE``, ``users_by_handle``,
+  ``clean``, ``transliterate``); every user has ``User.handle``, the ``@handle`` members are
+  mentioned by (3 to 30 lower-case Latin letters, digits and ``_``, unique).
 * **Permissions**: ``can``, ``require``, and the module ``permissions`` (``is_member``,
   ``has_role``, ``manages``, ``moderates``, ``administers``, ``membership``).
 * **The plugin gate**: ``plugin_gate`` (``is_enabled``, ``abort_unless_enabled``,
@@ -102,6 +105,7 @@ from core.services import (
     audit,
     certificates,
     csv_export,
+    handles,
     locking,
     markdown,
     notifications,
@@ -181,6 +185,7 @@ __all__ = [
     "certificates",
     "ci_contains",
     "forms_match",
+    "handles",
     "highlight",
     "mark_spans",
     "matching_spans",

@@ -18,7 +18,14 @@ from core import errors, i18n, security_headers, templating
 from core.extensions import csrf, db, limiter, login_manager, migrate
 from core.paths import CORE_DIR, PROJECT_TEMPLATES
 from core.plugins import load_plugins, migration_version_dirs
-from core.services import http_cache, jobs, notifications, permissions, plugin_gate, storage
+from core.services import (
+    http_cache,
+    jobs,
+    notifications,
+    permissions,
+    plugin_gate,
+    storage,
+)
 from core.services.web import IdConverter, clean_request_input
 from core.views import register_core_blueprints
 

@@ -42,6 +42,7 @@ from core.forms import QauymForm
 from core.i18n import LANGUAGE_NAMES, current_locale
 from core.labels import CATEGORY_LABELS  # noqa: F401 - re-exported
 from core.models import Category, District, Region, RegionKind, School, Subject, User
+from core.services import handles
 
 MIN_PASSWORD = 8
 EMPTY = SelectChoice("", "—")
@@ -299,6 +300,15 @@ class RegisterForm(ProfileFieldsForm):
 
 
 class ProfileEditForm(ProfileFieldsForm):
+    handle = StringField(
+        _l("Handle"),
+        description=_l(
+            "Members mention you in the forum as @handle: 3 to 30 Latin letters a-z, digits "
+            "and the underscore _."
+        ),
+        validators=[DataRequired(message=_l("Enter a handle."))],
+        filters=[lambda v: handles.clean(v) if isinstance(v, str) else v],
+    )
     email = EmailField(
         _l("Email"),
         validators=[
@@ -324,6 +334,11 @@ class ProfileEditForm(ProfileFieldsForm):
     def __init__(self, *args, user: User, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._user = user
+
+    def validate_handle(self, field) -> None:
+        message = handles.problem(field.data, except_user=self._user)
+        if message is not None:
+            raise ValidationError(message)
 
     def validate_email(self, field) -> None:
         if email_taken(field.data, except_user=self._user):

@@ -165,6 +165,12 @@ class Language(enum.StrEnum):
     EN = "en"
 
 
+def _handle_default(context) -> str:
+    from core.services.handles import column_default
+
+    return column_default(context)
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "core_user"
     __table_args__ = (one_of("category", Category),)
@@ -172,6 +178,12 @@ class User(UserMixin, db.Model):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(256))
     full_name: Mapped[str] = mapped_column(String(200))
+    # How members mention this user (``@handle``): lower-case Latin letters, digits and "_",
+    # 3 to 30 characters, unique. Given from the name on insert when not set
+    # (core.services.handles.column_default), changed on the profile form.
+    handle: Mapped[str] = mapped_column(
+        String(30), unique=True, index=True, default=_handle_default
+    )
     region_id: Mapped[int | None] = mapped_column(ForeignKey("core_region.id"), index=True)
     district_id: Mapped[int | None] = mapped_column(ForeignKey("core_district.id"))
     school_id: Mapped[int | None] = mapped_column(ForeignKey("core_school.id"), index=True)

@@ -135,6 +135,7 @@ def test_register_logs_in_and_stores_everything(client, post, places):
     assert {s.code for s in user.subjects} == {"math", "physics"}
     assert (user.category, user.experience_years, user.locale) == ("moderator", 7, "kk")
     assert user.password_hash.startswith("scrypt:") and user.check_password("qwerty123")
+    assert user.handle == "asel_nurlanqyzy"  # a handle from the name, for @mentions
     # Logged in by the confirmation: the private profile (with the email) and log-out show.
     page = client.get(f"/u/{user.id}").get_data(as_text=True)
     assert "asel@example.kz" in page and "/logout" in page

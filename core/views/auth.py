@@ -32,7 +32,7 @@ from core.forms_accounts import (
 )
 from core.i18n import current_locale
 from core.models import Membership, Role, User
-from core.services import notifications, permissions, sessions
+from core.services import handles, notifications, permissions, sessions
 from core.services.urls import safe_next
 from core.services.web import parse_id
 from core.views.blueprint import bp
@@ -422,16 +422,22 @@ def profile_edit():
         form.locale.data = user.locale or current_locale()
         return render_template("core/profile_edit.html", form=form)
     form = load_choices(ProfileEditForm(user=user))
+    if "handle" not in request.form:  # a form of an older page: the handle stays
+        form.handle.data = user.handle
     if form.validate_on_submit():
         form.apply_to(user)
         user.email = form.email.data
+        user.handle = form.handle.data
         user.profile_public = bool(form.profile_public.data)
         try:
             db.session.commit()
-        except IntegrityError:
+        except IntegrityError:  # the email or the handle taken a moment ago
             db.session.rollback()
             form = load_choices(form)
-            form.email.errors = [_("An account with this email already exists.")]
+            if handles.is_taken(form.handle.data, except_user=user):
+                form.handle.errors = [_("This handle is taken: choose another one.")]
+            else:
+                form.email.errors = [_("An account with this email already exists.")]
             return render_template("core/profile_edit.html", form=form), 400
         flash(_("Your profile has been saved."), "success")
         resp = redirect(url_for("core.profile", user_id=user.id))

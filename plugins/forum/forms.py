@@ -53,8 +53,31 @@ class PostForm(QauymForm):
     anonymous = BooleanField(_l("Post anonymously"))
 
 
+def _tags_field() -> StringField:
+    return StringField(
+        _l("Tags"),
+        description=_l("Up to 5 words, separated by commas or spaces, e.g. algebra, grade-7."),
+        validators=[Optional(), Length(max=300)],
+    )
+
+
+def _check_tags(form, field) -> None:
+    from plugins.forum import tags
+
+    message = tags.problem(field.data)
+    if message is not None:
+        raise ValidationError(message)
+
+
+class TagsForm(QauymForm):
+    tags = _tags_field()
+    validate_tags = _check_tags
+
+
 class TopicForm(PostForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(min=3, max=200)])
+    tags = _tags_field()
+    validate_tags = _check_tags
     kind = RadioField(
         _l("Kind"),
         choices=[

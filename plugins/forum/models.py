@@ -177,9 +177,31 @@ class ForumTopic(db.Model):
         ForeignKey("forum_post.id", ondelete="SET NULL", use_alter=True)
     )
 
+    # The topic's tags, space-separated (plugins/forum/tags.py): a copy of its
+    # ``ForumTopicTag`` rows, read with the topic so lists and the topic page need no query.
+    tags: Mapped[str] = mapped_column(String(160), default="", server_default="")
+
     board: Mapped[ForumBoard] = relationship(lazy="joined", innerjoin=True)
     author: Mapped[User | None] = relationship(foreign_keys=[author_id])
     last_poster: Mapped[User | None] = relationship(foreign_keys=[last_poster_id])
+
+    @property
+    def tag_list(self) -> list[str]:
+        return self.tags.split() if self.tags else []
+
+
+class ForumTopicTag(db.Model):
+    """A tag of a topic, for the association's list of topics with that tag."""
+
+    __tablename__ = "forum_topic_tag"
+    __table_args__ = (Index("ix_forum_topic_tag_association_tag", "association_id", "tag"),)
+    topic_id: Mapped[int] = mapped_column(
+        ForeignKey("forum_topic.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag: Mapped[str] = mapped_column(String(30), primary_key=True)
+    association_id: Mapped[int] = mapped_column(
+        ForeignKey("core_association.id", ondelete="CASCADE")
+    )
 
 
 class ForumPost(db.Model):

@@ -32,6 +32,7 @@ from core.api import (
     to_local,
 )
 from plugins.forum import (
+    activity,
     counters,
     drafts,
     email_replies,
@@ -335,11 +336,11 @@ def email_reply(target, user, text, now):
 @hookimpl
 def template_slot(slot, context):
     """Private messages: unread ones on the home page; "write a message" and "block" on a
-    profile the reader may write to."""
+    profile the reader may write to. The member's recent topics and replies (those the
+    reader may read) on the profile."""
     user = context.get("user")
-    if not getattr(user, "is_authenticated", False):
-        return None
-    if slot == "home.widgets":
+    auth = getattr(user, "is_authenticated", False)
+    if slot == "home.widgets" and auth:
         unread = messaging.unread_total(user)
         if not unread:
             return None
@@ -347,14 +348,17 @@ def template_slot(slot, context):
         return SlotContent(Markup(html), order=35)  # noqa: S704 - rendered by Jinja, autoescaped
     if slot == "profile.sections":
         other = context.get("profile_user")
-        if other is None or other.id == user.id:
+        if other is None:
             return None
-        may = messaging.may_contact(user, other)
-        blocked = messaging.has_blocked(user, other)
-        if not may and not blocked:
+        may = blocked = False
+        if auth and other.id != user.id:
+            may = messaging.may_contact(user, other)
+            blocked = messaging.has_blocked(user, other)
+        recent = activity.recent(other, user)
+        if not recent and not may and not blocked:
             return None
         html = render_template(
-            "forum/messages/_profile.html", other=other, may=may, blocked=blocked
+            "forum/_profile_activity.html", other=other, may=may, blocked=blocked, recent=recent
         )
         return SlotContent(Markup(html), order=80)  # noqa: S704 - rendered by Jinja, autoescaped
     if slot == "notifications.preferences":

@@ -205,7 +205,12 @@ def author_label(user: Any, post_or_topic: ForumPost | ForumTopic, moderator: bo
     author = post_or_topic.author
     name = author.full_name if author else str(_l("Deleted user"))
     if not post_or_topic.anonymous:
-        return {"name": name, "user_id": author.id if author else None, "anonymous": False}
+        return {
+            "name": name,
+            "user_id": author.id if author else None,
+            "handle": author.handle if author else None,
+            "anonymous": False,
+        }
     own = _auth(user) and post_or_topic.author_id == user.id
     return {
         "name": str(_l("Anonymous")),
@@ -414,46 +419,92 @@ def effective_levels(topic: ForumTopic) -> dict[int, str]:
     return levels
 
 
-MENTION_RE = re.compile(r"(?<![\w@])@([^\W\d_][\w.\-]*(?:_[\w.\-]+)*)", re.UNICODE)
+# ``@handle`` (lower-case Latin letters, digits, "_"; core.api.handles), and for posts written
+# before handles existed ``@Name_Surname`` (the full name with underscores, any script).
+MENTION_RE = re.compile(r"(?<![\w@])@(\w[\w.\-]*)", re.UNICODE)
+_CODE_SPAN = re.compile(r"(`+).+?\1")
+_HANDLE_PREFIX = re.compile(r"[A-Za-z0-9][A-Za-z0-9_]{2,29}(?![A-Za-z0-9_])")
 
 
 def mention_handle(user: User) -> str:
-    """How members mention each other: the full name with spaces as underscores."""
-    return "_".join(user.full_name.split())
+    """How members mention each other: ``@`` and this (the user's handle)."""
+    return user.handle
 
 
-def mentioned_members(body: str, association_id: int) -> list[User]:
-    # Quoted lines repeat someone else's words: mentions there are not new.
-    own = "\n".join(line for line in body.splitlines() if not line.lstrip().startswith(">"))
-    handles = {h.casefold() for h in MENTION_RE.findall(own)}
-    if not handles:
-        return []
-    members = db.session.scalars(
-        select(User)
-        .join(Membership, Membership.user_id == User.id)
-        .where(Membership.association_id == association_id, User.active.is_(True))
-    )
-    return [u for u in members if mention_handle(u).casefold() in handles]
+def _legacy_handle(user_full_name: str) -> str:
+    return "_".join(user_full_name.split()).casefold()
+
+
+def _mention_tokens(bodies: Iterable[str]) -> tuple[set[str], set[str]]:
+    """(handles, full names) that ``@...`` in ``bodies`` may mean."""
+    handle_set: set[str] = set()
+    names: set[str] = set()
+    for body in bodies:
+        for token in MENTION_RE.findall(body or ""):
+            names.add(token.replace("_", " "))
+            m = _HANDLE_PREFIX.match(token)
+            if m:
+                handle_set.add(m.group(0).lower())
+    return handle_set, names
+
+
+def _resolve(token: str, targets: dict[str, int]) -> tuple[int, str] | None:
+    """(user id, the part of ``token`` that names them) or None: the whole token as a handle
+    or an old ``Name_Surname``, else its leading handle (``@aigul,`` ``@aigul.``)."""
+    whole = token.casefold()
+    if whole in targets:
+        return targets[whole], token
+    m = _HANDLE_PREFIX.match(token)
+    if m and m.group(0).lower() in targets:
+        return targets[m.group(0).lower()], m.group(0)
+    return None
 
 
 def mention_targets(bodies: Iterable[str], association_id: int) -> dict[str, int]:
-    """casefolded handle -> user id, for the members mentioned in ``bodies`` (one query)."""
-    names = {h.replace("_", " ") for b in bodies for h in MENTION_RE.findall(b or "")}
+    """handle (and casefolded old ``Name_Surname``) -> user id, for the members of the
+    association mentioned in ``bodies`` (one query)."""
+    handle_set, names = _mention_tokens(bodies)
     if not names:
         return {}
     rows = db.session.execute(
-        select(User.id, User.full_name)
+        select(User.id, User.full_name, User.handle)
         .join(Membership, Membership.user_id == User.id)
-        .where(Membership.association_id == association_id, User.full_name.in_(names))
+        .where(
+            Membership.association_id == association_id,
+            or_(User.handle.in_(handle_set), User.full_name.in_(names)),
+        )
     )
-    return {"_".join(name.split()).casefold(): uid for uid, name in rows}
+    targets: dict[str, int] = {}
+    by_handle: dict[str, int] = {}
+    for uid, name, handle in rows:
+        targets[_legacy_handle(name)] = uid
+        by_handle[handle] = uid
+    targets.update(by_handle)  # a handle wins over someone's old name form
+    return targets
+
+
+def mentioned_members(body: str, association_id: int) -> list[User]:
+    # Quoted lines repeat someone else's words: mentions there are not new; nor are those in
+    # code (shown as typed, not as links).
+    lines, fenced = [], False
+    for line in body.splitlines():
+        if line.lstrip().startswith(("```", "~~~")):
+            fenced = not fenced
+        elif not fenced and not line.lstrip().startswith(">"):
+            lines.append(_CODE_SPAN.sub(" ", line))
+    own = "\n".join(lines)
+    targets = mention_targets([own], association_id)
+    ids = {hit[0] for t in MENTION_RE.findall(own) if (hit := _resolve(t, targets))}
+    if not ids:
+        return []
+    return list(db.session.scalars(select(User).where(User.id.in_(ids), User.active.is_(True))))
 
 
 _TAG = re.compile(r"(<[^>]*>)")
 
 
 def link_mentions(html: Markup, targets: dict[str, int]) -> Markup:
-    """Turn ``@Name_Surname`` in the text of sanitised HTML into links to the profiles.
+    """Turn ``@handle`` (and old ``@Name_Surname``) in the text of sanitised HTML into links.
 
     Only text between tags is touched, never attributes, and never inside links or code.
     """
@@ -473,11 +524,13 @@ def link_mentions(html: Markup, targets: dict[str, int]) -> Markup:
             continue
 
         def repl(m: re.Match) -> str:
-            uid = targets.get(m.group(1).casefold())
-            if uid is None:
+            hit = _resolve(m.group(1), targets)
+            if hit is None:
                 return m.group(0)
+            uid, named = hit
             href = url_for("core.profile", user_id=uid)
-            return f'<a class="mention" href="{href}">{m.group(0)}</a>'
+            rest = m.group(1)[len(named) :]
+            return f'<a class="mention" href="{href}">@{named}</a>{rest}'
 
         out.append(MENTION_RE.sub(repl, part))
     return Markup("".join(out))  # noqa: S704 - only links we built are added to sanitised HTML

@@ -113,9 +113,9 @@ def _old_public_topic(title: str, body: str) -> int:
     conn = db.session.connection()
     author_id = conn.execute(
         text(
-            "INSERT INTO core_user (email, full_name, password_hash, category, "
+            "INSERT INTO core_user (email, full_name, handle, password_hash, category, "
             "experience_years, position, bio, is_site_admin, active, email_confirmed, "
-            "created_at) VALUES ('author@example.kz', 'Автор', 'x', 'none', 0, '', '', "
+            "created_at) VALUES ('author@example.kz', 'Автор', 'avtor', 'x', 'none', 0, '', '', "
             "false, true, true, '2026-01-01') RETURNING id"
         )
     ).scalar_one()

@@ -88,6 +88,9 @@ def test_forum_routes_check_permissions(app, factory):
             "forum.conversation": "member",  # its participants: the member and the leader
             "forum.report_message": "member",  # the leader's message, reported by the member
             "forum.mailing_unsubscribe": "public",  # the signed link of a mailing-list email
+            "forum.mention_suggestions": "member",  # those who may write in the board
+            "forum.edit_tags": "member",  # the member started the topic
+            "forum.tag": "public",  # topics of boards the reader may read
         },
         arg_defaults={
             "board_id": lambda w: board.id,
@@ -101,6 +104,7 @@ def test_forum_routes_check_permissions(app, factory):
             "forum.board_atom": {"board_id": public.id},
             "forum.flag": {"post_id": leaders.id},
             "forum.mailing_unsubscribe": {"token": mailing_list.token(world.member.id, board.id)},
+            "forum.tag": {"tag": "алгебра"},
         },
         only=lambda endpoint: endpoint.startswith("forum."),
     )

@@ -9,9 +9,11 @@ from plugins.forum.views import (  # noqa: F401 - importing registers the routes
     boards,
     drafts,
     mailing,
+    mentions,
     messages,
     misc,
     moderation,
+    tags,
     topics,
 )
 from plugins.forum.views.common import bp

@@ -20,7 +20,7 @@ from core.api import (
     permissions,
     utcnow,
 )
-from plugins.forum import counters, drafts, moderation_work, queries
+from plugins.forum import counters, drafts, moderation_work, queries, tags
 from plugins.forum import services as svc
 from plugins.forum.forms import (
     EditPostForm,
@@ -89,6 +89,7 @@ def new_topic(board_id: int):
                 topic.addressed_to = form.addressed_to.data.strip()
                 topic.official_status = "open"
             db.session.add(topic)
+            tags.set_tags(topic, tags.parse(form.tags.data))
             post = svc.add_post(
                 topic, current_user, form.body.data, anonymous=anonymous, approved=not pending
             )
@@ -307,6 +308,9 @@ def topic(topic_id: int):
         poll=poll,
         reply_form=_post_form(board) if can_reply else None,
         can_reply=can_reply,
+        # views/tags.may_edit_tags without its ban lookup: the ban came with the viewer's state.
+        may_edit_tags=moderator
+        or (auth and topic.author_id == current_user.id and not topic.locked and not viewer.banned),
         level=viewer.level if auth else None,
         has_draft=viewer.has_draft,
         move_form=move_form,
