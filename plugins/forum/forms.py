@@ -147,3 +147,26 @@ class SearchForm(QauymForm):
     author = StringField(_l("Author"), validators=[Optional()])
     since = StringField(_l("From"), validators=[Optional()])
     until = StringField(_l("To"), validators=[Optional()])
+
+
+class SplitForm(QauymForm):
+    """Move the posts chosen by their checkboxes (``post`` values, read by the view) to a new
+    topic or into an existing one (its number or address)."""
+
+    destination = RadioField(
+        _l("Move the chosen messages"),
+        choices=[("new", _l("to a new topic")), ("existing", _l("into an existing topic"))],
+        default="new",
+    )
+    title = StringField(_l("Title of the new topic"), validators=[Optional(), Length(max=200)])
+    board_id = SelectField(_l("Board of the new topic"), coerce=int, validate_choice=False)
+    target = StringField(
+        _l("Existing topic: its number or address"), validators=[Optional(), Length(max=300)]
+    )
+
+
+class MergeForm(QauymForm):
+    merge_target = StringField(
+        _l("Merge into the topic (its number or address)"),
+        validators=[DataRequired(), Length(max=300)],
+    )

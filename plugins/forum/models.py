@@ -40,6 +40,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    false,
     func,
     text,
 )
@@ -124,12 +125,20 @@ class ForumBoard(db.Model):
     last_post_id: Mapped[int | None] = mapped_column(Integer)
     last_post_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     last_poster_id: Mapped[int | None] = mapped_column(Integer)
+    # An archived board is read-only for everyone (no topics, replies, edits, votes or
+    # reactions), listed apart on the forum's index and still searchable; unarchiving
+    # restores it as it was.
+    archived_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
     association: Mapped[Association] = relationship(lazy="joined", innerjoin=True)
 
     @property
     def is_public(self) -> bool:
         return self.visibility == BoardVisibility.PUBLIC
+
+    @property
+    def archived(self) -> bool:
+        return self.archived_at is not None
 
 
 class ForumTopic(db.Model):
@@ -176,6 +185,13 @@ class ForumTopic(db.Model):
     official_post_id: Mapped[int | None] = mapped_column(
         ForeignKey("forum_post.id", ondelete="SET NULL", use_alter=True)
     )
+    # Hidden by a moderator (Discourse's "unlist"): gone from lists, search, the digest and
+    # the counters, readable by moderators only (with a banner); unhiding restores it.
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Merged into another topic: every post moved there, this row deleted and its address
+    # redirecting to the target. A plain id, as the counters' caches (no foreign key: adding
+    # one would rebuild the table on SQLite and drop its FTS trigger).
+    merged_into_id: Mapped[int | None] = mapped_column(Integer)
 
     board: Mapped[ForumBoard] = relationship(lazy="joined", innerjoin=True)
     author: Mapped[User | None] = relationship(foreign_keys=[author_id])

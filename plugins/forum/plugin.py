@@ -228,8 +228,7 @@ def digest(now: dt.datetime) -> None:
                 svc.readable_board_filter(user),
                 ForumBoard.association_id.in_(list(permissions.memberships_of(user))),
                 ForumTopic.created_at >= since,
-                ForumTopic.approved.is_(True),
-                ForumTopic.deleted_at.is_(None),
+                svc.live_topic(),
             )
             .order_by(ForumTopic.created_at.desc())
             .limit(20)
@@ -278,7 +277,7 @@ def annual_report(association, association_ids, start, end):
     since = from_local(dt.datetime.combine(start, dt.time()))
     until = from_local(dt.datetime.combine(end, dt.time()))
     topics = ForumTopic.association_id.in_(association_ids)
-    live = (ForumTopic.approved.is_(True), ForumTopic.deleted_at.is_(None))
+    live = (svc.live_topic(),)
     started = db.session.scalar(
         select(func.count(ForumTopic.id)).where(
             topics, *live, ForumTopic.created_at >= since, ForumTopic.created_at < until

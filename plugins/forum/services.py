@@ -90,8 +90,9 @@ def active_ban(user: Any, board: ForumBoard) -> ForumBan | None:
 
 
 def can_post_board(user: Any, board: ForumBoard) -> bool:
-    """Members of the association (and its moderators) write, unless banned from the board."""
-    if not _auth(user):
+    """Members of the association (and its moderators) write, unless banned from the board;
+    nobody writes on an archived board."""
+    if not _auth(user) or board.archived:
         return False
     if not (permissions.is_member(user, board.association_id) or moderates_board(user, board)):
         return False
@@ -99,13 +100,15 @@ def can_post_board(user: Any, board: ForumBoard) -> bool:
 
 
 def can_reply(user: Any, topic: ForumTopic) -> bool:
+    if topic.board.archived:
+        return False
     if topic.locked and not moderates_board(user, topic.board):
         return False
     return can_post_board(user, topic.board)
 
 
 def can_edit_post(user: Any, post: ForumPost) -> bool:
-    if not _auth(user):
+    if not _auth(user) or post.topic.board.archived:
         return False
     if moderates_board(user, post.topic.board):
         return True
@@ -118,7 +121,7 @@ def can_edit_post(user: Any, post: ForumPost) -> bool:
 
 
 def can_accept(user: Any, topic: ForumTopic) -> bool:
-    if not _auth(user) or topic.kind != TopicKind.QUESTION:
+    if not _auth(user) or topic.kind != TopicKind.QUESTION or topic.board.archived:
         return False
     return topic.author_id == user.id or moderates_board(user, topic.board)
 
@@ -167,13 +170,30 @@ def readable_board_filter(user: Any):
     return cond
 
 
+def live_topic():
+    """SQL condition on ForumTopic: shown to every reader of its board (approved, neither
+    deleted nor hidden by a moderator). Lists, search, feeds, digests and activity use it."""
+    return and_(
+        ForumTopic.approved.is_(True),
+        ForumTopic.deleted_at.is_(None),
+        ForumTopic.hidden.is_(False),
+    )
+
+
 def topic_visible_filter(user: Any, *, moderator: bool = False):
-    """Topics shown in lists: approved and not deleted (moderators and authors see pending)."""
+    """Topics shown in lists: live ones (moderators see all, authors their pending ones)."""
     if moderator:
-        return true()
-    cond = and_(ForumTopic.approved.is_(True), ForumTopic.deleted_at.is_(None))
+        return ForumTopic.merged_into_id.is_(None)  # a merged topic is only a redirect
+    cond = live_topic()
     if _auth(user):
-        cond = or_(cond, and_(ForumTopic.author_id == user.id, ForumTopic.deleted_at.is_(None)))
+        cond = or_(
+            cond,
+            and_(
+                ForumTopic.author_id == user.id,
+                ForumTopic.deleted_at.is_(None),
+                ForumTopic.hidden.is_(False),
+            ),
+        )
     return cond
 
 
@@ -243,6 +263,50 @@ def page_of_post(topic: ForumTopic, post: ForumPost) -> int:
 
 
 # --- writing --------------------------------------------------------------------------
+
+
+#: Moderation log actions in words (the log page shows these, the action's code otherwise).
+LOG_ACTIONS = {
+    "board.create": _l("Board created"),
+    "board.edit": _l("Board edited"),
+    "board.order": _l("Boards reordered"),
+    "board.ban": _l("Banned from the board"),
+    "board.unban": _l("Ban lifted"),
+    "board.archive": _l("Board archived"),
+    "board.unarchive": _l("Board restored from the archive"),
+    "topic.pin": _l("Topic pinned"),
+    "topic.unpin": _l("Topic unpinned"),
+    "topic.lock": _l("Topic locked"),
+    "topic.unlock": _l("Topic unlocked"),
+    "topic.delete": _l("Topic deleted"),
+    "topic.restore": _l("Topic restored"),
+    "topic.hide": _l("Topic hidden"),
+    "topic.unhide": _l("Topic shown again"),
+    "topic.move": _l("Topic moved"),
+    "topic.split": _l("Posts moved to another topic"),
+    "topic.merge": _l("Topic merged into another"),
+    "topic.accept": _l("Answer accepted"),
+    "topic.unaccept": _l("Accepted answer withdrawn"),
+    "post.approve": _l("Message approved"),
+    "post.reject": _l("Message rejected"),
+    "post.reject_edit": _l("Edit rejected"),
+    "post.hide": _l("Message hidden"),
+    "post.unhide": _l("Message shown again"),
+    "post.edit": _l("Message edited by a moderator"),
+    "post.delete": _l("Message deleted"),
+    "post.restore": _l("Message restored"),
+    "post.official_answer": _l("Marked as the official answer"),
+    "flag.agree": _l("Flag accepted"),
+    "flag.disagree": _l("Flag declined"),
+    "official.open": _l("Question to officials: open"),
+    "official.answered": _l("Question to officials: answered"),
+    "official.closed": _l("Question to officials: closed"),
+}
+
+
+def log_label(action: str) -> str:
+    label = LOG_ACTIONS.get(action)
+    return str(label) if label is not None else action
 
 
 def log(
@@ -560,8 +624,7 @@ def unread_counts_by_board(user: Any, board_ids: list[int]) -> dict[int, int]:
         .outerjoin(rs, and_(rs.topic_id == ForumTopic.id, rs.user_id == user.id))
         .where(
             ForumTopic.board_id.in_(board_ids),
-            ForumTopic.approved.is_(True),
-            ForumTopic.deleted_at.is_(None),
+            live_topic(),
             unread_condition(user),
         )
         .group_by(ForumTopic.board_id)
@@ -682,8 +745,7 @@ def search_posts(
             ForumPost.approved.is_(True),
             ForumPost.hidden.is_(False),
             ForumPost.deleted_at.is_(None),
-            ForumTopic.approved.is_(True),
-            ForumTopic.deleted_at.is_(None),
+            live_topic(),
         )
         if association_id:
             stmt = stmt.where(ForumTopic.association_id == association_id)

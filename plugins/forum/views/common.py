@@ -73,7 +73,9 @@ def _topic_or_404(topic_id: int) -> tuple[ForumTopic, bool]:
     permissions.require("forum.read", topic.board)
     moderator = svc.moderates_board(current_user, topic.board)
     own = current_user.is_authenticated and topic.author_id == current_user.id
-    if not moderator and (topic.deleted_at is not None or (not topic.approved and not own)):
+    if not moderator and (
+        topic.deleted_at is not None or topic.hidden or (not topic.approved and not own)
+    ):
         abort(404)
     return topic, moderator
 

@@ -47,8 +47,7 @@ def addressed(slug: str):
             ForumTopic.association_id == association.id,
             ForumTopic.addressed_to != "",
             svc.readable_board_filter(current_user),
-            ForumTopic.approved.is_(True),
-            ForumTopic.deleted_at.is_(None),
+            svc.live_topic(),
         )
         .order_by(ForumTopic.created_at.desc())
     )

@@ -217,7 +217,8 @@ def _post_views(topic, posts, moderator, viewer, can_reply, can_accept, targets)
         if moderator
         else {}
     )
-    may_edit_own = auth and not topic.locked and not viewer.banned
+    archived = topic.board.archived
+    may_edit_own = auth and not topic.locked and not viewer.banned and not archived
     out = []
     for p in posts:
         own = auth and p.author_id == uid
@@ -248,13 +249,13 @@ def _post_views(topic, posts, moderator, viewer, can_reply, can_accept, targets)
                 "quote": urls["quote"](pid) if can_reply and visible else None,
                 "accept": urls["accept"](pid) if can_accept and p.number > 1 and visible else None,
                 "edit": urls["edit"](pid)
-                if p.deleted_at is None and (moderator or (own and may_edit_own))
+                if p.deleted_at is None and not archived and (moderator or (own and may_edit_own))
                 else None,
                 "delete": urls["delete"](pid)
-                if p.deleted_at is None and (moderator or (own and may_edit_own))
+                if p.deleted_at is None and not archived and (moderator or (own and may_edit_own))
                 else None,
                 "restore": urls["restore"](pid)
-                if p.deleted_at and (moderator or (own and p.deleted_by_id == uid))
+                if p.deleted_at and not archived and (moderator or (own and p.deleted_by_id == uid))
                 else None,
                 "reveal": urls["reveal"](pid) if own and p.anonymous else None,
                 "flag": urls["flag"](pid) if auth and not own and visible else None,
@@ -267,6 +268,9 @@ def _post_views(topic, posts, moderator, viewer, can_reply, can_accept, targets)
 @bp.get("/t/<id:topic_id>")
 @cached_page
 def topic(topic_id: int):
+    merged = db.session.scalar(select(ForumTopic.merged_into_id).where(ForumTopic.id == topic_id))
+    if merged:  # merged into another topic: its address leads there
+        return redirect(url_for("forum.topic", topic_id=merged), code=301)
     topic, moderator = _topic_or_404(topic_id)
     board = topic.board
     page = _page()
@@ -288,6 +292,7 @@ def topic(topic_id: int):
     can_reply = (
         auth
         and not viewer.banned
+        and not board.archived
         and (not topic.locked or moderator)
         and (moderator or permissions.is_member(current_user, board.association_id))
     )
@@ -513,6 +518,8 @@ def delete_post(post_id: int):
 def restore_post(post_id: int):
     post, moderator = _post_or_404(post_id)
     if not (moderator or (post.deleted_by_id == current_user.id == post.author_id)):
+        abort(403)
+    if post.topic.board.archived:
         abort(403)
     post.deleted_at = None
     post.deleted_by_id = None
