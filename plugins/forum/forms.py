@@ -85,7 +85,15 @@ class TopicForm(PostForm):
         if any(len(o) > 200 for o in options):
             raise ValidationError(_l("An option is longer than 200 characters."))
 
+    addressee = SelectField(
+        _l("Or address it to an official's account"), coerce=int, default=0, choices=[]
+    )
+
     def validate_addressed_to(self, field):
+        if field.data and self.kind.data != TopicKind.QUESTION:
+            raise ValidationError(_l("Only a question can be addressed to officials."))
+
+    def validate_addressee(self, field):
         if field.data and self.kind.data != TopicKind.QUESTION:
             raise ValidationError(_l("Only a question can be addressed to officials."))
 
@@ -169,4 +177,17 @@ class MergeForm(QauymForm):
     merge_target = StringField(
         _l("Merge into the topic (its number or address)"),
         validators=[DataRequired(), Length(max=300)],
+    )
+
+
+class OfficialAccountForm(QauymForm):
+    """A manager adds an account questions may be addressed to."""
+
+    email = StringField(
+        _l("Email of the account registered on the site"),
+        validators=[DataRequired(), Length(max=254)],
+    )
+    title = StringField(
+        _l("Shown to askers as (e.g. Head of the district education department)"),
+        validators=[DataRequired(), Length(max=200)],
     )

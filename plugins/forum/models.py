@@ -192,10 +192,34 @@ class ForumTopic(db.Model):
     # redirecting to the target. A plain id, as the counters' caches (no foreign key: adding
     # one would rebuild the table on SQLite and drop its FTS trigger).
     merged_into_id: Mapped[int | None] = mapped_column(Integer)
+    # A question addressed to an account (``ForumOfficial``, kept by the association's
+    # managers): that user is notified, may read and answer the topic, and their answer is
+    # the official one. A plain id for the same reason as above; ``user_deleted`` clears it.
+    addressee_id: Mapped[int | None] = mapped_column(Integer, index=True)
 
     board: Mapped[ForumBoard] = relationship(lazy="joined", innerjoin=True)
     author: Mapped[User | None] = relationship(foreign_keys=[author_id])
     last_poster: Mapped[User | None] = relationship(foreign_keys=[last_poster_id])
+    addressee: Mapped[User | None] = relationship(
+        primaryjoin="foreign(ForumTopic.addressee_id) == User.id", viewonly=True
+    )
+
+
+class ForumOfficial(db.Model):
+    """An account questions may be addressed to in an association's forum (an official, or a
+    body such as the district education department, registered on the site), with the title
+    shown to askers. The association's managers keep the list."""
+
+    __tablename__ = "forum_official"
+    __table_args__ = (UniqueConstraint("association_id", "user_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    association_id: Mapped[int] = mapped_column(
+        ForeignKey("core_association.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("core_user.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    user: Mapped[User] = relationship()
 
 
 class ForumPost(db.Model):

@@ -131,6 +131,10 @@ def notification_kinds():
         NotificationKind("forum.new_topic", _l("Forum: new topics on boards you watch")),
         NotificationKind("forum.mention", _l("Forum: mentions of you")),
         NotificationKind("forum.accepted", _l("Forum: your answer was accepted")),
+        NotificationKind("forum.addressed", _l("Forum: questions addressed to you")),
+        NotificationKind(
+            "forum.official_status", _l("Forum: the status of your questions to officials")
+        ),
         NotificationKind("forum.flag_result", _l("Forum: decisions on your flags"), False),
         NotificationKind("forum.moderation", _l("Forum: approval of your messages")),
         NotificationKind(
@@ -268,6 +272,10 @@ def user_deleted(user):
 
     for model in (ForumWatch, ForumPrefs, ForumBan, ForumDraft, ForumBookmark, ForumBlock):
         db.session.execute(model.__table__.delete().where(model.user_id == user.id))
+    table = ForumTopic.__table__
+    db.session.execute(
+        table.update().where(table.c.addressee_id == user.id).values(addressee_id=None)
+    )
 
 
 @hookimpl

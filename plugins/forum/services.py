@@ -40,6 +40,7 @@ from plugins.forum.models import (
     ForumBan,
     ForumBoard,
     ForumModLog,
+    ForumOfficial,
     ForumPost,
     ForumReadState,
     ForumRevision,
@@ -99,11 +100,19 @@ def can_post_board(user: Any, board: ForumBoard) -> bool:
     return active_ban(user, board) is None
 
 
+def is_addressee(user: Any, topic: ForumTopic) -> bool:
+    """``user`` is the account the question is addressed to (reads and answers it, member of
+    the association or not)."""
+    return _auth(user) and topic.addressee_id is not None and topic.addressee_id == user.id
+
+
 def can_reply(user: Any, topic: ForumTopic) -> bool:
     if topic.board.archived:
         return False
     if topic.locked and not moderates_board(user, topic.board):
         return False
+    if is_addressee(user, topic):
+        return active_ban(user, topic.board) is None
     return can_post_board(user, topic.board)
 
 
@@ -301,6 +310,8 @@ LOG_ACTIONS = {
     "official.open": _l("Question to officials: open"),
     "official.answered": _l("Question to officials: answered"),
     "official.closed": _l("Question to officials: closed"),
+    "official.add": _l("Official added to the list"),
+    "official.remove": _l("Official removed from the list"),
 }
 
 
@@ -547,6 +558,62 @@ def link_mentions(html: Markup, targets: dict[str, int]) -> Markup:
     return Markup("".join(out))  # noqa: S704 - only links we built are added to sanitised HTML
 
 
+def official_choices(association_id: int) -> list[tuple[int, str]]:
+    """The accounts questions may be addressed to, as ``(user id, "title (name)")``."""
+    rows = db.session.execute(
+        select(ForumOfficial.user_id, ForumOfficial.title, User.full_name)
+        .join(User, User.id == ForumOfficial.user_id)
+        .where(ForumOfficial.association_id == association_id, User.active.is_(True))
+        .order_by(ForumOfficial.title, User.full_name)
+    )
+    return [(uid, f"{title} ({name})") for uid, title, name in rows]
+
+
+def official_title(association_id: int, user_id: int) -> str | None:
+    return db.session.scalar(
+        select(ForumOfficial.title).where(
+            ForumOfficial.association_id == association_id, ForumOfficial.user_id == user_id
+        )
+    )
+
+
+STATUS_WORDS = {
+    "open": _l("open"),
+    "answered": _l("answered"),
+    "closed": _l("closed"),
+}
+
+
+def tell_asker(topic: ForumTopic, actor: Any) -> None:
+    """The asker of a question to officials hears that its status changed (not when they
+    changed it themselves)."""
+    author = topic.author
+    if author is None or getattr(actor, "id", None) == author.id:
+        return
+    notifications.notify(
+        author,
+        "forum.official_status",
+        _l(
+            "Your question %(title)s is now %(status)s",
+            title=topic.title,
+            status=STATUS_WORDS.get(topic.official_status, topic.official_status),
+        ),
+        "",
+        url_for("forum.topic", topic_id=topic.id),
+        topic.association_id,
+    )
+
+
+def official_answered(topic: ForumTopic, post: ForumPost, actor: Any) -> None:
+    """``post`` becomes the official answer: the status moves to answered and the asker is
+    told when it changed."""
+    topic.official_post_id = post.id
+    changed = topic.official_status != "answered"
+    topic.official_status = "answered"
+    if changed:
+        tell_asker(topic, actor)
+
+
 def _readers(users: Iterable[User], board: ForumBoard) -> list[User]:
     return [u for u in users if can_read_board(u, board)]
 
@@ -576,6 +643,19 @@ def notify_new_post(post: ForumPost, actor: User) -> None:
         )
     else:
         kind, title = "forum.reply", _l("%(who)s replied in %(title)s", who=who, title=topic.title)
+    addressee = None
+    if post.number == 1 and topic.addressee_id and topic.addressee_id != actor.id:
+        addressee = db.session.get(User, topic.addressee_id)
+        if addressee is not None and addressee.active:
+            notifications.notify(
+                addressee,
+                "forum.addressed",
+                _l("A question is addressed to you: %(title)s", title=topic.title),
+                "",
+                url,
+                board.association_id,
+            )
+            watchers = [u for u in watchers if u.id != addressee.id]
     if watchers:
         notifications.notify(watchers, kind, title, "", url, board.association_id)
     readers = _readers(mentioned.values(), board)

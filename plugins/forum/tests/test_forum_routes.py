@@ -79,6 +79,8 @@ def test_forum_routes_check_permissions(app, factory):
             "forum.queue": "manager",
             "forum.flags": "manager",
             "forum.modlog": "manager",
+            "forum.officials": "manager",
+            "forum.split_topic": "manager",
             "forum.messages": "login",
             "forum.bookmarks": "login",
             "forum.bookmark": "member",

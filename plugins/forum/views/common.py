@@ -70,7 +70,8 @@ def _topic_or_404(topic_id: int) -> tuple[ForumTopic, bool]:
     if topic is None:
         abort(404)
     plugin_gate.abort_unless_enabled(P, topic.board.association)
-    permissions.require("forum.read", topic.board)
+    if not svc.is_addressee(current_user, topic):  # the addressee reads their question
+        permissions.require("forum.read", topic.board)
     moderator = svc.moderates_board(current_user, topic.board)
     own = current_user.is_authenticated and topic.author_id == current_user.id
     if not moderator and (

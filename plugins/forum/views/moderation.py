@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from core.api import (
+    Association,
     Membership,
     User,
     association_for,
@@ -32,6 +33,7 @@ from plugins.forum.forms import (
     BanForm,
     MergeForm,
     MoveForm,
+    OfficialAccountForm,
     OfficialForm,
     SplitForm,
 )
@@ -40,6 +42,7 @@ from plugins.forum.models import (
     ForumBoard,
     ForumFlag,
     ForumModLog,
+    ForumOfficial,
     ForumPost,
     ForumTopic,
 )
@@ -261,13 +264,17 @@ def merge_topic(topic_id: int):
 @bp.post("/t/<id:topic_id>/official")
 @login_required
 def official(topic_id: int):
-    topic, _mod = _topic_or_404(topic_id)
-    permissions.require("forum.moderate", topic)
+    topic, moderator = _topic_or_404(topic_id)
+    if not (moderator or svc.is_addressee(current_user, topic)):
+        abort(403)
     form = OfficialForm()
     if not topic.addressed_to or not form.validate_on_submit():
         abort(400)
+    changed = topic.official_status != form.status.data
     topic.official_status = form.status.data
     svc.log(topic.association_id, current_user, f"official.{form.status.data}", topic_id=topic.id)
+    if changed:
+        svc.tell_asker(topic, current_user)
     db.session.commit()
     return redirect(url_for("forum.topic", topic_id=topic.id))
 
@@ -488,3 +495,72 @@ def modlog(slug: str):
         log_label=svc.log_label,
         active_tab="forum.association",
     )
+
+
+@bp.route("/a/<slug>/officials", methods=["GET", "POST"])
+@login_required
+def officials(slug: str):
+    """The accounts questions may be addressed to, kept by the association's managers."""
+    association = association_for(P, slug)
+    permissions.require("forum.manage_boards", association)
+    form = OfficialAccountForm()
+    if form.validate_on_submit():
+        email = form.email.data.strip().lower()
+        user = db.session.scalar(
+            select(User).where(db.func.lower(User.email) == email, User.active.is_(True))
+        )
+        if user is None:
+            form.email.errors = [_("No active account has this email.")]
+        elif db.session.scalar(
+            select(ForumOfficial.id).where(
+                ForumOfficial.association_id == association.id, ForumOfficial.user_id == user.id
+            )
+        ):
+            form.email.errors = [_("This account is already in the list.")]
+        else:
+            title = form.title.data.strip()
+            db.session.add(
+                ForumOfficial(association_id=association.id, user_id=user.id, title=title)
+            )
+            svc.log(
+                association.id,
+                current_user,
+                "official.add",
+                details=f"{title}: {user.full_name}",
+            )
+            db.session.commit()
+            flash(_("Added to the list of officials."), "success")
+            return redirect(url_for("forum.officials", slug=association.slug))
+    rows = db.session.scalars(
+        select(ForumOfficial)
+        .where(ForumOfficial.association_id == association.id)
+        .options(selectinload(ForumOfficial.user))
+        .order_by(ForumOfficial.title)
+    ).all()
+    return render_template(
+        "forum/officials.html",
+        association=association,
+        form=form,
+        rows=rows,
+        active_tab="forum.association",
+    ), (400 if form.errors else 200)
+
+
+@bp.post("/officials/<id:official_id>/remove")
+@login_required
+def remove_official(official_id: int):
+    row = db.session.get(ForumOfficial, official_id)
+    if row is None:
+        abort(404)
+    assoc = association_for(P, db.session.get(Association, row.association_id).slug)
+    permissions.require("forum.manage_boards", assoc)
+    svc.log(
+        assoc.id,
+        current_user,
+        "official.remove",
+        details=f"{row.title}: {row.user.full_name}",
+    )
+    db.session.delete(row)
+    db.session.commit()
+    flash(_("Removed from the list of officials."), "success")
+    return redirect(url_for("forum.officials", slug=assoc.slug))
