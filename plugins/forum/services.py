@@ -614,8 +614,13 @@ def official_answered(topic: ForumTopic, post: ForumPost, actor: Any) -> None:
         tell_asker(topic, actor)
 
 
-def _readers(users: Iterable[User], board: ForumBoard) -> list[User]:
-    return [u for u in users if can_read_board(u, board)]
+def _readers(users: Iterable[User], topic: ForumTopic) -> list[User]:
+    """Who of ``users`` may read ``topic``: readers of its board and its addressee; only
+    moderators while it is hidden."""
+    board = topic.board
+    if topic.hidden:
+        return [u for u in users if moderates_board(u, board)]
+    return [u for u in users if can_read_board(u, board) or is_addressee(u, topic)]
 
 
 def notify_new_post(post: ForumPost, actor: User) -> None:
@@ -635,7 +640,7 @@ def notify_new_post(post: ForumPost, actor: User) -> None:
         uid for uid, level in levels.items() if level == WatchLevel.WATCHING and uid != actor.id
     } - set(mentioned)
     watchers = list(db.session.scalars(select(User).where(User.id.in_(watchers_ids))))
-    watchers = _readers(watchers, board)
+    watchers = _readers(watchers, topic)
     if post.number == 1:
         kind, title = (
             "forum.new_topic",
@@ -644,7 +649,12 @@ def notify_new_post(post: ForumPost, actor: User) -> None:
     else:
         kind, title = "forum.reply", _l("%(who)s replied in %(title)s", who=who, title=topic.title)
     addressee = None
-    if post.number == 1 and topic.addressee_id and topic.addressee_id != actor.id:
+    if (
+        post.number == 1
+        and not topic.hidden
+        and topic.addressee_id
+        and topic.addressee_id != actor.id
+    ):
         addressee = db.session.get(User, topic.addressee_id)
         if addressee is not None and addressee.active:
             notifications.notify(
@@ -658,7 +668,7 @@ def notify_new_post(post: ForumPost, actor: User) -> None:
             watchers = [u for u in watchers if u.id != addressee.id]
     if watchers:
         notifications.notify(watchers, kind, title, "", url, board.association_id)
-    readers = _readers(mentioned.values(), board)
+    readers = _readers(mentioned.values(), topic)
     if readers:
         notifications.notify(
             readers,

@@ -10,11 +10,12 @@ their numbers (numbers are never reused); positions are handed out again in both
 their boards are recomputed. A merged topic is deleted and keeps ``merged_into_id``: its
 address redirects to the target.
 
-Read marks: a reader who had read a moved post in the source and was up to date in the target
-(always so for a new topic) is moved on to that post's new number, so nothing they read shows
-as unread; anyone else sees the moved posts as new. The search index follows: the opening
-post carries its topic's title (on SQLite the FTS5 row's ``title`` column is rewritten for the
-moved posts; PostgreSQL reads the title through the join).
+Watches of a merged topic carry over to the target. Read marks: a reader who had read a
+moved post in the source and was up to date in the target (always so for a new topic) is
+moved on to that post's new number, so nothing they read shows as unread; anyone else sees
+the moved posts as new. The search index follows: the opening post carries its topic's title
+(on SQLite the FTS5 row's ``title`` column is rewritten for the moved posts; PostgreSQL reads
+the title through the join).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from sqlalchemy import select, text
 from core.api import db, utcnow
 from plugins.forum import counters
 from plugins.forum import services as svc
-from plugins.forum.models import ForumPost, ForumReadState, ForumTopic
+from plugins.forum.models import ForumPost, ForumReadState, ForumTopic, ForumWatch
 
 
 class MoveError(ValueError):
@@ -96,6 +97,19 @@ def _carry_read_marks(
                     user_id=user_id, topic_id=target.id, last_read_number=read_new
                 )
             )
+
+
+def _carry_watches(source: ForumTopic, target: ForumTopic) -> None:
+    """Who watched or muted the merged topic keeps that level in the target, unless they had
+    chosen one there."""
+    have = set(
+        db.session.scalars(select(ForumWatch.user_id).where(ForumWatch.topic_id == target.id))
+    )
+    for user_id, level in db.session.execute(
+        select(ForumWatch.user_id, ForumWatch.level).where(ForumWatch.topic_id == source.id)
+    ):
+        if user_id not in have:
+            db.session.add(ForumWatch(user_id=user_id, topic_id=target.id, level=level))
 
 
 def _fix_search(post_ids: list[int]) -> None:
@@ -196,6 +210,7 @@ def merge_topic(source: ForumTopic, target: ForumTopic, actor: Any) -> None:
     caught_up_at = target.highest_number or 0
     mapping = _append(source, target, posts)
     _carry_read_marks(source, target, mapping, caught_up_at or None)
+    _carry_watches(source, target)
     source.deleted_at = source.deleted_at or utcnow()
     source.merged_into_id = target.id
     _finish(source, target, [p.id for p in posts])

@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from core.extensions import db
+from core.models import Notification
 from plugins.forum import counters
 from plugins.forum import services as svc
 from plugins.forum.models import (
@@ -15,6 +16,7 @@ from plugins.forum.models import (
     ForumPost,
     ForumReadState,
     ForumTopic,
+    ForumWatch,
 )
 from plugins.forum.tests.forumkit import topic, world
 
@@ -76,6 +78,13 @@ def test_hidden_topic_leaves_lists_search_and_counters(app, factory, login, post
     assert "This topic is hidden by a moderator" in page
     assert "Show the topic again" in page
     assert "Hidden topic" in mod.get(f"/forum/b/{w.public.id}").get_data(as_text=True)
+    # a moderator's reply in the hidden topic tells no member (the author watches it)
+    post(mod, f"/forum/t/{t.id}/reply", {"body": "Модератордың жазбасы"})
+    told = db.session.scalars(
+        select(Notification.id).where(Notification.user_id == w.member.id)
+    ).all()
+    assert told == []
+    assert db.session.get(ForumBoard, w.public.id).post_count == 1
 
     post(mod, f"/forum/t/{t.id}/mod/unhide")
     assert member.get(f"/forum/t/{t.id}").status_code == 200
@@ -161,6 +170,7 @@ def test_split_to_a_new_topic_keeps_counters_read_marks_and_permalinks(app, fact
     assert 'form="split-posts"' in page and 'id="split-posts"' in page
     chosen = mod.get(f"/forum/t/{t.id}/split?post={moving[0]}").get_data(as_text=True)
     assert f'value="{moving[0]}" checked' in chosen
+    assert f'name="post" value="{posts[1].id}"' not in chosen  # starts at the first chosen
     # errors are shown on the page, nothing is lost
     bad = post(mod, f"/forum/t/{t.id}/split", {**data, "title": ""})
     assert bad.status_code == 400 and "Give the new topic a title." in bad.get_data(as_text=True)
@@ -226,6 +236,16 @@ def test_split_into_an_existing_topic_and_merge(app, factory, login, post):
     assert post(mod, f"/forum/t/{a.id}/merge", {"merge_target": str(b.id)}).status_code == 302
     src = db.session.get(ForumTopic, a.id)
     assert src.merged_into_id == b.id and src.deleted_at is not None
+    # the author of the merged topic watched it: now they watch the target
+    watch = db.session.scalar(
+        select(ForumWatch.level).where(
+            ForumWatch.user_id == w.member.id, ForumWatch.topic_id == b.id
+        )
+    )
+    assert watch == "watching"
+    # a merged (deleted) topic is no target any more
+    again = post(mod, f"/forum/t/{b.id}/merge", {"merge_target": str(a.id)})
+    assert again.status_code == 400 and "No such topic" in again.get_data(as_text=True)
     nums = db.session.scalars(
         select(ForumPost.number).where(ForumPost.topic_id == b.id).order_by(ForumPost.number)
     ).all()

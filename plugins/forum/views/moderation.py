@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from core.api import (
@@ -21,6 +21,7 @@ from core.api import (
     User,
     association_for,
     db,
+    int_arg,
     notifications,
     parse_id,
     permissions,
@@ -137,7 +138,7 @@ def _topic_ref(raw: str | None) -> ForumTopic | None:
     found = _TOPIC_IN_URL.search(raw)
     topic_id = parse_id(found.group(1) if found else raw.lstrip("#"))
     topic = db.session.get(ForumTopic, topic_id) if topic_id else None
-    if topic is None or topic.merged_into_id:
+    if topic is None or topic.merged_into_id or topic.deleted_at is not None:
         return None
     return topic
 
@@ -155,15 +156,30 @@ def _move_error(code: str) -> str:
     }[code]
 
 
+#: Posts listed per page of the split page (by number, from ``?from=``).
+SPLIT_PAGE = 50
+
+
 def _split_page(topic: ForumTopic, form: SplitForm, merge_form: MergeForm, chosen: set[int]):
-    """The split and merge page: the topic's posts with boxes, the two forms, errors kept."""
+    """The split and merge page: the topic's posts with boxes (50 at a time, from the first
+    chosen one), the two forms, errors kept."""
+    start = int_arg("from", lo=0) or 0
+    if not start and chosen:
+        first = db.session.scalar(
+            select(func.min(ForumPost.number)).where(
+                ForumPost.topic_id == topic.id, ForumPost.id.in_(chosen)
+            )
+        )
+        start = max(0, (first or 1) - 1)
     posts = db.session.scalars(
         select(ForumPost)
-        .where(ForumPost.topic_id == topic.id)
+        .where(ForumPost.topic_id == topic.id, ForumPost.number > start)
         .options(selectinload(ForumPost.author))
         .order_by(ForumPost.number)
-        .limit(500)
+        .limit(SPLIT_PAGE + 1)
     ).all()
+    more = posts[SPLIT_PAGE - 1].number if len(posts) > SPLIT_PAGE else None
+    posts = posts[:SPLIT_PAGE]
     return render_template(
         "forum/split.html",
         association=topic.board.association,
@@ -173,6 +189,8 @@ def _split_page(topic: ForumTopic, form: SplitForm, merge_form: MergeForm, chose
         form=form,
         merge_form=merge_form,
         chosen=chosen,
+        start=start,
+        more=more,
         label=lambda p: svc.author_label(current_user, p, True),
         active_tab="forum.association",
     )

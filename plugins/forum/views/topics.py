@@ -287,10 +287,6 @@ def _post_views(topic, posts, moderator, viewer, can_reply, can_accept, targets)
 @bp.get("/t/<id:topic_id>")
 @cached_page
 def topic(topic_id: int):
-    # The row stays in the session: ``_topic_or_404`` reads it again without a statement.
-    found = db.session.get(ForumTopic, topic_id)
-    if found is not None and found.merged_into_id:  # merged: its address leads there
-        return redirect(url_for("forum.topic", topic_id=found.merged_into_id), code=301)
     topic, moderator = _topic_or_404(topic_id)
     board = topic.board
     page = _page()
