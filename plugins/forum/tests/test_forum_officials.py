@@ -57,6 +57,9 @@ def test_question_to_an_official_account(app, factory, login, post):
 
     # the addressee reads the members-only board's question and answers in place
     official = _client(app, login, head)
+    mine = official.get("/forum/to-me").get_data(as_text=True)
+    assert f"/forum/t/{t.id}" in mine and "Оқулықтар қашан?" in mine
+    assert f"/forum/t/{t.id}" not in member.get("/forum/to-me").get_data(as_text=True)
     page = official.get(f"/forum/t/{t.id}").get_data(as_text=True)
     assert "Бақыт Әлиев" in page and f"/forum/t/{t.id}/reply" in page
     assert official.get(f"/forum/b/{w.board.id}").status_code == 403  # only their question

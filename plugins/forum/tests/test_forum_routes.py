@@ -80,6 +80,7 @@ def test_forum_routes_check_permissions(app, factory):
             "forum.flags": "manager",
             "forum.modlog": "manager",
             "forum.officials": "manager",
+            "forum.addressed_to_me": "login",
             "forum.split_topic": "manager",
             "forum.messages": "login",
             "forum.bookmarks": "login",

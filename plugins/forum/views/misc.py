@@ -66,6 +66,24 @@ def addressed(slug: str):
     )
 
 
+@bp.get("/to-me")
+@login_required
+def addressed_to_me():
+    """Questions addressed to the reader's account, in every association (open first)."""
+    status = request.args.get("status", "open")
+    stmt = (
+        select(ForumTopic)
+        .where(ForumTopic.addressee_id == current_user.id, svc.live_topic())
+        .order_by(ForumTopic.created_at.desc())
+    )
+    if status in ("open", "answered", "closed"):
+        stmt = stmt.where(ForumTopic.official_status == status)
+    topics, page, pages, read = _topic_list(stmt, _page())
+    return render_template(
+        "forum/to_me.html", topics=topics, status=status, page=page, pages=pages, read=read
+    )
+
+
 @bp.get("/att/<id:att_id>")
 def attachment(att_id: int):
     att = db.session.get(ForumAttachment, att_id)
