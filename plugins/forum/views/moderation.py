@@ -192,6 +192,7 @@ def _split_page(topic: ForumTopic, form: SplitForm, merge_form: MergeForm, chose
         start=start,
         more=more,
         label=lambda p: svc.author_label(current_user, p, True),
+        plain=svc.plain_text,
         active_tab="forum.association",
     )
 
