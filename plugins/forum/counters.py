@@ -10,9 +10,9 @@ What is counted (``models.py`` has the columns):
 - a topic's ``reply_count`` (visible replies), ``visible_number`` (the last approved post's
   number, for unread marks) and last visible post (``last_post_id``/``_at``/``last_poster_id``;
   no poster for an anonymous post);
-- a board's ``topic_count`` (approved, not deleted topics), ``post_count`` (their opening
-  posts and visible replies) and last post (``last_topic_id``, ``last_post_id``/``_at``,
-  ``last_poster_id``).
+- a board's ``topic_count`` (approved topics, neither deleted nor hidden), ``post_count``
+  (their opening posts and visible replies) and last post (``last_topic_id``,
+  ``last_post_id``/``_at``, ``last_poster_id``).
 
 A new post (the hot path: a reply, a new topic) moves the counters by one (:func:`joined`),
 with ``column = column + 1`` in SQL on the board so two replies at once both count. Every
@@ -37,7 +37,11 @@ def _visible_post():
 
 
 def _visible_topic():
-    return and_(ForumTopic.approved.is_(True), ForumTopic.deleted_at.is_(None))
+    return and_(
+        ForumTopic.approved.is_(True),
+        ForumTopic.deleted_at.is_(None),
+        ForumTopic.hidden.is_(False),
+    )
 
 
 def joined(topic: ForumTopic, post: ForumPost) -> None:
@@ -54,7 +58,7 @@ def joined(topic: ForumTopic, post: ForumPost) -> None:
     topic.last_post_id = post.id
     topic.last_post_at = post.created_at
     topic.last_poster_id = poster
-    if topic.approved and topic.deleted_at is None:
+    if topic.approved and topic.deleted_at is None and not topic.hidden:
         board = topic.board
         if post.number == 1:
             board.topic_count = ForumBoard.topic_count + 1
@@ -165,11 +169,12 @@ REPAIR_SQL = [
     "FROM forum_post p WHERE p.id = forum_topic.last_post_id) END",
     "UPDATE forum_board SET "
     "topic_count = (SELECT COUNT(*) FROM forum_topic t WHERE t.board_id = forum_board.id "
-    "AND t.approved = TRUE AND t.deleted_at IS NULL), "
+    "AND t.approved = TRUE AND t.deleted_at IS NULL AND t.hidden = FALSE), "
     "post_count = COALESCE((SELECT SUM(t.reply_count + 1) FROM forum_topic t "
-    "WHERE t.board_id = forum_board.id AND t.approved = TRUE AND t.deleted_at IS NULL), 0), "
+    "WHERE t.board_id = forum_board.id AND t.approved = TRUE AND t.deleted_at IS NULL "
+    "AND t.hidden = FALSE), 0), "
     "last_topic_id = (SELECT t.id FROM forum_topic t WHERE t.board_id = forum_board.id "
-    "AND t.approved = TRUE AND t.deleted_at IS NULL "
+    "AND t.approved = TRUE AND t.deleted_at IS NULL AND t.hidden = FALSE "
     "ORDER BY t.last_post_at DESC, t.id DESC LIMIT 1)",
     "UPDATE forum_board SET "
     "last_post_id = (SELECT t.last_post_id FROM forum_topic t "
@@ -187,3 +192,31 @@ def repair() -> None:
     for stmt in REPAIR_SQL:
         db.session.execute(text(stmt))
     db.session.expire_all()
+
+
+def renumber(topic: ForumTopic) -> None:
+    """Give ``topic``'s approved posts the positions 1..n again, in number order, after posts
+    left it (a split or a merge) or joined it out of order; ``approved_count`` follows.
+
+    Two statements per changed post at most: positions that change are cleared first, so the
+    unique ``(topic_id, position)`` never sees two rows with one position in between.
+    """
+    db.session.flush()
+    rows = db.session.execute(
+        select(ForumPost.id, ForumPost.position)
+        .where(ForumPost.topic_id == topic.id, ForumPost.approved.is_(True))
+        .order_by(ForumPost.number)
+    ).all()
+    wanted = {r.id: i for i, r in enumerate(rows, start=1) if r.position != i}
+    table = ForumPost.__table__
+    if wanted:
+        db.session.execute(table.update().where(table.c.id.in_(list(wanted))).values(position=None))
+        for post_id, position in wanted.items():
+            db.session.execute(
+                table.update().where(table.c.id == post_id).values(position=position)
+            )
+    topic.approved_count = len(rows)
+    # rows loaded before still carry their old positions
+    for obj in list(db.session.identity_map.values()):
+        if isinstance(obj, ForumPost) and obj.id in wanted:
+            db.session.expire(obj, ["position"])

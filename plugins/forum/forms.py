@@ -108,7 +108,15 @@ class TopicForm(PostForm):
         if any(len(o) > 200 for o in options):
             raise ValidationError(_l("An option is longer than 200 characters."))
 
+    addressee = SelectField(
+        _l("Or address it to an official's account"), coerce=int, default=0, choices=[]
+    )
+
     def validate_addressed_to(self, field):
+        if field.data and self.kind.data != TopicKind.QUESTION:
+            raise ValidationError(_l("Only a question can be addressed to officials."))
+
+    def validate_addressee(self, field):
         if field.data and self.kind.data != TopicKind.QUESTION:
             raise ValidationError(_l("Only a question can be addressed to officials."))
 
@@ -170,3 +178,39 @@ class SearchForm(QauymForm):
     author = StringField(_l("Author"), validators=[Optional()])
     since = StringField(_l("From"), validators=[Optional()])
     until = StringField(_l("To"), validators=[Optional()])
+
+
+class SplitForm(QauymForm):
+    """Move the posts chosen by their checkboxes (``post`` values, read by the view) to a new
+    topic or into an existing one (its number or address)."""
+
+    destination = RadioField(
+        _l("Move the chosen messages"),
+        choices=[("new", _l("to a new topic")), ("existing", _l("into an existing topic"))],
+        default="new",
+    )
+    title = StringField(_l("Title of the new topic"), validators=[Optional(), Length(max=200)])
+    board_id = SelectField(_l("Board of the new topic"), coerce=int, validate_choice=False)
+    target = StringField(
+        _l("Existing topic: its number or address"), validators=[Optional(), Length(max=300)]
+    )
+
+
+class MergeForm(QauymForm):
+    merge_target = StringField(
+        _l("Merge into the topic (its number or address)"),
+        validators=[DataRequired(), Length(max=300)],
+    )
+
+
+class OfficialAccountForm(QauymForm):
+    """A manager adds an account questions may be addressed to."""
+
+    email = StringField(
+        _l("Email of the account registered on the site"),
+        validators=[DataRequired(), Length(max=254)],
+    )
+    title = StringField(
+        _l("Shown to askers as (e.g. Head of the district education department)"),
+        validators=[DataRequired(), Length(max=200)],
+    )

@@ -40,6 +40,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    false,
     func,
     text,
 )
@@ -124,12 +125,20 @@ class ForumBoard(db.Model):
     last_post_id: Mapped[int | None] = mapped_column(Integer)
     last_post_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     last_poster_id: Mapped[int | None] = mapped_column(Integer)
+    # An archived board is read-only for everyone (no topics, replies, edits, votes or
+    # reactions), listed apart on the forum's index and still searchable; unarchiving
+    # restores it as it was.
+    archived_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
     association: Mapped[Association] = relationship(lazy="joined", innerjoin=True)
 
     @property
     def is_public(self) -> bool:
         return self.visibility == BoardVisibility.PUBLIC
+
+    @property
+    def archived(self) -> bool:
+        return self.archived_at is not None
 
 
 class ForumTopic(db.Model):
@@ -176,6 +185,17 @@ class ForumTopic(db.Model):
     official_post_id: Mapped[int | None] = mapped_column(
         ForeignKey("forum_post.id", ondelete="SET NULL", use_alter=True)
     )
+    # Hidden by a moderator (Discourse's "unlist"): gone from lists, search, the digest and
+    # the counters, readable by moderators only (with a banner); unhiding restores it.
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Merged into another topic: every post moved there, this row deleted and its address
+    # redirecting to the target. A plain id, as the counters' caches (no foreign key: adding
+    # one would rebuild the table on SQLite and drop its FTS trigger).
+    merged_into_id: Mapped[int | None] = mapped_column(Integer)
+    # A question addressed to an account (``ForumOfficial``, kept by the association's
+    # managers): that user is notified, may read and answer the topic, and their answer is
+    # the official one. A plain id for the same reason as above; ``user_deleted`` clears it.
+    addressee_id: Mapped[int | None] = mapped_column(Integer, index=True)
 
     # The topic's tags, space-separated (plugins/forum/tags.py): a copy of its
     # ``ForumTopicTag`` rows, read with the topic so lists and the topic page need no query.
@@ -184,6 +204,26 @@ class ForumTopic(db.Model):
     board: Mapped[ForumBoard] = relationship(lazy="joined", innerjoin=True)
     author: Mapped[User | None] = relationship(foreign_keys=[author_id])
     last_poster: Mapped[User | None] = relationship(foreign_keys=[last_poster_id])
+    addressee: Mapped[User | None] = relationship(
+        primaryjoin="foreign(ForumTopic.addressee_id) == User.id", viewonly=True
+    )
+
+
+class ForumOfficial(db.Model):
+    """An account questions may be addressed to in an association's forum (an official, or a
+    body such as the district education department, registered on the site), with the title
+    shown to askers. The association's managers keep the list."""
+
+    __tablename__ = "forum_official"
+    __table_args__ = (UniqueConstraint("association_id", "user_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    association_id: Mapped[int] = mapped_column(
+        ForeignKey("core_association.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("core_user.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    user: Mapped[User] = relationship()
 
     @property
     def tag_list(self) -> list[str]:

@@ -136,6 +136,10 @@ def notification_kinds():
         NotificationKind("forum.new_topic", _l("Forum: new topics on boards you watch")),
         NotificationKind("forum.mention", _l("Forum: mentions of you")),
         NotificationKind("forum.accepted", _l("Forum: your answer was accepted")),
+        NotificationKind("forum.addressed", _l("Forum: questions addressed to you")),
+        NotificationKind(
+            "forum.official_status", _l("Forum: the status of your questions to officials")
+        ),
         NotificationKind("forum.flag_result", _l("Forum: decisions on your flags"), False),
         NotificationKind("forum.moderation", _l("Forum: approval of your messages")),
         NotificationKind(
@@ -233,8 +237,7 @@ def digest(now: dt.datetime) -> None:
                 svc.readable_board_filter(user),
                 ForumBoard.association_id.in_(list(permissions.memberships_of(user))),
                 ForumTopic.created_at >= since,
-                ForumTopic.approved.is_(True),
-                ForumTopic.deleted_at.is_(None),
+                svc.live_topic(),
             )
             .order_by(ForumTopic.created_at.desc())
             .limit(20)
@@ -274,6 +277,10 @@ def user_deleted(user):
 
     for model in (ForumWatch, ForumPrefs, ForumBan, ForumDraft, ForumBookmark, ForumBlock):
         db.session.execute(model.__table__.delete().where(model.user_id == user.id))
+    table = ForumTopic.__table__
+    db.session.execute(
+        table.update().where(table.c.addressee_id == user.id).values(addressee_id=None)
+    )
 
 
 @hookimpl
@@ -283,7 +290,7 @@ def annual_report(association, association_ids, start, end):
     since = from_local(dt.datetime.combine(start, dt.time()))
     until = from_local(dt.datetime.combine(end, dt.time()))
     topics = ForumTopic.association_id.in_(association_ids)
-    live = (ForumTopic.approved.is_(True), ForumTopic.deleted_at.is_(None))
+    live = (svc.live_topic(),)
     started = db.session.scalar(
         select(func.count(ForumTopic.id)).where(
             topics, *live, ForumTopic.created_at >= since, ForumTopic.created_at < until

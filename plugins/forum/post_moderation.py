@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from core.api import db, notify
 from plugins.forum import counters
 from plugins.forum import services as svc
-from plugins.forum.models import ForumPost, OfficialStatus
+from plugins.forum.models import ForumPost
 
 
 class ModerationError(Exception):
@@ -81,8 +81,7 @@ def _official_answer(post: ForumPost, actor: Any, now: dt.datetime) -> None:
     topic = post.topic
     if not topic.addressed_to or post.number == 1:
         raise ModerationError(400)
-    topic.official_post_id = post.id
-    topic.official_status = OfficialStatus.ANSWERED
+    svc.official_answered(topic, post, actor)
 
 
 #: action -> function(post, actor, now); a returned text goes into the log entry's details.

@@ -40,6 +40,7 @@ from plugins.forum.models import (
     ForumBan,
     ForumBoard,
     ForumModLog,
+    ForumOfficial,
     ForumPost,
     ForumReadState,
     ForumRevision,
@@ -90,22 +91,33 @@ def active_ban(user: Any, board: ForumBoard) -> ForumBan | None:
 
 
 def can_post_board(user: Any, board: ForumBoard) -> bool:
-    """Members of the association (and its moderators) write, unless banned from the board."""
-    if not _auth(user):
+    """Members of the association (and its moderators) write, unless banned from the board;
+    nobody writes on an archived board."""
+    if not _auth(user) or board.archived:
         return False
     if not (permissions.is_member(user, board.association_id) or moderates_board(user, board)):
         return False
     return active_ban(user, board) is None
 
 
+def is_addressee(user: Any, topic: ForumTopic) -> bool:
+    """``user`` is the account the question is addressed to (reads and answers it, member of
+    the association or not)."""
+    return _auth(user) and topic.addressee_id is not None and topic.addressee_id == user.id
+
+
 def can_reply(user: Any, topic: ForumTopic) -> bool:
+    if topic.board.archived:
+        return False
     if topic.locked and not moderates_board(user, topic.board):
         return False
+    if is_addressee(user, topic):
+        return active_ban(user, topic.board) is None
     return can_post_board(user, topic.board)
 
 
 def can_edit_post(user: Any, post: ForumPost) -> bool:
-    if not _auth(user):
+    if not _auth(user) or post.topic.board.archived:
         return False
     if moderates_board(user, post.topic.board):
         return True
@@ -118,7 +130,7 @@ def can_edit_post(user: Any, post: ForumPost) -> bool:
 
 
 def can_accept(user: Any, topic: ForumTopic) -> bool:
-    if not _auth(user) or topic.kind != TopicKind.QUESTION:
+    if not _auth(user) or topic.kind != TopicKind.QUESTION or topic.board.archived:
         return False
     return topic.author_id == user.id or moderates_board(user, topic.board)
 
@@ -167,13 +179,30 @@ def readable_board_filter(user: Any):
     return cond
 
 
+def live_topic():
+    """SQL condition on ForumTopic: shown to every reader of its board (approved, neither
+    deleted nor hidden by a moderator). Lists, search, feeds, digests and activity use it."""
+    return and_(
+        ForumTopic.approved.is_(True),
+        ForumTopic.deleted_at.is_(None),
+        ForumTopic.hidden.is_(False),
+    )
+
+
 def topic_visible_filter(user: Any, *, moderator: bool = False):
-    """Topics shown in lists: approved and not deleted (moderators and authors see pending)."""
+    """Topics shown in lists: live ones (moderators see all, authors their pending ones)."""
     if moderator:
-        return true()
-    cond = and_(ForumTopic.approved.is_(True), ForumTopic.deleted_at.is_(None))
+        return ForumTopic.merged_into_id.is_(None)  # a merged topic is only a redirect
+    cond = live_topic()
     if _auth(user):
-        cond = or_(cond, and_(ForumTopic.author_id == user.id, ForumTopic.deleted_at.is_(None)))
+        cond = or_(
+            cond,
+            and_(
+                ForumTopic.author_id == user.id,
+                ForumTopic.deleted_at.is_(None),
+                ForumTopic.hidden.is_(False),
+            ),
+        )
     return cond
 
 
@@ -248,6 +277,52 @@ def page_of_post(topic: ForumTopic, post: ForumPost) -> int:
 
 
 # --- writing --------------------------------------------------------------------------
+
+
+#: Moderation log actions in words (the log page shows these, the action's code otherwise).
+LOG_ACTIONS = {
+    "board.create": _l("Board created"),
+    "board.edit": _l("Board edited"),
+    "board.order": _l("Boards reordered"),
+    "board.ban": _l("Banned from the board"),
+    "board.unban": _l("Ban lifted"),
+    "board.archive": _l("Board archived"),
+    "board.unarchive": _l("Board restored from the archive"),
+    "topic.pin": _l("Topic pinned"),
+    "topic.unpin": _l("Topic unpinned"),
+    "topic.lock": _l("Topic locked"),
+    "topic.unlock": _l("Topic unlocked"),
+    "topic.delete": _l("Topic deleted"),
+    "topic.restore": _l("Topic restored"),
+    "topic.hide": _l("Topic hidden"),
+    "topic.unhide": _l("Topic shown again"),
+    "topic.move": _l("Topic moved"),
+    "topic.split": _l("Posts moved to another topic"),
+    "topic.merge": _l("Topic merged into another"),
+    "topic.accept": _l("Answer accepted"),
+    "topic.unaccept": _l("Accepted answer withdrawn"),
+    "post.approve": _l("Message approved"),
+    "post.reject": _l("Message rejected"),
+    "post.reject_edit": _l("Edit rejected"),
+    "post.hide": _l("Message hidden"),
+    "post.unhide": _l("Message shown again"),
+    "post.edit": _l("Message edited by a moderator"),
+    "post.delete": _l("Message deleted"),
+    "post.restore": _l("Message restored"),
+    "post.official_answer": _l("Marked as the official answer"),
+    "flag.agree": _l("Flag accepted"),
+    "flag.disagree": _l("Flag declined"),
+    "official.open": _l("Question to officials: open"),
+    "official.answered": _l("Question to officials: answered"),
+    "official.closed": _l("Question to officials: closed"),
+    "official.add": _l("Official added to the list"),
+    "official.remove": _l("Official removed from the list"),
+}
+
+
+def log_label(action: str) -> str:
+    label = LOG_ACTIONS.get(action)
+    return str(label) if label is not None else action
 
 
 def log(
@@ -536,8 +611,69 @@ def link_mentions(html: Markup, targets: dict[str, int]) -> Markup:
     return Markup("".join(out))  # noqa: S704 - only links we built are added to sanitised HTML
 
 
-def _readers(users: Iterable[User], board: ForumBoard) -> list[User]:
-    return [u for u in users if can_read_board(u, board)]
+def official_choices(association_id: int) -> list[tuple[int, str]]:
+    """The accounts questions may be addressed to, as ``(user id, "title (name)")``."""
+    rows = db.session.execute(
+        select(ForumOfficial.user_id, ForumOfficial.title, User.full_name)
+        .join(User, User.id == ForumOfficial.user_id)
+        .where(ForumOfficial.association_id == association_id, User.active.is_(True))
+        .order_by(ForumOfficial.title, User.full_name)
+    )
+    return [(uid, f"{title} ({name})") for uid, title, name in rows]
+
+
+def official_title(association_id: int, user_id: int) -> str | None:
+    return db.session.scalar(
+        select(ForumOfficial.title).where(
+            ForumOfficial.association_id == association_id, ForumOfficial.user_id == user_id
+        )
+    )
+
+
+STATUS_WORDS = {
+    "open": _l("open"),
+    "answered": _l("answered"),
+    "closed": _l("closed"),
+}
+
+
+def tell_asker(topic: ForumTopic, actor: Any) -> None:
+    """The asker of a question to officials hears that its status changed (not when they
+    changed it themselves)."""
+    author = topic.author
+    if author is None or getattr(actor, "id", None) == author.id:
+        return
+    notifications.notify(
+        author,
+        "forum.official_status",
+        _l(
+            "Your question %(title)s is now %(status)s",
+            title=topic.title,
+            status=STATUS_WORDS.get(topic.official_status, topic.official_status),
+        ),
+        "",
+        url_for("forum.topic", topic_id=topic.id),
+        topic.association_id,
+    )
+
+
+def official_answered(topic: ForumTopic, post: ForumPost, actor: Any) -> None:
+    """``post`` becomes the official answer: the status moves to answered and the asker is
+    told when it changed."""
+    topic.official_post_id = post.id
+    changed = topic.official_status != "answered"
+    topic.official_status = "answered"
+    if changed:
+        tell_asker(topic, actor)
+
+
+def _readers(users: Iterable[User], topic: ForumTopic) -> list[User]:
+    """Who of ``users`` may read ``topic``: readers of its board and its addressee; only
+    moderators while it is hidden."""
+    board = topic.board
+    if topic.hidden:
+        return [u for u in users if moderates_board(u, board)]
+    return [u for u in users if can_read_board(u, board) or is_addressee(u, topic)]
 
 
 def notify_new_post(post: ForumPost, actor: User) -> None:
@@ -563,7 +699,7 @@ def notify_new_post(post: ForumPost, actor: User) -> None:
         uid for uid, level in levels.items() if level == WatchLevel.WATCHING and uid != actor.id
     } - set(mentioned)
     watchers = list(db.session.scalars(select(User).where(User.id.in_(watchers_ids))))
-    watchers = _readers(watchers, board)
+    watchers = _readers(watchers, topic)
     if post.number == 1:
         kind, title = (
             "forum.new_topic",
@@ -571,7 +707,25 @@ def notify_new_post(post: ForumPost, actor: User) -> None:
         )
     else:
         kind, title = "forum.reply", _l("%(who)s replied in %(title)s", who=who, title=topic.title)
-    readers = _readers(mentioned.values(), board)
+    addressee = None
+    if (
+        post.number == 1
+        and not topic.hidden
+        and topic.addressee_id
+        and topic.addressee_id != actor.id
+    ):
+        addressee = db.session.get(User, topic.addressee_id)
+        if addressee is not None and addressee.active:
+            notifications.notify(
+                addressee,
+                "forum.addressed",
+                _l("A question is addressed to you: %(title)s", title=topic.title),
+                "",
+                url,
+                board.association_id,
+            )
+            watchers = [u for u in watchers if u.id != addressee.id]
+    readers = _readers(mentioned.values(), topic)
     mention_title = _l("%(who)s mentioned you in %(title)s", who=who, title=topic.title)
     for group, k, t in ((watchers, kind, title), (readers, "forum.mention", mention_title)):
         for by_list in (False, True):
@@ -593,7 +747,7 @@ def notify_new_post(post: ForumPost, actor: User) -> None:
         )
         recipients = [
             u
-            for u in _readers(subscribers, board)
+            for u in _readers(subscribers, topic)
             if permissions.is_member(u, board.association_id)
             and levels.get(u.id) != WatchLevel.MUTED
         ]
@@ -634,8 +788,7 @@ def unread_counts_by_board(user: Any, board_ids: list[int]) -> dict[int, int]:
         .outerjoin(rs, and_(rs.topic_id == ForumTopic.id, rs.user_id == user.id))
         .where(
             ForumTopic.board_id.in_(board_ids),
-            ForumTopic.approved.is_(True),
-            ForumTopic.deleted_at.is_(None),
+            live_topic(),
             unread_condition(user),
         )
         .group_by(ForumTopic.board_id)
@@ -756,8 +909,7 @@ def search_posts(
             ForumPost.approved.is_(True),
             ForumPost.hidden.is_(False),
             ForumPost.deleted_at.is_(None),
-            ForumTopic.approved.is_(True),
-            ForumTopic.deleted_at.is_(None),
+            live_topic(),
         )
         if association_id:
             stmt = stmt.where(ForumTopic.association_id == association_id)

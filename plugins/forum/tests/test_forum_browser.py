@@ -1,5 +1,6 @@
 """The main journey in Chromium: a member asks a question with an attachment, another member
-quotes and answers it, the author accepts the answer, a moderator locks the topic."""
+quotes and answers it, the author accepts the answer, a moderator locks the topic and moves
+the answer to a new topic by its box on the topic page (no script needed)."""
 
 from __future__ import annotations
 
@@ -53,8 +54,12 @@ def test_question_answer_accept_lock(live_app, live_server, page, factory, tmp_p
     page.goto(topic_url)
     page.click("button.accept")
     page.wait_for_load_state()
+    # the accepted answer is on this page: the box above the thread leads to it, the text is
+    # shown once, in the thread, with its mark
     accepted = page.locator("section.accepted")
-    assert "Бағалау критерийлерін" in accepted.inner_text()
+    assert accepted.count() == 1 and accepted.locator("a[href^='#p']").count() == 1
+    assert "Бағалау критерийлерін" not in accepted.inner_text()
+    assert "Бағалау критерийлерін" in page.locator("article.post.accepted").inner_text()
     browser_logout(page, base)
 
     browser_login(page, base, moderator)
@@ -62,6 +67,18 @@ def test_question_answer_accept_lock(live_app, live_server, page, factory, tmp_p
     page.locator("form[action$='/mod/lock'] button").click()
     page.wait_for_load_state()
     assert page.locator("form[action$='/mod/unlock']").count() == 1
+    # split: the box beside the answer belongs to the "Split or merge" form below the thread
+    page.locator("article.post.accepted input[name=post]").check()
+    page.locator("#split-posts button").click()
+    page.wait_for_load_state()
+    assert page.locator("input[name=post]:checked").count() == 1
+    page.fill("input[name=title]", "Бағалау критерийлері туралы")
+    page.locator("form.split-form button").click()
+    page.wait_for_load_state()
+    assert "Бағалау критерийлері туралы" in page.inner_text("h2.topic-title")
+    assert "Бағалау критерийлерін" in page.locator("article.post").first.inner_text()
+    page.goto(topic_url)
+    assert page.locator("article.post").count() == 1
     browser_logout(page, base)
     browser_login(page, base, answerer)
     page.goto(topic_url)

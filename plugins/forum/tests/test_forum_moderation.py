@@ -154,7 +154,7 @@ def test_pin_lock_move_hide_delete_and_log(app, factory, login, post):
     # the log: leaders and the association's moderators read it, members do not
     leader = _client(app, login, w.leader)
     log_page = leader.get(f"/forum/a/{w.association.slug}/log").get_data(as_text=True)
-    assert "topic.move" in log_page and "Марат Оспанов" in log_page
+    assert "Topic moved" in log_page and "Марат Оспанов" in log_page
     assert member.get(f"/forum/a/{w.association.slug}/log").status_code == 403
     assert mod.get(f"/forum/a/{w.association.slug}/log").status_code == 200
 

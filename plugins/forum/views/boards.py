@@ -50,8 +50,7 @@ def latest():
         .join(ForumBoard, ForumBoard.id == ForumTopic.board_id)
         .where(
             svc.readable_board_filter(current_user),
-            ForumTopic.approved.is_(True),
-            ForumTopic.deleted_at.is_(None),
+            svc.live_topic(),
         )
         .order_by(ForumTopic.last_post_at.desc(), ForumTopic.id.desc())
     )
@@ -109,7 +108,8 @@ def association(slug: str):
     return render_template(
         "forum/association.html",
         association=association,
-        boards=boards,
+        boards=[b for b in boards if not b.archived],
+        archived=[b for b in boards if b.archived],
         counts=counts,
         unread_counts=unread_counts,
         moderator=moderator,
@@ -187,6 +187,28 @@ def order_board(board_id: int):
     return redirect(url_for("forum.association", slug=board.association.slug))
 
 
+@bp.post("/b/<id:board_id>/<any(archive, unarchive):action>")
+@login_required
+def archive_board(board_id: int, action: str):
+    """Archive a board (read-only for everyone, listed apart, still searchable) or bring it
+    back. CSRF is checked for every POST by the core."""
+    board = _board_or_404(board_id)
+    permissions.require("forum.manage_boards", board.association)
+    archive = action == "archive"
+    if board.archived != archive:
+        board.archived_at = utcnow() if archive else None
+        svc.log(
+            board.association_id,
+            current_user,
+            f"board.{action}",
+            board_id=board.id,
+            details=board.name,
+        )
+        db.session.commit()
+        flash(_("Board archived.") if archive else _("Board restored from the archive."), "success")
+    return redirect(url_for("forum.board", board_id=board.id))
+
+
 @bp.get("/b/<id:board_id>")
 @cached_page
 def board(board_id: int):
@@ -230,8 +252,7 @@ def board_atom(board_id: int):
         .join(ForumPost, and_(ForumPost.topic_id == ForumTopic.id, ForumPost.number == 1))
         .where(
             ForumTopic.board_id == board.id,
-            ForumTopic.approved.is_(True),
-            ForumTopic.deleted_at.is_(None),
+            svc.live_topic(),
             ForumPost.hidden.is_(False),
             ForumPost.deleted_at.is_(None),
         )

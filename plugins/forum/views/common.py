@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from flask import Blueprint, abort, request, url_for
+from flask import Blueprint, abort, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -70,10 +70,15 @@ def _topic_or_404(topic_id: int) -> tuple[ForumTopic, bool]:
     if topic is None:
         abort(404)
     plugin_gate.abort_unless_enabled(P, topic.board.association)
-    permissions.require("forum.read", topic.board)
+    if topic.merged_into_id and request.method == "GET":  # merged: its address leads there
+        abort(redirect(url_for("forum.topic", topic_id=topic.merged_into_id), code=301))
+    if not svc.is_addressee(current_user, topic):  # the addressee reads their question
+        permissions.require("forum.read", topic.board)
     moderator = svc.moderates_board(current_user, topic.board)
     own = current_user.is_authenticated and topic.author_id == current_user.id
-    if not moderator and (topic.deleted_at is not None or (not topic.approved and not own)):
+    if not moderator and (
+        topic.deleted_at is not None or topic.hidden or (not topic.approved and not own)
+    ):
         abort(404)
     return topic, moderator
 

@@ -126,6 +126,7 @@ def bookmarks():
         if (
             can(current_user, "forum.read", topic.board)
             and topic.deleted_at is None
+            and (not topic.hidden or svc.moderates_board(current_user, topic.board))
             and svc.post_visible_to(
                 current_user, bm.post, svc.moderates_board(current_user, topic.board)
             )

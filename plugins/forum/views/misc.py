@@ -47,8 +47,7 @@ def addressed(slug: str):
             ForumTopic.association_id == association.id,
             ForumTopic.addressed_to != "",
             svc.readable_board_filter(current_user),
-            ForumTopic.approved.is_(True),
-            ForumTopic.deleted_at.is_(None),
+            svc.live_topic(),
         )
         .order_by(ForumTopic.created_at.desc())
     )
@@ -64,6 +63,24 @@ def addressed(slug: str):
         pages=pages,
         read=read,
         active_tab="forum.association",
+    )
+
+
+@bp.get("/to-me")
+@login_required
+def addressed_to_me():
+    """Questions addressed to the reader's account, in every association (open first)."""
+    status = request.args.get("status", "open")
+    stmt = (
+        select(ForumTopic)
+        .where(ForumTopic.addressee_id == current_user.id, svc.live_topic())
+        .order_by(ForumTopic.created_at.desc())
+    )
+    if status in ("open", "answered", "closed"):
+        stmt = stmt.where(ForumTopic.official_status == status)
+    topics, page, pages, read = _topic_list(stmt, _page())
+    return render_template(
+        "forum/to_me.html", topics=topics, status=status, page=page, pages=pages, read=read
     )
 
 

@@ -5,36 +5,45 @@ moderation log.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from core.api import (
+    Association,
     Membership,
     User,
     association_for,
     db,
+    int_arg,
     notifications,
+    parse_id,
     permissions,
     site_date,
     utcnow,
 )
-from plugins.forum import counters, post_moderation
+from plugins.forum import counters, post_moderation, queries, topic_moves
 from plugins.forum import services as svc
 from plugins.forum.forms import (
     BanForm,
+    MergeForm,
     MoveForm,
+    OfficialAccountForm,
     OfficialForm,
+    SplitForm,
 )
 from plugins.forum.models import (
     ForumBan,
     ForumBoard,
     ForumFlag,
     ForumModLog,
+    ForumOfficial,
     ForumPost,
     ForumTopic,
 )
@@ -66,9 +75,13 @@ def topic_mod(topic_id: int, action: str):
         topic.deleted_at = utcnow()
     elif action == "restore":
         topic.deleted_at = None
+    elif action == "hide":
+        topic.hidden = True
+    elif action == "unhide":
+        topic.hidden = False
     else:
         abort(404)
-    if action in ("delete", "restore"):
+    if action in ("delete", "restore", "hide", "unhide"):
         counters.refresh_board(topic.board_id)
     svc.log(
         topic.association_id,
@@ -116,16 +129,171 @@ def move_topic(topic_id: int):
     return redirect(url_for("forum.topic", topic_id=topic.id))
 
 
+_TOPIC_IN_URL = re.compile(r"/t/(\d+)")
+
+
+def _topic_ref(raw: str | None) -> ForumTopic | None:
+    """A topic named by its number (``42``) or its address (``…/forum/t/42?page=2#p7``)."""
+    raw = (raw or "").strip()
+    found = _TOPIC_IN_URL.search(raw)
+    topic_id = parse_id(found.group(1) if found else raw.lstrip("#"))
+    topic = db.session.get(ForumTopic, topic_id) if topic_id else None
+    if topic is None or topic.merged_into_id or topic.deleted_at is not None:
+        return None
+    return topic
+
+
+def _move_error(code: str) -> str:
+    return {
+        "choose": _("Choose the messages to move (the boxes beside them)."),
+        "opening": _(
+            "The opening message cannot be moved on its own: merge the whole topic instead."
+        ),
+        "same": _("Choose another topic than this one."),
+        "association": _("The topic must be in the same association's forum."),
+        "target": _("No such topic: give its number or its address."),
+        "title": _("Give the new topic a title."),
+    }[code]
+
+
+#: Posts listed per page of the split page (by number, from ``?from=``).
+SPLIT_PAGE = 50
+
+
+def _split_page(topic: ForumTopic, form: SplitForm, merge_form: MergeForm, chosen: set[int]):
+    """The split and merge page: the topic's posts with boxes (50 at a time, from the first
+    chosen one), the two forms, errors kept."""
+    start = int_arg("from", lo=0) or 0
+    if not start and chosen:
+        first = db.session.scalar(
+            select(func.min(ForumPost.number)).where(
+                ForumPost.topic_id == topic.id, ForumPost.id.in_(chosen)
+            )
+        )
+        start = max(0, (first or 1) - 1)
+    posts = db.session.scalars(
+        select(ForumPost)
+        .where(ForumPost.topic_id == topic.id, ForumPost.number > start)
+        .options(selectinload(ForumPost.author))
+        .order_by(ForumPost.number)
+        .limit(SPLIT_PAGE + 1)
+    ).all()
+    more = posts[SPLIT_PAGE - 1].number if len(posts) > SPLIT_PAGE else None
+    posts = posts[:SPLIT_PAGE]
+    return render_template(
+        "forum/split.html",
+        association=topic.board.association,
+        board=topic.board,
+        topic=topic,
+        posts=posts,
+        form=form,
+        merge_form=merge_form,
+        chosen=chosen,
+        start=start,
+        more=more,
+        label=lambda p: svc.author_label(current_user, p, True),
+        plain=svc.plain_text,
+        active_tab="forum.association",
+    )
+
+
+def _split_forms(topic: ForumTopic) -> tuple[SplitForm, MergeForm]:
+    form = SplitForm()
+    form.board_id.choices = queries.board_choices(topic.association_id)
+    if form.board_id.data is None:
+        form.board_id.data = topic.board_id
+    return form, MergeForm()
+
+
+@bp.route("/t/<id:topic_id>/split", methods=["GET", "POST"])
+@login_required
+def split_topic(topic_id: int):
+    """Moderators move chosen posts to a new or an existing topic (checkboxes, no script
+    needed: on the topic page too, with the ``form`` attribute)."""
+    topic, _mod = _topic_or_404(topic_id)
+    permissions.require("forum.moderate", topic)
+    form, merge_form = _split_forms(topic)
+    source = request.form if request.method == "POST" else request.args
+    chosen = {i for i in (parse_id(v) for v in source.getlist("post")) if i}
+    if request.method == "POST" and form.validate_on_submit():
+        error = None
+        target = None
+        title = (form.title.data or "").strip()
+        board_ids = {b for b, _name in form.board_id.choices}
+        if not chosen:
+            error = "choose"
+        elif form.destination.data == "existing":
+            target = _topic_ref(form.target.data)
+            if target is None:
+                error = "target"
+        elif not title:
+            error = "title"
+        elif form.board_id.data not in board_ids:
+            abort(400)
+        if error is None:
+            try:
+                new = topic_moves.split_posts(
+                    topic,
+                    sorted(chosen),
+                    current_user,
+                    target=target,
+                    title=title,
+                    board_id=form.board_id.data,
+                )
+            except topic_moves.MoveError as exc:
+                db.session.rollback()
+                error = str(exc)
+            else:
+                db.session.commit()
+                flash(
+                    ngettext("%(num)s message moved.", "%(num)s messages moved.", len(chosen)),
+                    "success",
+                )
+                return redirect(url_for("forum.topic", topic_id=new.id))
+        flash(_move_error(error), "error")
+        return _split_page(topic, form, merge_form, chosen), 400
+    if request.method == "POST":
+        return _split_page(topic, form, merge_form, chosen), 400
+    return _split_page(topic, form, merge_form, chosen)
+
+
+@bp.post("/t/<id:topic_id>/merge")
+@login_required
+def merge_topic(topic_id: int):
+    topic, _mod = _topic_or_404(topic_id)
+    permissions.require("forum.moderate", topic)
+    form, merge_form = _split_forms(topic)
+    if merge_form.validate_on_submit():
+        target = _topic_ref(merge_form.merge_target.data)
+        error = "target" if target is None else None
+        if target is not None:
+            try:
+                topic_moves.merge_topic(topic, target, current_user)
+            except topic_moves.MoveError as exc:
+                db.session.rollback()
+                error = str(exc)
+            else:
+                db.session.commit()
+                flash(_("The topic was merged."), "success")
+                return redirect(url_for("forum.topic", topic_id=target.id))
+        merge_form.merge_target.errors = [_move_error(error)]
+    return _split_page(topic, form, merge_form, set()), 400
+
+
 @bp.post("/t/<id:topic_id>/official")
 @login_required
 def official(topic_id: int):
-    topic, _mod = _topic_or_404(topic_id)
-    permissions.require("forum.moderate", topic)
+    topic, moderator = _topic_or_404(topic_id)
+    if not (moderator or svc.is_addressee(current_user, topic)):
+        abort(403)
     form = OfficialForm()
     if not topic.addressed_to or not form.validate_on_submit():
         abort(400)
+    changed = topic.official_status != form.status.data
     topic.official_status = form.status.data
     svc.log(topic.association_id, current_user, f"official.{form.status.data}", topic_id=topic.id)
+    if changed:
+        svc.tell_asker(topic, current_user)
     db.session.commit()
     return redirect(url_for("forum.topic", topic_id=topic.id))
 
@@ -343,5 +511,75 @@ def modlog(slug: str):
         association=association,
         rows=rows,
         page=page,
+        log_label=svc.log_label,
         active_tab="forum.association",
     )
+
+
+@bp.route("/a/<slug>/officials", methods=["GET", "POST"])
+@login_required
+def officials(slug: str):
+    """The accounts questions may be addressed to, kept by the association's managers."""
+    association = association_for(P, slug)
+    permissions.require("forum.manage_boards", association)
+    form = OfficialAccountForm()
+    if form.validate_on_submit():
+        email = form.email.data.strip().lower()
+        user = db.session.scalar(
+            select(User).where(db.func.lower(User.email) == email, User.active.is_(True))
+        )
+        if user is None:
+            form.email.errors = [_("No active account has this email.")]
+        elif db.session.scalar(
+            select(ForumOfficial.id).where(
+                ForumOfficial.association_id == association.id, ForumOfficial.user_id == user.id
+            )
+        ):
+            form.email.errors = [_("This account is already in the list.")]
+        else:
+            title = form.title.data.strip()
+            db.session.add(
+                ForumOfficial(association_id=association.id, user_id=user.id, title=title)
+            )
+            svc.log(
+                association.id,
+                current_user,
+                "official.add",
+                details=f"{title}: {user.full_name}",
+            )
+            db.session.commit()
+            flash(_("Added to the list of officials."), "success")
+            return redirect(url_for("forum.officials", slug=association.slug))
+    rows = db.session.scalars(
+        select(ForumOfficial)
+        .where(ForumOfficial.association_id == association.id)
+        .options(selectinload(ForumOfficial.user))
+        .order_by(ForumOfficial.title)
+    ).all()
+    return render_template(
+        "forum/officials.html",
+        association=association,
+        form=form,
+        rows=rows,
+        active_tab="forum.association",
+    ), (400 if form.errors else 200)
+
+
+@bp.post("/officials/<id:official_id>/remove")
+@login_required
+def remove_official(official_id: int):
+    row = db.session.get(ForumOfficial, official_id)
+    if row is None:
+        abort(404)
+    assoc = association_for(P, db.session.get(Association, row.association_id).slug)
+    permissions.require("forum.manage_boards", assoc)
+    svc.log(
+        assoc.id,
+        current_user,
+        "official.remove",
+        details=f"{row.title}: {row.user.full_name}",
+    )
+    db.session.delete(row)
+    db.session.commit()
+    flash(_("Removed from the list of officials."), "success")
+    return redirect(url_for("forum.officials", slug=assoc.slug))

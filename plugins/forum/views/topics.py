@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from core.api import (
+    User,
     cached_page,
     db,
     from_local,
@@ -63,8 +64,13 @@ def new_topic(board_id: int):
     form = TopicForm()
     if not board.allow_anonymous:
         del form.anonymous
+    officials = svc.official_choices(board.association_id) if board.officials else []
     if not board.officials:
         del form.addressed_to
+    if not officials:
+        del form.addressee
+    else:
+        form.addressee.choices = [(0, "—"), *officials]
     draft_key = drafts.board_key(board.id)
     held, draft_ctx = drafts.intercept(form, draft_key, current_user)
     if not held and form.validate_on_submit():
@@ -88,6 +94,12 @@ def new_topic(board_id: int):
             if board.officials and form.addressed_to.data:
                 topic.addressed_to = form.addressed_to.data.strip()
                 topic.official_status = "open"
+            if officials and form.addressee.data:
+                topic.addressee_id = form.addressee.data
+                # the list may have changed since the form was shown: then no title
+                title = svc.official_title(board.association_id, form.addressee.data)
+                topic.addressed_to = title or topic.addressed_to or "—"
+                topic.official_status = "open"
             db.session.add(topic)
             tags.set_tags(topic, tags.parse(form.tags.data))
             post = svc.add_post(
@@ -110,6 +122,10 @@ def new_topic(board_id: int):
                 db.session.add(poll)
             db.session.flush()
             svc.set_watch(current_user, "watching", topic_id=topic.id)
+            if topic.addressee_id and topic.addressee_id != current_user.id:
+                addressee = db.session.get(User, topic.addressee_id)
+                if addressee is not None:  # they hear of the replies to their question
+                    svc.set_watch(addressee, "watching", topic_id=topic.id)
             svc.mark_read(current_user, topic, 1)
             drafts.discard(current_user, draft_key)
             if pending:
@@ -145,8 +161,9 @@ def reply(topic_id: int):
     if not held and form.validate_on_submit():
         stored = _save_files(form)
         if stored is not None:
-            pending = svc.needs_approval(current_user, board)
-            anonymous = bool(board.allow_anonymous and form.anonymous.data)
+            addressee = svc.is_addressee(current_user, topic)
+            pending = not addressee and svc.needs_approval(current_user, board)
+            anonymous = bool(board.allow_anonymous and form.anonymous.data) and not addressee
             post = svc.add_post(
                 topic, current_user, form.body.data, anonymous=anonymous, approved=not pending
             )
@@ -161,6 +178,8 @@ def reply(topic_id: int):
                 flash(_("Your message waits for a moderator's approval."), "success")
             else:
                 svc.notify_new_post(post, current_user)
+            if addressee:  # the addressee's answer is the official one
+                svc.official_answered(topic, post, current_user)
             db.session.commit()
             return redirect(url_for("forum.permalink", post_id=post.id))
     return render_template(
@@ -218,7 +237,8 @@ def _post_views(topic, posts, moderator, viewer, can_reply, can_accept, targets)
         if moderator
         else {}
     )
-    may_edit_own = auth and not topic.locked and not viewer.banned
+    archived = topic.board.archived
+    may_edit_own = auth and not topic.locked and not viewer.banned and not archived
     out = []
     for p in posts:
         own = auth and p.author_id == uid
@@ -249,13 +269,13 @@ def _post_views(topic, posts, moderator, viewer, can_reply, can_accept, targets)
                 "quote": urls["quote"](pid) if can_reply and visible else None,
                 "accept": urls["accept"](pid) if can_accept and p.number > 1 and visible else None,
                 "edit": urls["edit"](pid)
-                if p.deleted_at is None and (moderator or (own and may_edit_own))
+                if p.deleted_at is None and not archived and (moderator or (own and may_edit_own))
                 else None,
                 "delete": urls["delete"](pid)
-                if p.deleted_at is None and (moderator or (own and may_edit_own))
+                if p.deleted_at is None and not archived and (moderator or (own and may_edit_own))
                 else None,
                 "restore": urls["restore"](pid)
-                if p.deleted_at and (moderator or (own and p.deleted_by_id == uid))
+                if p.deleted_at and not archived and (moderator or (own and p.deleted_by_id == uid))
                 else None,
                 "reveal": urls["reveal"](pid) if own and p.anonymous else None,
                 "flag": urls["flag"](pid) if auth and not own and visible else None,
@@ -286,13 +306,24 @@ def topic(topic_id: int):
         move_form.board_id.data = topic.board_id
     # svc.can_reply without its ban lookup: the ban came with the viewer's state.
     auth = current_user.is_authenticated
+    addressee = svc.is_addressee(current_user, topic)
     can_reply = (
         auth
         and not viewer.banned
+        and not board.archived
         and (not topic.locked or moderator)
-        and (moderator or permissions.is_member(current_user, board.association_id))
+        and (moderator or addressee or permissions.is_member(current_user, board.association_id))
     )
     can_accept = svc.can_accept(current_user, topic)
+    # The accepted and the official answer above the thread, one box per post (one with both
+    # marks when they are the same post); the text only when the post is not on this page,
+    # where it carries the same marks: each answer's text is shown once.
+    on_page = {p.id for p in posts}
+    answers = [
+        (p, p.id not in on_page)
+        for p in special.values()
+        if svc.show_body(current_user, p, moderator)
+    ]
     html = render_template(
         "forum/topic.html",
         association=board.association,
@@ -303,6 +334,7 @@ def topic(topic_id: int):
         pages=tp.pages,
         moderator=moderator,
         special=special,
+        answers=answers,
         reactions=tp.reactions,
         mine=tp.mine,
         poll=poll,
@@ -314,7 +346,9 @@ def topic(topic_id: int):
         level=viewer.level if auth else None,
         has_draft=viewer.has_draft,
         move_form=move_form,
-        official_form=OfficialForm(status=topic.official_status) if moderator else None,
+        official_form=OfficialForm(status=topic.official_status)
+        if moderator or addressee
+        else None,
         label=lambda p: svc.author_label(current_user, p, moderator),
         body=lambda p: svc.link_mentions(svc.cooked(p), targets),
         profile_url=_url_maker("core.profile", key="user_id"),
@@ -517,6 +551,8 @@ def delete_post(post_id: int):
 def restore_post(post_id: int):
     post, moderator = _post_or_404(post_id)
     if not (moderator or (post.deleted_by_id == current_user.id == post.author_id)):
+        abort(403)
+    if post.topic.board.archived:
         abort(403)
     post.deleted_at = None
     post.deleted_by_id = None
