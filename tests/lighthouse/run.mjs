@@ -50,7 +50,13 @@ function summary(lhr) {
 
 const chrome = await chromeLauncher.launch({
   chromePath: process.env.CHROME_PATH,
-  chromeFlags: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+  chromeFlags: [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    ...(process.env.LH_CHROME_FLAGS ? process.env.LH_CHROME_FLAGS.split(" ") : []),
+  ],
 });
 const results = {};
 try {
