@@ -19,7 +19,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export DEBIAN_FRONTEND := noninteractive
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test system-deps install install-test lint test-sqlite test-postgresql test-faketime
+.PHONY: demo test system-deps install install-test lighthouse lint test-sqlite test-postgresql test-faketime
 
 $(BIN)/python:
 	if ! python3 -c 'import ensurepip' 2>/dev/null; then
@@ -36,11 +36,13 @@ demo: install
 	$(BIN)/qauym run --host 0.0.0.0
 
 # Chromium for the browser journeys, PostgreSQL server binaries (initdb, pg_ctl) for the
-# PostgreSQL run, redis-server, nginx and openssl for the shared-state and two-server tests:
-# installed with apt-get only when missing (python3-venv: see $(BIN)/python).
+# PostgreSQL run, redis-server, nginx and openssl for the shared-state and two-server tests,
+# Node.js and npm for Lighthouse: installed with apt-get only when missing (python3-venv: see
+# $(BIN)/python).
 system-deps:
 	need=""
 	[ -x /usr/bin/chromium ] || need="$$need chromium"
+	if command -v node >/dev/null; then command -v npm >/dev/null || need="$$need npm"; else need="$$need nodejs npm"; fi
 	command -v faketime >/dev/null || need="$$need faketime"
 	command -v redis-server >/dev/null || need="$$need redis-server"
 	[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null || need="$$need nginx"
@@ -60,8 +62,18 @@ system-deps:
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$need
 	fi
 
-install-test: $(BIN)/python
+install-test: $(BIN)/python lighthouse
 	$(BIN)/pip install -q -e '.[test]'
+
+# Lighthouse for tests/test_lighthouse_browser.py: the exact versions of
+# tests/lighthouse/package-lock.json, installed by `npm ci` (again only when the lock changed).
+# It drives Debian's Chromium (CHROME_PATH), never a downloaded browser.
+LIGHTHOUSE := tests/lighthouse
+lighthouse: $(LIGHTHOUSE)/node_modules/.package-lock.json
+
+$(LIGHTHOUSE)/node_modules/.package-lock.json: $(LIGHTHOUSE)/package.json $(LIGHTHOUSE)/package-lock.json
+	cd $(LIGHTHOUSE) && npm ci --no-audit --no-fund --loglevel=error
+	touch "$(CURDIR)/$@"
 
 lint: install-test
 	$(BIN)/ruff check .

@@ -222,7 +222,7 @@ def test_audit_log_newest_first_scoped_and_paginated(client, factory, world, log
     _switch_region(client, post, world["r"].id, False)  # Kostanay
     post(client, "/admin/a/net/plugins", {"switch": "sample:1"})
     html = client.get("/admin/audit").get_data(as_text=True)
-    table = html.split('<table class="audit">')[1]
+    table = html.split('<table class="audit stack-table">')[1]
     # In words, in the reader's language (Kazakh by default), the plugin by its description.
     assert table.index("Sample plugin (tests only) қосылды") < table.index("өшірілді")
     assert table.count("Sample plugin (tests only) өшірілді") == 2
@@ -230,7 +230,11 @@ def test_audit_log_newest_first_scoped_and_paginated(client, factory, world, log
     post(client, "/logout")
 
     login(client, world["radmin"])
-    table = client.get("/admin/audit").get_data(as_text=True).split('<table class="audit">')[1]
+    table = (
+        client.get("/admin/audit")
+        .get_data(as_text=True)
+        .split('<table class="audit stack-table">')[1]
+    )
     assert table.count("өшірілді") == 1  # Kostanay's, not Almaty's
     assert table.count("қосылды") == 1  # the association in Kostanay
     post(client, "/logout")
@@ -246,7 +250,7 @@ def test_audit_log_newest_first_scoped_and_paginated(client, factory, world, log
     second = client.get("/admin/audit?page=2").get_data(as_text=True)
     assert "row00" in second
     only = client.get("/admin/audit?action=plugin.enable").get_data(as_text=True)
-    only = only.split('<table class="audit">')[1]
+    only = only.split('<table class="audit stack-table">')[1]
     assert "қосылды" in only and "test.filler" not in only
     ru = client.get("/admin/audit?action=plugin.enable", headers={"Accept-Language": "ru"})
     assert "Включено: Sample plugin (tests only)" in ru.get_data(as_text=True)

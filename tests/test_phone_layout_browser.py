@@ -135,3 +135,38 @@ def test_every_page_reachable_from_the_menus_fits_a_phone(live_server, page, who
         except AssertionError as e:
             too_wide.append(str(e))
     assert not too_wide, "\n".join(too_wide)
+
+
+def test_admin_and_portfolio_tables_are_cards_on_a_phone(live_server, page):
+    """At 390 px the site administrator's tables (associations, audit log, plugin switches by
+    region and per association) and a portfolio's hours are stacked cards that fit the screen,
+    each cell named by its column."""
+    world = _build_world(live_server.app)
+    page.set_viewport_size({"width": 390, "height": 844})
+    base = live_server.url
+    browser_login(page, base, demo.email_for("admin"), world["password"])
+    # A switch pressed on a card: the audit log has a row to show.
+    page.goto(f"{base}/admin/a/{world['slug']}")
+    page.locator("main table.stack-table button").first.click()
+    page.wait_for_load_state()
+    for path in (
+        f"/admin/a/{world['slug']}",
+        "/admin/associations",
+        "/admin/audit",
+        "/admin/plugins",
+        f"/u/{world['user']}/portfolio",
+    ):
+        assert_fits(page, base + path)
+        table = page.locator("main table.stack-table").first
+        assert table.count() == 1, path
+        shown = table.evaluate(
+            "t => [getComputedStyle(t.querySelector('tbody tr')).display,"
+            " getComputedStyle(t.querySelector('thead')).position,"
+            " [...t.querySelectorAll('tbody td[data-label]')].length]"
+        )
+        assert shown[0] == "block" and shown[1] == "absolute" and shown[2] > 0, (path, shown)
+    # On a wide screen the same table is a table again.
+    page.set_viewport_size({"width": 1200, "height": 900})
+    page.goto(base + "/admin/associations")
+    row = page.locator("main table.stack-table tbody tr").first
+    assert row.evaluate("r => getComputedStyle(r).display") == "table-row"

@@ -83,9 +83,18 @@ def test_hours_are_totalled_per_kind_and_a_failing_plugin_is_left_out(
     html = client.get(f"/u/{user.id}/portfolio").get_data(as_text=True)
 
     # sample: attended 2.0; mentoring_test: hosted 3.0, attended 1.5, mentoring 0
-    assert '<tr data-kind="attended"><td>Attended</td><td>3.5</td></tr>' in html
-    assert '<tr data-kind="hosted"><td>Hosted</td><td>3</td></tr>' in html
-    assert '<tr data-kind="mentoring"><td>Mentoring</td><td>0</td></tr>' in html
+    assert (
+        '<tr data-kind="attended"><th scope="row">Attended</th><td data-label="Hours">3.5</td></tr>'
+        in html
+    )
+    assert (
+        '<tr data-kind="hosted"><th scope="row">Hosted</th><td data-label="Hours">3</td></tr>'
+        in html
+    )
+    assert (
+        '<tr data-kind="mentoring"><th scope="row">Mentoring</th><td data-label="Hours">0</td></tr>'
+        in html
+    )
     assert '<th id="total-hours">6.5</th>' in html
     assert "Ашық сабақ: «Қазақ әдебиеті»" in html
 
