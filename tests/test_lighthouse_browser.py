@@ -24,7 +24,7 @@ from core import demo
 from core.services.urls import site_request_context
 from core.testing_browser import CHROMIUM
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.lighthouse]
 
 HERE = Path(__file__).resolve().parent / "lighthouse"
 CATEGORIES = ("performance", "accessibility", "best-practices", "seo")

@@ -5,7 +5,7 @@ address, and the inbound-mail service must find the issuing plugin from the key 
 (core/services/reply_keys.py).
 
 Revision ID: core_0050
-Revises: core_0031
+Revises: core_0040
 Create Date: 2026-12-02 10:16:55.953236
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 
 
 revision = 'core_0050'
-down_revision = 'core_0031'
+down_revision = 'core_0040'
 branch_labels = None
 depends_on = None
 

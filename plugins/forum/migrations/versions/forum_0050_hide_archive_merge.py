@@ -1,7 +1,7 @@
 """forum: hidden topics, archived boards, merged topics, questions addressed to accounts
 
 Revision ID: forum_0050
-Revises: forum_0031
+Revises: forum_0040
 Create Date: 2026-12-02 10:30:00
 
 Adds ``forum_topic.hidden`` (a moderator hid the topic: gone from lists, search and the
@@ -19,7 +19,7 @@ from alembic import op
 
 
 revision = 'forum_0050'
-down_revision = 'forum_0031'
+down_revision = 'forum_0040'
 branch_labels = None
 depends_on = None
 

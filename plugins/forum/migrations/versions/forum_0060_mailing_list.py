@@ -1,7 +1,7 @@
 """forum: mailing-list mode of a board (every post by email)
 
 Revision ID: forum_0060
-Revises: forum_0031
+Revises: forum_0050
 Create Date: 2026-12-02 10:40:00.000000
 """
 
@@ -10,7 +10,7 @@ from alembic import op
 
 
 revision = 'forum_0060'
-down_revision = 'forum_0031'
+down_revision = 'forum_0050'
 branch_labels = None
 depends_on = None
 
