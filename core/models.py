@@ -32,6 +32,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from core.extensions import db
+from core.handle_names import column_default
 from core.i18n import current_locale
 from core.timeutil import utcnow
 
@@ -166,8 +167,6 @@ class Language(enum.StrEnum):
 
 
 def _handle_default(context) -> str:
-    from core.services.handles import column_default
-
     return column_default(context)
 
 

@@ -208,6 +208,10 @@ class ForumTopic(db.Model):
         primaryjoin="foreign(ForumTopic.addressee_id) == User.id", viewonly=True
     )
 
+    @property
+    def tag_list(self) -> list[str]:
+        return self.tags.split() if self.tags else []
+
 
 class ForumOfficial(db.Model):
     """An account questions may be addressed to in an association's forum (an official, or a
@@ -224,10 +228,6 @@ class ForumOfficial(db.Model):
     title: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     user: Mapped[User] = relationship()
-
-    @property
-    def tag_list(self) -> list[str]:
-        return self.tags.split() if self.tags else []
 
 
 class ForumTopicTag(db.Model):
