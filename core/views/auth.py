@@ -192,20 +192,25 @@ def register():
             select(User).where(func.lower(User.email) == form.email.data.lower())
         )
         if existing is None:
-            user = User(email=form.email.data, full_name=form.full_name.data)
-            user.email_confirmed = False
-            user.set_password(form.password.data)
-            form.apply_to(user)
-            db.session.add(user)
-            try:
-                db.session.commit()
-            except IntegrityError:  # the same email registered a moment ago
-                db.session.rollback()
-                existing = db.session.scalar(
-                    select(User).where(func.lower(User.email) == form.email.data.lower())
-                )
-            else:
-                _send_confirmation(user, next_url)
+            # Two tries: the handle given from the name may be taken a moment before ours.
+            for attempt in (1, 2):
+                user = User(email=form.email.data, full_name=form.full_name.data)
+                user.email_confirmed = False
+                user.set_password(form.password.data)
+                form.apply_to(user)
+                db.session.add(user)
+                try:
+                    db.session.commit()
+                except IntegrityError:  # the same email (or handle) registered a moment ago
+                    db.session.rollback()
+                    existing = db.session.scalar(
+                        select(User).where(func.lower(User.email) == form.email.data.lower())
+                    )
+                    if existing is None and attempt == 1:
+                        continue
+                else:
+                    _send_confirmation(user, next_url)
+                break
         else:
             # Do the scrypt work a new account costs, so the answer takes as long.
             User.check_dummy_password(form.password.data)

@@ -12,6 +12,7 @@ import datetime as dt
 
 from core.api import db, utcnow
 from plugins.forum import services as svc
+from plugins.forum import tags
 from plugins.forum.models import (
     ForumBoard,
     ForumFlag,
@@ -130,6 +131,7 @@ def build(ctx) -> None:
         kind="question",
     )
     letter.accepted_post_id = posts[2].id
+    tags.set_tags(letter, ["нұсқау-хат", "бағалау", "математика"])
     db.session.add_all(
         [
             ForumReaction(post_id=posts[2].id, user_id=u["shyn_member"].id, kind="thanks"),
