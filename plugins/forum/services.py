@@ -298,6 +298,7 @@ LOG_ACTIONS = {
     "topic.unhide": _l("Topic shown again"),
     "topic.move": _l("Topic moved"),
     "topic.split": _l("Posts moved to another topic"),
+    "topic.tags": _l("Topic tags changed"),
     "topic.merge": _l("Topic merged into another"),
     "topic.accept": _l("Answer accepted"),
     "topic.unaccept": _l("Accepted answer withdrawn"),
