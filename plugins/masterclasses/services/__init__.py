@@ -99,6 +99,7 @@ from plugins.masterclasses.services.series import (  # noqa: F401 - the package'
     COPIED_FIELDS,
     BadRule,
     clone_event,
+    copy_questions,
     create_series,
     following_occurrences,
     materialise,
