@@ -126,6 +126,13 @@ def place_of(event: Event) -> Any:
     return where
 
 
+def _ics_attachment(events: list[Event], user: User) -> tuple[str, str, bytes]:
+    # calendars imports this module (registration_of, event_path): import it when needed.
+    from plugins.masterclasses.services.calendars import ics_attachment
+
+    return ics_attachment(events, user)
+
+
 def offer_sent_at(event: Event, now: dt.datetime) -> tuple[dt.datetime, bool]:
     """When the email offering a seat with a confirmation deadline goes out, and whether it
     must be urgent (ignore quiet hours).
@@ -195,6 +202,7 @@ def _promote(event: Event, now: dt.datetime | None = None) -> list[Registration]
             event.association,
             now=now,
             urgent=urgent,
+            attachments=[_ics_attachment([event], reg.user)],
         )
         if free is not None:
             free -= 1
