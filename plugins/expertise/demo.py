@@ -1,7 +1,9 @@
 """Demo content: the Kostanay mathematics association's review, with a submission in every
-state of the workflow and a published lesson plan with two open reviews and an author's
-response, in Kazakh and Russian. Everything goes through the same services as the pages
-(workflow table, conflict checks, computed totals, certificates), with small real PDFs."""
+state of the workflow, the experts' bids on submitted materials, the reviewers' discussion of
+two rounds with the coordinator's meta-reviews, and a published lesson plan with two open
+reviews, an author's response and its meta-review, in Kazakh and Russian. Everything goes
+through the same services as the pages (workflow table, conflict checks, computed totals,
+certificates, bids, discussion), with small real PDFs."""
 
 from __future__ import annotations
 
@@ -167,6 +169,66 @@ REVIEW_TEXTS = {
 }
 
 
+#: The experts' bids (km_expert, km_expert2), made when the material was submitted.
+BIDS = {
+    "submitted": ("eager", "willing"),
+    "screening": ("willing", "eager"),
+    "in_review": ("eager", "not_willing"),
+    "recommended": ("eager", "willing"),
+    "major_revision": ("willing", "willing"),
+}
+
+#: The round's discussion among the experts (0, 1: the free experts in order; "c": the
+#: coordinator) and the coordinator's meta-review, written before the decision.
+DISCUSSIONS = {
+    "recommended": (
+        [
+            (
+                0,
+                "Әріптестер, менің ойымша жоспар дайын: дескрипторлар нақты, үш деңгейлі "
+                "тапсырмалар жақсы ойластырылған. Тек саралау бөлімін автор сәл толықтырса "
+                "болады.",
+            ),
+            (
+                1,
+                "Келісемін. Кері байланысқа 5 минут аздау берілген, бірақ бұл ұсынуға кедергі "
+                "емес. Ортақ бөлімге келтіру кезеңі өте түсінікті жазылған.",
+            ),
+            (
+                "c",
+                "Рахмет, екеуіңіздің пікіріңіз бір. Ұсынамын, ал автордан саралау бөлімін "
+                "толықтыруды сұраймын.",
+            ),
+        ],
+        "Екі сарапшы да жоспарды ұсынды: оқу мақсаттары бағдарламаға сай, дескрипторлар "
+        "нақты, белсенді әдістер орынды таңдалған. Автор саралау бөлімін толықтырды. "
+        "Бірлестіктің кітапханасына жариялауға ұсынылады.",
+    ),
+    "major_revision": (
+        [
+            (
+                0,
+                "Коллеги, карточки третьего уровня по сути повторяют второй, а в ключах к "
+                "№12 и №27 ошибки. Предлагаю отправить на существенную доработку.",
+            ),
+            (
+                1,
+                "Согласна. И не указано, к каким целям обучения относится каждая карточка: "
+                "учителю без этого трудно встроить их в урок.",
+            ),
+            (
+                "c",
+                "Принято. Отправляю на доработку, замечания перечислю в итоговом заключении.",
+            ),
+        ],
+        "Набор полезен для урока, но требует существенной доработки: 1) задания третьего "
+        "уровня должны быть сложнее второго; 2) исправить ключи к карточкам №12 и №27; "
+        "3) указать цель обучения для каждой карточки. После доработки материал будет "
+        "рассмотрен повторно.",
+    ),
+}
+
+
 def build(ctx) -> None:
     """Add the demo review to the kostanay-math association (skipped when it is missing)."""
     association = ctx.associations.get(SLUG)
@@ -207,7 +269,7 @@ def _build(ctx, association) -> None:
         sub.versions.append(version)
         db.session.add(sub)
         db.session.flush()
-        _drive(sub, target, author, coordinator, experts, lang)
+        _drive(sub, target, author, coordinator, experts)
         if sub.submitted_at and sub.decided_at:
             sub.submitted_at = sub.decided_at - dt.timedelta(days=9 + 3 * i)
         made[target] = sub.id
@@ -223,7 +285,10 @@ def _build(ctx, association) -> None:
         )
     )
     db.session.commit()
-    ctx.log(f"expertise: {len(MATERIALS)} materials in every state, one published with reviews")
+    ctx.log(
+        f"expertise: {len(MATERIALS)} materials in every state, bids, two discussions, "
+        "one published with reviews and a meta-review"
+    )
 
 
 def _review(sub, expert, recommendation, text, scores):
@@ -240,11 +305,14 @@ def _review(sub, expert, recommendation, text, scores):
     )
 
 
-def _drive(sub, target, author, coordinator, experts, lang) -> None:
-    """Take ``sub`` from draft to ``target`` through the workflow table."""
+def _drive(sub, target, author, coordinator, experts) -> None:
+    """Take ``sub`` from draft to ``target`` through the workflow table, with the experts'
+    bids once it is submitted and, for some, the round's discussion and meta-review."""
     if target == "draft":
         return
     svc.transition(sub, "submit", author)
+    for expert, value in zip(experts, BIDS.get(target, ()), strict=False):
+        svc.set_bid(sub, expert, value)
     if target == "withdrawn":
         svc.transition(sub, "withdraw", author, "Қайта өңдеймін.")
         return
@@ -265,7 +333,7 @@ def _drive(sub, target, author, coordinator, experts, lang) -> None:
     if target == "in_review":
         svc.respond(_assignment(sub, free[0]), free[0], accept=True)
         return
-    texts = REVIEW_TEXTS[lang]
+    texts = REVIEW_TEXTS[sub.language]
     first = {
         "recommended": "recommended",
         "minor_revision": "minor_revision",
@@ -274,6 +342,14 @@ def _drive(sub, target, author, coordinator, experts, lang) -> None:
     }[target]
     for k, e in enumerate(free):
         _review(sub, e, first, texts[k % 2], [3, 2, 3] if target == "recommended" else [1, 2])
+    if target in DISCUSSIONS:
+        posts, meta = DISCUSSIONS[target]
+        for who, body in posts:
+            if who == "c":
+                svc.post_discussion(sub, coordinator, body)
+            elif who < len(free):
+                svc.post_discussion(sub, free[who], body)
+        svc.save_meta(sub, coordinator, meta)
     action = {
         "recommended": "recommend",
         "minor_revision": "minor",

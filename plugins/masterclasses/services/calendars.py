@@ -21,6 +21,7 @@ from core.api import (
     notifications,
     plugin_gate,
     single_line,
+    site_request_context,
     to_local,
     utcnow,
 )
@@ -41,6 +42,7 @@ from plugins.masterclasses.services.access import (
 )
 from plugins.masterclasses.services.registration import (
     event_path,
+    place_of,
     registration_of,
 )
 
@@ -113,6 +115,77 @@ def to_ics(events: Iterable[Event], name: str, links_for: Any = None) -> bytes:
             item.add("location", str(DELIVERY_LABELS[Delivery.ONLINE]))
         cal.add_component(item)
     return cal.to_ical()
+
+
+#: The MIME type of an attached calendar: the same METHOD:PUBLISH calendar as the event's
+#: .ics link (an RFC 5546 REQUEST needs an organizer and attendees, which an event of many
+#: participants does not keep), so a mail client offers to add it; UTF-8 for Kazakh and
+#: Russian titles.
+ICS_MIMETYPE = "text/calendar; method=PUBLISH; charset=utf-8"
+
+
+def ics_attachment(events: list[Event], user: User) -> tuple[str, str, bytes]:
+    """``(filename, mimetype, bytes)`` of the calendar of ``events`` as ``user`` may see it
+    (the meeting link only for a registered participant), for an email's attachments; built
+    by :func:`to_ics` as the .ics links are, outside a request too (jobs)."""
+    with site_request_context():
+        body = to_ics(events, events[0].title, links_for=user)
+    name = f"event-{events[0].id}.ics" if len(events) == 1 else f"series-{events[0].id}.ics"
+    return name, ICS_MIMETYPE, body
+
+
+def ics_link(event: Event) -> str:
+    with site_request_context():
+        path = url_for("masterclasses.event_ics", event_id=event.id)
+    return current_app.config["BASE_URL"].rstrip("/") + path
+
+
+def send_confirmation(user: User, events: list[Event]):
+    """Email ``user`` that they have a seat at ``events`` (one event, or the dates of a series
+    taken at once), with the calendar attached and its link. Sent at once: they have just
+    registered (as pretix confirms an order). Returns the outbox row, or None for no events.
+    Caller commits."""
+    if not events:
+        return None
+    events = sorted(events, key=lambda e: e.starts_at)
+    first = events[0]
+
+    def when(ev: Event) -> str:
+        return to_local(ev.starts_at).strftime("%d.%m.%Y %H:%M")
+
+    if len(events) == 1:
+        subject = _l("You are registered: %(title)s", title=first.title)
+    else:
+        subject = _l(
+            "You are registered: %(title)s (%(n)s dates)", title=first.title, n=len(events)
+        )
+    where = place_of(first)
+    link = ics_link(first)
+    page = current_app.config["BASE_URL"].rstrip("/") + event_path(first)
+
+    def body() -> str:
+        lines = [str(_l("You have a seat at “%(title)s”.", title=first.title))]
+        if len(events) == 1:
+            lines.append(str(_l("When: %(when)s (Astana time)", when=when(first))))
+        else:
+            lines.append(str(_l("Dates (Astana time):")))
+            lines.extend(f"- {when(ev)}" for ev in events)
+        if str(where):
+            lines.append(str(_l("Where: %(where)s", where=where)))
+        lines.append("")
+        lines.append(
+            str(_l("The calendar file (.ics) is attached; it is also here: %(url)s", url=link))
+        )
+        lines.append(page)
+        return "\n".join(lines)
+
+    return notifications.send_email(
+        user,
+        subject,
+        body,
+        kind="masterclasses.registered",
+        attachments=[ics_attachment(events, user)],
+    )
 
 
 def can_see_link(user: Any, event: Event) -> bool:

@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from core.api import db, from_local, to_local
 from plugins.masterclasses.models import Event, Registration, RegStatus, Series, Status
+from plugins.masterclasses.services.questions import questions_of
 from plugins.masterclasses.services.registration import change_status, notify_moved
 from plugins.masterclasses.services.series import materialise, occurrences
 
@@ -231,9 +232,11 @@ def reschedule(
     A future occurrence on a day the new rule keeps stays (with its registrations) and moves
     to the new time if that changed; one on a day the new rule drops is cancelled (its people
     are told) or, when nobody registered for a draft, removed; days without an occurrence get
-    a copy of ``template``. Caller commits.
+    a copy of ``template``, with copies of its registration questions. Caller commits.
     """
     starts = occurrences(rule, first_local, until, count)
+    # Read before anything is removed: the template may be a draft on a day the rule drops.
+    questions = questions_of(template) if template.id is not None else []
     future = list(
         db.session.scalars(
             select(Event)
@@ -281,7 +284,7 @@ def reschedule(
             change_status(ev, "cancel", actor)
             out.cancelled += 1
     if fresh:
-        made = materialise(template, series, fresh)
+        made = materialise(template, series, fresh, questions)
         status = Status.DRAFT if template.status == Status.DRAFT else Status.PUBLISHED
         for ev in made:
             ev.status = status.value

@@ -126,6 +126,31 @@ def place_of(event: Event) -> Any:
     return where
 
 
+def _ics_attachment(events: list[Event], user: User) -> tuple[str, str, bytes]:
+    # calendars imports this module (registration_of, event_path): import it when needed.
+    from plugins.masterclasses.services.calendars import ics_attachment
+
+    return ics_attachment(events, user)
+
+
+def offer_sent_at(event: Event, now: dt.datetime) -> tuple[dt.datetime, bool]:
+    """When the email offering a seat with a confirmation deadline goes out, and whether it
+    must be urgent (ignore quiet hours).
+
+    As pretix counts a waiting-list voucher's validity from when it is sent, the time to
+    confirm counts from when the person can read the offer: an offer made in quiet hours is
+    emailed at their end (``notifications.quiet_until``), not urgently, and the deadline
+    counts from then. Only when the event starts before quiet hours end is the email sent at
+    once (urgent), with the deadline counted from ``now`` as before.
+    """
+    quiet_end = notifications.quiet_until(now)
+    if quiet_end is None:
+        return now, False
+    if quiet_end >= event.starts_at:
+        return now, True
+    return quiet_end, False
+
+
 def _promote(event: Event, now: dt.datetime | None = None) -> list[Registration]:
     """Give free seats to the waitlist, first come first served; notify the promoted.
     Called with the event locked."""
@@ -146,9 +171,11 @@ def _promote(event: Event, now: dt.datetime | None = None) -> list[Registration]
         reg.status = RegStatus.REGISTERED
         reg.updated_at = now
         when = to_local(event.starts_at).strftime("%d.%m.%Y %H:%M")
+        urgent = False
         if event.confirm_hours and event.starts_at > now:
+            sent_at, urgent = offer_sent_at(event, now)
             reg.offer_expires_at = min(
-                now + dt.timedelta(hours=event.confirm_hours), event.starts_at
+                sent_at + dt.timedelta(hours=event.confirm_hours), event.starts_at
             )
             body = _l(
                 "A seat became free for you. When: %(when)s. Where: %(where)s. Confirm it on "
@@ -173,7 +200,9 @@ def _promote(event: Event, now: dt.datetime | None = None) -> list[Registration]
             body,
             event_path(event),
             event.association,
-            urgent=bool(reg.offer_expires_at),
+            now=now,
+            urgent=urgent,
+            attachments=[_ics_attachment([event], reg.user)],
         )
         if free is not None:
             free -= 1

@@ -14,12 +14,14 @@ from core.api import (
 )
 from plugins.masterclasses.models import (
     Event,
+    Question,
     Series,
     Status,
 )
 from plugins.masterclasses.services.access import (
     MAX_OCCURRENCES,
 )
+from plugins.masterclasses.services.questions import questions_of
 from plugins.masterclasses.services.registration import (
     new_checkin_code,
 )
@@ -85,8 +87,17 @@ def create_series(
     return materialise(template, series, starts)
 
 
-def materialise(template: Event, series: Series, starts: list[dt.datetime]) -> list[Event]:
-    """One new event (a copy of ``template``) of ``series`` per local start. Caller commits."""
+def materialise(
+    template: Event,
+    series: Series,
+    starts: list[dt.datetime],
+    questions: list[Question] | None = None,
+) -> list[Event]:
+    """One new event (a copy of ``template``) of ``series`` per local start, each with its own
+    copies of the template's registration questions (``questions``, read from a saved
+    template when not given). Caller commits."""
+    if questions is None:
+        questions = questions_of(template) if template.id is not None else []
     duration = template.ends_at - template.starts_at
     opens_delta = (
         template.starts_at - template.registration_opens_at
@@ -110,7 +121,26 @@ def materialise(template: Event, series: Series, starts: list[dt.datetime]) -> l
         ev.checkin_code = new_checkin_code()
         db.session.add(ev)
         events.append(ev)
+    if questions:
+        db.session.flush()  # the new events' ids
+        for ev in events:
+            copy_questions(questions, ev)
     return events
+
+
+QUESTION_FIELDS = ("position", "label", "kind", "options", "required")
+
+
+def copy_questions(questions: list[Question], event: Event) -> list[Question]:
+    """Copies of ``questions`` (text, kind, choices, required, order) for ``event``: rows of its
+    own, so editing one occurrence's questions later leaves the others alone. Caller
+    commits."""
+    copies = [
+        Question(event_id=event.id, **{f: getattr(q, f) for f in QUESTION_FIELDS})
+        for q in questions
+    ]
+    db.session.add_all(copies)
+    return copies
 
 
 COPIED_FIELDS = (

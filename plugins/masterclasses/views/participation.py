@@ -95,6 +95,8 @@ def register(event_id: int):
             services.save_answers(reg, values)
             db.session.commit()
     if status == RegStatus.REGISTERED:
+        services.send_confirmation(current_user, [ev])
+        db.session.commit()
         flash(_("You are registered."), "success")
     else:
         flash(_("The event is full: you are number %(n)s on the waitlist.", n=position), "success")
@@ -136,16 +138,21 @@ def register_series(event_id: int):
         for o in services.following_occurrences(ev)
         if services.can_view(current_user, o) and services.registration_open(o, now)
     ]
-    seats = waits = 0
+    seated = []
+    waits = 0
     for occ in upcoming:
         try:
             status, _pos = services.register(occ.id, current_user)
         except services.RegistrationClosed:
             continue
         if status == RegStatus.REGISTERED:
-            seats += 1
+            seated.append(occ)
         else:
             waits += 1
+    seats = len(seated)
+    if seated:
+        services.send_confirmation(current_user, seated)  # one email, one calendar
+        db.session.commit()
     flash(
         _(
             "Registered for %(seats)s occurrences; waitlisted for %(waits)s.",

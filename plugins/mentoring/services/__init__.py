@@ -47,6 +47,8 @@ from plugins.mentoring.services.meetings import (  # noqa: F401 - the package's 
     counted_meetings,
     held_day_error,
     history,
+    ics_attachment,
+    ics_method,
     ics_url,
     in_log,
     may_edit,

@@ -217,19 +217,25 @@ def _when(meeting: Meeting) -> str:
     return local.strftime("%d.%m.%Y %H:%M")
 
 
-def _invitation_body(meeting: Meeting):
+def _invitation_body(meeting: Meeting, attached: bool = False):
     where = meeting.place or meeting.link
+    url = ics_url(meeting)
     lines = [
         lambda: _("When: %(when)s (Astana time)", when=_when(meeting)),
         lambda: _("Where: %(where)s", where=where) if where else "",
-        lambda: _("Calendar file (.ics): %(url)s", url=ics_url(meeting)),
+        lambda: (
+            _("The calendar file (.ics) is attached; it is also here: %(url)s", url=url)
+            if attached
+            else _("Calendar file (.ics): %(url)s", url=url)
+        ),
     ]
     return lambda: "\n".join(x for x in (f() for f in lines) if x)
 
 
 def notify_meeting(meeting: Meeting, pair: Pair, user: User, action: str, now=None) -> None:
     """Tell the other side (and, when a coordinator acts, both) about a planned, moved or
-    cancelled meeting, with the calendar file's link in the email."""
+    cancelled meeting; the email carries the invitation (.ics, METHOD:REQUEST, or CANCEL for
+    a cancelled one) as an attachment, and its link."""
     topic = meeting.topic
     titles = {
         "plan": lambda: _("Meeting planned: %(topic)s, %(when)s", topic=topic, when=_when(meeting)),
@@ -245,10 +251,11 @@ def notify_meeting(meeting: Meeting, pair: Pair, user: User, action: str, now=No
         others,
         "mentoring.meeting",
         titles[action],
-        _invitation_body(meeting),
+        _invitation_body(meeting, attached=True),
         url=url_for("mentoring.pair", pair_id=pair.id, _anchor=f"meeting-{meeting.id}"),
         association=pair.programme.association,
         now=now,
+        attachments=[ics_attachment(meeting, pair)],
     )
 
 
@@ -330,6 +337,22 @@ def _address(user: User) -> vCalAddress:
     return a
 
 
+def ics_method(meeting: Meeting) -> str:
+    """The iTIP method of the meeting's invitation: CANCEL once cancelled, else REQUEST."""
+    return "CANCEL" if meeting.status == MeetingStatus.CANCELLED else "REQUEST"
+
+
+def ics_attachment(meeting: Meeting, pair: Pair) -> tuple[str, str, bytes]:
+    """The invitation as an email attachment ``(filename, mimetype, bytes)``: the same file as
+    the .ics link, with the method in the MIME type as RFC 6047 asks, and the charset (the
+    summary is Kazakh or Russian text) as the link's Content-Type gives it."""
+    return (
+        f"mentoring-meeting-{meeting.id}.ics",
+        f"text/calendar; method={ics_method(meeting)}; charset=utf-8",
+        to_ics(meeting, pair),
+    )
+
+
 def to_ics(meeting: Meeting, pair: Pair) -> bytes:
     """An iTIP invitation (RFC 5546) for one meeting: METHOD:REQUEST, or METHOD:CANCEL once
     cancelled; the same UID for every version and a SEQUENCE that grows with each change;
@@ -339,7 +362,7 @@ def to_ics(meeting: Meeting, pair: Pair) -> bytes:
     cal.add("prodid", "-//Qauym//mentoring//KK")
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
-    cal.add("method", "CANCEL" if cancelled else "REQUEST")
+    cal.add("method", ics_method(meeting))
     item = IEvent()
     item.add("uid", meeting_uid(meeting))
     item.add("dtstamp", utcnow().replace(tzinfo=dt.UTC))

@@ -96,7 +96,7 @@ def meeting_ics(pair_id: int, meeting_id: int):
     if m.starts_at is None:
         abort(404)
     body = svc.to_ics(m, pair)
-    method = "CANCEL" if m.status == MeetingStatus.CANCELLED else "REQUEST"
+    method = svc.ics_method(m)
     resp = Response(body, mimetype="text/calendar")
     resp.headers["Content-Type"] = f"text/calendar; charset=utf-8; method={method}"
     resp.headers["Content-Disposition"] = f'attachment; filename="mentoring-meeting-{m.id}.ics"'
