@@ -53,6 +53,8 @@ def test_the_confirmation_carries_the_events_calendar(client, factory, login, po
     with time_machine.travel(NOW, tick=False):
         login(client, teacher)
         assert post(client, f"/masterclasses/{ev.id}/register").status_code == 302
+        # the form sent again (a double tap, the back button): still one email
+        assert post(client, f"/masterclasses/{ev.id}/register").status_code == 302
     (mail,) = _mails(teacher, "masterclasses.registered")
     assert mail.send_after == NOW
     assert "ҚМЖ құру" in mail.subject
@@ -130,6 +132,8 @@ def test_a_series_is_confirmed_in_one_email_with_every_date(client, factory, log
         login(client, teacher)
         resp = post(client, f"/masterclasses/{events[0].id}/series/register")
         assert resp.status_code == 302
+        # again: every date is already taken, so no second email
+        assert post(client, f"/masterclasses/{events[0].id}/series/register").status_code == 302
     (mail,) = _mails(teacher, "masterclasses.registered")
     assert "(3 күн)" in mail.subject
     _att, cal = _calendar(mail)

@@ -81,6 +81,8 @@ def register(event_id: int):
     values, errors = services.read_answers(questions, request.form)
     if errors:
         return _questions_page(ev, questions, values, errors, 400)
+    before = services.registration_of(ev, current_user)
+    had_seat = before is not None and before.status == RegStatus.REGISTERED
     try:
         status, position = services.register(ev.id, current_user)
     except services.NotInAudience:
@@ -94,7 +96,9 @@ def register(event_id: int):
         if reg is not None:
             services.save_answers(reg, values)
             db.session.commit()
-    if status == RegStatus.REGISTERED:
+    if status == RegStatus.REGISTERED and had_seat:
+        flash(_("You are registered."), "success")  # a repeated form: no second email
+    elif status == RegStatus.REGISTERED:
         services.send_confirmation(current_user, [ev])
         db.session.commit()
         flash(_("You are registered."), "success")
@@ -139,19 +143,26 @@ def register_series(event_id: int):
         if services.can_view(current_user, o) and services.registration_open(o, now)
     ]
     seated = []
+    already: set[int] = set()
     waits = 0
     for occ in upcoming:
+        before = services.registration_of(occ, current_user)
+        had_seat = before is not None and before.status == RegStatus.REGISTERED
         try:
             status, _pos = services.register(occ.id, current_user)
         except services.RegistrationClosed:
             continue
         if status == RegStatus.REGISTERED:
             seated.append(occ)
+            if had_seat:
+                already.add(occ.id)
         else:
             waits += 1
     seats = len(seated)
-    if seated:
-        services.send_confirmation(current_user, seated)  # one email, one calendar
+    new_seats = [o for o in seated if o.id not in already]
+    if new_seats:
+        # One email, one calendar, for the dates newly taken (not those already held).
+        services.send_confirmation(current_user, new_seats)
         db.session.commit()
     flash(
         _(
