@@ -1,6 +1,6 @@
 """Replies by email (the ``email_reply`` hook): the core checked the reply key, the sender, the
 account, the rate limit and the size, and hands over the reply's text; the forum runs the
-checks of the web reply form (:func:`plugins.forum.views.topics.reply`) in the same order and
+checks of the web reply form (:func:`plugins.forum.views.posts.reply`) in the same order and
 posts, or refuses with a reason the core mails back in the user's language.
 
 Targets are ``"topic:<id>"``, given by :func:`plugins.forum.services.notify_new_post` and the
