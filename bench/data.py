@@ -54,7 +54,7 @@ BIG_TOPIC, MID_TOPIC = 40_000, 3_000
 EVENTS, MATERIALS = 2_000, 2_000
 BATCH = 20_000
 #: Part of the cache key: change it whenever ``build`` makes different data.
-DATA_VERSION = "1"
+DATA_VERSION = "2"  # 2: posts have positions and topics and boards their counters
 
 
 def default_cache_dir() -> Path:
@@ -310,6 +310,7 @@ def build(database_url: str, scale: float, seed: int = 1, log: Callable = print)
                     post_values(
                         topic_id=tid,
                         number=n,
+                        position=n,
                         author_id=rng.choice(user_ids),
                         body=fb.body(rng),
                         created_at=base + dt.timedelta(minutes=tid, seconds=n),
@@ -325,6 +326,14 @@ def build(database_url: str, scale: float, seed: int = 1, log: Callable = print)
             db.session.execute(insert(ForumPost), batch)
             made += len(batch)
         log(f"  {made:,} posts ({time.perf_counter() - t0:.0f} s)")
+        # The counters the app keeps in every write (positions, approved and reply counts,
+        # last posts of topics and boards), computed as ``qauym forum repair`` does: without
+        # them a topic page shows no posts at all (its approved count is 0).
+        from plugins.forum.counters import REPAIR_SQL
+
+        for stmt in REPAIR_SQL:
+            db.session.execute(text(stmt))
+        log(f"  counters ({time.perf_counter() - t0:.0f} s)")
 
         # Events (masterclasses): half held, half upcoming (from 2030, so they stay upcoming).
         forms = ["master_class", "seminar", "webinar", "round_table", "conference"]

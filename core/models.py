@@ -577,6 +577,13 @@ class OutboxEmail(db.Model):
     last_error: Mapped[str] = mapped_column(Text, default="")
     #: Extra headers of the message ({"Reply-To": ..., "List-Unsubscribe": ...}).
     headers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict, server_default="{}")
+    #: An HTML alternative of ``body`` (already sanitised by the sender); empty for text only.
+    html: Mapped[str] = mapped_column(Text, default="", server_default="")
+    #: Files sent with the message: ``[{"filename", "mimetype", "data" (base64)}]``, small ones
+    #: only (a calendar invitation, a short document): see ``notifications.MAX_ATTACHMENTS``.
+    attachments: Mapped[list[dict[str, str]]] = mapped_column(
+        JSON, default=list, server_default="[]"
+    )
 
 
 class ReplyKey(db.Model):

@@ -66,6 +66,37 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+class SmtpSink:
+    """An outgoing SMTP server (aiosmtpd) on loopback that keeps what the site sends, parsed
+    (``messages``). ``with SmtpSink() as sink: app.config.update(sink.config)``."""
+
+    def __init__(self) -> None:
+        self.messages: list[Any] = []
+        self.port = _free_port()
+        self._controller: Any = None
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+        from email import policy
+        from email.parser import BytesParser
+
+        self.messages.append(BytesParser(policy=policy.default).parsebytes(envelope.content))
+        return "250 OK"
+
+    @property
+    def config(self) -> dict[str, Any]:
+        return {"MAIL_BACKEND": "smtp", "SMTP_HOST": "127.0.0.1", "SMTP_PORT": self.port}
+
+    def __enter__(self) -> SmtpSink:
+        from aiosmtpd.controller import Controller
+
+        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self._controller.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._controller.stop()
+
+
 def _pg_bin(name: str) -> str:
     for d in PG_BIN_CANDIDATES:
         p = os.path.join(d, name)

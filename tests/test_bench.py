@@ -58,7 +58,22 @@ def test_data_build(bench_db):
         ).scalar_one()
         indexed = conn.execute(text("SELECT count(*) FROM forum_post_fts")).scalar_one()
         events = conn.execute(text("SELECT count(*) FROM masterclasses_event")).scalar_one()
+        # The counters the app keeps: without them a topic page is empty (a bench that
+        # measured pages without posts for a while).
+        counted, positions = conn.execute(
+            text(
+                "SELECT t.approved_count, (SELECT count(*) FROM forum_post p "
+                "WHERE p.topic_id = t.id AND p.position = p.number) "
+                "FROM forum_topic t WHERE t.id = :t"
+            ),
+            {"t": meta["big_topic"]},
+        ).one()
+        board_posts = conn.execute(
+            text("SELECT sum(post_count) FROM forum_board"),
+        ).scalar_one()
     engine.dispose()
+    assert counted == positions == meta["big_posts"]
+    assert board_posts == meta["posts"]
     assert big == meta["big_posts"]
     assert empty == 0  # search_text filled as the ORM would
     assert indexed == meta["posts"]  # the FTS index rebuilt after the load
@@ -97,6 +112,15 @@ def test_in_process_part_and_table(bench_db):
     # A member sees more than an anonymous visitor (the session is used).
     topic = [p for p in pages if p.group == "topic"]
     assert topic[1].member and topic[1].bytes > topic[0].bytes
+    # Each topic page shows its 20 posts (the last page what is left), anonymous and member.
+    app = data.make_app(url, WTF_CSRF_ENABLED=False, RATELIMIT_ENABLED=False)
+    for page in topic:
+        client = app.test_client()
+        if page.member:
+            client.post("/login", data={"email": meta["member_email"], "password": data.PASSWORD})
+        html = client.get(page.url).get_data(as_text=True)
+        shown = html.count('<article class="post')
+        assert shown == 20 or ("last" in page.name and 0 < shown <= 20), (page, shown)
 
     result = run.parse_wrk(WRK_OUTPUT)
     assert result == {

@@ -198,3 +198,51 @@ def test_mandatory_kind_ignores_preferences(app, factory):
     notifications.notify(user, "core.password_reset", "Reset")
     db.session.commit()
     assert len(mails()) == 1
+
+
+ICS = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nMETHOD:REQUEST\r\nEND:VCALENDAR\r\n"
+
+
+def test_html_alternative_and_attachments_reach_the_smtp_server(app, factory):
+    """An email with an HTML alternative and an attached calendar file leaves through a real
+    SMTP server as multipart: the text, the HTML (in the recipient's language) and the file
+    with its MIME parameters; a text-only email stays a single text part."""
+    from core.testing import SmtpSink
+
+    kk, ru = factory.user(locale="kk"), factory.user(locale="ru")
+    with SmtpSink() as sink:
+        app.config.update(sink.config)
+        notifications.notify(
+            [kk, ru],
+            "core.invitation",
+            _l("Invitations to associations"),
+            "Text",
+            html=_l("Invitations to associations"),
+            attachments=[("event.ics", "text/calendar; method=REQUEST", ICS)],
+        )
+        notifications.send_email(kk, "Plain", "Only text")
+        db.session.commit()
+        assert notifications.send_outbox() == 3
+    by_to = {m["To"]: m for m in sink.messages if m["Subject"] != "Plain"}
+    mail = by_to[kk.email]
+    assert mail.get_content_type() == "multipart/mixed"
+    assert mail.get_body(("plain",)).get_content().strip() == "Text"
+    assert mail.get_body(("html",)).get_content().strip() == "Қауымдастықтарға шақырулар"
+    assert by_to[ru.email].get_body(("html",)).get_content().strip() == "Приглашения в объединения"
+    (att,) = mail.iter_attachments()
+    assert att.get_filename() == "event.ics"
+    assert att.get_content_type() == "text/calendar"
+    assert att.get_param("method") == "REQUEST"
+    assert att.get_content().replace("\r\n", "\n") == ICS.decode().replace("\r\n", "\n")
+    (plain,) = [m for m in sink.messages if m["Subject"] == "Plain"]
+    assert plain.get_content_type() == "text/plain" and not plain.is_multipart()
+
+
+def test_the_outbox_refuses_attachments_it_should_not_keep(app, factory):
+    user = factory.user()
+    big = [("big.pdf", "application/pdf", b"x" * (notifications.MAX_ATTACHMENT_BYTES + 1))]
+    with pytest.raises(ValueError):
+        notifications.send_email(user, "Big", "Body", attachments=big)
+    with pytest.raises(ValueError):
+        notifications.send_email(user, "Odd", "Body", attachments=[("a", "nonsense", b"")])
+    assert mails() == []

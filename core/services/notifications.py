@@ -11,6 +11,7 @@ through SMTP_*. A failed delivery stays in the outbox with its error and is retr
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import logging
 import re
@@ -183,6 +184,8 @@ def notify(
     now: dt.datetime | None = None,
     urgent: bool = False,
     reply_to: str = "",
+    html: Any = "",
+    attachments: Iterable[Attachment] = (),
 ) -> list[Notification]:
     """Notify each user; return the in-app notifications made.
 
@@ -192,8 +195,11 @@ def notify(
     for :data:`MANDATORY_KINDS`. An email created in quiet hours waits for their end unless
     ``urgent``. With ``reply_to`` (a target of the kind's plugin, such as ``"topic:12"``) and
     ``REPLY_DOMAIN`` set, each email carries a ``Reply-To`` reply address bound to its
-    recipient; mail sent back to it reaches the plugin's ``email_reply`` hook. Adds rows to
-    the session; the caller commits.
+    recipient; mail sent back to it reaches the plugin's ``email_reply`` hook. ``html`` (a
+    string or lazy string, rendered in each recipient's language like ``body``; the caller
+    sanitises it) is sent as an HTML alternative of the text, and ``attachments``
+    (``(filename, mimetype, bytes)``, see :func:`pack_attachments`) go with every email. Adds
+    rows to the session; the caller commits.
     """
     if kind not in kinds():
         raise KeyError(f"Unknown notification kind {kind!r}: declare it in notification_kinds")
@@ -210,6 +216,7 @@ def notify(
         prefs = {u.id: (True, True) for u in recipients}
     else:
         prefs = preferences_for(recipients, kind)
+    files = pack_attachments(attachments)
     made: list[Notification] = []
     replies = {}
     if reply_to and email:
@@ -247,12 +254,44 @@ def notify(
                     created_at=now,
                     send_after=send_after,
                     headers=headers,
+                    html=_text(html, user.locale) if html else "",
+                    attachments=files,
                 )
             )
     return made
 
 
 REPLY_HINT = _l("You can answer by replying to this email.")
+
+#: One file sent with an email: its name, its MIME type (parameters allowed, as in
+#: ``"text/calendar; method=REQUEST"``) and its content.
+Attachment = tuple[str, str, bytes]
+
+#: The outbox keeps attachments in the database until the mail is sent, so only small files
+#: travel this way (a calendar invitation is about 1 KB); bigger ones are linked instead.
+MAX_ATTACHMENTS = 5
+MAX_ATTACHMENT_BYTES = 256 * 1024
+
+
+def pack_attachments(attachments: Iterable[Attachment]) -> list[dict[str, str]]:
+    """The outbox form of ``attachments``; a ValueError for too many or too large files (a
+    programming error of the sender, not a user's mistake)."""
+    packed = []
+    total = 0
+    for filename, mimetype, data in attachments:
+        if "/" not in mimetype.split(";", 1)[0]:
+            raise ValueError(f"not a MIME type: {mimetype!r}")
+        total += len(data)
+        packed.append(
+            {
+                "filename": filename,
+                "mimetype": mimetype,
+                "data": base64.b64encode(data).decode("ascii"),
+            }
+        )
+    if len(packed) > MAX_ATTACHMENTS or total > MAX_ATTACHMENT_BYTES:
+        raise ValueError("attachments too many or too large for the outbox: link them instead")
+    return packed
 
 
 def _reply_headers(user: User, plugin: str, target: str, now: dt.datetime) -> dict[str, str]:
@@ -272,13 +311,16 @@ def send_email(
     reply_to: str = "",
     headers: dict[str, str] | None = None,
     quiet: bool = False,
+    html: Any = "",
+    attachments: Iterable[Attachment] = (),
 ) -> OutboxEmail:
     """Queue one email to ``user`` that is due at once (quiet hours and preferences do not
     apply: use it for mail the user asked for, such as a password-reset link). Texts are
     rendered in the user's language (``body`` may be a callable taking no arguments, called in
     it). ``quiet=True`` lets the email wait for the end of quiet hours. ``reply_to`` (a target
     of the plugin owning ``kind``) adds a reply address as :func:`notify` does; ``headers``
-    adds others (``List-Unsubscribe``...). Adds the row to the session; the caller commits,
+    adds others (``List-Unsubscribe``...); ``html`` and ``attachments`` as in :func:`notify`.
+    Adds the row to the session; the caller commits,
     then may call ``send_outbox(ids=[mail.id])`` to deliver it without waiting for the job."""
     now = now or utcnow()
     extra = dict(headers or {})
@@ -293,6 +335,8 @@ def send_email(
         created_at=now,
         send_after=(quiet_until(now) or now) if quiet else now,
         headers=extra,
+        html=_text(html, user.locale) if html else "",
+        attachments=pack_attachments(attachments),
     )
     db.session.add(mail)
     return mail
@@ -406,6 +450,23 @@ def _send_smtp(mail: OutboxEmail) -> None:
         del msg[name]
         msg[name] = value
     msg.set_content(mail.body)
+    if mail.html:
+        msg.add_alternative(mail.html, subtype="html")
+    for att in mail.attachments or []:
+        mimetype, _, rest = att["mimetype"].partition(";")
+        maintype, _, subtype = mimetype.strip().partition("/")
+        params = {}
+        for part in rest.split(";"):
+            name, sep, value = part.partition("=")
+            if sep:
+                params[name.strip()] = value.strip().strip('"')
+        msg.add_attachment(
+            base64.b64decode(att["data"]),
+            maintype=maintype,
+            subtype=subtype,
+            filename=att["filename"],
+            params=params,
+        )
     with smtplib.SMTP(cfg["SMTP_HOST"], int(cfg["SMTP_PORT"]), timeout=30) as smtp:
         if cfg["SMTP_STARTTLS"]:
             smtp.starttls()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import case, func, select, union_all
 from sqlalchemy.orm import aliased, joinedload
 
 from core.api import db, utcnow
@@ -58,7 +58,15 @@ def topic_page(topic: ForumTopic, user: Any, moderator: bool, page: int) -> Topi
     pages = max(1, -(-(topic.approved_count or 0) // per))
     page = min(max(page, 1), pages)
     lo, hi = (page - 1) * per, page * per
-    cond = and_(ForumPost.position > lo, ForumPost.position <= hi)
+    # Each part of the page is its own indexed lookup, joined by UNION ALL and fetched by
+    # primary key. Written as one WHERE with OR, SQLite walked every post of the topic on the
+    # (topic_id, number) index for a logged-in reader: 24 ms on a 40,000-post topic, against
+    # well under 1 ms this way, on page 1 as on page 2,000 (test_forum_queries checks the plan).
+    parts = [
+        select(ForumPost.id).where(
+            ForumPost.topic_id == topic.id, ForumPost.position > lo, ForumPost.position <= hi
+        )
+    ]
     if moderator or getattr(user, "is_authenticated", False):
 
         def number_at(position: int):
@@ -69,20 +77,26 @@ def topic_page(topic: ForumTopic, user: Any, moderator: bool, page: int) -> Topi
                 .scalar_subquery()
             )
 
-        pending = ForumPost.position.is_(None)
+        pending = [ForumPost.topic_id == topic.id, ForumPost.position.is_(None)]
         if lo:
-            pending = and_(pending, ForumPost.number > number_at(lo))
+            pending.append(ForumPost.number > number_at(lo))
         if page < pages:
-            pending = and_(pending, ForumPost.number <= number_at(hi))
+            pending.append(ForumPost.number <= number_at(hi))
         if not moderator:
-            pending = and_(pending, ForumPost.author_id == user.id)
-        cond = or_(cond, pending)
+            # "+ 0" keeps SQLite on the (topic_id, position IS NULL) lookup: pending posts are
+            # few, while the author index would read every post the author ever wrote.
+            pending.append(ForumPost.author_id + 0 == user.id)
+        parts.append(select(ForumPost.id).where(*pending))
     # The accepted and official answers come in the same statement, authors and attachments
     # joined: one statement for every post on the page (five before).
     special_ids = {i for i in (topic.accepted_post_id, topic.official_post_id) if i}
-    where = and_(ForumPost.topic_id == topic.id, cond)
     if special_ids:
-        where = or_(where, and_(ForumPost.id.in_(special_ids), ForumPost.deleted_at.is_(None)))
+        parts.append(
+            select(ForumPost.id).where(
+                ForumPost.id.in_(special_ids), ForumPost.deleted_at.is_(None)
+            )
+        )
+    where = ForumPost.id.in_(union_all(*parts) if len(parts) > 1 else parts[0])
     rows = (
         db.session.scalars(
             select(ForumPost)
