@@ -15,8 +15,9 @@ Grouped by need:
   closed sets a plugin reuses (``Category``, ``Role``, ``Language``) and ``one_of(column,
   TheEnum)``, the CHECK constraint for a column holding a closed set (see DEVELOPERS.md).
 * **Hook return types**: ``PluginInfo``, ``Action``, ``NavItem``, ``Tab``, ``SlotContent``,
-  ``EmailReplyResult``, ``NotificationKind``, ``SearchResult``, ``PortfolioEntry``, ``Job``,
-  ``PlanLink``, ``ReportSection``, ``ReportFigure``; ``SLOTS``.
+  ``EmailReplyResult`` (and ``MailAttachment``, the files ``email_reply`` gets),
+  ``NotificationKind``, ``SearchResult``, ``PortfolioEntry``, ``Job``, ``PlanLink``,
+  ``ReportSection``, ``ReportFigure``; ``SLOTS``.
 * **Associations**: ``association_for(plugin, slug)`` (lookup with the plugin gate: 404 when
   missing or switched off there), ``subtree``, ``exclude_member`` (remove a member by a
   decision, audited), the membership service ``associations``.
@@ -31,6 +32,10 @@ Grouped by need:
   ``locking`` (``run_locked``, ``begin_write``); ``markdown``; ``audit``;
   ``csv_response`` (one CSV dialect, formula cells neutralised) and ``csv_export``;
   ``ci_contains`` (case-insensitive match for Kazakh and Russian on SQLite too).
+* **Rate limits**: ``limiter``, the core's Flask-Limiter instance (the one login and
+  registration use): ``@limiter.limit("60 per minute", key_func=...)`` under the route
+  decorator. Limits are off when ``RATELIMIT_ENABLED`` is false (as in tests, unless a test
+  turns it on); storage is ``RATELIMIT_STORAGE_URI`` (Redis with several servers).
 * **HTTP caching** (``core.services.http_cache``, see DEVELOPERS.md): ``cached_page`` (decorate
   a GET view of an HTML page: weak ETag and 304 answers, the anonymous page cache),
   ``not_cacheable()`` (keep one answer out of that cache), ``PAGE_CACHE_IGNORE`` (a table's
@@ -66,7 +71,7 @@ from __future__ import annotations
 
 from core import hookimpl
 from core.collation import sort_by, sort_key
-from core.extensions import db, login_manager
+from core.extensions import db, limiter, login_manager
 from core.forms import PostForm, QauymForm, ReasonableDate, SingleLineField
 from core.labels import ACTIVITY_FORM_LABELS, CATEGORY_LABELS
 from core.models import (
@@ -89,6 +94,7 @@ from core.plugin_api import (
     Action,
     EmailReplyResult,
     Job,
+    MailAttachment,
     NavItem,
     NotificationKind,
     PlanLink,
@@ -152,6 +158,7 @@ __all__ = [
     "Category",
     "Certificate",
     "EmailReplyResult",
+    "MailAttachment",
     "District",
     "Job",
     "Language",
@@ -201,6 +208,7 @@ __all__ = [
     "from_local",
     "hookimpl",
     "int_arg",
+    "limiter",
     "locking",
     "login_manager",
     "markdown",

@@ -6,6 +6,7 @@ import contextlib
 import logging
 import os
 import secrets
+from functools import partial
 from typing import Any
 
 from flask import Flask, g, jsonify, render_template
@@ -175,14 +176,19 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)  # the database gone or never upgraded: a translated 503
 
     for code in (403, 404, 413, 429):
-        app.register_error_handler(
-            code,
-            lambda e, code=code: (render_template("errors.html", error=e, code=code), code),
-        )
+        app.register_error_handler(code, partial(_error_page, code))
 
     # Plugins add their commands to ``app.cli``; ``qauym`` (core.cli) lists them from there.
     registry.collect("register_commands", cli=app.cli)
     return app
+
+
+def _error_page(code: int, e):
+    """The translated error page; a rate limit's own answer (``on_breach``, such as the JSON
+    ``429`` of an endpoint scripts call) is kept as it is."""
+    if code == 429 and getattr(e, "response", None) is not None:
+        return e.response
+    return render_template("errors.html", error=e, code=code), code
 
 
 def _register_plugin_blueprints(app: Flask) -> None:

@@ -217,7 +217,7 @@ def user_deleted(user):
 
 
 @spec(Policy("contain", EmailReplyResult, many=False))
-def email_reply(target, user, text, now):
+def email_reply(target, user, text, now, attachments):
     """A reply by email reached an address the plugin issued: act on it as the web form would.
 
     The plugin gave ``target`` (a short string of its own, such as ``"topic:12"``) to
@@ -230,4 +230,10 @@ def email_reply(target, user, text, now):
     :class:`core.plugin_api.EmailReplyResult`: accepted with a ``url``, or refused with a
     ``reason`` the core mails back to ``user``. Add rows to the session; the core commits (or
     rolls back a refusal). ``now`` is the naive-UTC time of receipt.
+
+    ``attachments`` is a list of :class:`core.plugin_api.MailAttachment`: the message's
+    attached files and inline images with a file name (tiny inline images, signature logos,
+    are left out by the core: :func:`core.services.inbound_mail.message_attachments`). Put
+    them through the web form's upload checks; name the ones not kept in the accepted
+    result's ``refused_files`` (the core mails those names back), or refuse the whole reply.
     """

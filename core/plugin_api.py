@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from werkzeug.datastructures import FileStorage
 
 #: Named places in core templates where plugins may add HTML through ``template_slot``.
 SLOTS: dict[str, str] = {
@@ -89,11 +92,35 @@ class NotificationKind:
 class EmailReplyResult:
     """What a plugin did with a reply by email (the ``email_reply`` hook): ``accepted`` with
     the ``url`` of what it made, or refused with a short ``reason`` (a lazy string, rendered in
-    the sender's language in the refusal email)."""
+    the sender's language in the refusal email).
+
+    ``refused_files``: for an accepted reply, the attachments the plugin did not keep, as
+    ``(file name, reason)`` pairs (the reason a lazy string); the core mails the sender a short
+    note naming them, in their language."""
 
     accepted: bool
     reason: Any = ""
     url: str = ""
+    refused_files: tuple[tuple[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class MailAttachment:
+    """A file that came with a reply by email (``email_reply``'s ``attachments``): its name as
+    the sender's mail client gave it, the declared ``content_type`` (never trust it: the
+    upload checks look at the bytes), the bytes, and whether it was an inline part (an image
+    pasted into the text) rather than an attachment."""
+
+    filename: str
+    content_type: str
+    data: bytes
+    inline: bool = False
+
+    def as_upload(self):
+        """The file as a ``FileStorage``, what ``uploads.save`` takes from a web form."""
+        return FileStorage(
+            stream=io.BytesIO(self.data), filename=self.filename, content_type=self.content_type
+        )
 
 
 @dataclass(frozen=True)

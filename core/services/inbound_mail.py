@@ -19,8 +19,10 @@ What :func:`receive` does, as Discourse's reply-by-email does:
    first quote header ("On ... wrote:", "... пишет:", "... жазды:", an Outlook header block,
    "-----Original Message-----"), ``>`` lines, the signature after ``-- `` and "Sent from my
    phone" lines are removed (:func:`reply_text`).
-5. The plugin that issued the key gets it through the ``email_reply`` hook and runs the web
-   form's checks; it answers accepted or refused with a reason.
+5. The plugin that issued the key gets it through the ``email_reply`` hook, with the files
+   that came with it (:func:`message_attachments`), and runs the web form's checks; it answers
+   accepted or refused with a reason. An accepted reply whose files were not all kept is
+   answered with the names of those left out and why.
 6. A refusal is answered with a short email in the user's language saying why, marked
    ``Auto-Submitted: auto-replied`` (RFC 3834), at most :data:`MAX_ANSWERS_PER_HOUR` an hour
    per user, and only to a sender who has an account here (a forged key from a stranger gets
@@ -49,6 +51,7 @@ from sqlalchemy import delete, func, select
 
 from core.extensions import db
 from core.models import InboundMail, User
+from core.plugin_api import MailAttachment
 from core.services import notifications, reply_keys
 from core.services.urls import site_request_context
 from core.timeutil import utcnow
@@ -169,6 +172,57 @@ def message_text(msg: EmailMessage) -> str:
     if part.get_content_subtype() == "html":
         return html_to_text(text)
     return text
+
+
+#: Inline images smaller than this are left out of a reply's attachments. Mail clients put
+#: the logos and icons of a signature (and senders' tracking pixels) inline into every
+#: message; they are a few hundred bytes to a couple of KB, while an image a teacher pastes on
+#: purpose (a photo of the board, a screenshot) is tens of KB or more. Keeping them would add
+#: the same logo to every post, and refusing them would answer every reply with "logo.png was
+#: not attached". An image sent as an attachment (not inline) is kept whatever its size.
+SIGNATURE_IMAGE_BYTES = 2048
+
+
+def message_attachments(msg: EmailMessage) -> list[MailAttachment]:
+    """The files that came with a message: every non-multipart part with a file name (an
+    attachment, or an inline part such as an image pasted into the text) except the text
+    chosen as the reply, outside forwarded messages (``message/*`` parts are one file, not
+    opened). Inline images under :data:`SIGNATURE_IMAGE_BYTES` are left out (see there)."""
+    body = msg.get_body(preferencelist=("plain", "html"))
+    found: list[MailAttachment] = []
+
+    def walk(part: EmailMessage) -> None:
+        forwarded = part.get_content_maintype() == "message"
+        if part.is_multipart() and not forwarded:
+            for sub in part.iter_parts():
+                walk(sub)
+            return
+        if part is body:
+            return
+        name = part.get_filename()
+        disposition = part.get_content_disposition()
+        if forwarded:
+            name = name or "message.eml"
+            inner = part.get_payload()
+            data = (inner[0] if isinstance(inner, list) and inner else part).as_bytes()
+        elif not name and disposition != "attachment":
+            return  # a text or HTML alternative, or an unnamed embedded part
+        else:
+            data = part.get_payload(decode=True) or b""
+        inline = disposition == "inline" or (disposition is None and bool(part["Content-ID"]))
+        if inline and part.get_content_maintype() == "image" and len(data) < SIGNATURE_IMAGE_BYTES:
+            return
+        found.append(
+            MailAttachment(
+                filename=str(name or "attachment")[:255],
+                content_type=part.get_content_type(),
+                data=data,
+                inline=inline,
+            )
+        )
+
+    walk(msg)
+    return found
 
 
 _QUOTE_HEADERS = [
@@ -333,34 +387,67 @@ def receive(
     registry = current_app.extensions["qauym_plugins"]
     with site_request_context():
         results = registry.items(
-            "email_reply", plugins=[key.plugin], target=key.target, user=user, text=text, now=now
+            "email_reply",
+            plugins=[key.plugin],
+            target=key.target,
+            user=user,
+            text=text,
+            now=now,
+            attachments=message_attachments(msg),
         )
     result = results[0] if results else None
     if result is None:
         return refuse("failed", user)
     if not result.accepted:
         return refuse("refused", user, result.reason or REASONS["failed"])
-    return done(Outcome("accepted", url=result.url), user)
+    answer = None
+    if result.refused_files:
+        db.session.flush()
+        answer = _files_answer(user, result, msg, now)
+    return done(Outcome("accepted", url=result.url, answered=answer is not None), user, answer)
 
 
 REFUSAL_SUBJECT = _l("Your reply by email was not posted")
+FILES_SUBJECT = _l("Some files of your reply by email were not attached")
 
 
 def _answer(user: User | None, reason: Any, msg: EmailMessage, now: dt.datetime) -> Any:
     """Queue an email telling ``user`` why their message was refused (unless they had enough
     such answers this hour); the outbox row, or None."""
+    return _auto_answer(user, REFUSAL_SUBJECT, lambda: [str(reason)], msg, now)
+
+
+def _files_answer(user: User, result: Any, msg: EmailMessage, now: dt.datetime) -> Any:
+    """Queue an email telling ``user`` that their reply was posted without some of its files,
+    naming each with its reason (capped as refusals are); the outbox row, or None."""
+    url = result.url or ""
+    if url.startswith("/"):
+        url = current_app.config["BASE_URL"].rstrip("/") + url
+
+    def lines() -> list[str]:
+        out = [str(_l("Your reply was posted: %(link)s", link=url)), ""] if url else []
+        out.append(str(_l("These files were not attached:")))
+        out += [f"- {name}: {reason}" for name, reason in result.refused_files]
+        return out
+
+    return _auto_answer(user, FILES_SUBJECT, lines, msg, now)
+
+
+def _auto_answer(user: User | None, subject: Any, lines, msg: EmailMessage, now: dt.datetime):
+    """An automatic answer to ``msg`` (``lines()`` is called in the user's language), marked
+    ``Auto-Submitted: auto-replied``, at most :data:`MAX_ANSWERS_PER_HOUR` an hour per user."""
     if user is None or not user.active:
         return None
     if _count(user.id, now - dt.timedelta(hours=1), answered=True) >= MAX_ANSWERS_PER_HOUR:
         return None
-    subject = str(msg.get("Subject", ""))[:200]
+    original_subject = str(msg.get("Subject", ""))[:200]
 
     def body() -> str:
-        lines = [str(reason), ""]
-        if subject:
-            lines.append(str(_l("Your message: %(subject)s", subject=subject)))
-        lines.append(str(_l("This is an automatic answer.")))
-        return "\n".join(lines)
+        out = [*lines(), ""]
+        if original_subject:
+            out.append(str(_l("Your message: %(subject)s", subject=original_subject)))
+        out.append(str(_l("This is an automatic answer.")))
+        return "\n".join(out)
 
     headers = {"Auto-Submitted": "auto-replied"}
     original = str(msg.get("Message-ID", "")).strip()
@@ -368,7 +455,7 @@ def _answer(user: User | None, reason: Any, msg: EmailMessage, now: dt.datetime)
         headers["In-Reply-To"] = original
         headers["References"] = original
     mail = notifications.send_email(
-        user, REFUSAL_SUBJECT, body, kind="core.email_reply", now=now, headers=headers
+        user, subject, body, kind="core.email_reply", now=now, headers=headers
     )
     db.session.flush()
     return mail

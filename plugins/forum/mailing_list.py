@@ -7,6 +7,10 @@ the site's promise about when email arrives, and a discussion loses nothing by a
 07:00 (emails keep their order; the thread is on the site meanwhile). A password-reset link,
 the one mail that ignores them, is needed at once; a post is not.
 
+Each email has the post as the site shows it, not its Markdown source: an HTML part made from
+the post's stored (sanitised) HTML and a text part read from that HTML, links as "text (url)"
+(:mod:`plugins.forum.mail_html`).
+
 Subscribers who would also get a ``forum.reply`` / ``forum.new_topic`` / ``forum.mention``
 email for the same post get only the mailing-list one (the in-app notification stays).
 
@@ -24,12 +28,16 @@ from collections.abc import Iterable
 from typing import Any
 
 from flask import current_app, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
+from markupsafe import Markup, escape
 from sqlalchemy import DateTime, ForeignKey, UniqueConstraint, delete, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.api import User, db, notifications, permissions, plugin_gate, utcnow
+from plugins.forum import mail_html
+from plugins.forum import services as svc
 from plugins.forum.models import ForumBoard, ForumPost
 
 SALT = "forum.mailing-list"
@@ -128,21 +136,58 @@ def read_token(value: str) -> tuple[int, int] | None:
     return data[0], data[1]
 
 
-def _body(post: ForumPost, who: Any, link: str, unsubscribe_link: str):
-    """The email body, built in the recipient's language (called inside it)."""
+def _body(post: ForumPost, who: Any, text: str, link: str, unsubscribe_link: str):
+    """The email's text, built in the recipient's language (called inside it): the post's
+    HTML read as text (:func:`plugins.forum.mail_html.plain_text`), not its Markdown."""
 
     def render() -> str:
         return "\n".join(
             [
                 _("%(who)s wrote:", who=str(who)),
                 "",
-                post.body.strip(),
+                text,
                 "",
                 "-- ",
                 _("Open the topic: %(link)s", link=link),
                 _("Reply to this email to answer in the topic."),
                 _("Stop these emails from the board: %(link)s", link=unsubscribe_link),
             ]
+        )
+
+    return render
+
+
+_LINK = "\x00link\x00"
+
+
+def _with_link(message: str, url: str) -> Markup:
+    """A translated sentence with ``%(link)s`` (already filled with :data:`_LINK`), escaped,
+    the marker replaced by a link to ``url``."""
+    anchor = Markup('<a href="{0}">{0}</a>').format(url)
+    return Markup(str(escape(message)).replace(_LINK, str(anchor)))  # noqa: S704 - escaped
+
+
+def _html(post_html: Markup, who: Any, subject: str, link: str, unsubscribe_link: str):
+    """The email's HTML part, in the recipient's language: the post's stored HTML (links
+    absolute, images as links: :func:`plugins.forum.mail_html.email_html`) in a minimal
+    document with no styles, scripts or remote resources."""
+
+    def render() -> str:
+        lang = str(get_locale() or "kk")
+        return Markup(
+            '<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8">'
+            "<title>{subject}</title></head>\n<body>\n<p>{wrote}</p>\n{post}\n<hr>\n"
+            "<p>{open}<br>\n{reply}<br>\n{stop}</p>\n</body></html>\n"
+        ).format(
+            lang=lang,
+            subject=subject,
+            wrote=_("%(who)s wrote:", who=str(who)),
+            post=post_html,
+            open=_with_link(_("Open the topic: %(link)s", link=_LINK), link),
+            reply=_("Reply to this email to answer in the topic."),
+            stop=_with_link(
+                _("Stop these emails from the board: %(link)s", link=_LINK), unsubscribe_link
+            ),
         )
 
     return render
@@ -158,13 +203,17 @@ def send(post: ForumPost, who: Any, recipients: Iterable[User], now: dt.datetime
     prefix = "" if post.number == 1 else "Re: "
     subject = f"{prefix}[{board.name}] {topic.title}"
     host = base.split("//", 1)[-1].split("/", 1)[0] or "qauym.local"
+    cooked = svc.cooked(post)
+    text = mail_html.plain_text(cooked, base)
+    post_html = mail_html.email_html(cooked, base)
     count = 0
     for user in recipients:
         unsub = base + url_for("forum.mailing_unsubscribe", token=token(user.id, board.id))
         notifications.send_email(
             user,
             subject,
-            _body(post, who, link, unsub),
+            _body(post, who, text, link, unsub),
+            html=_html(post_html, who, subject, link, unsub),
             kind=KIND,
             now=now,
             quiet=True,

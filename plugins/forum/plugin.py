@@ -6,6 +6,7 @@ import datetime as dt
 
 import click
 from flask import current_app, render_template, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import func, select
@@ -244,15 +245,35 @@ def digest(now: dt.datetime) -> None:
         ).all()
         if not topics:
             continue
-        body = "\n".join(f"• {t.title}" for t in topics)
+        links = [(t.title, _absolute(url_for("forum.topic", topic_id=t.id))) for t in topics]
+        # A digest covers many topics, so (as in Discourse) it carries no reply address: a
+        # reply could not say which topic it answers. Each topic comes with its absolute link
+        # instead, and the email says that replies go through those links.
         notifications.notify(
             user,
             "forum.digest",
             _l("Forum digest: %(n)s new topics", n=len(topics)),
-            body,
+            _digest_body(links),
             url_for("forum.latest"),
             now=now,
         )
+
+
+def _absolute(url: str) -> str:
+    if url.startswith("/"):
+        return current_app.config["BASE_URL"].rstrip("/") + url
+    return url
+
+
+def _digest_body(items: list[tuple[str, str]]):
+    """The digest's text, built in the recipient's language (``notify`` calls it there)."""
+
+    def render() -> str:
+        lines = [f"• {title}\n  {link}" for title, link in items]
+        hint = _("To answer, open a topic by its link: replies to this email are not posted.")
+        return "\n".join([*lines, "", hint])
+
+    return render
 
 
 @hookimpl
@@ -336,8 +357,8 @@ def annual_report(association, association_ids, start, end):
 
 
 @hookimpl
-def email_reply(target, user, text, now):
-    return email_replies.handle(target, user, text, now)
+def email_reply(target, user, text, now, attachments):
+    return email_replies.handle(target, user, text, now, attachments)
 
 
 @hookimpl

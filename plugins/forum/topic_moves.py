@@ -8,7 +8,9 @@ reactions, revisions and attachments still lead to them. The source keeps its ot
 their numbers (numbers are never reused); positions are handed out again in both topics
 (``counters.renumber``) so paging stays an index range, and the counters of both topics and
 their boards are recomputed. A merged topic is deleted and keeps ``merged_into_id``: its
-address redirects to the target.
+address redirects to the target, and its poll (options and votes) moves with it; a merge of
+two topics that both have a poll is refused (a topic has one poll, and dropping either would
+lose people's votes).
 
 Watches of a merged topic carry over to the target. Read marks: a reader who had read a
 moved post in the source and was up to date in the target (always so for a new topic) is
@@ -27,7 +29,7 @@ from sqlalchemy import select, text
 from core.api import db, utcnow
 from plugins.forum import counters
 from plugins.forum import services as svc
-from plugins.forum.models import ForumPost, ForumReadState, ForumTopic, ForumWatch
+from plugins.forum.models import ForumPoll, ForumPost, ForumReadState, ForumTopic, ForumWatch
 
 
 class MoveError(ValueError):
@@ -201,11 +203,18 @@ def split_posts(
 
 def merge_topic(source: ForumTopic, target: ForumTopic, actor: Any) -> None:
     """Move every post of ``source`` to the end of ``target``; ``source`` is deleted and its
-    address redirects to ``target``. Not committed."""
+    address redirects to ``target``. The source's poll (options, votes) moves to the target;
+    when both have one, :class:`MoveError` ``"polls"`` and nothing changes. Not committed."""
     if target.id == source.id or target.merged_into_id:
         raise MoveError("same")
     if target.association_id != source.association_id:
         raise MoveError("association")
+    poll = db.session.scalar(select(ForumPoll).where(ForumPoll.topic_id == source.id))
+    if poll is not None:
+        if db.session.scalar(select(ForumPoll.id).where(ForumPoll.topic_id == target.id)):
+            raise MoveError("polls")  # a topic holds one poll: neither is dropped
+        # The poll goes with its posts; its options and votes hang on the poll, not the topic.
+        poll.topic_id = target.id
     posts = list(db.session.scalars(select(ForumPost).where(ForumPost.topic_id == source.id)))
     caught_up_at = target.highest_number or 0
     mapping = _append(source, target, posts)

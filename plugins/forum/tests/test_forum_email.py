@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import smtplib
+import uuid
 from email.message import EmailMessage
 from email.utils import make_msgid
 
@@ -422,5 +423,225 @@ def test_round_trip_through_both_smtp_servers(app, smtp, factory):
         refusal = sink.messages[-1]
         assert refusal["Auto-Submitted"] == "auto-replied"
         assert "closed for new replies" in refusal.get_content()
+    finally:
+        outgoing.stop()
+
+
+# --- files in replies by email -------------------------------------------------------------
+
+PHOTO = b"\x89PNG\r\n\x1a\n" + b"\x00\x11" * 2500  # 5 KB: an image pasted on purpose
+LOGO = b"\x89PNG\r\n\x1a\n" + b"\x00" * 400  # a signature's logo, well under 2 KB
+PDF = b"%PDF-1.4\n" + b"lesson plan " * 100
+
+
+@pytest.fixture(params=["local", "s3"])
+def files_app(make_app, request):
+    """The email app with files kept in the local folder or in a bucket of a real
+    S3-speaking server on loopback; files up to 1 MB, messages up to 2 MB."""
+    settings = {}
+    if request.param == "s3":
+        settings = request.getfixturevalue("s3_server").config(f"mail-{uuid.uuid4().hex[:16]}")
+    app = make_app(
+        plugins="forum",
+        DEFAULT_LOCALE="en",
+        REPLY_DOMAIN=DOMAIN,
+        INBOUND_MAX_KB=2048,
+        MAX_UPLOAD_MB=1,
+        QUIET_HOURS_START="00:00",
+        QUIET_HOURS_END="00:00",
+        **settings,
+    )
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def files_smtp(files_app):
+    server = inbound_mail.controller(files_app, "127.0.0.1", _free_port())
+    server.start()
+
+    def send(msg: EmailMessage) -> None:
+        db.session.commit()
+        with smtplib.SMTP("127.0.0.1", server.port, timeout=10) as client:
+            client.send_message(msg)
+        db.session.expire_all()
+
+    yield send
+    server.stop()
+
+
+def _with_files(to: str, sender: str, text: str, files: list[tuple[str, bytes]]) -> EmailMessage:
+    """A reply as a mail client makes it: the text, its HTML with a pasted photo and the
+    signature's logo inline (multipart/related), then ``files`` attached."""
+    msg = _mail(to, sender, text)
+    msg.add_alternative(
+        f"<p>{text}</p><img src='cid:photo'><p>--<br><img src='cid:logo'> Мектеп №5</p>",
+        subtype="html",
+    )
+    html = msg.get_payload()[1]
+    html.add_related(
+        PHOTO, "image", "png", cid="<photo>", filename="тақта.png", disposition="inline"
+    )
+    html.add_related(LOGO, "image", "png", cid="<logo>", filename="logo.png", disposition="inline")
+    for name, data in files:
+        subtype = "pdf" if data.startswith(b"%PDF") else "octet-stream"
+        msg.add_attachment(data, "application", subtype, filename=name)
+    return msg
+
+
+def _attachments(post: ForumPost) -> list[str]:
+    from plugins.forum.models import ForumAttachment
+
+    return sorted(
+        db.session.scalars(
+            select(ForumAttachment.original_name).where(ForumAttachment.post_id == post.id)
+        )
+    )
+
+
+def test_reply_by_email_keeps_its_files_and_names_the_refused_ones(files_app, files_smtp, factory):
+    w = world(factory)
+    t = topic(w.board, w.member)
+    w.member2.locale = "ru"
+    address = _address(w.member2, t)
+    big = b"%PDF-1.4\n" + b"0" * (1024 * 1024 + 10)
+    files_smtp(
+        _with_files(
+            address,
+            w.member2.email,
+            "Жоспарды тіркедім.",
+            [("жоспар.pdf", PDF), ("setup.exe", b"MZ\x90\x00 a program"), ("big.pdf", big)],
+        )
+    )
+    (reply,) = [p for p in _posts(t) if p.author_id == w.member2.id]
+    assert reply.body == "Жоспарды тіркедім."  # the text posts, with the files that passed
+    assert _attachments(reply) == ["жоспар.pdf", "тақта.png"]  # the logo is left out
+    record = _last_inbound()
+    assert record.status == "accepted" and record.answered
+    (answer,) = _answers(w.member2)
+    assert answer.subject == "Некоторые файлы вашего ответа по электронной почте не прикреплены"
+    assert f"/forum/p/{reply.id}" in answer.body
+    assert "setup.exe: Файлы этого типа не принимаются" in answer.body
+    assert "big.pdf: Файл больше 1 МБ" in answer.body
+    assert "logo.png" not in answer.body and "жоспар.pdf" not in answer.body
+    assert answer.headers["Auto-Submitted"] == "auto-replied"
+    # the files are served like those of the web form, to readers
+    client = files_app.test_client()
+    sign_in_as(client, w.member)
+    page = client.get(f"/forum/t/{t.id}").get_data(as_text=True)
+    assert "жоспар.pdf" in page
+    from plugins.forum.models import ForumAttachment
+
+    att = db.session.scalar(
+        select(ForumAttachment).where(ForumAttachment.original_name == "жоспар.pdf")
+    )
+    assert client.get(f"/forum/att/{att.id}").data == PDF
+
+
+def test_at_most_five_files_by_email_and_no_answer_when_all_are_kept(
+    files_app, files_smtp, factory
+):
+    w = world(factory)
+    t = topic(w.board, w.member)
+    address = _address(w.member2, t)
+    pdfs = [(f"{i}-сабақ.pdf", PDF + str(i).encode()) for i in range(1, 7)]
+    files_smtp(_with_files(address, w.member2.email, "Алты файл.", pdfs))
+    (reply,) = [p for p in _posts(t) if p.author_id == w.member2.id]
+    # the pasted photo came first: it and four of the six documents
+    kept = ["1-сабақ.pdf", "2-сабақ.pdf", "3-сабақ.pdf", "4-сабақ.pdf", "тақта.png"]
+    assert _attachments(reply) == kept
+    (answer,) = _answers(w.member2)
+    assert "5-сабақ.pdf: A message takes at most 5 files." in answer.body
+    assert "6-сабақ.pdf: A message takes at most 5 files." in answer.body
+    files_smtp(_with_files(address, w.member2.email, "Бір файл.", pdfs[:1]))
+    assert len(_answers(w.member2)) == 1  # everything kept: nothing to say
+    assert _last_inbound().status == "accepted" and not _last_inbound().answered
+
+
+def test_a_refused_reply_by_email_stores_none_of_its_files(files_app, files_smtp, factory):
+    from pathlib import Path
+
+    from plugins.forum.models import ForumAttachment
+
+    w = world(factory)
+    t = topic(w.board, w.member)
+    t.locked = True
+    address = _address(w.member2, t)
+    files_smtp(_with_files(address, w.member2.email, "Жабық тақырыпқа.", [("a.pdf", PDF)]))
+    assert _last_inbound().status == "refused"
+    assert db.session.scalar(select(func.count(ForumAttachment.id))) == 0
+    folder = Path(files_app.config["UPLOAD_FOLDER"]) / "forum"
+    assert not folder.exists() or not any(folder.iterdir())
+
+
+# --- mailing-list emails: the post as the site shows it ------------------------------------
+
+RICH = """**Маңызды**: [жоспар](https://example.kz/plan) және [соңғылар](/forum/latest).
+
+- бірінші
+- екінші
+
+> дәйексөз
+
+```
+код   блогы
+```
+
+![тақта суреті](/forum/att/7?inline=1)
+"""
+
+
+def test_mailing_list_email_has_the_cooked_html_and_text_made_from_it(app, factory):
+    w = world(factory)
+    t = topic(w.board, w.member, body=RICH)
+    w.member2.locale = "ru"
+    mailing_list.subscribe(w.member2, w.board)
+    db.session.commit()
+    with app.test_request_context():
+        mailing_list.send(_posts(t)[0], "Дана", [w.member2], dt.datetime(2026, 12, 2, 6, 0))
+    mail = db.session.scalars(select(OutboxEmail)).one()
+    text = mail.body
+    assert "**" not in text and "](" not in text  # not the Markdown source
+    assert "Маңызды: жоспар (https://example.kz/plan) және соңғылар " in text
+    assert "(http://localhost/forum/latest)." in text
+    assert "- бірінші\n- екінші" in text and "> дәйексөз" in text
+    assert "код   блогы" in text  # code keeps its spacing
+    assert "[тақта суреті] (http://localhost/forum/att/7?inline=1)" in text
+    html = mail.html
+    assert html.startswith("<!DOCTYPE html>") and '<html lang="ru">' in html
+    assert "<strong>Маңызды</strong>" in html and "<blockquote>" in html
+    assert 'href="http://localhost/forum/latest"' in html
+    assert 'href="http://localhost/forum/att/7?inline=1"' in html  # the image, as a link
+    for absent in ("<img", "src=", "<style", "style=", "<script", "<link", 'href="/'):
+        assert absent not in html
+    unsubscribe = mail.headers["List-Unsubscribe"].strip("<>")
+    assert f'<a href="{unsubscribe}">' in html
+    assert "Дана" in html and "Дана" in text
+
+
+def test_mailing_list_email_goes_out_as_text_and_html_alternatives(app, factory):
+    from aiosmtpd.controller import Controller
+
+    from core.services import notifications
+
+    sink = _Sink()
+    outgoing = Controller(sink, hostname="127.0.0.1", port=_free_port())
+    outgoing.start()
+    try:
+        app.config.update(MAIL_BACKEND="smtp", SMTP_HOST="127.0.0.1", SMTP_PORT=outgoing.port)
+        w = world(factory)
+        t = topic(w.board, w.member, body="Сілтеме: [бағдарлама](/forum/latest)")
+        mailing_list.subscribe(w.member2, w.board)
+        db.session.commit()
+        with app.test_request_context():
+            mailing_list.send(_posts(t)[0], "Дана", [w.member2], dt.datetime(2026, 12, 2, 6, 0))
+        db.session.commit()
+        assert notifications.send_outbox(now=dt.datetime(2026, 12, 2, 6, 0)) == 1
+        (sent,) = sink.messages
+        assert sent.get_content_type() == "multipart/alternative"
+        plain = sent.get_body(preferencelist=("plain",)).get_content()
+        html = sent.get_body(preferencelist=("html",)).get_content()
+        assert "бағдарлама (http://localhost/forum/latest)" in plain
+        assert '<a href="http://localhost/forum/latest"' in html
     finally:
         outgoing.stop()

@@ -92,3 +92,34 @@ def test_topic_page_carries_what_the_scripts_need(app, client, factory, login):
     assert 'data-quote-wrote="жазды"' in page or "data-quote-wrote=" in page
     new = client.get(f"/forum/b/{w.public.id}/new").get_data(as_text=True)
     assert "mentions.js" in new and "data-mention-url" in new
+
+
+def test_suggestions_are_rate_limited_per_user_with_a_json_429(make_app, factory, login):
+    app = make_app(
+        plugins="forum",
+        DEFAULT_LOCALE="en",
+        RATELIMIT_ENABLED=True,
+        FORUM_MENTION_RATE_LIMIT="3 per minute",
+    )
+    with app.app_context():
+        w = world(factory)
+        first, second = app.test_client(), app.test_client()
+        login(first, w.member)
+        login(second, w.member2)
+        codes = [_suggest(first, w.board, "ai")[0] for _ in range(4)]
+        assert codes == [200, 200, 200, 429]
+        resp = first.get(f"/forum/b/{w.board.id}/mentions?q=ai")
+        assert resp.status_code == 429 and resp.is_json
+        assert resp.get_json() == {"error": "Too many requests. Please wait a minute."}
+        assert resp.headers["Retry-After"] == "60"
+        assert _suggest(second, w.board, "ai")[0] == 200  # per user, not per address
+        assert first.get(f"/forum/b/{w.board.id}").status_code == 200  # only this endpoint
+
+
+def test_suggestions_are_not_limited_when_rate_limiting_is_off(make_app, factory, login):
+    app = make_app(plugins="forum", DEFAULT_LOCALE="en", FORUM_MENTION_RATE_LIMIT="3 per minute")
+    with app.app_context():
+        w = world(factory)
+        client = app.test_client()
+        login(client, w.member)
+        assert {_suggest(client, w.board, "ai")[0] for _ in range(6)} == {200}

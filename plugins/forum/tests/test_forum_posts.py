@@ -208,6 +208,35 @@ def test_daily_digest_is_idempotent(app, client, factory, login, post):
     assert len(_notes(w.member, "forum.digest")) == 1
 
 
+def test_digest_email_links_every_topic_and_has_no_reply_address(make_app, factory, login, post):
+    """A digest answers no one topic: no Reply-To even with reply by email on; each topic has
+    its absolute link and the email says replies go through them."""
+    from core.models import OutboxEmail
+
+    app = make_app(plugins="forum", DEFAULT_LOCALE="en", REPLY_DOMAIN="reply.qauym.test")
+    with app.app_context():
+        w = world(factory)
+        client = app.test_client()
+        login(client, w.member)
+        post(client, "/forum/digest", {"digest": "1"})
+        first = topic(w.board, w.member2, title="Бірінші тақырып")
+        second = topic(w.board, w.leader, title="Екінші тақырып")
+        for t in (first, second):
+            t.created_at = _utc(2026, 12, 1, 15, 0)
+        db.session.commit()
+        jobs.run_due(_utc(2026, 12, 2, 2, 5), force=True)
+        mail = db.session.scalars(
+            select(OutboxEmail).where(
+                OutboxEmail.user_id == w.member.id, OutboxEmail.kind == "forum.digest"
+            )
+        ).one()
+        assert "Reply-To" not in (mail.headers or {})
+        assert f"• Бірінші тақырып\n  http://localhost/forum/t/{first.id}\n" in mail.body
+        assert f"• Екінші тақырып\n  http://localhost/forum/t/{second.id}\n" in mail.body
+        assert "open a topic by its link: replies to this email are not posted" in mail.body
+        assert "You can answer by replying to this email" not in mail.body
+
+
 def test_daily_digest_follows_the_site_day_not_the_utc_date(app, client, factory, login, post):
     """Keyed on the Almaty date and sent after 07:00 there: 22:30 UTC is 03:30 the next day
     in Almaty (too early), 18:59 UTC is 23:59 (the same site day as 07:05 that morning)."""

@@ -263,3 +263,51 @@ def test_split_into_an_existing_topic_and_merge(app, factory, login, post):
     board_page = mod.get(f"/forum/b/{w.board.id}").get_data(as_text=True)
     assert "Бастапқы" not in board_page
     assert _actions() == ["topic.split", "topic.merge"]
+
+
+def _poll(t: ForumTopic, question: str, voters) -> ForumPoll:
+    from plugins.forum.models import ForumPollOption, ForumPollVote
+
+    poll = ForumPoll(topic_id=t.id, question=question)
+    poll.options = [ForumPollOption(position=0, text="Иә"), ForumPollOption(position=1, text="Жоқ")]
+    db.session.add(poll)
+    db.session.flush()
+    for user in voters:
+        yes = poll.options[0].id
+        db.session.add(ForumPollVote(poll_id=poll.id, option_id=yes, user_id=user.id))
+    db.session.commit()
+    return poll
+
+
+def test_merge_moves_the_poll_and_refuses_two_polls(app, factory, login, post):
+    from plugins.forum.models import ForumPollVote
+
+    w = world(factory)
+    a = topic(w.board, w.member, title="Сауалнамасы бар")
+    b = topic(w.board, w.member2, title="Сауалнамасыз")
+    poll = _poll(a, "Жиналыс сейсенбіде ме?", [w.member, w.member2])
+    w.moderator.locale = "kk"
+    db.session.commit()
+    mod = _client(app, login, w.moderator)
+    assert post(mod, f"/forum/t/{a.id}/merge", {"merge_target": str(b.id)}).status_code == 302
+    db.session.expire_all()
+    moved = db.session.get(ForumPoll, poll.id)
+    assert moved.topic_id == b.id and [o.text for o in moved.options] == ["Иә", "Жоқ"]
+    votes = db.session.scalars(select(ForumPollVote).where(ForumPollVote.poll_id == poll.id))
+    assert len(votes.all()) == 2
+    page = _client(app, login, w.member).get(f"/forum/t/{b.id}").get_data(as_text=True)
+    assert "Жиналыс сейсенбіде ме?" in page
+
+    # both topics have a poll: refused in the moderator's language, nothing moved
+    c = topic(w.board, w.member, title="Екінші сауалнама")
+    other = _poll(c, "Семинар онлайн ба?", [w.member])
+    refused = post(mod, f"/forum/t/{c.id}/merge", {"merge_target": str(b.id)})
+    assert refused.status_code == 400
+    assert "Екі тақырыпта да сауалнама бар" in refused.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(ForumPoll, other.id).topic_id == c.id
+    assert db.session.get(ForumPoll, poll.id).topic_id == b.id
+    source = db.session.get(ForumTopic, c.id)
+    assert source.merged_into_id is None and source.deleted_at is None
+    assert db.session.scalar(select(ForumPost.id).where(ForumPost.topic_id == c.id)) is not None
+    assert _actions() == ["topic.merge"]

@@ -1,6 +1,7 @@
-"""The forum's pages, split by what they do: boards (lists, boards, feeds), topics (topics, posts,
-polls, reactions), moderation (the queue, flags, bans, the log), misc (search, attachments,
-settings).
+"""The forum's pages, split by what they do: boards (lists, boards, feeds), topics (new topic,
+the topic page, watching), posts (replies, edits, history, deleting, accepted answers, flags),
+votes (polls, reactions), moderation (the queue, flags, bans, the log), misc (search,
+attachments, settings).
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ from plugins.forum.views import (  # noqa: F401 - importing registers the routes
     messages,
     misc,
     moderation,
+    posts,
     tags,
     topics,
+    votes,
 )
 from plugins.forum.views.common import bp
 

@@ -24,13 +24,13 @@ from core.api import (
     uploads,
     utcnow,
 )
+from plugins.forum import post_files
 from plugins.forum import services as svc
 from plugins.forum.forms import (
     BoardForm,
     PostForm,
 )
 from plugins.forum.models import (
-    ForumAttachment,
     ForumBoard,
     ForumPoll,
     ForumPollVote,
@@ -125,35 +125,24 @@ def _fill_board(board: ForumBoard, form: BoardForm) -> None:
 
 
 def _save_files(form) -> list[uploads.StoredFile] | None:
-    """Store the uploaded files, or put the error on the field and store nothing."""
+    """Store the uploaded files, or put the error on the field and store nothing (the checks
+    replies by email share: :mod:`plugins.forum.post_files`)."""
     files = [f for f in (form.attachments.data or []) if f and f.filename]
     stored: list[uploads.StoredFile] = []
-    if len(files) > 5:
-        form.attachments.errors = [_("Attach at most %(n)s files.", n=5)]
+    if len(files) > post_files.MAX_FILES:
+        form.attachments.errors = [_("Attach at most %(n)s files.", n=post_files.MAX_FILES)]
         return None
     for f in files:
         try:
-            stored.append(uploads.save(f, subdir="forum"))
+            stored.append(post_files.save(f))
         except uploads.UploadError as exc:
-            for s in stored:
-                uploads.delete(s.path)
+            post_files.discard(stored)
             form.attachments.errors = [f"{f.filename}: {exc}"]
             return None
     return stored
 
 
-def _attach(post: ForumPost, stored: list[uploads.StoredFile]) -> None:
-    for s in stored:
-        db.session.add(
-            ForumAttachment(
-                post=post,
-                path=s.path,
-                original_name=s.original_name,
-                kind=s.kind,
-                mime=s.mime,
-                size=s.size,
-            )
-        )
+_attach = post_files.attach
 
 
 def _post_form(board: ForumBoard) -> PostForm:

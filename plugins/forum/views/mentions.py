@@ -4,19 +4,42 @@ starts with what is typed, as JSON for ``static/mentions.js``.
 Only someone who may write in the board gets answers (a member, or a moderator); the list
 holds handles and names (shown on every profile anyway), at most :data:`LIMIT` of them.
 Typing Cyrillic also finds handles (``@айг`` finds ``aigul_serikova``).
+
+The script asks once per pause in typing, so a person makes a few requests a minute; each one
+runs a ``LIKE`` over the association's members. ``FORUM_MENTION_RATE_LIMIT`` (default 60 per
+minute, per user, through the core's limiter) stops a script from walking the member list or
+loading the database; past it the answer is a JSON ``429`` (the script then shows nothing).
+Limits are off where the app's rate limiting is (``RATELIMIT_ENABLED``).
 """
 
 from __future__ import annotations
 
-from flask import abort, jsonify, request
+from flask import abort, current_app, jsonify, request
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
 
-from core.api import Membership, User, can, ci_contains, db, handles
+from core.api import Membership, User, can, ci_contains, db, handles, limiter
 from plugins.forum.views.common import _board_or_404, bp
 
 LIMIT = 8
 CANDIDATES = 60  # names containing the text somewhere; word starts are kept in Python
+RATE_LIMIT = "60 per minute"
+
+
+def _rate_limit() -> str:
+    return current_app.config.get("FORUM_MENTION_RATE_LIMIT") or RATE_LIMIT
+
+
+def _per_user() -> str:
+    return f"forum.mentions:{current_user.id}"
+
+
+def _too_many(_limit):
+    resp = jsonify(error=_("Too many requests. Please wait a minute."))
+    resp.status_code = 429
+    resp.headers["Retry-After"] = "60"
+    return resp
 
 
 def suggestions(association_id: int, typed: str) -> list[dict]:
@@ -54,6 +77,12 @@ def suggestions(association_id: int, typed: str) -> list[dict]:
 
 @bp.get("/b/<id:board_id>/mentions")
 @login_required
+@limiter.limit(
+    _rate_limit,
+    key_func=_per_user,
+    exempt_when=lambda: not current_user.is_authenticated,  # they are sent to log in
+    on_breach=_too_many,
+)
 def mention_suggestions(board_id: int):
     board = _board_or_404(board_id)
     if not can(current_user, "forum.post", board):

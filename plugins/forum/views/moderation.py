@@ -153,6 +153,10 @@ def _move_error(code: str) -> str:
         "association": _("The topic must be in the same association's forum."),
         "target": _("No such topic: give its number or its address."),
         "title": _("Give the new topic a title."),
+        "polls": _(
+            "Both topics have a poll; a topic can have only one, so these two cannot be merged. "
+            "Nothing was changed."
+        ),
     }[code]
 
 

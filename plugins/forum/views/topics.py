@@ -1,45 +1,38 @@
-"""Topics and posts: writing, reading, editing, history, deleting and restoring, accepted answers,
-reactions, polls, flags.
+"""Topics: starting one, the topic page (posts with their links, computed once per page), the
+first unread post, permalinks, watching.
+
+Replies and what is done to one post are in :mod:`plugins.forum.views.posts`; poll votes and
+reactions in :mod:`plugins.forum.views.votes`.
 """
 
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from core.api import (
     User,
     cached_page,
     db,
     from_local,
-    int_arg,
-    notifications,
     permissions,
     utcnow,
 )
-from plugins.forum import counters, drafts, moderation_work, queries, tags
+from plugins.forum import drafts, moderation_work, queries, tags
 from plugins.forum import services as svc
 from plugins.forum.forms import (
-    EditPostForm,
-    FlagForm,
     MoveForm,
     OfficialForm,
     TopicForm,
 )
 from plugins.forum.models import (
     REACTIONS,
-    ForumFlag,
     ForumPoll,
     ForumPollOption,
-    ForumPollVote,
     ForumPost,
-    ForumReaction,
     ForumReadState,
-    ForumRevision,
     ForumTopic,
 )
 from plugins.forum.views.common import (
@@ -50,7 +43,6 @@ from plugins.forum.views.common import (
     _post_form,
     _post_or_404,
     _post_url,
-    _quote,
     _save_files,
     _topic_or_404,
     bp,
@@ -139,54 +131,6 @@ def new_topic(board_id: int):
         "forum/topic_form.html",
         association=board.association,
         board=board,
-        form=form,
-        active_tab="forum.association",
-        **draft_ctx,
-    )
-
-
-@bp.route("/t/<id:topic_id>/reply", methods=["GET", "POST"])
-def reply(topic_id: int):
-    topic, moderator = _topic_or_404(topic_id)
-    permissions.require("forum.reply", topic)
-    board = topic.board
-    form = _post_form(board)
-    quote_id = int_arg("quote") if request.method == "GET" else None
-    if quote_id is not None:
-        quoted = db.session.get(ForumPost, quote_id)
-        if quoted is not None and quoted.topic_id == topic.id and quoted.visible:
-            form.body.data = _quote(quoted, moderator)
-    draft_key = drafts.topic_key(topic.id)
-    held, draft_ctx = drafts.intercept(form, draft_key, current_user)
-    if not held and form.validate_on_submit():
-        stored = _save_files(form)
-        if stored is not None:
-            addressee = svc.is_addressee(current_user, topic)
-            pending = not addressee and svc.needs_approval(current_user, board)
-            anonymous = bool(board.allow_anonymous and form.anonymous.data) and not addressee
-            post = svc.add_post(
-                topic, current_user, form.body.data, anonymous=anonymous, approved=not pending
-            )
-            _attach(post, stored)
-            db.session.flush()
-            if svc.watch_level(current_user, topic_id=topic.id) == "normal":
-                svc.set_watch(current_user, "watching", topic_id=topic.id)
-            svc.mark_read(current_user, topic, post.number)
-            drafts.discard(current_user, draft_key)
-            if pending:
-                moderation_work.post_waits(post, current_user, board.association)
-                flash(_("Your message waits for a moderator's approval."), "success")
-            else:
-                svc.notify_new_post(post, current_user)
-            if addressee:  # the addressee's answer is the official one
-                svc.official_answered(topic, post, current_user)
-            db.session.commit()
-            return redirect(url_for("forum.permalink", post_id=post.id))
-    return render_template(
-        "forum/reply.html",
-        association=board.association,
-        board=board,
-        topic=topic,
         form=form,
         active_tab="forum.association",
         **draft_ctx,
@@ -408,264 +352,3 @@ def watch_topic(topic_id: int):
     db.session.commit()
     flash(_("Notification level saved."), "success")
     return redirect(url_for("forum.topic", topic_id=topic.id))
-
-
-@bp.post("/t/<id:topic_id>/vote")
-@login_required
-def vote(topic_id: int):
-    topic, _mod = _topic_or_404(topic_id)
-    permissions.require("forum.post", topic.board)
-    poll = db.session.scalar(select(ForumPoll).where(ForumPoll.topic_id == topic.id))
-    if poll is None:
-        abort(404)
-    if poll.closed(utcnow()):
-        flash(_("The poll is closed."), "error")
-        return redirect(url_for("forum.topic", topic_id=topic.id))
-    valid = {o.id for o in poll.options}
-    chosen = {int(v) for v in request.form.getlist("option") if v.isdigit()} & valid
-    if not chosen or (not poll.multiple and len(chosen) > 1):
-        flash(_("Choose an answer."), "error")
-        return redirect(url_for("forum.topic", topic_id=topic.id))
-    db.session.execute(
-        ForumPollVote.__table__.delete().where(
-            ForumPollVote.poll_id == poll.id, ForumPollVote.user_id == current_user.id
-        )
-    )
-    for oid in chosen:
-        db.session.add(ForumPollVote(poll_id=poll.id, option_id=oid, user_id=current_user.id))
-    db.session.commit()
-    flash(_("Your vote is counted."), "success")
-    return redirect(url_for("forum.topic", topic_id=topic.id))
-
-
-@bp.route("/p/<id:post_id>/edit", methods=["GET", "POST"])
-def edit_post(post_id: int):
-    post, moderator = _post_or_404(post_id)
-    permissions.require("forum.edit", post)
-    topic = post.topic
-    form = EditPostForm(obj=post)
-    first = post.number == 1
-    own_pending = post.edit_pending and post.author_id == current_user.id
-    if request.method == "GET":
-        if first:
-            form.title.data = (post.pending_title if own_pending else None) or topic.title
-        if own_pending:
-            form.body.data = post.pending_body  # the author goes on from their waiting version
-    if form.validate_on_submit():
-        new_title = (form.title.data or "").strip() if first else ""
-        changed = form.body.data != post.body or (first and new_title and new_title != topic.title)
-        if svc.edit_needs_approval(current_user, post):
-            if not changed:
-                svc.drop_pending_edit(post)  # back to the approved text: nothing to review
-                db.session.commit()
-                flash(_("Saved."), "success")
-            else:
-                title = new_title if first and new_title != topic.title else None
-                svc.hold_edit(post, form.body.data, title, utcnow())
-                moderation_work.post_waits(post, current_user, topic.board.association)
-                db.session.commit()
-                flash(
-                    _(
-                        "Your edit is waiting for a moderator's approval. Until then others "
-                        "see the previous version."
-                    ),
-                    "info",
-                )
-            return redirect(url_for("forum.permalink", post_id=post.id))
-        if changed:
-            if post.author_id == current_user.id:
-                svc.drop_pending_edit(post)  # this edit replaces one that was waiting
-            svc.record_revision(post, current_user, topic.title if first else "")
-            post.body = form.body.data
-            if first and new_title:
-                topic.title = new_title
-            post.edited_at = utcnow()
-            if moderator and post.author_id != current_user.id:
-                svc.log(
-                    topic.association_id,
-                    current_user,
-                    "post.edit",
-                    topic_id=topic.id,
-                    post_id=post.id,
-                )
-            db.session.commit()
-            flash(_("Saved."), "success")
-        return redirect(url_for("forum.permalink", post_id=post.id))
-    return render_template(
-        "forum/edit.html",
-        association=topic.board.association,
-        board=topic.board,
-        topic=topic,
-        post=post,
-        form=form,
-        first=first,
-        active_tab="forum.association",
-    )
-
-
-@bp.get("/p/<id:post_id>/history")
-def history(post_id: int):
-    post, moderator = _post_or_404(post_id)
-    permissions.require("forum.moderate", post)
-    revisions = db.session.scalars(
-        select(ForumRevision)
-        .where(ForumRevision.post_id == post.id)
-        .options(selectinload(ForumRevision.editor))
-        .order_by(ForumRevision.id.desc())
-    ).all()
-    return render_template(
-        "forum/history.html",
-        association=post.topic.board.association,
-        post=post,
-        topic=post.topic,
-        revisions=revisions,
-        active_tab="forum.association",
-    )
-
-
-@bp.post("/p/<id:post_id>/delete")
-@login_required
-def delete_post(post_id: int):
-    post, moderator = _post_or_404(post_id)
-    permissions.require("forum.edit", post)
-    topic = post.topic
-    if post.number == 1:
-        # Deleting the opening post deletes the topic (restorable by moderators).
-        topic.deleted_at = utcnow()
-    post.deleted_at = utcnow()
-    post.deleted_by_id = current_user.id
-    counters.refresh(topic)
-    if post.author_id != current_user.id or moderator:
-        svc.log(
-            topic.association_id, current_user, "post.delete", topic_id=topic.id, post_id=post.id
-        )
-    db.session.commit()
-    flash(_("Deleted."), "success")
-    if post.number == 1 and not moderator:
-        return redirect(url_for("forum.board", board_id=topic.board_id))
-    return redirect(url_for("forum.permalink", post_id=post.id))
-
-
-@bp.post("/p/<id:post_id>/restore")
-@login_required
-def restore_post(post_id: int):
-    post, moderator = _post_or_404(post_id)
-    if not (moderator or (post.deleted_by_id == current_user.id == post.author_id)):
-        abort(403)
-    if post.topic.board.archived:
-        abort(403)
-    post.deleted_at = None
-    post.deleted_by_id = None
-    if post.number == 1:
-        post.topic.deleted_at = None
-    counters.refresh(post.topic)
-    svc.log(
-        post.topic.association_id,
-        current_user,
-        "post.restore",
-        topic_id=post.topic_id,
-        post_id=post.id,
-    )
-    db.session.commit()
-    flash(_("Restored."), "success")
-    return redirect(url_for("forum.permalink", post_id=post.id))
-
-
-@bp.post("/p/<id:post_id>/accept")
-@login_required
-def accept(post_id: int):
-    post, moderator = _post_or_404(post_id)
-    topic = post.topic
-    permissions.require("forum.accept", topic)
-    if post.number == 1 or not post.visible:
-        abort(400)
-    undo = topic.accepted_post_id == post.id
-    topic.accepted_post_id = None if undo else post.id
-    if moderator and topic.author_id != current_user.id:
-        svc.log(
-            topic.association_id,
-            current_user,
-            "topic.unaccept" if undo else "topic.accept",
-            topic_id=topic.id,
-            post_id=post.id,
-        )
-    if not undo and post.author_id and post.author_id != current_user.id and post.author:
-        notifications.notify(
-            post.author,
-            "forum.accepted",
-            _l("Your answer was accepted in %(title)s", title=topic.title),
-            "",
-            url_for("forum.permalink", post_id=post.id),
-            topic.association_id,
-        )
-    db.session.commit()
-    return redirect(url_for("forum.topic", topic_id=topic.id))
-
-
-@bp.post("/p/<id:post_id>/react/<kind>")
-@login_required
-def react(post_id: int, kind: str):
-    post, _mod = _post_or_404(post_id)
-    if kind not in REACTIONS:
-        abort(404)
-    permissions.require("forum.post", post.topic.board)
-    if post.author_id == current_user.id or not post.visible:
-        abort(400)
-    row = db.session.get(ForumReaction, (post.id, current_user.id, kind))
-    if row is None:
-        db.session.add(ForumReaction(post_id=post.id, user_id=current_user.id, kind=kind))
-    else:
-        db.session.delete(row)
-    db.session.commit()
-    return redirect(url_for("forum.permalink", post_id=post.id))
-
-
-@bp.post("/p/<id:post_id>/reveal")
-@login_required
-def reveal(post_id: int):
-    post, _mod = _post_or_404(post_id)
-    if post.author_id != current_user.id or not post.anonymous:
-        abort(403)
-    post.anonymous = False
-    if post.number == 1:
-        post.topic.anonymous = False
-    db.session.commit()
-    flash(_("Your name is now shown on this post."), "success")
-    return redirect(url_for("forum.permalink", post_id=post.id))
-
-
-@bp.route("/p/<id:post_id>/flag", methods=["GET", "POST"])
-@login_required
-def flag(post_id: int):
-    post, _mod = _post_or_404(post_id)
-    permissions.require("forum.flag", post)
-    form = FlagForm()
-    if form.validate_on_submit():
-        exists = db.session.scalar(
-            select(ForumFlag.id).where(
-                ForumFlag.post_id == post.id,
-                ForumFlag.user_id == current_user.id,
-                ForumFlag.status == "open",
-            )
-        )
-        if exists is None:
-            db.session.add(
-                ForumFlag(
-                    post_id=post.id,
-                    user_id=current_user.id,
-                    reason=form.reason.data,
-                    note=(form.note.data or "").strip(),
-                )
-            )
-            moderation_work.flag_raised(post, current_user, post.topic.board.association)
-            db.session.commit()
-        flash(_("Thank you. The moderators will look at it."), "success")
-        return redirect(url_for("forum.permalink", post_id=post.id))
-    return render_template(
-        "forum/flag.html",
-        association=post.topic.board.association,
-        post=post,
-        topic=post.topic,
-        form=form,
-        active_tab="forum.association",
-    )
