@@ -15,7 +15,7 @@ from sqlalchemy import text
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from core import config as config_module
-from core import errors, i18n, security_headers, templating
+from core import errors, i18n, security_headers, stylesheets, templating
 from core.extensions import csrf, db, limiter, login_manager, migrate
 from core.paths import CORE_DIR, PROJECT_TEMPLATES
 from core.plugins import load_plugins, migration_version_dirs
@@ -160,6 +160,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.before_request(clean_request_input)
 
     _register_plugin_blueprints(app)
+
+    stylesheets.init_app(app)  # /bundle/<digest>.css, after the plugins' static folders
 
     @app.get("/healthz")
     def healthz():

@@ -5,16 +5,15 @@
 * ``nav_items()``: the site navigation (core items and plugins' ``nav_items``), sorted.
 * ``association_tabs(association)``: tabs from plugins enabled for the association, sorted.
 * ``can(action, obj)``: the permission service for the current user.
-* ``stylesheets()``: URLs of the core's stylesheet and of each enabled plugin's
-  ``<plugin>/static/<plugin>.css``, each with a version for cache busting.
+* ``stylesheets()``: the URL of the one stylesheet of every page, the core's and each enabled
+  plugin's ``<plugin>/static/<plugin>.css`` bundled, versioned by a hash of its content
+  (:mod:`core.stylesheets`).
 * filters ``dt`` / ``date`` (site time zone), ``markdown`` (safe HTML).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-from pathlib import Path
 from typing import Any
 
 from babel.dates import get_datetime_format
@@ -25,6 +24,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 
+from core import stylesheets as bundled_stylesheets
 from core.i18n import LANGUAGE_NAMES, current_locale
 from core.plugin_api import SLOTS, NavItem, SlotContent, Tab
 from core.services import markdown
@@ -96,32 +96,10 @@ def url_with(**changes: Any) -> str:
     return url_for(request.endpoint, **(request.view_args or {}), **args)
 
 
-def _file_version(path: Path) -> str:
-    """A short hash of the file's content: the same on every server, new when it changes."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
-
-
-def _find_stylesheets(app: Flask) -> list[tuple[str, str, str]]:
-    """(endpoint, filename, version) of the core stylesheet and of each enabled plugin's."""
-    found = [("static", "qauym.css", _file_version(Path(app.static_folder) / "qauym.css"))]
-    for name in app.extensions["qauym_plugins"].enabled:
-        bp = app.blueprints.get(name)
-        if bp is None or not bp.has_static_folder:
-            continue
-        path = Path(bp.static_folder) / f"{name}.css"
-        if path.is_file():
-            found.append((f"{name}.static", path.name, _file_version(path)))
-    return found
-
-
 def stylesheets() -> list[str]:
-    """The stylesheet URLs every page links, found once (after the plugins' blueprints are
-    registered) and again on each page in debug mode, where files change under a running app."""
-    app = current_app._get_current_object()
-    found = app.extensions.get("qauym_stylesheets")
-    if found is None or app.debug:
-        found = app.extensions["qauym_stylesheets"] = _find_stylesheets(app)
-    return [url_for(endpoint, filename=f, v=version) for endpoint, f, version in found]
+    """The stylesheet URLs every page links: one bundle of the core's and the plugins' rules
+    (:mod:`core.stylesheets`)."""
+    return bundled_stylesheets.urls()
 
 
 def fmt_number(value: Any, digits: int = 2) -> str:

@@ -651,6 +651,14 @@ def test_static_files_come_from_nginx_with_gzip(site):
     assert plugin_css.data == (ROOT / "plugins/forum/static/forum.css").read_bytes()
     # Served from disk: no request for them reached an application server.
     assert upstreams_of(site, "/static/") == {"-"}
+    # The pages' one stylesheet is made by the application (core/stylesheets.py) and passes
+    # through nginx, which gzips it (the servers run with QAUYM_GZIP=false); kept a year.
+    page = browser.get("/login").data.decode()
+    (bundle,) = re.findall(r'<link rel="stylesheet" href="(/bundle/[0-9a-f]{16}\.css)"', page)
+    packed = browser.request("GET", bundle, **{"Accept-Encoding": "gzip"})
+    assert packed.status == 200 and packed.getheader("Content-Encoding") == "gzip"
+    assert packed.getheader("Cache-Control") == "public, max-age=31536000, immutable"
+    assert b".topic-row" in gzip.decompress(packed.data)
 
 
 def test_backup_and_restore_into_a_wiped_database(site):

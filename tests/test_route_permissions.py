@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from flask import Blueprint
 
+from core import stylesheets
 from core.extensions import db
 from core.models import AnnualReport, Plan, PlanRow
 from core.services import certificates
@@ -18,6 +19,7 @@ from core.testing_routes import Access, assert_route_permissions, seed_world, wa
 # are other people and must not get them.
 CORE_ROUTES = {
     "healthz": "public",
+    "stylesheet_bundle": "public",
     "core.index": "public",
     "core.directory": "public",
     "core.association": "public",
@@ -118,6 +120,7 @@ def test_every_core_and_sample_route_checks_permissions(app, world):
             "row_id": lambda w: w.objects["plan_row"].id,
         },
         url_args={
+            "stylesheet_bundle": {"digest": stylesheets.current(app).digest},
             "core.report": {"slug": "walk", "school_year": 2025},
             "core.report_pdf": {"slug": "walk", "school_year": 2025},
         },

@@ -18,6 +18,14 @@ if (!out || urls.length === 0) {
   process.exit(2);
 }
 const categories = ["performance", "accessibility", "best-practices", "seo"];
+const METRICS = {
+  fcp: "first-contentful-paint",
+  lcp: "largest-contentful-paint",
+  si: "speed-index",
+  tbt: "total-blocking-time",
+  cls: "cumulative-layout-shift",
+  server: "server-response-time",
+};
 const extraHeaders = process.env.LH_EXTRA_HEADERS
   ? JSON.parse(process.env.LH_EXTRA_HEADERS)
   : undefined;
@@ -45,7 +53,14 @@ function summary(lhr) {
       }
     }
   }
-  return { url: lhr.finalDisplayedUrl, scores, failing, warnings: lhr.runWarnings };
+  // The metrics behind the performance score (milliseconds; CLS unitless), to see which one
+  // loses points first, and the server's observed answer time.
+  const metrics = {};
+  for (const [key, id] of Object.entries(METRICS)) {
+    const audit = lhr.audits[id];
+    metrics[key] = audit && typeof audit.numericValue === "number" ? audit.numericValue : null;
+  }
+  return { url: lhr.finalDisplayedUrl, scores, metrics, failing, warnings: lhr.runWarnings };
 }
 
 const chrome = await chromeLauncher.launch({
