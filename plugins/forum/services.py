@@ -1001,7 +1001,11 @@ def _pg_candidates(tsquery: str, post_f: list, topic_f: list, window: int):
             select(ForumPost.id.label("id"))
             .join(ForumTopic, ForumTopic.id == ForumPost.topic_id)
             .where(*match, *post_f, *topic_f)
-            .order_by(ForumPost.id.desc())
+            # ``id + 0``: not the primary key's order, so the planner takes the GIN index
+            # (a bitmap of the matches, then a top-N sort of ids) instead of walking the
+            # primary key backwards computing to_tsvector for every post it passes (1.7 s for
+            # a word in a third of the posts at scale 0.05, to_tsvector costing ~35 us a row)
+            .order_by((ForumPost.id + 0).desc())
             .limit(window)
         )
 
