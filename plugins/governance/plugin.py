@@ -8,6 +8,7 @@ from flask import render_template, url_for
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from core.api import (
     Action,
@@ -145,12 +146,19 @@ def notification_kinds():
 
 @hookimpl
 def search(query, user, limit):
-    """Published minutes and adopted decisions the user may read."""
+    """Published minutes and adopted decisions the user may read: the newest ``3 * limit``
+    matching minutes, their meetings, associations and agenda items loaded with them (a
+    fixed number of statements, not three per match), at most ``limit`` results."""
     off = plugin_gate.disabled_association_ids(PLUGIN)
     out: list[SearchResult] = []
+    meeting = joinedload(Minutes.meeting)
     rows = db.session.scalars(
         select(Minutes)
         .join(GeneralMeeting, GeneralMeeting.id == Minutes.meeting_id)
+        .options(
+            meeting.joinedload(GeneralMeeting.association),
+            meeting.selectinload(GeneralMeeting.items),
+        )
         .where(
             Minutes.frozen_at.is_not(None),
             ci_contains(GeneralMeeting.title, query) | ci_contains(Minutes.body, query),

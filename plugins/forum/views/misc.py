@@ -32,6 +32,7 @@ from plugins.forum.views.common import (
     _page,
     _post_or_404,
     _topic_list,
+    _url_maker,
     bp,
 )
 
@@ -136,6 +137,9 @@ def search():
         query=query,
         page=page,
         more=len(results) == 20,
+        limited=getattr(results, "limited", False),
+        permalink=_url_maker("forum.permalink"),
+        candidates=svc.SEARCH_CANDIDATES,
         snippet=lambda p: svc.highlight(p.body, terms),
         title=lambda p: svc.highlight(p.topic.title, terms, width=200),
         label=lambda p: svc.author_label(current_user, p, False),

@@ -45,6 +45,7 @@ from plugins.forum.views.common import (
     _post_url,
     _save_files,
     _topic_or_404,
+    _url_maker,
     bp,
 )
 
@@ -135,21 +136,6 @@ def new_topic(board_id: int):
         active_tab="forum.association",
         **draft_ctx,
     )
-
-
-#: An id no real row has, inside the ``<id:...>`` bounds: URLs are built once per page with it
-#: and the id put in by string replacement (see :func:`_url_maker`).
-_MARK = 4_611_686_018_427_387_903
-
-
-def _url_maker(endpoint: str, key: str = "post_id", **fixed):
-    """``id -> url_for(endpoint, key=id, **fixed)``, building the URL once.
-
-    The issue measured 138 ``url_for`` calls per topic page (seven per post); one call per
-    kind of link and a string replacement per post gives the same URLs for a fraction.
-    """
-    base, mark = url_for(endpoint, **{key: _MARK}, **fixed), str(_MARK)
-    return lambda value: base.replace(mark, str(value), 1)
 
 
 def _post_views(topic, posts, moderator, viewer, can_reply, can_accept, targets):
