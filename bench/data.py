@@ -593,6 +593,8 @@ def _pg_cluster_class():
         cached data folder instead of a fresh ``initdb``."""
 
         def start_existing(self) -> None:
+            if self.as_root:  # as start() does: the server (user postgres) writes its log here
+                shutil.chown(self.dir, "postgres", "postgres")
             self.start_server()
 
         def stop_clean(self) -> None:

@@ -155,3 +155,23 @@ def test_bare_page_has_the_same_size():
 def test_wrk_failure_is_an_error():
     with pytest.raises(run.BenchError):
         run.parse_wrk("unable to connect to 127.0.0.1:1 Connection refused")
+
+
+def test_postgresql_cache_is_reused(tmp_path):
+    """A cached PostgreSQL data folder starts again (as root too: the server, run as user
+    postgres, must be able to write its log in the new cluster's folder) and holds the data."""
+    from sqlalchemy import create_engine, text
+
+    cache = tmp_path / "cache"
+    for expected in ("building", "reusing"):
+        logged: list[str] = []
+        cluster, url = data.postgres_database(0.002, cache, log=logged.append)
+        try:
+            assert any(line.startswith(expected) for line in logged), logged
+            engine = create_engine(url)
+            with engine.connect() as conn:
+                posts = conn.execute(text("SELECT count(*) FROM forum_post")).scalar_one()
+            engine.dispose()
+            assert posts == data.read_meta(url)["posts"]
+        finally:
+            cluster.stop()
