@@ -29,11 +29,14 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
+from email import policy
+from email.parser import BytesParser
 from typing import Any
 
 import psycopg
 import pytest
 import redis
+from aiosmtpd.controller import Controller
 from flask import current_app
 from itsdangerous import URLSafeTimedSerializer
 from jinja2.bccache import Bucket, BytecodeCache
@@ -76,9 +79,6 @@ class SmtpSink:
         self._controller: Any = None
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
-        from email import policy
-        from email.parser import BytesParser
-
         self.messages.append(BytesParser(policy=policy.default).parsebytes(envelope.content))
         return "250 OK"
 
@@ -87,8 +87,6 @@ class SmtpSink:
         return {"MAIL_BACKEND": "smtp", "SMTP_HOST": "127.0.0.1", "SMTP_PORT": self.port}
 
     def __enter__(self) -> SmtpSink:
-        from aiosmtpd.controller import Controller
-
         self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
         self._controller.start()
         return self

@@ -210,6 +210,7 @@ def test_html_alternative_and_attachments_reach_the_smtp_server(app, factory):
     from core.testing import SmtpSink
 
     kk, ru = factory.user(locale="kk"), factory.user(locale="ru")
+    noon = utc("2026-03-10 12:00")  # outside quiet hours, whatever the clock says
     with SmtpSink() as sink:
         app.config.update(sink.config)
         notifications.notify(
@@ -219,10 +220,11 @@ def test_html_alternative_and_attachments_reach_the_smtp_server(app, factory):
             "Text",
             html=_l("Invitations to associations"),
             attachments=[("event.ics", "text/calendar; method=REQUEST", ICS)],
+            now=noon,
         )
-        notifications.send_email(kk, "Plain", "Only text")
+        notifications.send_email(kk, "Plain", "Only text", now=noon)
         db.session.commit()
-        assert notifications.send_outbox() == 3
+        assert notifications.send_outbox(now=noon) == 3
     by_to = {m["To"]: m for m in sink.messages if m["Subject"] != "Plain"}
     mail = by_to[kk.email]
     assert mail.get_content_type() == "multipart/mixed"
