@@ -139,3 +139,27 @@ def test_a_series_is_confirmed_in_one_email_with_every_date(client, factory, log
     _att, cal = _calendar(mail)
     assert _starts_utc(cal) == [dt.datetime(2027, 1, d, 10, 0, tzinfo=dt.UTC) for d in (11, 18, 25)]
     assert {str(e["SUMMARY"]) for e in cal.walk("VEVENT")} == {"Әдістемелік семинар"}
+
+
+def test_a_teacher_seated_by_a_host_gets_the_confirmation_once(client, factory, login, post):
+    assoc = factory.association(slug="host-adds")
+    host = factory.member(assoc, factory.user(locale="kk"))
+    ev = make_event(assoc, hosts=[host], starts_at=START)
+    held = make_event(
+        assoc, hosts=[host], starts_at=NOW - dt.timedelta(days=2), status="held", title="Өткен"
+    )
+    teacher = factory.user(email="t@example.kz", locale="ru")
+    with time_machine.travel(NOW, tick=False):
+        login(client, host)
+        for _ in range(2):  # the second time: already seated, no second email
+            resp = post(
+                client, f"/masterclasses/{ev.id}/participants/add", {"email": "t@example.kz"}
+            )
+            assert resp.status_code == 302
+        # added afterwards to a held event's attendance record: no confirmation for the past
+        resp = post(client, f"/masterclasses/{held.id}/participants/add", {"email": "t@example.kz"})
+        assert resp.status_code == 302
+    (mail,) = _mails(teacher, "masterclasses.registered")
+    assert mail.send_after == NOW
+    _att, cal = _calendar(mail)
+    assert _starts_utc(cal) == [START.replace(tzinfo=dt.UTC)]

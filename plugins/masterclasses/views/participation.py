@@ -243,12 +243,19 @@ def add_participant(event_id: int):
         if user is None or not user.active:
             form.email.errors.append(_("No teacher with this email is registered."))
         else:
+            before = services.registration_of(ev, user)
+            had_seat = before is not None and before.status == RegStatus.REGISTERED
             try:
                 status, position = services.register(ev.id, user, by_host=True)
             except services.RegistrationClosed:
                 flash(_("Registration is not open."), "error")
                 return redirect(url_for("masterclasses.participants", event_id=ev.id))
             if status == RegStatus.REGISTERED:
+                # The teacher learns of the seat a host gave them, with the calendar, as when
+                # they register themselves; not for a held event (an attendance record).
+                if not had_seat and ev.starts_at > utcnow():
+                    services.send_confirmation(user, [ev])
+                    db.session.commit()
                 flash(_("%(name)s is registered.", name=user.full_name), "success")
             else:
                 flash(
