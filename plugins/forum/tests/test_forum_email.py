@@ -7,6 +7,7 @@ the outbox (refusal answers, mailing-list emails) and the inbound log are then r
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import smtplib
 import uuid
@@ -20,7 +21,7 @@ from core.cli import mail_inbound
 from core.extensions import db
 from core.models import InboundMail, OutboxEmail, ReplyKey
 from core.services import inbound_mail, reply_keys
-from core.testing import Poster, _free_port, sign_in_as
+from core.testing import Poster, SmtpSink, _free_port, sign_in_as
 from plugins.forum import mailing_list
 from plugins.forum.models import ForumBan, ForumPost, ForumTopic
 from plugins.forum.tests.forumkit import topic, world
@@ -43,9 +44,10 @@ def app(make_app):
         yield app
 
 
-@pytest.fixture
-def smtp(app):
-    """A running inbound SMTP server; ``smtp(msg)`` sends one message to it."""
+@contextlib.contextmanager
+def _inbound(app):
+    """A running inbound SMTP server for ``app``; yields ``send(msg)``, which sends one
+    message to it."""
     server = inbound_mail.controller(app, "127.0.0.1", _free_port())
     server.start()
 
@@ -56,8 +58,17 @@ def smtp(app):
         db.session.expire_all()
 
     send.port = server.port
-    yield send
-    server.stop()
+    try:
+        yield send
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def smtp(app):
+    """A running inbound SMTP server; ``smtp(msg)`` sends one message to it."""
+    with _inbound(app) as send:
+        yield send
 
 
 def _mail(to: str, sender: str, text: str, *, charset: str = "utf-8", **headers) -> EmailMessage:
@@ -373,34 +384,15 @@ def test_mailing_list_only_for_members_and_waits_for_quiet_hours(make_app, facto
         assert mail.headers["Reply-To"].endswith("@" + DOMAIN)
 
 
-class _Sink:
-    """An outgoing SMTP server (aiosmtpd) keeping what the site sends."""
-
-    def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802
-        from email import policy
-        from email.parser import BytesParser
-
-        self.messages.append(BytesParser(policy=policy.default).parsebytes(envelope.content))
-        return "250 OK"
-
-
 def test_round_trip_through_both_smtp_servers(app, smtp, factory):
     """The site sends a mailing-list email through SMTP; the reply to its Reply-To, sent back
     to the inbound server, lands in the topic; the refusal of a second, locked-topic reply goes
     out through SMTP with the headers that stop mail loops."""
-    from aiosmtpd.controller import Controller
-
     from core.services import notifications
     from plugins.forum import services as svc
 
-    sink = _Sink()
-    outgoing = Controller(sink, hostname="127.0.0.1", port=_free_port())
-    outgoing.start()
-    try:
-        app.config.update(MAIL_BACKEND="smtp", SMTP_HOST="127.0.0.1", SMTP_PORT=outgoing.port)
+    with SmtpSink() as sink:
+        app.config.update(sink.config)
         w = world(factory)
         t = topic(w.board, w.member)
         mailing_list.subscribe(w.member2, w.board)
@@ -423,8 +415,6 @@ def test_round_trip_through_both_smtp_servers(app, smtp, factory):
         refusal = sink.messages[-1]
         assert refusal["Auto-Submitted"] == "auto-replied"
         assert "closed for new replies" in refusal.get_content()
-    finally:
-        outgoing.stop()
 
 
 # --- files in replies by email -------------------------------------------------------------
@@ -457,17 +447,8 @@ def files_app(make_app, request):
 
 @pytest.fixture
 def files_smtp(files_app):
-    server = inbound_mail.controller(files_app, "127.0.0.1", _free_port())
-    server.start()
-
-    def send(msg: EmailMessage) -> None:
-        db.session.commit()
-        with smtplib.SMTP("127.0.0.1", server.port, timeout=10) as client:
-            client.send_message(msg)
-        db.session.expire_all()
-
-    yield send
-    server.stop()
+    with _inbound(files_app) as send:
+        yield send
 
 
 def _with_files(to: str, sender: str, text: str, files: list[tuple[str, bytes]]) -> EmailMessage:
@@ -620,15 +601,10 @@ def test_mailing_list_email_has_the_cooked_html_and_text_made_from_it(app, facto
 
 
 def test_mailing_list_email_goes_out_as_text_and_html_alternatives(app, factory):
-    from aiosmtpd.controller import Controller
-
     from core.services import notifications
 
-    sink = _Sink()
-    outgoing = Controller(sink, hostname="127.0.0.1", port=_free_port())
-    outgoing.start()
-    try:
-        app.config.update(MAIL_BACKEND="smtp", SMTP_HOST="127.0.0.1", SMTP_PORT=outgoing.port)
+    with SmtpSink() as sink:
+        app.config.update(sink.config)
         w = world(factory)
         t = topic(w.board, w.member, body="Сілтеме: [бағдарлама](/forum/latest)")
         mailing_list.subscribe(w.member2, w.board)
@@ -643,5 +619,3 @@ def test_mailing_list_email_goes_out_as_text_and_html_alternatives(app, factory)
         html = sent.get_body(preferencelist=("html",)).get_content()
         assert "бағдарлама (http://localhost/forum/latest)" in plain
         assert '<a href="http://localhost/forum/latest"' in html
-    finally:
-        outgoing.stop()
