@@ -29,3 +29,23 @@ def make_event(association, *, hosts=(), start_in=dt.timedelta(days=3), hours=2,
     db.session.add(ev)
     db.session.commit()
     return ev
+
+
+def series_form(**over) -> dict:
+    """The new-event form of a weekly seminar series from Monday 11 January 2027, 15:00
+    Almaty time, until 28 February; ``over`` changes or adds fields."""
+    data = {
+        "title": "Әдістемелік семинар",
+        "form": "seminar",
+        "delivery": "face",
+        "venue": "№3 мектеп",
+        "starts_at": "2027-01-11T15:00",
+        "ends_at": "2027-01-11T16:30",
+        "visibility": "public",
+        "repeat": "WEEKLY",
+        "interval": "1",
+        "ends": "until",
+        "repeat_until": "2027-02-28",
+    }
+    data.update(over)
+    return data

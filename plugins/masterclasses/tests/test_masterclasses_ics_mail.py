@@ -14,7 +14,7 @@ from sqlalchemy import select
 from core.extensions import db
 from core.models import OutboxEmail
 from plugins.masterclasses import services
-from plugins.masterclasses.tests.helpers import make_event
+from plugins.masterclasses.tests.helpers import make_event, series_form
 
 NOW = dt.datetime(2030, 3, 1, 6, 0)  # 11:00 in Almaty
 START = dt.datetime(2030, 3, 10, 8, 0)  # 13:00 in Almaty
@@ -110,19 +110,7 @@ def test_a_series_is_confirmed_in_one_email_with_every_date(client, factory, log
     series_now = dt.datetime(2027, 1, 10, 6, 0)
     with time_machine.travel(series_now, tick=False):
         login(client, leader)
-        data = {
-            "title": "Әдістемелік семинар",
-            "form": "seminar",
-            "delivery": "face",
-            "venue": "№3 мектеп",
-            "starts_at": "2027-01-11T15:00",
-            "ends_at": "2027-01-11T16:30",
-            "visibility": "public",
-            "repeat": "WEEKLY",
-            "interval": "1",
-            "ends": "count",
-            "count": "3",
-        }
+        data = series_form(ends="count", count="3", repeat_until="")
         assert post(client, "/masterclasses/a/shyn/new", data).status_code == 302
         from plugins.masterclasses.models import Event
 

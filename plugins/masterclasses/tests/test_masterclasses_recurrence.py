@@ -14,26 +14,9 @@ from core.extensions import db
 from core.models import Notification
 from plugins.masterclasses import services
 from plugins.masterclasses.models import Event, Registration, Series
+from plugins.masterclasses.tests.helpers import series_form
 
 NOW = dt.datetime(2027, 1, 10, 6, 0)  # 11:00 in Almaty, a Sunday
-
-
-def _form(**over):
-    data = {
-        "title": "Әдістемелік семинар",
-        "form": "seminar",
-        "delivery": "face",
-        "venue": "№3 мектеп",
-        "starts_at": "2027-01-11T15:00",
-        "ends_at": "2027-01-11T16:30",
-        "visibility": "public",
-        "repeat": "WEEKLY",
-        "interval": "1",
-        "ends": "until",
-        "repeat_until": "2027-02-28",
-    }
-    data.update(over)
-    return data
 
 
 def _events():
@@ -91,7 +74,7 @@ def test_weekly_on_monday_and_wednesday_for_six_dates(client, leader, post):
     resp = post(
         client,
         "/masterclasses/a/shyn/new",
-        _form(weekdays=["MO", "WE"], ends="count", count="6", repeat_until=""),
+        series_form(weekdays=["MO", "WE"], ends="count", count="6", repeat_until=""),
     )
     assert resp.status_code == 302, resp.get_data(as_text=True)[:2000]
     events = _events()
@@ -115,7 +98,7 @@ def test_the_second_tuesday_of_every_month_until_a_date(client, leader, post):
     resp = post(
         client,
         "/masterclasses/a/shyn/new",
-        _form(
+        series_form(
             repeat="MONTHLY",
             monthly="weekday",
             position="2",
@@ -139,7 +122,7 @@ def test_the_last_friday_every_second_month(client, leader, post):
     post(
         client,
         "/masterclasses/a/shyn/new",
-        _form(
+        series_form(
             repeat="MONTHLY",
             interval="2",
             monthly="weekday",
@@ -161,7 +144,7 @@ def test_preview_shows_the_dates_in_kazakh_and_saves_nothing(client, leader, pos
     resp = post(
         client,
         "/masterclasses/a/shyn/new",
-        _form(weekdays=["MO", "WE"], ends="count", count="4", preview="1"),
+        series_form(weekdays=["MO", "WE"], ends="count", count="4", preview="1"),
     )
     assert resp.status_code == 200
     page = resp.get_data(as_text=True)
@@ -178,7 +161,7 @@ def test_preview_in_russian(client, factory, login, post):
     resp = post(
         client,
         "/masterclasses/a/ru-shyn/new",
-        _form(repeat="MONTHLY", monthly="weekday", position="-1", weekday="FR", preview="1"),
+        series_form(repeat="MONTHLY", monthly="weekday", position="-1", weekday="FR", preview="1"),
     )
     page = resp.get_data(as_text=True)
     assert "Каждый месяц: последняя пятница" in page
@@ -199,7 +182,7 @@ def test_preview_in_russian(client, factory, login, post):
     ],
 )
 def test_bad_recurrence_is_a_field_error_in_kazakh(client, leader, post, over, message):
-    resp = post(client, "/masterclasses/a/shyn/new", _form(**over))
+    resp = post(client, "/masterclasses/a/shyn/new", series_form(**over))
     assert resp.status_code == 200
     page = resp.get_data(as_text=True)
     assert 'class="error"' in page and message in page
@@ -210,7 +193,7 @@ def test_the_advanced_rule_still_works(client, leader, post):
     resp = post(
         client,
         "/masterclasses/a/shyn/new",
-        _form(repeat="custom", rrule="FREQ=MONTHLY;BYMONTHDAY=15", repeat_until="2027-03-31"),
+        series_form(repeat="custom", rrule="FREQ=MONTHLY;BYMONTHDAY=15", repeat_until="2027-03-31"),
     )
     assert resp.status_code == 302
     assert _local_days(_events()) == [
@@ -222,7 +205,7 @@ def test_the_advanced_rule_still_works(client, leader, post):
 
 def _make_weekly_series(client, post):
     """Mondays 15:00 from 11 Jan to 8 Feb 2027, published."""
-    post(client, "/masterclasses/a/shyn/new", _form(repeat_until="2027-02-08"))
+    post(client, "/masterclasses/a/shyn/new", series_form(repeat_until="2027-02-08"))
     events = _events()
     post(client, f"/masterclasses/{events[0].id}/status/publish", {"scope": "following"})
     return _events()

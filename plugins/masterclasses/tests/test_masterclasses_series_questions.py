@@ -12,23 +12,11 @@ from sqlalchemy import select
 from core.extensions import db
 from plugins.masterclasses import services
 from plugins.masterclasses.models import Event, Question, Series
-from plugins.masterclasses.tests.helpers import make_event
+from plugins.masterclasses.tests.helpers import make_event, series_form
 
 NOW = dt.datetime(2027, 1, 10, 6, 0)  # 11:00 in Almaty, a Sunday
 
-SERIES = {
-    "title": "Әдістемелік семинар",
-    "form": "seminar",
-    "delivery": "face",
-    "venue": "№3 мектеп",
-    "starts_at": "2027-01-11T15:00",
-    "ends_at": "2027-01-11T16:30",
-    "visibility": "public",
-    "repeat": "WEEKLY",
-    "interval": "1",
-    "ends": "until",
-    "repeat_until": "2027-02-08",
-}
+SERIES = series_form(repeat_until="2027-02-08")
 
 CHOICE = {
     "label": "Қай сыныпта сабақ бересіз?",
