@@ -23,13 +23,11 @@ from html.parser import HTMLParser
 
 from markupsafe import Markup, escape
 
-#: The tags ``markdown.render`` lets through; anything else is dropped with its markup (its
-#: text stays).
-TAGS = {
-    "p", "br", "hr", "strong", "em", "del", "s", "code", "pre", "blockquote", "ul", "ol",
-    "li", "a", "h1", "h2", "h3", "h4", "h5", "h6", "table", "thead", "tbody", "tr", "th",
-    "td", "span", "aside", "cite",
-}  # fmt: skip
+from core.api import markdown
+
+#: The tags ``markdown.render`` lets through (images are made links before this is asked);
+#: anything else is dropped with its markup (its text stays).
+TAGS = frozenset(markdown.ALLOWED_TAGS) - {"img"}
 _KEEP_ATTRS = {"a": ("href", "title"), "th": ("align",), "td": ("align",)}
 _VOID = {"br", "hr", "img"}
 _BLOCKS = {"p", "pre", "h1", "h2", "h3", "h4", "h5", "h6", "table", "ul", "ol", "hr"}
