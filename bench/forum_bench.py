@@ -152,7 +152,7 @@ def build(app, scale: float, seed: int) -> None:
     from core.extensions import db
     from core.models import Association, Membership, Region, User
     from core.services.markdown import VERSION, render
-    from core.services.text import normalise
+    from core.services.text import fold, normalise
     from plugins.forum.models import ForumBoard, ForumPost, ForumTopic
 
     rng = random.Random(seed)
@@ -187,10 +187,14 @@ def build(app, scale: float, seed: int) -> None:
                     {
                         "email": f"u{i}@bench.kz",
                         "password_hash": pw,
-                        "full_name": f"{rng.choice(['Айгүл', 'Марат', 'Дана', 'Ержан', 'Ольга'])} "
-                        f"{rng.choice(['Серікова', 'Оспанов', 'Ахметова', 'Ким'])} {i}",
+                        "full_name": name,
+                        "name_folded": fold(name),
                     }
                     for i in range(start, min(n_users, start + 20_000))
+                    for name in [
+                        f"{rng.choice(['Айгүл', 'Марат', 'Дана', 'Ержан', 'Ольга'])} "
+                        f"{rng.choice(['Серікова', 'Оспанов', 'Ахметова', 'Ким'])} {i}"
+                    ]
                 ],
             )
         user_ids = db.session.scalars(select(User.id).order_by(User.id)).all()

@@ -31,7 +31,8 @@ Grouped by need:
 * **Services**: ``notify`` and ``notifications``; ``certificates``; ``uploads``;
   ``locking`` (``run_locked``, ``begin_write``); ``markdown``; ``audit``;
   ``csv_response`` (one CSV dialect, formula cells neutralised) and ``csv_export``;
-  ``ci_contains`` (case-insensitive match for Kazakh and Russian on SQLite too).
+  ``ci_contains`` (case-insensitive match for Kazakh and Russian on SQLite too);
+  ``name_contains`` (a user's name contains the query, through ``User.name_folded``).
 * **Rate limits**: ``limiter``, the core's Flask-Limiter instance (the one login and
   registration use): ``@limiter.limit("60 per minute", key_func=...)`` under the route
   decorator. Limits are off when ``RATELIMIT_ENABLED`` is false (as in tests, unless a test
@@ -44,7 +45,8 @@ Grouped by need:
   in a ``search_text`` column), ``query_forms`` (a query's words, each as its alternative
   forms), ``word_forms``, ``matching_spans`` / ``mark_spans`` / ``highlight`` (mark the
   inflected forms a query matches), ``forms_match`` (SQL condition on text not stored
-  normalised: the query as typed, or every word in one of its forms).
+  normalised: the query as typed, or every word in one of its forms; ``folded=True`` for
+  columns stored folded, as ``User.name_folded``).
 * **URLs and query arguments**: ids in routes use the bounded ``<id:...>`` converter (never
   ``<int:...>``); ``page_arg``, ``int_arg``, ``date_arg``, ``month_arg``, ``year_arg``,
   ``parse_id``, ``parse_date`` (a bad or out-of-range value is treated as absent);
@@ -127,7 +129,7 @@ from core.services.http_cache import cached_page, not_cacheable
 from core.services.notifications import notify
 from core.services.permissions import can, require
 from core.services.plans import row_choices, row_or_none
-from core.services.search import ci_contains, forms_match, highlight, mark_spans
+from core.services.search import ci_contains, forms_match, highlight, mark_spans, name_contains
 from core.services.text import matching_spans, normalise, query_forms, word_forms
 from core.services.urls import safe_link, safe_next, site_request_context
 from core.services.web import (
@@ -196,6 +198,7 @@ __all__ = [
     "highlight",
     "mark_spans",
     "matching_spans",
+    "name_contains",
     "normalise",
     "query_forms",
     "word_forms",

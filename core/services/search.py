@@ -61,12 +61,22 @@ def ci_contains(column: Any, query: str) -> ColumnElement[bool]:
     return func.lower(column).like(pattern, escape="\\")
 
 
-def forms_match(columns: list[Any], query: str) -> ColumnElement[bool]:
+def name_contains(query: str) -> ColumnElement[bool]:
+    """A user's name contains ``query``, case ignored in every alphabet (ё as е): a plain
+    ``LIKE`` over ``User.name_folded``, no function called per row."""
+    return User.name_folded.contains(text_forms.fold(query), autoescape=True)
+
+
+def forms_match(columns: list[Any], query: str, folded: bool = False) -> ColumnElement[bool]:
     """One of ``columns`` contains ``query`` as typed, or each word of ``query`` in one of its
     forms (:mod:`core.services.text`): "мұғалімдері" finds "Жас мұғалімдер клубы", "уроков"
     finds "Открытые уроки". For text not stored normalised (a ``LIKE`` on each form, case
     ignored as in :func:`ci_contains`); text with a ``search_text`` column is better searched
     through a full-text index over that column, as the forum does.
+
+    ``folded=True``: the columns hold text already folded (``core.services.text.fold``, as
+    ``User.name_folded``), so a plain ``LIKE`` of the folded query and forms does, with no
+    per-row function: the database's own loop (about 10x faster on SQLite).
     """
     alternatives = []
     for word in text_forms.words(query):
@@ -76,6 +86,15 @@ def forms_match(columns: list[Any], query: str) -> ColumnElement[bool]:
             (text_forms.fold(word),) + text_forms.query_word_forms(word)
         )
         alternatives.append(alts)
+    if folded:
+        whole = [c.contains(text_forms.fold(query), autoescape=True) for c in columns]
+        per_word = [
+            or_(*[c.contains(a, autoescape=True) for c in columns for a in alts])
+            for alts in alternatives
+        ]
+        if per_word:
+            whole.append(and_(*per_word))
+        return or_(*whole)
     if db.session.get_bind().dialect.name == "sqlite":
         # One Python call per row, lower-casing each value once, instead of one per column
         # and alternative (``ci_contains`` registers a function for each LIKE): the site
@@ -195,7 +214,7 @@ def _people_results(query: str, user: Any, limit: int) -> list[SearchResult]:
     rows = db.session.scalars(
         select(User)
         .options(selectinload(User.school))
-        .where(User.active.is_(True), forms_match([User.full_name], query))
+        .where(User.active.is_(True), forms_match([User.name_folded], query, folded=True))
         .order_by(User.full_name)
         .limit(limit)
     ).all()

@@ -29,7 +29,7 @@ from core.models import (
 from core.services import associations as svc
 from core.services import permissions
 from core.services.associations import association_or_404
-from core.services.search import MAX_QUERY, ci_contains
+from core.services.search import MAX_QUERY, name_contains
 from core.services.web import page_arg
 from core.views.associations.common import (
     MEMBERS_PER_PAGE,
@@ -138,7 +138,7 @@ def members(slug: str):
     if role:
         stmt = stmt.where(Membership.role == role)
     if q:
-        stmt = stmt.where(ci_contains(User.full_name, q))
+        stmt = stmt.where(name_contains(q))
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     pages = max(1, math.ceil(total / MEMBERS_PER_PAGE))
     page = min(page_arg(), pages)

@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
 
-from core.api import Membership, User, can, ci_contains, db, handles, limiter
+from core.api import Membership, User, can, db, handles, limiter, name_contains
 from plugins.forum.views.common import _board_or_404, bp
 
 LIMIT = 8
@@ -55,7 +55,7 @@ def suggestions(association_id: int, typed: str) -> list[dict]:
         .where(
             Membership.association_id == association_id,
             User.active.is_(True),
-            or_(User.handle.like(f"{latin_like}%", escape="\\"), ci_contains(User.full_name, q)),
+            or_(User.handle.like(f"{latin_like}%", escape="\\"), name_contains(q)),
         )
         .order_by(User.handle)
         .limit(CANDIDATES)

@@ -13,9 +13,9 @@ from core.api import (
     Membership,
     PostForm,
     User,
-    ci_contains,
     db,
     from_local,
+    name_contains,
     page_arg,
     paginate,
     permissions,
@@ -200,7 +200,7 @@ def meeting(slug: str, meeting_id: int):
             .order_by(User.full_name)
         )
         if q:
-            unmarked = unmarked.where(ci_contains(User.full_name, q))
+            unmarked = unmarked.where(name_contains(q))
         found = paginate(unmarked, 1, ATTENDANCE_CHOICES)
         unmarked_total = found.total
         attendance_form = AttendanceForm()
