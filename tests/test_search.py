@@ -196,9 +196,7 @@ def test_query_count_does_not_grow_with_the_number_of_results(
     assert queries_for(2) == queries_for(8)
 
 
-def test_people_match_a_stored_folded_name_with_a_plain_like(
-    client, factory, login, count_queries
-):
+def test_people_match_a_stored_folded_name_with_a_plain_like(client, factory, login, count_queries):
     """Names are matched in ``core_user.name_folded`` (lower case in every alphabet, ё as е)
     by the database's own ``LIKE``: no Python function runs per user (at 100,000 users it
     made the search's people take 170 ms)."""
