@@ -11,7 +11,7 @@ from pathlib import Path
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import current_app, has_app_context, has_request_context, request
+from flask import current_app, g, has_app_context, has_request_context, request
 from flask_babel import Domain, get_locale
 from flask_login import current_user
 
@@ -29,6 +29,20 @@ class AppDomain(Domain):
 
     def get_translations_cache(self, ctx):
         return current_app.extensions.setdefault("qauym_translations", {})
+
+    def get_translations(self):
+        """The catalogs of the request's locale, looked up once per request and locale: a
+        page asks for them on each of its 50-100 translated strings, and Flask-Babel's own
+        lookup (request context, cache, locale name) cost more than the translation."""
+        if not has_request_context():
+            return super().get_translations()
+        locale = get_locale()
+        memo = g.get("_qauym_translations")
+        if memo is not None and memo[0] is locale and memo[1] is self:
+            return memo[2]
+        translations = super().get_translations()
+        g._qauym_translations = (locale, self, translations)
+        return translations
 
 
 def select_locale() -> str:
