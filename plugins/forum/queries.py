@@ -44,6 +44,11 @@ def _on_page(post: ForumPost, lo: int, hi: int, moderator: bool, user: Any) -> b
     return moderator or post.author_id == getattr(user, "id", None)
 
 
+#: The post at a page boundary, in the pending posts' lookup. Made once: ``aliased()`` copies
+#: every column of the table (a millisecond per page when made per request).
+_P2 = aliased(ForumPost)
+
+
 def topic_page(topic: ForumTopic, user: Any, moderator: bool, page: int) -> TopicPage:
     """Page ``page`` of the posts ``user`` may see in ``topic`` (past the last: the last).
 
@@ -70,10 +75,9 @@ def topic_page(topic: ForumTopic, user: Any, moderator: bool, page: int) -> Topi
     if moderator or getattr(user, "is_authenticated", False):
 
         def number_at(position: int):
-            p2 = aliased(ForumPost)
             return (
-                select(p2.number)
-                .where(p2.topic_id == topic.id, p2.position == position)
+                select(_P2.number)
+                .where(_P2.topic_id == topic.id, _P2.position == position)
                 .scalar_subquery()
             )
 

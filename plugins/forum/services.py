@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable
+from types import SimpleNamespace
 from typing import Any
 
 from flask import g, url_for
@@ -244,24 +245,28 @@ def post_filter(user: Any, moderator: bool):
     return ForumPost.approved.is_(True)
 
 
-def author_label(user: Any, post_or_topic: ForumPost | ForumTopic, moderator: bool) -> dict:
-    """How the author is shown: name, whether hidden, and for moderators the real name."""
+def author_label(user: Any, post_or_topic: ForumPost | ForumTopic, moderator: bool):
+    """How the author is shown: ``name``, ``user_id`` and ``handle`` (None when hidden),
+    ``anonymous``, and for moderators and the author ``real_name``. A namespace, which
+    templates read by attribute without Jinja's failed attribute lookup on a dict."""
     author = post_or_topic.author
     name = author.full_name if author else str(_l("Deleted user"))
     if not post_or_topic.anonymous:
-        return {
-            "name": name,
-            "user_id": author.id if author else None,
-            "handle": author.handle if author else None,
-            "anonymous": False,
-        }
+        return SimpleNamespace(
+            name=name,
+            user_id=author.id if author else None,
+            handle=author.handle if author else None,
+            anonymous=False,
+            real_name=None,
+        )
     own = _auth(user) and post_or_topic.author_id == user.id
-    return {
-        "name": str(_l("Anonymous")),
-        "user_id": None,
-        "anonymous": True,
-        "real_name": name if (moderator or own) else None,
-    }
+    return SimpleNamespace(
+        name=str(_l("Anonymous")),
+        user_id=None,
+        handle=None,
+        anonymous=True,
+        real_name=name if (moderator or own) else None,
+    )
 
 
 # --- pages ----------------------------------------------------------------------------

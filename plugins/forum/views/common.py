@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from types import SimpleNamespace
 
 from flask import Blueprint, abort, redirect, request, url_for
 from flask_babel import gettext as _
@@ -116,7 +117,7 @@ def _url_maker(endpoint: str, key: str = "post_id", **fixed):
     return lambda value: base.replace(mark, str(value), 1)
 
 
-def _topic_rows(topics: list[ForumTopic], read: dict[int, int]) -> list[dict]:
+def _topic_rows(topics: list[ForumTopic], read: dict[int, int]) -> list[SimpleNamespace]:
     """What a topic list shows per topic, computed once per page: the reader (``current_user``
     read once, not twice per row), links from :func:`_url_maker` (one ``url_for`` per kind of
     link, not per row), unread and new marks. The template used to do all this per row."""
@@ -137,17 +138,18 @@ def _topic_rows(topics: list[ForumTopic], read: dict[int, int]) -> list[dict]:
     for t in topics:
         last = read.get(t.id) if auth else None
         unread = last is not None and t.visible_number > last
+        # A namespace: the template reads ``row.x`` by attribute (see topics._post_views).
         rows.append(
-            {
-                "t": t,
-                "url": topic_url(t.id),
-                "unread": unread,
-                "new_posts": t.visible_number - last if unread else 0,
-                "unread_url": unread_url(t.id) if unread else None,
-                "new": auth and last is None and t.last_post_at >= new_since,
-                "tags": [(name, tag_url(t, name)) for name in t.tag_list],
-                "board_url": board_url(t.board_id),
-            }
+            SimpleNamespace(
+                t=t,
+                url=topic_url(t.id),
+                unread=unread,
+                new_posts=t.visible_number - last if unread else 0,
+                unread_url=unread_url(t.id) if unread else None,
+                new=auth and last is None and t.last_post_at >= new_since,
+                tags=[(name, tag_url(t, name)) for name in t.tag_list],
+                board_url=board_url(t.board_id),
+            )
         )
     return rows
 
@@ -205,7 +207,7 @@ def _post_form(board: ForumBoard) -> PostForm:
 
 
 def _quote(post: ForumPost, moderator: bool) -> str:
-    who = svc.author_label(None, post, False)["name"]
+    who = svc.author_label(None, post, False).name
     lines = (post.body or "").strip().splitlines() or [""]
     link = url_for("forum.permalink", post_id=post.id)
     wrote = _("wrote")
