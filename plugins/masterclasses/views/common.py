@@ -5,7 +5,7 @@ labels.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from types import SimpleNamespace
 
 from flask import (
     Blueprint,
@@ -68,6 +68,16 @@ def _load_options():
     )
 
 
+def _list_options():
+    """What a list of events shows (``event_item``): the association and the hosts' names.
+    Not the subjects, and of a host's account only the name: loading whole accounts and the
+    subjects of 20 events cost more than the rest of the list page's queries."""
+    return (
+        joinedload(Event.association),
+        selectinload(Event.hosts).joinedload(Host.user).load_only(User.id, User.full_name),
+    )
+
+
 def _event_or_404(event_id: int) -> Event:
     event = db.session.scalar(
         select(Event)
@@ -87,15 +97,18 @@ def _editable_event(event_id: int) -> Event:
     return event
 
 
-def _labels() -> dict[str, Any]:
-    return {
-        "forms": services.form_choices(),
-        "statuses": services.STATUS_LABELS,
-        "deliveries": services.DELIVERY_LABELS,
-        "attendance_labels": services.ATTENDANCE_LABELS,
-        "category_labels": services.CATEGORY_LABELS,
-        "visibilities": services.VISIBILITY_LABELS,
-    }
+def _labels() -> SimpleNamespace:
+    """The templates' ``mc()``: label tables, read by attribute (``labels.forms``); a
+    namespace, so that Jinja's attribute lookup finds them at once (on a dict it fails first,
+    for every event of a list)."""
+    return SimpleNamespace(
+        forms=services.form_choices(),
+        statuses=services.STATUS_LABELS,
+        deliveries=services.DELIVERY_LABELS,
+        attendance_labels=services.ATTENDANCE_LABELS,
+        category_labels=services.CATEGORY_LABELS,
+        visibilities=services.VISIBILITY_LABELS,
+    )
 
 
 @bp.context_processor

@@ -58,6 +58,7 @@ from plugins.masterclasses.views.common import (
     PLUGIN,
     _event_or_404,
     _ics_response,
+    _list_options,
     _load_options,
     _my_statuses,
     audience_message,
@@ -103,7 +104,7 @@ def index():
     elif filters["delivery"] == "hybrid":
         stmt = stmt.where(Event.delivery == "hybrid")
     result = paginate(
-        stmt.order_by(Event.starts_at, Event.id), page_arg(), PER_PAGE, options=_load_options()
+        stmt.order_by(Event.starts_at, Event.id), page_arg(), PER_PAGE, options=_list_options()
     )
     events, page, pages = result.items, result.page, result.pages
     return render_template(
@@ -125,7 +126,7 @@ def my_events():
     stmt = (
         select(Event, Registration)
         .join(Registration, Registration.event_id == Event.id)
-        .options(*_load_options())
+        .options(*_list_options())
         .where(
             Registration.user_id == current_user.id,
             Registration.status != RegStatus.CANCELLED,
@@ -139,7 +140,7 @@ def my_events():
     hosted_stmt = (
         select(Event)
         .join(Host, Host.event_id == Event.id)
-        .options(*_load_options())
+        .options(*_list_options())
         .where(Host.user_id == current_user.id)
         .order_by(Event.starts_at.desc())
     )
@@ -206,7 +207,7 @@ def association_events(slug: str):
     association = association_for(PLUGIN, slug)
     stmt = (
         select(Event)
-        .options(*_load_options())
+        .options(*_list_options())
         .where(Event.association_id == association.id, services.visible_clause(current_user))
     )
     events = db.session.scalars(stmt.order_by(Event.starts_at.desc())).all()
