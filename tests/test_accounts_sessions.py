@@ -7,7 +7,9 @@ import datetime as dt
 import re
 
 import pytest
+from sqlalchemy import delete as sa_delete
 from sqlalchemy import select
+from sqlalchemy import update as sa_update
 
 from core.extensions import db
 from core.models import AuditLog, OutboxEmail, UserSession
@@ -289,3 +291,43 @@ def test_secure_cookies_follow_the_base_url_unless_set(
         for name in ("session", "remember_token"):
             assert ("Secure" in cookies[name]) is secure, cookies[name]
             assert "SameSite=Lax" in cookies[name]
+
+
+def test_the_reader_comes_with_unread_count_and_regions_in_one_statement(
+    client, factory, login, count_queries
+):
+    """What every page asks about a member (the unread badge, the regions they administer)
+    is read in the statement that loads them from the session, and still follows changes."""
+    from core.models import Notification, RegionAdmin
+
+    region, other_region = factory.region(), factory.region()
+    user = factory.user()
+    db.session.add_all(
+        [
+            RegionAdmin(user_id=user.id, region_id=region.id),
+            RegionAdmin(user_id=user.id, region_id=other_region.id),
+            Notification(user_id=user.id, kind="core.test", title="Бір"),
+            Notification(user_id=user.id, kind="core.test", title="Екі"),
+        ]
+    )
+    db.session.commit()
+    login(client, user)
+
+    with count_queries() as counter:
+        html = client.get("/").get_data(as_text=True)
+    about_reader = [
+        s for s in counter.statements if "core_region_admin" in s or "core_notification" in s
+    ]
+    assert len(about_reader) == 1 and "core_user_session" in about_reader[0]
+    assert re.search(r'class="badge"[^>]*>2<', html)
+    assert 'href="/admin"' in html  # a regional administrator sees the admin area
+
+    db.session.execute(
+        sa_update(Notification)
+        .where(Notification.user_id == user.id)
+        .values(read_at=dt.datetime(2026, 1, 1))
+    )
+    db.session.execute(sa_delete(RegionAdmin).where(RegionAdmin.user_id == user.id))
+    db.session.commit()
+    html = client.get("/").get_data(as_text=True)
+    assert 'class="badge"' not in html and 'href="/admin"' not in html

@@ -11,10 +11,10 @@ from typing import Any
 
 from flask import abort, current_app, g, has_request_context
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import String, cast, func, select
 
 from core.extensions import db, login_manager
-from core.models import Association, Membership, Region, RegionAdmin, Role
+from core.models import Association, Membership, Region, RegionAdmin, Role, User
 from core.plugin_api import Action
 from core.services import sessions
 
@@ -84,6 +84,24 @@ def admin_region_ids(user: Any) -> set[int]:
             db.session.scalars(select(RegionAdmin.region_id).where(RegionAdmin.user_id == user.id))
         )
     return cache[key]
+
+
+def admin_region_ids_column():
+    """The user's administered region ids, comma-separated, as a scalar subquery correlated
+    to ``User``, read with the user by :func:`core.services.sessions.load_user`."""
+    return (
+        select(func.aggregate_strings(cast(RegionAdmin.region_id, String), ","))
+        .where(RegionAdmin.user_id == User.id)
+        .scalar_subquery()
+    )
+
+
+def _remember_admin_region_ids(user: Any, joined: str | None) -> None:
+    if has_request_context():
+        _cache()[("regions", user.id)] = {int(x) for x in (joined or "").split(",") if x}
+
+
+sessions.read_with_user(admin_region_ids_column, _remember_admin_region_ids)
 
 
 def is_site_admin(user: Any) -> bool:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from collections.abc import Callable
 from typing import Any
 
 from flask import current_app, has_request_context, request
@@ -120,6 +121,20 @@ def current(user: Any) -> UserSession | None:
     return getattr(user, "current_session", None)
 
 
+#: Values read in :func:`load_user`'s statement beside the user: ``(column, keep)`` pairs,
+#: ``column()`` a scalar subquery correlated to ``User``, ``keep(user, value)`` storing the
+#: value for the request. Services register them (:func:`read_with_user`) so that this module
+#: depends on none of them.
+_WITH_USER: list[tuple[Callable[[], Any], Callable[[User, Any], None]]] = []
+
+
+def read_with_user(column: Callable[[], Any], keep: Callable[[User, Any], None]) -> None:
+    """Read ``column()`` with the signed-in user, in the statement that loads them, and give
+    the value to ``keep``: what every page asks about its reader (the unread notifications,
+    the regions they administer) costs no statement of its own."""
+    _WITH_USER.append((column, keep))
+
+
 def load_user(alternative_id: str, now: dt.datetime | None = None) -> User | None:
     """Flask-Login's user loader: the active user of a live session, in one query."""
     user_part, _sep, token = str(alternative_id).partition(":")
@@ -134,8 +149,9 @@ def load_user(alternative_id: str, now: dt.datetime | None = None) -> User | Non
     # Written only when nothing else is pending, so the bump never commits a view's work.
     clean = not (db.session.new or db.session.dirty or db.session.deleted)
     with db.session.no_autoflush:
+        # With the user, what every page asks about them (:func:`read_with_user`).
         row = db.session.execute(
-            select(User, UserSession)
+            select(User, UserSession, *[column() for column, _keep in _WITH_USER])
             .join(UserSession, UserSession.user_id == User.id)
             .where(
                 User.id == int(user_part),
@@ -147,9 +163,11 @@ def load_user(alternative_id: str, now: dt.datetime | None = None) -> User | Non
         ).first()
     if row is None:
         return None
-    user, session_row = row
+    user, session_row, *extra = row
     user.current_session = session_row
     user.session_token = token
+    for (_column, keep), value in zip(_WITH_USER, extra, strict=True):
+        keep(user, value)
     if clean and now - session_row.last_seen_at >= SEEN_EVERY:
         session_row.last_seen_at = now
         db.session.commit()
