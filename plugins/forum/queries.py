@@ -12,6 +12,7 @@ from sqlalchemy.orm import aliased, joinedload
 from core.api import db, utcnow
 from plugins.forum import services as svc
 from plugins.forum.drafts import topic_key
+from plugins.forum.mailing_list import ForumMailingList
 from plugins.forum.message_models import ForumDraft
 from plugins.forum.models import (
     ForumBan,
@@ -191,6 +192,45 @@ def viewer_state(user: Any, topic: ForumTopic) -> Viewer:
         last_read=row[1],
         banned=row[2] is not None,
         has_draft=row[3] is not None,
+    )
+
+
+@dataclass
+class BoardViewer:
+    """What a board page needs to know about a logged-in reader, read in one statement."""
+
+    level: str = "normal"  # watching the board
+    banned: bool = False
+    subscribed: bool = False  # to the board's mailing list
+
+
+def board_viewer(user: Any, board: ForumBoard) -> BoardViewer:
+    """The reader's watch level, ban from the board and mailing-list subscription in one
+    statement (three before: ``svc.watch_level``, ``svc.active_ban``,
+    ``mailing_list.is_subscribed``)."""
+    if not getattr(user, "is_authenticated", False):
+        return BoardViewer()
+    row = db.session.execute(
+        select(
+            select(ForumWatch.level)
+            .where(ForumWatch.user_id == user.id, ForumWatch.board_id == board.id)
+            .scalar_subquery(),
+            select(ForumBan.id)
+            .where(
+                ForumBan.board_id == board.id,
+                ForumBan.user_id == user.id,
+                ForumBan.until > utcnow(),
+            )
+            .limit(1)
+            .scalar_subquery(),
+            select(ForumMailingList.id)
+            .where(ForumMailingList.user_id == user.id, ForumMailingList.board_id == board.id)
+            .limit(1)
+            .scalar_subquery(),
+        )
+    ).one()
+    return BoardViewer(
+        level=row[0] or "normal", banned=row[1] is not None, subscribed=row[2] is not None
     )
 
 

@@ -18,7 +18,7 @@ from core.api import (
     plugin_gate,
     utcnow,
 )
-from plugins.forum import mailing_list
+from plugins.forum import queries
 from plugins.forum import services as svc
 from plugins.forum.forms import (
     BoardForm,
@@ -224,6 +224,8 @@ def board(board_id: int):
         .order_by(ForumTopic.pinned.desc(), ForumTopic.last_post_at.desc(), ForumTopic.id.desc())
     )
     topics, page, pages, read = _topic_list(stmt, page)
+    viewer = queries.board_viewer(current_user, board)
+    member = permissions.is_member(current_user, board.association_id)
     return render_template(
         "forum/board.html",
         association=board.association,
@@ -233,10 +235,15 @@ def board(board_id: int):
         pages=pages,
         read=read,
         moderator=moderator,
-        can_post=svc.can_post_board(current_user, board),
-        level=svc.watch_level(current_user, board_id=board.id),
-        may_mail=mailing_list.may_subscribe(current_user, board),
-        mailing=mailing_list.is_subscribed(current_user, board),
+        # svc.can_post_board and mailing_list.may_subscribe without their lookups: the ban
+        # and the subscription came with the viewer's state.
+        can_post=current_user.is_authenticated
+        and not board.archived
+        and (member or moderator)
+        and not viewer.banned,
+        level=viewer.level,
+        may_mail=current_user.is_authenticated and member,
+        mailing=viewer.subscribed,
         active_tab="forum.association",
     )
 
