@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
 from sqlalchemy import text
 
 from core.extensions import db
@@ -77,3 +78,32 @@ def test_search_plan_ranks_only_the_newest_candidates(app, factory):
                     checked += 1
                     assert "Limit" in kinds[i + 1 :], kinds
         assert checked, plan
+
+
+def test_postgresql_search_reads_the_stored_vectors(app, factory):
+    """PostgreSQL: matching, rechecks and ranking read ``search_tsv`` (forum_0070); computing
+    ``to_tsvector`` again for a row (~35 us each) anywhere in the plan, be it to recheck a
+    lossy bitmap's pages, to filter or to rank, fails. Ranking stays above the cut."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's plan (SQLite searches with FTS5)")
+    w = world(factory)
+    topic(w.public, w.member, title="Сабақ жоспары", body="Сабақ жоспары туралы")
+    db.session.commit()
+    sql = str(_statement(w.member, "сабақ жоспары"))
+    plan = db.session.execute(text("EXPLAIN (VERBOSE, FORMAT JSON) " + sql)).scalar()
+    plan = plan if isinstance(plan, list) else json.loads(plan)
+    dumped = json.dumps(plan, ensure_ascii=False)
+    assert "to_tsvector" not in dumped, dumped
+    nodes, todo = [], [plan[0]["Plan"]]
+    while todo:
+        node = todo.pop()
+        nodes.append(node)
+        todo.extend(node.get("Plans", []))
+    keys = ("Filter", "Index Cond", "Recheck Cond")
+    conds = [json.dumps([n.get(k) for k in keys]) for n in nodes]
+    # both the posts' and the topics' matches are found on the stored columns
+    assert any("forum_post" in c and "search_tsv @@" in c for c in conds), dumped
+    assert any("forum_topic" in c and "search_tsv @@" in c for c in conds), dumped
+    outputs = [json.dumps(n.get("Output")) for n in nodes]
+    ranked = [o for o in outputs if "ts_rank" in o]
+    assert ranked and all("search_tsv" in r for r in ranked), ranked
