@@ -917,7 +917,9 @@ def search_posts(
     - PostgreSQL: each GIN index (post text, topic title for opening posts) gives its
       newest matches, joined with topics and filtered, cut by ``LIMIT``; ``ts_rank`` runs
       on the union of the two cut lists only. Matching, rechecks and ranking read the
-      stored vectors ``search_tsv`` (forum_0070), never ``to_tsvector``.
+      stored vectors ``search_tsv`` (forum_0070), never ``to_tsvector``. For a common
+      word the posts' matches are read walking the primary key newest first instead of
+      from the GIN bitmap (:func:`_pg_walk_newest`).
     """
     out = SearchHits()
     groups = query_forms(query)
@@ -951,7 +953,16 @@ def search_posts(
         post_f.append(ForumPost.created_at >= since)
     if until:
         post_f.append(ForumPost.created_at < until)
-    stmt = _search_statement(dialect, groups, tsquery, post_f, topic_f, SEARCH_CANDIDATES)
+    # PostgreSQL: walk the primary key for a word common enough (see _pg_walk_newest); not
+    # with a narrowing filter, whose readers' share of the matches is unknown
+    walk = (
+        dialect == "postgresql"
+        and not (association_id or board_id or author_id or since or until)
+        and _pg_walk_newest(groups, len(boards) / _board_count(), SEARCH_CANDIDATES)
+    )
+    stmt = _search_statement(
+        dialect, groups, tsquery, post_f, topic_f, SEARCH_CANDIDATES, walk=walk
+    )
     stmt = stmt.options(selectinload(ForumPost.author), selectinload(ForumPost.topic))
     if dialect == "postgresql":
         # A common word's matches are a third of the table, and the planner then reads the
@@ -975,6 +986,55 @@ def search_posts(
     out.extend((p, float(s or 0)) for p, s, _n in rows)
     out.limited = bool(rows) and rows[0][2] >= SEARCH_CANDIDATES
     return out
+
+
+def _board_count() -> int:
+    cache = g.setdefault("_forum_cache", {})
+    if "forum_board_count" not in cache:
+        cache["forum_board_count"] = db.session.scalar(select(func.count(ForumBoard.id))) or 1
+    return max(1, cache["forum_board_count"])
+
+
+def _pg_walk_newest(groups: list[tuple[str, ...]], readable: float, window: int) -> bool:
+    """PostgreSQL: whether the newest ``window`` readable posts matching ``groups`` are found
+    faster by walking the primary key newest first, checking each post's stored vector, than
+    from the GIN index (a bitmap of every match, then a top-N sort of their ids).
+
+    Walking reads about ``window / (share * readable)`` posts until it has ``window``
+    readable matches (``share``: of all posts matching, ``readable``: of the boards the
+    reader may read); the bitmap reads ``posts * share``. Both cost about the same per row
+    read (3.5 us a post walked, reading and decompressing its vector; 2.5-3.5 us a match
+    from the bitmap), so the walk wins when ``share**2 * readable * posts > window``. At
+    scale 0.2 (200,000 posts, an anonymous reader sees a fifth of the boards) that is a word
+    in more than 16% of the posts: for one in a third the walk takes 55 ms and the bitmap
+    165 ms, for one in 3.7% the walk 450 ms and the bitmap 26 ms.
+
+    The planner makes this choice itself but badly: it undercounts the cost of a walked row
+    and, for a word whose forms are all stored (``танит | танита``), doubles the share. So
+    the share is taken here from the column's statistics (its most common words, kept by
+    ANALYZE): for each word the largest share among its forms, the words multiplied as the
+    planner does. A word not among them is rarer than every one that is: bitmap."""
+    forms = sorted({f for group in groups for f in group})
+    rows = db.session.execute(
+        text(
+            "SELECT e.elem, e.freq, c.reltuples FROM pg_stats s "
+            "CROSS JOIN LATERAL unnest(s.most_common_elems::text::text[], "
+            "s.most_common_elem_freqs) AS e(elem, freq) "
+            "CROSS JOIN (SELECT reltuples FROM pg_class "
+            "WHERE oid = 'forum_post'::regclass) c "
+            "WHERE s.schemaname = current_schema() AND s.tablename = 'forum_post' "
+            "AND s.attname = 'search_tsv' AND e.elem = ANY(:forms)"
+        ),
+        {"forms": forms},
+    ).all()
+    if not rows:
+        return False
+    freq = {elem: share for elem, share, _n in rows}
+    posts = rows[0][2]
+    share = 1.0
+    for group in groups:
+        share *= max((freq.get(f, 0.0) for f in group), default=0.0)
+    return share * share * readable * posts > window
 
 
 #: The FTS5 table (rowid = post id) and its hidden column, named in MATCH and bm25().
@@ -1014,7 +1074,7 @@ _POST_TSV = literal_column("forum_post.search_tsv", TSVECTOR)
 _TOPIC_TSV = literal_column("forum_topic.search_tsv", TSVECTOR)
 
 
-def _pg_candidates(tsquery: str, post_f: list, topic_f: list, window: int):
+def _pg_candidates(tsquery: str, post_f: list, topic_f: list, window: int, walk: bool):
     """PostgreSQL: the newest ``window`` readable posts whose text matches or whose topic's
     title does (opening posts), each list read newest first, with their ``ts_rank`` computed
     on the cut union only (an opening post whose title matches first).
@@ -1023,25 +1083,21 @@ def _pg_candidates(tsquery: str, post_f: list, topic_f: list, window: int):
     ``to_tsvector``: see ``PG_SEARCH_DDL`` for why."""
     tsq = func.to_tsquery(TS_CONFIG, literal(tsquery))
 
-    def newest(*match):
+    def newest(*match, walk: bool = False):
         return (
             select(ForumPost.id.label("id"))
             .join(ForumTopic, ForumTopic.id == ForumPost.topic_id)
             .where(*match, *post_f, *topic_f)
             # ``id + 0``: not the primary key's order, so the planner takes the GIN index (a
             # bitmap of the matches, then a top-N sort of ids) rather than walking the
-            # primary key backwards checking every post it passes: even with the stored
-            # vector a row walked costs about 3.5 us (reading and decompressing it), and the
-            # planner undercounts that: left free it walked 130,000 posts (450 ms) for a word
-            # in 3.7% of them at scale 0.2, where the bitmap takes 24 ms. For a word in a
-            # third of all posts the walk would win (55 ms against 170 ms at scale 0.2);
-            # choosing per query is left for later (see search_posts).
-            .order_by((ForumPost.id + 0).desc())
+            # primary key backwards checking every post it passes; ``walk``: the key's
+            # order, which the planner then walks (a common word, see _pg_walk_newest)
+            .order_by(ForumPost.id.desc() if walk else (ForumPost.id + 0).desc())
             .limit(window)
         )
 
     both = union(
-        newest(_POST_TSV.op("@@")(tsq)).subquery().select(),
+        newest(_POST_TSV.op("@@")(tsq), walk=walk).subquery().select(),
         newest(_TOPIC_TSV.op("@@")(tsq), ForumPost.number == 1).subquery().select(),
     ).subquery("m")
     cut = select(both.c.id).order_by(both.c.id.desc()).limit(window).subquery("cut")
@@ -1063,12 +1119,15 @@ def _pg_candidates(tsquery: str, post_f: list, topic_f: list, window: int):
     )
 
 
-def _search_statement(dialect: str, groups, tsquery: str, post_f, topic_f, window: int):
-    """Posts with their score (higher is better) and the number of candidates, best first."""
+def _search_statement(
+    dialect: str, groups, tsquery: str, post_f, topic_f, window: int, *, walk: bool = False
+):
+    """Posts with their score (higher is better) and the number of candidates, best first
+    (``walk``: PostgreSQL reads a common word's matches along the primary key)."""
     if dialect == "sqlite":
         cand = _fts_candidates(groups, post_f, topic_f, window)
     else:
-        cand = _pg_candidates(tsquery, post_f, topic_f, window)
+        cand = _pg_candidates(tsquery, post_f, topic_f, window, walk)
     counted = select(cand.c.id, cand.c.rank, func.count().over().label("n")).subquery("fts")
     return (
         select(ForumPost, (-counted.c.rank).label("score"), counted.c.n)
