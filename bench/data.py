@@ -507,10 +507,7 @@ def match_count(db, dialect: str, word: str) -> int:
         sql = "SELECT count(*) FROM forum_post_fts WHERE forum_post_fts MATCH :q"
     else:
         expr = " & ".join("(" + " | ".join(g) + ")" for g in groups)
-        sql = (
-            "SELECT count(*) FROM forum_post WHERE to_tsvector('simple', search_text) "
-            "@@ to_tsquery('simple', :q)"
-        )
+        sql = "SELECT count(*) FROM forum_post WHERE search_tsv @@ to_tsquery('simple', :q)"
     return db.session.execute(text(sql), {"q": expr}).scalar_one()
 
 

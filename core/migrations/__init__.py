@@ -12,13 +12,27 @@ def is_fts_table(name: str) -> bool:
     return name.endswith("_fts") or "_fts_" in name
 
 
+def is_search_vector(column) -> bool:
+    """A PostgreSQL full-text column: type ``tsvector``, named ``*_tsv`` (``search_tsv``).
+
+    Plugins add them with raw DDL on PostgreSQL only (SQLite has FTS5 tables instead), after
+    the table is created and in their migrations; models do not describe them, so
+    autogenerate must not propose to drop them, nor their indexes. Any other column the
+    models lack is still reported.
+    """
+    from sqlalchemy.dialects.postgresql import TSVECTOR
+
+    return (column.name or "").endswith("_tsv") and isinstance(column.type, TSVECTOR)
+
+
 def owned_by(name: str, owners: set[str] | frozenset[str]) -> bool:
     """Whether table ``name`` carries the prefix of one of ``owners`` (``core``, plugin names)."""
     return any(name.startswith(f"{owner}_") for owner in owners)
 
 
 def include_object_for(owners: set[str] | frozenset[str]):
-    """Alembic ``include_object`` that compares only what ``owners`` own, FTS tables aside.
+    """Alembic ``include_object`` that compares only what ``owners`` own, FTS tables and
+    search vector columns (:func:`is_search_vector`) aside.
 
     ``owners`` is ``{"core", *enabled plugin names}``. With ``QAUYM_PLUGINS=forum`` the
     database still holds the other installed plugins' tables (their branches ran); leaving
@@ -34,6 +48,13 @@ def include_object_for(owners: set[str] | frozenset[str]):
             return True
         if is_fts_table(table_name):
             return False
+        # a search vector the database has and the models do not describe, and an index
+        # over nothing but such columns
+        if reflected and compare_to is None:
+            if type_ == "column" and is_search_vector(obj):
+                return False
+            if type_ == "index" and obj.columns and all(map(is_search_vector, obj.columns)):
+                return False
         return owned_by(table_name, owners)
 
     return include_object

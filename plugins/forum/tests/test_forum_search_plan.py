@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
 from sqlalchemy import text
 
 from core.extensions import db
@@ -18,13 +19,15 @@ from plugins.forum.tests.forumkit import topic, world
 FTS5_ORDER_RANK, FTS5_ORDER_ROWID, FTS5_ORDER_DESC = 0x20, 0x40, 0x80
 
 
-def _statement(user, query: str):
+def _statement(user, query: str, walk: bool = False):
     dialect = db.session.get_bind().dialect.name
     groups = svc.query_forms(query)
     tsquery = svc._pg_tsquery(groups) if dialect != "sqlite" else ""
     post_f = [svc.ForumPost.approved.is_(True)]
     topic_f = [svc.ForumTopic.board_id.in_(svc.readable_board_ids(user)), svc.live_topic()]
-    stmt = svc._search_statement(dialect, groups, tsquery, post_f, topic_f, svc.SEARCH_CANDIDATES)
+    stmt = svc._search_statement(
+        dialect, groups, tsquery, post_f, topic_f, svc.SEARCH_CANDIDATES, walk=walk
+    )
     return stmt.limit(20).compile(db.engine, compile_kwargs={"literal_binds": True})
 
 
@@ -77,3 +80,63 @@ def test_search_plan_ranks_only_the_newest_candidates(app, factory):
                     checked += 1
                     assert "Limit" in kinds[i + 1 :], kinds
         assert checked, plan
+
+
+@pytest.mark.parametrize("walk", [False, True], ids=["bitmap", "walk"])
+def test_postgresql_search_reads_the_stored_vectors(app, factory, walk):
+    """PostgreSQL: matching, rechecks and ranking read ``search_tsv`` (forum_0070), whether
+    the matches come from the GIN bitmap or from walking the primary key (a common word);
+    computing ``to_tsvector`` again for a row (~35 us each) anywhere in the plan, be it to
+    recheck a lossy bitmap's pages, to filter or to rank, fails. Ranking stays above the
+    cut."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's plan (SQLite searches with FTS5)")
+    w = world(factory)
+    topic(w.public, w.member, title="Сабақ жоспары", body="Сабақ жоспары туралы")
+    db.session.commit()
+    sql = str(_statement(w.member, "сабақ жоспары", walk=walk))
+    if walk:  # the shape a walk needs: the posts' matches in primary-key order
+        assert re.search(r"ORDER BY forum_post\.id DESC", sql), sql
+    plan = db.session.execute(text("EXPLAIN (VERBOSE, FORMAT JSON) " + sql)).scalar()
+    plan = plan if isinstance(plan, list) else json.loads(plan)
+    dumped = json.dumps(plan, ensure_ascii=False)
+    assert "to_tsvector" not in dumped, dumped
+    nodes, todo = [], [plan[0]["Plan"]]
+    while todo:
+        node = todo.pop()
+        nodes.append(node)
+        todo.extend(node.get("Plans", []))
+    keys = ("Filter", "Index Cond", "Recheck Cond")
+    conds = [json.dumps([n.get(k) for k in keys]) for n in nodes]
+    # both the posts' and the topics' matches are found on the stored columns
+    assert any("forum_post" in c and "search_tsv @@" in c for c in conds), dumped
+    assert any("forum_topic" in c and "search_tsv @@" in c for c in conds), dumped
+    outputs = [json.dumps(n.get("Output")) for n in nodes]
+    ranked = [o for o in outputs if "ts_rank" in o]
+    assert ranked and all("search_tsv" in r for r in ranked), ranked
+
+
+def test_postgresql_walks_the_key_only_for_a_common_word(app, factory, monkeypatch):
+    """PostgreSQL: the choice between the GIN bitmap and the primary-key walk comes from the
+    stored column's statistics, and both ways give the same hits."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's plan choice (SQLite searches with FTS5)")
+    w = world(factory)
+    t = topic(w.public, w.member, title="Жиналыс", body="Жиналыс күн тәртібі")
+    for n in range(60):
+        svc.add_post(t, w.member, f"Жиналыс хаттамасы {n}" + (" сирек сөз" if n == 7 else ""))
+    db.session.commit()
+    groups = svc.query_forms("жиналыс")
+    assert not svc._pg_walk_newest(groups, 1.0, 10)  # no statistics yet: the bitmap
+    db.session.execute(text("ANALYZE forum_post"))
+    assert svc._pg_walk_newest(groups, 1.0, 10)  # in every post
+    assert not svc._pg_walk_newest(groups, 1.0, 1000)  # too few posts to be worth it
+    assert not svc._pg_walk_newest(svc.query_forms("сирек"), 1.0, 10)  # in one post
+
+    seen = {}
+    for walk in (False, True):
+        monkeypatch.setattr(svc, "_pg_walk_newest", lambda *a, walk=walk: walk)
+        hits = svc.search_posts(w.member, "жиналыс хаттамасы", limit=100)
+        seen[walk] = [(p.id, round(score, 6)) for p, score in hits]
+    assert len(seen[False]) == 60
+    assert seen[True] == seen[False]
