@@ -290,17 +290,28 @@ def query_forms(query: str, min_length: int = 2) -> list[tuple[str, ...]]:
     return out[:MAX_TERMS]
 
 
-def matching_spans(text: str, query: str) -> list[tuple[int, int]]:
+@lru_cache(maxsize=256)
+def _wanted(query: str) -> tuple[frozenset[str], tuple[str, ...]]:
+    """A query's forms and its words as typed (folded), for :func:`matching_spans`: a
+    results page highlights with the same query some forty times."""
+    wanted = frozenset(f for forms in query_forms(query) for f in forms)
+    return wanted, tuple(fold(w) for w in words(query) if len(w) >= 2)
+
+
+def matching_spans(text: str, query: str, first: bool = False) -> list[tuple[int, int]]:
     """``(start, end)`` of each word of ``text`` that matches a word of ``query`` (same form),
-    for highlighting; also a word that starts with a query word as typed."""
-    wanted = {f for forms in query_forms(query) for f in forms}
-    typed = [fold(w) for w in words(query) if len(w) >= 2]
+    for highlighting; also a word that starts with a query word as typed. ``first``: stop at
+    the first (where a snippet starts)."""
+    wanted, typed = _wanted(query)
     spans = []
     for m in _WORD.finditer(text or ""):
         word = m.group(0)
-        lw = fold(word)
-        if wanted.intersection(word_forms(word)) or any(lw.startswith(t) for t in typed):
+        if not wanted.isdisjoint(word_forms(word)) or (
+            typed and any(fold(word).startswith(t) for t in typed)
+        ):
             spans.append((m.start(), m.end()))
+            if first:
+                break
     return spans
 
 

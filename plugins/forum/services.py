@@ -1158,7 +1158,7 @@ def highlight(body: str, terms: list[str], width: int = 220) -> Markup:
     if not terms:
         return escape(plain[:width])
     query = " ".join(terms)
-    spans = matching_spans(plain, query)
+    spans = matching_spans(plain, query, first=True)
     start = max(0, (spans[0][0] if spans else 0) - width // 3)
     chunk = plain[start : start + width]
     out = escape("…" if start else "")
@@ -1172,7 +1172,7 @@ def snippet_text(body: str, terms: list[str], width: int = 200) -> str:
     """Plain text of ``body`` around its first word matching ``terms`` (the core's site
     search escapes and highlights it)."""
     plain = plain_text(body)
-    spans = matching_spans(plain, " ".join(terms)) if terms else []
+    spans = matching_spans(plain, " ".join(terms), first=True) if terms else []
     start = max(0, (spans[0][0] if spans else 0) - width // 3)
     return ("…" if start else "") + plain[start : start + width]
 
