@@ -12,7 +12,7 @@ from flask import Blueprint, abort, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from core.api import (
     Association,
@@ -192,11 +192,14 @@ def _library_page(args, association: Association | None = None):
         stmt.order_by(Submission.published_at.desc(), Submission.id.desc()),
         page_arg(),
         PER_PAGE,
+        # What a library row shows: the author's and co-authors' names, the association and
+        # the subject. The one-to-one parts joined into the page's statement, and of the
+        # accounts only the names: three statements fewer than a selectin load of each.
         options=(
-            selectinload(Submission.author),
-            selectinload(Submission.coauthors),
-            selectinload(Submission.association),
-            selectinload(Submission.subject),
+            joinedload(Submission.author).load_only(User.id, User.full_name),
+            selectinload(Submission.coauthors).load_only(User.id, User.full_name),
+            joinedload(Submission.association),
+            joinedload(Submission.subject),
         ),
     )
     return result.items, result.total, result.page, result.pages
