@@ -546,6 +546,26 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.close()
 
 
+@contextlib.contextmanager
+def migrated_app(pg_url: str | None, tmp_path, plugins: str = "") -> Iterator[Any]:
+    """An app whose database only migrations build (the suite's PostgreSQL when it runs on
+    it, else a SQLite file in ``tmp_path``), empty, inside its app context: a migration test
+    upgrades or downgrades to the revision it starts from, writes its old rows, and upgrades."""
+    from core import create_app
+
+    url = pg_url or f"sqlite:///{tmp_path / 'migrated.db'}"
+    os.environ.setdefault("QAUYM_INSTANCE_PATH", str(tmp_path / "instance"))
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "PLUGINS": plugins, "DATABASE_URL": url})
+    with app.app_context():
+        if pg_url:
+            _pg_reset()
+        try:
+            yield app
+        finally:
+            db.session.remove()
+            db.engine.dispose()
+
+
 def _pg_reset() -> None:
     """Drop everything in the test database's public schema."""
     _PG_SCHEMA["key"] = None

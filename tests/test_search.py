@@ -216,20 +216,12 @@ def test_people_match_a_stored_folded_name_with_a_plain_like(client, factory, lo
 
 
 def test_migration_folds_the_names_of_existing_users(pg_url, tmp_path):
-    import os
-
     import flask_migrate
     import sqlalchemy as sa
 
-    from core import create_app
-    from core.testing import _pg_reset
+    from core.testing import migrated_app
 
-    url = pg_url or f"sqlite:///{tmp_path / 'names.db'}"
-    os.environ.setdefault("QAUYM_INSTANCE_PATH", str(tmp_path / "instance"))
-    app = create_app({"TESTING": True, "SECRET_KEY": "x", "PLUGINS": "", "DATABASE_URL": url})
-    with app.app_context():
-        if pg_url:
-            _pg_reset()
+    with migrated_app(pg_url, tmp_path):
         flask_migrate.upgrade(revision="core_0060")
         db.session.execute(
             sa.text(
@@ -242,6 +234,4 @@ def test_migration_folds_the_names_of_existing_users(pg_url, tmp_path):
         db.session.commit()
         flask_migrate.upgrade(revision="core_0070")
         folded = db.session.scalar(sa.text("SELECT name_folded FROM core_user"))
-        db.session.remove()
-        db.engine.dispose()
     assert folded == "әлія семина"

@@ -157,6 +157,19 @@ class Viewer:
     has_draft: bool = False  # a saved reply draft for this topic (the "continue" link)
 
 
+def _active_ban_id(board_id: int, user_id: int):
+    """A scalar subquery: the id of a ban of the user from the board still running, or NULL
+    (``svc.active_ban`` as one column of a viewer's statement)."""
+    return (
+        select(ForumBan.id)
+        .where(
+            ForumBan.board_id == board_id, ForumBan.user_id == user_id, ForumBan.until > utcnow()
+        )
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
 def viewer_state(user: Any, topic: ForumTopic) -> Viewer:
     """The reader's watch level, read mark, ban from the board and saved reply draft in one
     statement (four before, plus a ban lookup per post for the edit links)."""
@@ -170,14 +183,7 @@ def viewer_state(user: Any, topic: ForumTopic) -> Viewer:
             select(ForumReadState.last_read_number)
             .where(ForumReadState.user_id == user.id, ForumReadState.topic_id == topic.id)
             .scalar_subquery(),
-            select(ForumBan.id)
-            .where(
-                ForumBan.board_id == topic.board_id,
-                ForumBan.user_id == user.id,
-                ForumBan.until > utcnow(),
-            )
-            .limit(1)
-            .scalar_subquery(),
+            _active_ban_id(topic.board_id, user.id),
             select(ForumDraft.id)
             .where(
                 ForumDraft.user_id == user.id,
@@ -215,14 +221,7 @@ def board_viewer(user: Any, board: ForumBoard) -> BoardViewer:
             select(ForumWatch.level)
             .where(ForumWatch.user_id == user.id, ForumWatch.board_id == board.id)
             .scalar_subquery(),
-            select(ForumBan.id)
-            .where(
-                ForumBan.board_id == board.id,
-                ForumBan.user_id == user.id,
-                ForumBan.until > utcnow(),
-            )
-            .limit(1)
-            .scalar_subquery(),
+            _active_ban_id(board.id, user.id),
             select(ForumMailingList.id)
             .where(ForumMailingList.user_id == user.id, ForumMailingList.board_id == board.id)
             .limit(1)

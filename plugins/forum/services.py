@@ -107,14 +107,17 @@ def active_ban(user: Any, board: ForumBoard) -> ForumBan | None:
     )
 
 
-def can_post_board(user: Any, board: ForumBoard) -> bool:
+def can_post_board(user: Any, board: ForumBoard, banned: bool | None = None) -> bool:
     """Members of the association (and its moderators) write, unless banned from the board;
-    nobody writes on an archived board."""
+    nobody writes on an archived board. ``banned``: already known (a page read it with the
+    reader's other state), else looked up."""
     if not _auth(user) or board.archived:
         return False
     if not (permissions.is_member(user, board.association_id) or moderates_board(user, board)):
         return False
-    return active_ban(user, board) is None
+    if banned is None:
+        banned = active_ban(user, board) is not None
+    return not banned
 
 
 def is_addressee(user: Any, topic: ForumTopic) -> bool:

@@ -5,14 +5,12 @@ nothing and FTS5 keeps answering."""
 
 from __future__ import annotations
 
-import os
-
 import flask_migrate
 import pytest
 from sqlalchemy import text
 
 from core.extensions import db
-from core.testing import _pg_reset
+from core.testing import migrated_app
 from plugins.forum import services as svc
 from plugins.forum.tests.forumkit import topic, world
 
@@ -21,19 +19,10 @@ from plugins.forum.tests.forumkit import topic, world
 def app(pg_url, tmp_path):
     """The forum app on a database only migrations build, the forum branch at forum_0060
     (before forum_0070)."""
-    from core import create_app
-
-    url = pg_url or f"sqlite:///{tmp_path / 'forum_migration_tsv.db'}"
-    os.environ.setdefault("QAUYM_INSTANCE_PATH", str(tmp_path / "instance"))
-    app = create_app({"TESTING": True, "SECRET_KEY": "x", "PLUGINS": "forum", "DATABASE_URL": url})
-    with app.app_context():
-        if pg_url:
-            _pg_reset()
+    with migrated_app(pg_url, tmp_path, plugins="forum") as app:
         flask_migrate.upgrade(revision="heads")
         flask_migrate.downgrade(revision="forum_0060")
         yield app
-        db.session.remove()
-        db.engine.dispose()
 
 
 def _index_defs() -> dict[str, str]:

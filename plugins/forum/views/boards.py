@@ -18,7 +18,7 @@ from core.api import (
     plugin_gate,
     utcnow,
 )
-from plugins.forum import queries
+from plugins.forum import mailing_list, queries
 from plugins.forum import services as svc
 from plugins.forum.forms import (
     BoardForm,
@@ -225,7 +225,6 @@ def board(board_id: int):
     )
     topics, page, pages, read = _topic_list(stmt, page)
     viewer = queries.board_viewer(current_user, board)
-    member = permissions.is_member(current_user, board.association_id)
     return render_template(
         "forum/board.html",
         association=board.association,
@@ -235,14 +234,10 @@ def board(board_id: int):
         pages=pages,
         read=read,
         moderator=moderator,
-        # svc.can_post_board and mailing_list.may_subscribe without their lookups: the ban
-        # and the subscription came with the viewer's state.
-        can_post=current_user.is_authenticated
-        and not board.archived
-        and (member or moderator)
-        and not viewer.banned,
+        # the ban and the subscription came with the viewer's state
+        can_post=svc.can_post_board(current_user, board, banned=viewer.banned),
         level=viewer.level,
-        may_mail=current_user.is_authenticated and member,
+        may_mail=mailing_list.may_subscribe(current_user, board),
         mailing=viewer.subscribed,
         active_tab="forum.association",
     )
