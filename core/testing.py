@@ -551,8 +551,6 @@ def migrated_app(pg_url: str | None, tmp_path, plugins: str = "") -> Iterator[An
     """An app whose database only migrations build (the suite's PostgreSQL when it runs on
     it, else a SQLite file in ``tmp_path``), empty, inside its app context: a migration test
     upgrades or downgrades to the revision it starts from, writes its old rows, and upgrades."""
-    from core import create_app
-
     url = pg_url or f"sqlite:///{tmp_path / 'migrated.db'}"
     os.environ.setdefault("QAUYM_INSTANCE_PATH", str(tmp_path / "instance"))
     app = create_app({"TESTING": True, "SECRET_KEY": "x", "PLUGINS": plugins, "DATABASE_URL": url})
