@@ -290,26 +290,45 @@ def query_forms(query: str, min_length: int = 2) -> list[tuple[str, ...]]:
     return out[:MAX_TERMS]
 
 
+class _QueryWords:
+    """What :func:`matching_spans` looks for in a query: its forms and its words as typed
+    (folded), and for each word of a text already tried whether it matched. A results page
+    highlights forty snippets with the same query, and posts share most of their words, so
+    most words are answered from ``seen`` (a word's forms are worked out once either way)."""
+
+    __slots__ = ("seen", "typed", "wanted")
+
+    def __init__(self, query: str) -> None:
+        self.wanted = frozenset(f for forms in query_forms(query) for f in forms)
+        self.typed = tuple(fold(w) for w in words(query) if len(w) >= 2)
+        self.seen: dict[str, bool] = {}
+
+    def matches(self, word: str) -> bool:
+        hit = self.seen.get(word)
+        if hit is None:
+            if len(self.seen) > 20_000:
+                self.seen.clear()
+            folded = fold(word)
+            hit = self.seen[word] = not self.wanted.isdisjoint(word_forms(word)) or any(
+                folded.startswith(t) for t in self.typed
+            )
+        return hit
+
+
 @lru_cache(maxsize=256)
-def _wanted(query: str) -> tuple[frozenset[str], tuple[str, ...]]:
-    """A query's forms and its words as typed (folded), for :func:`matching_spans`: a
-    results page highlights with the same query some forty times."""
-    wanted = frozenset(f for forms in query_forms(query) for f in forms)
-    return wanted, tuple(fold(w) for w in words(query) if len(w) >= 2)
+def _query_words(query: str) -> _QueryWords:
+    return _QueryWords(query)
 
 
 def matching_spans(text: str, query: str, first: bool = False) -> list[tuple[int, int]]:
     """``(start, end)`` of each word of ``text`` that matches a word of ``query`` (same form),
     for highlighting; also a word that starts with a query word as typed. ``first``: stop at
     the first (where a snippet starts)."""
-    wanted, typed = _wanted(query)
+    matches = _query_words(query).matches
     spans = []
     for m in _WORD.finditer(text or ""):
-        word = m.group(0)
-        if not wanted.isdisjoint(word_forms(word)) or (
-            typed and any(fold(word).startswith(t) for t in typed)
-        ):
-            spans.append((m.start(), m.end()))
+        if matches(m.group(0)):
+            spans.append(m.span())
             if first:
                 break
     return spans
