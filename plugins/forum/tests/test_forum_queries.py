@@ -168,7 +168,7 @@ def test_topic_and_board_pages_constant_queries(app, client, factory, login, cou
     assert html.count('<article class="post') == 20
     html = client.get(f"/forum/b/{board_big.id}").get_data(as_text=True)
     assert html.count('<li class="topic-row') == 30
-    assert board_small_cost <= 10, board_small_cost
+    assert board_small_cost <= 8, board_small_cost
 
 
 def test_topic_page_reads_only_its_posts_for_a_member(app, client, factory, login):

@@ -8,7 +8,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import and_, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import lazyload, selectinload
 
 from core.api import (
     association_for,
@@ -222,6 +222,8 @@ def board(board_id: int):
             svc.topic_visible_filter(current_user, moderator=moderator),
         )
         .order_by(ForumTopic.pinned.desc(), ForumTopic.last_post_at.desc(), ForumTopic.id.desc())
+        # every topic's board is this one, already loaded: not joined again for each row
+        .options(lazyload(ForumTopic.board))
     )
     topics, page, pages, read = _topic_list(stmt, page)
     viewer = queries.board_viewer(current_user, board)

