@@ -32,7 +32,8 @@ Grouped by need:
   ``locking`` (``run_locked``, ``begin_write``); ``markdown``; ``audit``;
   ``csv_response`` (one CSV dialect, formula cells neutralised) and ``csv_export``;
   ``ci_contains`` (case-insensitive match for Kazakh and Russian on SQLite too);
-  ``name_contains`` (a user's name contains the query, through ``User.name_folded``).
+  ``name_contains`` (a user's name contains the query, through ``User.name_folded``),
+  ``name_matches`` (a user's name contains the query's words in any of their forms).
 * **Rate limits**: ``limiter``, the core's Flask-Limiter instance (the one login and
   registration use): ``@limiter.limit("60 per minute", key_func=...)`` under the route
   decorator. Limits are off when ``RATELIMIT_ENABLED`` is false (as in tests, unless a test
@@ -129,7 +130,14 @@ from core.services.http_cache import cached_page, not_cacheable
 from core.services.notifications import notify
 from core.services.permissions import can, require
 from core.services.plans import row_choices, row_or_none
-from core.services.search import ci_contains, forms_match, highlight, mark_spans, name_contains
+from core.services.search import (
+    ci_contains,
+    forms_match,
+    highlight,
+    mark_spans,
+    name_contains,
+    name_matches,
+)
 from core.services.text import matching_spans, normalise, query_forms, word_forms
 from core.services.urls import safe_link, safe_next, site_request_context
 from core.services.web import (
@@ -199,6 +207,7 @@ __all__ = [
     "mark_spans",
     "matching_spans",
     "name_contains",
+    "name_matches",
     "normalise",
     "query_forms",
     "word_forms",

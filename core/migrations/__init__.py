@@ -25,14 +25,21 @@ def is_search_vector(column) -> bool:
     return (column.name or "").endswith("_tsv") and isinstance(column.type, TSVECTOR)
 
 
+def is_trigram_index(name: str | None) -> bool:
+    """A PostgreSQL pg_trgm index (``ix_*_trgm``), made by raw DDL as the models cannot say
+    ``gin_trgm_ops`` for PostgreSQL alone (``core.models.PG_NAME_INDEX_DDL``)."""
+    return bool(name) and name.startswith("ix_") and name.endswith("_trgm")
+
+
 def owned_by(name: str, owners: set[str] | frozenset[str]) -> bool:
     """Whether table ``name`` carries the prefix of one of ``owners`` (``core``, plugin names)."""
     return any(name.startswith(f"{owner}_") for owner in owners)
 
 
 def include_object_for(owners: set[str] | frozenset[str]):
-    """Alembic ``include_object`` that compares only what ``owners`` own, FTS tables and
-    search vector columns (:func:`is_search_vector`) aside.
+    """Alembic ``include_object`` that compares only what ``owners`` own, FTS tables, search
+    vector columns (:func:`is_search_vector`) and trigram indexes (:func:`is_trigram_index`)
+    aside.
 
     ``owners`` is ``{"core", *enabled plugin names}``. With ``QAUYM_PLUGINS=forum`` the
     database still holds the other installed plugins' tables (their branches ran); leaving
@@ -54,6 +61,8 @@ def include_object_for(owners: set[str] | frozenset[str]):
             if type_ == "column" and is_search_vector(obj):
                 return False
             if type_ == "index" and obj.columns and all(map(is_search_vector, obj.columns)):
+                return False
+            if type_ == "index" and is_trigram_index(name):
                 return False
         return owned_by(table_name, owners)
 

@@ -18,8 +18,10 @@ from typing import Any
 from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
-from sqlalchemy import ColumnElement, and_, func, literal, or_, select
+from sqlalchemy import ColumnElement, and_, func, literal, literal_column, or_, select
+from sqlalchemy import column as sql_column
 from sqlalchemy.orm import selectinload
+from sqlalchemy.sql import table as sql_table
 
 from core.collation import sort_by, sort_key
 from core.extensions import db
@@ -63,8 +65,62 @@ def ci_contains(column: Any, query: str) -> ColumnElement[bool]:
 
 def name_contains(query: str) -> ColumnElement[bool]:
     """A user's name contains ``query``, case ignored in every alphabet (ё as е): a plain
-    ``LIKE`` over ``User.name_folded``, no function called per row."""
-    return User.name_folded.contains(text_forms.fold(query), autoescape=True)
+    ``LIKE`` over ``User.name_folded``, served by the names' trigram index for three
+    characters or more (:func:`_indexed_names`)."""
+    folded = text_forms.fold(query)
+    indexed = _indexed_names([[folded]])
+    if indexed is not None:
+        return indexed
+    return User.name_folded.contains(folded, autoescape=True)
+
+
+def name_matches(query: str) -> ColumnElement[bool]:
+    """A user's name contains ``query``'s words, each in one of its forms (as
+    :func:`forms_match` on ``User.name_folded``): the site search's people, contacts.
+    Served by the names' trigram index when every pattern has three characters or more."""
+    indexed = _indexed_names(_alternatives(query))
+    if indexed is not None:
+        return indexed
+    return forms_match([User.name_folded], query, folded=True)
+
+
+#: SQLite's trigram index of names (``core.models.SQLITE_NAME_INDEX_DDL``), rowid = user id.
+_NAME_FTS = sql_table("core_user_name_fts", sql_column("rowid", db.Integer))
+_NAME_FTS_SELF = literal_column("core_user_name_fts")
+
+
+def _indexed_names(groups: list[list[str]]) -> ColumnElement[bool] | None:
+    """SQLite: users whose folded name contains, for each group, one of its strings, found
+    through the trigram FTS5 table (a quoted string of three characters or more matches where
+    it is a substring, as ``LIKE '%...%'``), ``None`` where that table cannot answer (a string
+    shorter than three characters, no strings) or on PostgreSQL, where the planner takes the
+    pg_trgm index for the ``LIKE`` itself."""
+    if not groups or any(len(a) < 3 for group in groups for a in group):
+        return None
+    if db.session.get_bind().dialect.name != "sqlite":
+        return None
+
+    def quoted(a: str) -> str:
+        return '"{}"'.format(a.replace('"', '""'))
+
+    expr = " AND ".join("(" + " OR ".join(quoted(a) for a in group) + ")" for group in groups)
+    ids = select(_NAME_FTS.c.rowid).where(_NAME_FTS_SELF.op("MATCH")(expr))
+    return User.id.in_(ids)
+
+
+def _alternatives(query: str) -> list[list[str]]:
+    """For each word of ``query`` (two letters or more), the folded strings one of which the
+    text must contain: the word, its forms (:mod:`core.services.text`) and their voiced
+    spellings, cut to those no other one is part of."""
+    out = []
+    for word in text_forms.words(query):
+        if len(word) < 2:
+            continue
+        alts = text_forms.like_alternatives(
+            (text_forms.fold(word),) + text_forms.query_word_forms(word)
+        )
+        out.append(_shortest_only(alts))
+    return out
 
 
 def forms_match(columns: list[Any], query: str, folded: bool = False) -> ColumnElement[bool]:
@@ -78,14 +134,7 @@ def forms_match(columns: list[Any], query: str, folded: bool = False) -> ColumnE
     ``User.name_folded``), so a plain ``LIKE`` of the folded query and forms does, with no
     per-row function: the database's own loop (about 10x faster on SQLite).
     """
-    alternatives = []
-    for word in text_forms.words(query):
-        if len(word) < 2:
-            continue
-        alts = text_forms.like_alternatives(
-            (text_forms.fold(word),) + text_forms.query_word_forms(word)
-        )
-        alternatives.append(_shortest_only(alts))
+    alternatives = _alternatives(query)
     if folded:
         per_word = [
             or_(*[c.contains(a, autoescape=True) for c in columns for a in alts])
@@ -226,7 +275,7 @@ def _people_results(query: str, user: Any, limit: int) -> list[SearchResult]:
     rows = db.session.scalars(
         select(User)
         .options(selectinload(User.school))
-        .where(User.active.is_(True), forms_match([User.name_folded], query, folded=True))
+        .where(User.active.is_(True), name_matches(query))
         .order_by(User.full_name)
         .limit(limit)
     ).all()

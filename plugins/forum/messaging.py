@@ -28,7 +28,7 @@ from core.api import (
     Role,
     User,
     db,
-    forms_match,
+    name_matches,
     notify,
     permissions,
     sort_by,
@@ -108,7 +108,7 @@ def contacts(writer: User, query: str, limit: int = 20, exclude: set[int] = froz
     stmt = select(User).where(
         User.active.is_(True),
         User.id != writer.id,
-        forms_match([User.name_folded], query, folded=True),
+        name_matches(query),
         ~exists().where(ForumBlock.user_id == User.id, ForumBlock.blocked_id == writer.id),
     )
     if exclude:
