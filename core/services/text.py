@@ -306,7 +306,7 @@ class _QueryWords:
     def matches(self, word: str) -> bool:
         hit = self.seen.get(word)
         if hit is None:
-            if len(self.seen) > 20_000:
+            if len(self.seen) > 4_000:  # a page's snippets hold far fewer distinct words
                 self.seen.clear()
             folded = fold(word)
             hit = self.seen[word] = not self.wanted.isdisjoint(word_forms(word)) or any(
@@ -315,7 +315,7 @@ class _QueryWords:
         return hit
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=64)  # with ``seen`` bounded: at most some 250,000 words remembered
 def _query_words(query: str) -> _QueryWords:
     return _QueryWords(query)
 
