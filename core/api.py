@@ -47,7 +47,9 @@ Grouped by need:
   forms), ``word_forms``, ``matching_spans`` / ``mark_spans`` / ``highlight`` (mark the
   inflected forms a query matches), ``forms_match`` (SQL condition on text not stored
   normalised: the query as typed, or every word in one of its forms; ``folded=True`` for
-  columns stored folded, as ``User.name_folded``).
+  columns stored folded, as ``User.name_folded``); ``keep_folded(target, *sources)`` keeps a
+  model's column holding its other text columns folded as they are set (``folded_text``
+  gives the same value for rows written around the ORM).
 * **URLs and query arguments**: ids in routes use the bounded ``<id:...>`` converter (never
   ``<int:...>``); ``page_arg``, ``int_arg``, ``date_arg``, ``month_arg``, ``year_arg``,
   ``parse_id``, ``parse_date`` (a bad or out-of-range value is treated as absent);
@@ -90,6 +92,8 @@ from core.models import (
     School,
     Subject,
     User,
+    folded_text,
+    keep_folded,
     one_of,
 )
 from core.plugin_api import (
@@ -208,6 +212,8 @@ __all__ = [
     "matching_spans",
     "name_contains",
     "name_matches",
+    "keep_folded",
+    "folded_text",
     "normalise",
     "query_forms",
     "word_forms",

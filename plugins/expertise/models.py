@@ -27,7 +27,17 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.api import Association, Category, Language, Subject, User, db, one_of, utcnow
+from core.api import (
+    Association,
+    Category,
+    Language,
+    Subject,
+    User,
+    db,
+    keep_folded,
+    one_of,
+    utcnow,
+)
 
 
 class ReviewerIdentity(enum.StrEnum):
@@ -192,6 +202,9 @@ class Submission(db.Model):
     language: Mapped[str] = mapped_column(String(5))
     abstract: Mapped[str] = mapped_column(Text, default="")
     keywords: Mapped[str] = mapped_column(String(300), default="")
+    # Title, abstract and keywords folded, kept by ``core.api.keep_folded``: what the library
+    # and the site search match with a plain LIKE (``services.library_match``).
+    search_folded: Mapped[str] = mapped_column(Text, default="", server_default="")
     state: Mapped[str] = mapped_column(String(30), default=SubmissionState.DRAFT, index=True)
     round: Mapped[int] = mapped_column(Integer, default=0)
     rubric_id: Mapped[int | None] = mapped_column(ForeignKey("expertise_rubric.id"))
@@ -220,6 +233,9 @@ class Submission(db.Model):
     @property
     def author_ids(self) -> set[int]:
         return {self.author_id, *(u.id for u in self.coauthors)}
+
+
+keep_folded(Submission.search_folded, Submission.title, Submission.abstract, Submission.keywords)
 
 
 class Version(db.Model):

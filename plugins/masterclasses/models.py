@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.api import Association, Subject, User, db, one_of, utcnow
+from core.api import Association, Subject, User, db, keep_folded, one_of, utcnow
 
 
 class Status(enum.StrEnum):
@@ -111,6 +111,9 @@ class Event(db.Model):
     title: Mapped[str] = mapped_column(String(300))
     form: Mapped[str] = mapped_column(String(40))
     description: Mapped[str] = mapped_column(Text, default="")
+    # Title and description folded, kept by ``core.api.keep_folded``: what the site search
+    # matches with a plain LIKE (``services.search_events``).
+    search_folded: Mapped[str] = mapped_column(Text, default="", server_default="")
     target_categories: Mapped[str] = mapped_column(String(200), default="")  # comma-separated
     min_experience: Mapped[int | None] = mapped_column(Integer)
     max_experience: Mapped[int | None] = mapped_column(Integer)
@@ -172,6 +175,9 @@ class Event(db.Model):
     @property
     def host_names(self) -> list[str]:
         return [h.display_name for h in self.hosts]
+
+
+keep_folded(Event.search_folded, Event.title, Event.description)
 
 
 class Host(db.Model):

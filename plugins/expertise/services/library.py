@@ -7,7 +7,8 @@ from plugins.expertise.models import Submission
 
 
 def library_match(query: str):
-    """Submissions whose title, abstract or keywords contain ``query`` as typed or each of
-    its words in one of its forms ("бағалау" finds "Бағалаудың критерийлері", "урок" finds
-    "Открытые уроки"): the library page and the site search use the same condition."""
-    return forms_match([Submission.title, Submission.abstract, Submission.keywords], query)
+    """Submissions whose title, abstract or keywords (their folded copy, kept by
+    ``core.api.keep_folded``) contain each of ``query``'s words in one of its forms
+    ("бағалау" finds "Бағалаудың критерийлері", "урок" finds "Открытые уроки"): the library
+    page and the site search use the same condition."""
+    return forms_match([Submission.search_folded], query, folded=True)

@@ -103,8 +103,8 @@ def issue_certificate(event: Event, user: User):
 
 
 def search_events(query: str, user: Any, limit: int) -> list[Event]:
-    """Events ``user`` may see whose title or description contains ``query`` as typed, or
-    each of its words in one of its forms (``core.api.forms_match``)."""
+    """Events ``user`` may see whose title or description contains each of ``query``'s
+    words in one of its forms (``core.api.forms_match`` over the folded copy of both)."""
     listed = (
         Status.PUBLISHED,
         Status.CLOSED,
@@ -120,7 +120,7 @@ def search_events(query: str, user: Any, limit: int) -> list[Event]:
             .where(
                 visible_clause(user),
                 Event.status.in_(listed),
-                forms_match([Event.title, Event.description], query),
+                forms_match([Event.search_folded], query, folded=True),
             )
             .order_by(Event.starts_at.desc())
             .limit(limit)
