@@ -49,3 +49,27 @@ def series_form(**over) -> dict:
     }
     data.update(over)
     return data
+
+
+def event_form(**over) -> dict:
+    """The fields of the new-event and edit forms for a hybrid master class on 14 January
+    2027, 18:00 Almaty time; ``over`` changes or adds fields."""
+    data = {
+        "title": "Формативті бағалау / Формативное оценивание",
+        "form": "masterclass",
+        "description": "**Маңызды** <script>alert(1)</script>",
+        "delivery": "hybrid",
+        "venue": "№3 мектеп",
+        "address": "Қостанай, Абай к-сі 1",
+        "meeting_url": "https://meet.example.kz/abc",
+        "starts_at": "2027-01-14T18:00",
+        "ends_at": "2027-01-14T19:30",
+        "registration_deadline": "2027-01-13T12:00",
+        "capacity": "25",
+        "credit_hours": "1.5",
+        "visibility": "public",
+        "guest_hosts": "Айгүл Сәрсенова",
+        "scope": "one",
+    }
+    data.update(over)
+    return data

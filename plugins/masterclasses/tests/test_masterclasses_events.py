@@ -10,34 +10,13 @@ from sqlalchemy import select
 from core.extensions import db
 from core.models import Notification
 from plugins.masterclasses.models import Event
+from plugins.masterclasses.tests.helpers import event_form as _form
 from plugins.masterclasses.tests.helpers import make_event
 
 
 @pytest.fixture
 def assoc(factory):
     return factory.association(slug="kostanay-math")
-
-
-def _form(**over):
-    data = {
-        "title": "Формативті бағалау / Формативное оценивание",
-        "form": "masterclass",
-        "description": "**Маңызды** <script>alert(1)</script>",
-        "delivery": "hybrid",
-        "venue": "№3 мектеп",
-        "address": "Қостанай, Абай к-сі 1",
-        "meeting_url": "https://meet.example.kz/abc",
-        "starts_at": "2027-01-14T18:00",
-        "ends_at": "2027-01-14T19:30",
-        "registration_deadline": "2027-01-13T12:00",
-        "capacity": "25",
-        "credit_hours": "1.5",
-        "visibility": "public",
-        "guest_hosts": "Айгүл Сәрсенова",
-        "scope": "one",
-    }
-    data.update(over)
-    return data
 
 
 def test_leader_creates_event_typed_in_almaty_time_stored_in_utc(

@@ -11,8 +11,7 @@ from sqlalchemy import select
 
 from core.extensions import db
 from plugins.masterclasses.models import Event
-from plugins.masterclasses.tests.helpers import make_event
-from plugins.masterclasses.tests.test_masterclasses_events import _form
+from plugins.masterclasses.tests.helpers import event_form, make_event
 
 
 def _found(client, q: str) -> str:
@@ -40,7 +39,7 @@ def test_an_edited_event_is_found_by_its_new_words_only(client, factory, login, 
     resp = post(
         client,
         f"/masterclasses/{ev.id}/edit",
-        _form(title="Функционалдық сауаттылық", description="Ёлочные игрушки на уроке"),
+        event_form(title="Функционалдық сауаттылық", description="Ёлочные игрушки на уроке"),
     )
     assert resp.status_code == 302
     assert "Функционалдық сауаттылық" not in _found(client, "ойындар")
