@@ -49,7 +49,9 @@ Grouped by need:
   normalised: the query as typed, or every word in one of its forms; ``folded=True`` for
   columns stored folded, as ``User.name_folded``); ``keep_folded(target, *sources)`` keeps a
   model's column holding its other text columns folded as they are set (``folded_text``
-  gives the same value for rows written around the ORM).
+  gives the same value for rows written around the ORM); ``substring_index(column, name)``
+  indexes such a column for ``forms_match`` (an FTS5 trigram table on SQLite, a pg_trgm
+  index on PostgreSQL; its migration creates the same, see DEVELOPERS.md).
 * **URLs and query arguments**: ids in routes use the bounded ``<id:...>`` converter (never
   ``<int:...>``); ``page_arg``, ``int_arg``, ``date_arg``, ``month_arg``, ``year_arg``,
   ``parse_id``, ``parse_date`` (a bad or out-of-range value is treated as absent);
@@ -95,6 +97,7 @@ from core.models import (
     folded_text,
     keep_folded,
     one_of,
+    substring_index,
 )
 from core.plugin_api import (
     SLOTS,
@@ -214,6 +217,7 @@ __all__ = [
     "name_matches",
     "keep_folded",
     "folded_text",
+    "substring_index",
     "normalise",
     "query_forms",
     "word_forms",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import re
 import secrets
 from collections.abc import Iterable
 from typing import Any
@@ -293,40 +294,75 @@ def folded_text(*values: str | None) -> str:
 keep_folded(User.name_folded, User.full_name)
 
 
-#: An index over ``core_user.name_folded`` for substring searches (``LIKE '%айгүл%'``), which
-#: no B-tree serves: at 100,000 users reading every name took 30-60 ms a pattern. On SQLite an
-#: FTS5 table with the trigram tokenizer (rowid = user id) kept by triggers, queried with
-#: ``MATCH`` (``core.services.search.name_matches``); on PostgreSQL a GIN index of pg_trgm,
-#: which the planner uses for the same ``LIKE`` by itself. Both find only patterns of three
-#: characters or more; shorter ones read every name as before. Raw DDL, here for
-#: ``create_all`` and in core_0080 for migrated databases (same statements); autogenerate
-#: leaves them be (``core.migrations``). A migration that rebuilds ``core_user`` on SQLite
-#: (``batch_alter_table`` with ``recreate``) drops the triggers and must create them again:
-#: ``tests/test_search_names.py`` checks them at the head of the migrations.
-SQLITE_NAME_INDEX_DDL = [
-    "CREATE VIRTUAL TABLE IF NOT EXISTS core_user_name_fts USING fts5("
-    "name_folded, tokenize='trigram', detail='full')",
-    "CREATE TRIGGER IF NOT EXISTS core_user_name_fts_ai AFTER INSERT ON core_user BEGIN "
-    "INSERT INTO core_user_name_fts(rowid, name_folded) VALUES (new.id, new.name_folded); END",
-    "CREATE TRIGGER IF NOT EXISTS core_user_name_fts_au AFTER UPDATE OF name_folded ON core_user "
-    "BEGIN UPDATE core_user_name_fts SET name_folded = new.name_folded WHERE rowid = new.id; END",
-    "CREATE TRIGGER IF NOT EXISTS core_user_name_fts_ad AFTER DELETE ON core_user BEGIN "
-    "DELETE FROM core_user_name_fts WHERE rowid = old.id; END",
-]
-PG_NAME_INDEX_DDL = [
-    "CREATE EXTENSION IF NOT EXISTS pg_trgm",
-    "CREATE INDEX IF NOT EXISTS ix_core_user_name_trgm ON core_user "
-    "USING gin (name_folded gin_trgm_ops)",
-]
-for _stmt in SQLITE_NAME_INDEX_DDL:
-    event.listen(User.__table__, "after_create", DDL(_stmt).execute_if(dialect="sqlite"))
-for _stmt in PG_NAME_INDEX_DDL:
-    event.listen(User.__table__, "after_create", DDL(_stmt).execute_if(dialect="postgresql"))
-event.listen(
-    User.__table__,
-    "before_drop",
-    DDL("DROP TABLE IF EXISTS core_user_name_fts").execute_if(dialect="sqlite"),
-)
+#: Folded text columns with an index for substring searches: the column -> the index's base
+#: name (:func:`substring_index`). ``core.services.search`` reads it to query the index.
+SUBSTRING_INDEXES: dict[Any, str] = {}
+_IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
+
+
+def substring_index_ddl(table: str, column: str, name: str, dialect: str) -> list[str]:
+    """The statements that index ``table.column`` for substring searches on ``dialect``
+    (see :func:`substring_index`): for SQLite the FTS5 table ``{name}_fts`` and the triggers
+    ``{name}_fts_ai``/``_au``/``_ad`` that keep it, for PostgreSQL the pg_trgm extension
+    and the GIN index ``ix_{name}_trgm``. The names come from the models, never from input;
+    anything but a plain identifier is refused."""
+    for ident in (table, column, name):
+        if not _IDENTIFIER.fullmatch(ident):
+            raise ValueError(f"not a plain SQL identifier: {ident!r}")
+    if dialect == "sqlite":
+        fts = f"{name}_fts"
+        return [
+            f"CREATE VIRTUAL TABLE IF NOT EXISTS {fts} USING fts5("
+            f"{column}, tokenize='trigram', detail='full')",
+            f"CREATE TRIGGER IF NOT EXISTS {fts}_ai AFTER INSERT ON {table} BEGIN "  # noqa: S608 (identifiers checked above)
+            f"INSERT INTO {fts}(rowid, {column}) VALUES (new.id, new.{column}); END",
+            f"CREATE TRIGGER IF NOT EXISTS {fts}_au AFTER UPDATE OF {column} ON {table} "  # noqa: S608 (identifiers checked above)
+            f"BEGIN UPDATE {fts} SET {column} = new.{column} WHERE rowid = new.id; END",
+            f"CREATE TRIGGER IF NOT EXISTS {fts}_ad AFTER DELETE ON {table} BEGIN "  # noqa: S608 (identifiers checked above)
+            f"DELETE FROM {fts} WHERE rowid = old.id; END",
+        ]
+    if dialect == "postgresql":
+        return [
+            "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+            f"CREATE INDEX IF NOT EXISTS ix_{name}_trgm ON {table} "
+            f"USING gin ({column} gin_trgm_ops)",
+        ]
+    return []
+
+
+def substring_index(column: Any, name: str) -> None:
+    """Index a folded text column (``keep_folded``, ``User.name_folded``) for substring
+    searches (``LIKE '%айгүл%'``), which no B-tree serves: at the bench's national scale
+    reading every one of 100,000 names took 30-60 ms a pattern, and 2,000 event descriptions
+    6-8 ms. ``forms_match([column], query, folded=True)`` (and ``name_contains``) then find
+    rows through the index.
+
+    On SQLite an FTS5 table with the trigram tokenizer (rowid = the row's integer ``id``)
+    kept by triggers, queried with ``MATCH``; on PostgreSQL a GIN index of pg_trgm, which
+    the planner uses for the same ``LIKE`` by itself. Both find only patterns of three
+    characters or more; shorter ones read every row as before. Created here with the table
+    for ``create_all`` (:func:`substring_index_ddl`); a migration creates them for a
+    migrated database with the same statements, frozen in the migration, and fills the FTS
+    table with the rows already there. Autogenerate leaves them be (``core.migrations``). A
+    migration that rebuilds the table on SQLite (``batch_alter_table`` with ``recreate``)
+    drops the triggers and must create them again: test that they exist at the head of the
+    migrations, as ``tests/test_search_names.py`` does.
+    """
+    col = column.expression
+    table = col.table
+    SUBSTRING_INDEXES[col] = name
+    for dialect in ("sqlite", "postgresql"):
+        for stmt in substring_index_ddl(table.name, col.name, name, dialect):
+            event.listen(table, "after_create", DDL(stmt).execute_if(dialect=dialect))
+    event.listen(
+        table,
+        "before_drop",
+        DDL(f"DROP TABLE IF EXISTS {name}_fts").execute_if(dialect="sqlite"),
+    )
+
+
+#: The users' names (the site search's people, contacts, mention suggestions, member lists).
+substring_index(User.name_folded, "core_user_name")
 
 
 class UserSession(db.Model):

@@ -256,9 +256,13 @@ def test_people_search_tries_no_pattern_another_one_implies(client, factory, log
     # unvoiced spellings; the stem and its unvoiced spelling are part of all the others
     condition = search_service.forms_match([User.name_folded], "Сабақбаеваның", folded=True)
     compiled = select(User.id).where(condition).compile(db.engine)
-    patterns = sorted(v for v in compiled.params.values() if isinstance(v, str))
-    assert patterns == ["сабакбаева", "сабақбаева"], patterns
-    assert str(compiled).lower().count("name_folded like") == 2
+    strings = [v for v in compiled.params.values() if isinstance(v, str)]
+    if db.session.get_bind().dialect.name == "sqlite":  # one MATCH of the trigram index
+        (expr,) = strings
+        assert expr == '("сабақбаева" OR "сабакбаева")', expr
+    else:  # one LIKE a pattern, the pg_trgm index serving each
+        assert sorted(strings) == ["сабакбаева", "сабақбаева"], strings
+        assert str(compiled).lower().count("name_folded like") == 2
     # two words: both needed, each in any of its forms
     html = search(client, "гүлнар сабақбаевамен")
     assert f'href="/u/{person.id}"' in html and f'href="/u/{other.id}"' not in html

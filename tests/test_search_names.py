@@ -122,7 +122,7 @@ def test_migration_indexes_the_names_already_there(pg_url, tmp_path):
             ).all()
         else:
             left = db.session.scalars(
-                text("SELECT indexname FROM pg_indexes WHERE indexname LIKE '%_trgm'")
+                text("SELECT indexname FROM pg_indexes WHERE indexname LIKE 'ix_core_user_name%'")
             ).all()
         assert left == []
 

@@ -27,7 +27,7 @@ def is_search_vector(column) -> bool:
 
 def is_trigram_index(name: str | None) -> bool:
     """A PostgreSQL pg_trgm index (``ix_*_trgm``), made by raw DDL as the models cannot say
-    ``gin_trgm_ops`` for PostgreSQL alone (``core.models.PG_NAME_INDEX_DDL``)."""
+    ``gin_trgm_ops`` for PostgreSQL alone (``core.models.substring_index``)."""
     return bool(name) and name.startswith("ix_") and name.endswith("_trgm")
 
 

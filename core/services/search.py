@@ -26,7 +26,7 @@ from sqlalchemy.sql import table as sql_table
 from core.collation import sort_by, sort_key
 from core.extensions import db
 from core.i18n import current_locale
-from core.models import Association, User
+from core.models import SUBSTRING_INDEXES, Association, User
 from core.plugin_api import SearchResult
 from core.services import permissions, plugin_gate
 from core.services import text as text_forms
@@ -66,9 +66,9 @@ def ci_contains(column: Any, query: str) -> ColumnElement[bool]:
 def name_contains(query: str) -> ColumnElement[bool]:
     """A user's name contains ``query``, case ignored in every alphabet (ё as е): a plain
     ``LIKE`` over ``User.name_folded``, served by the names' trigram index for three
-    characters or more (:func:`_indexed_names`)."""
+    characters or more (:func:`_indexed`)."""
     folded = text_forms.fold(query)
-    indexed = _indexed_names([[folded]])
+    indexed = _indexed(User.name_folded, [[folded]])
     if indexed is not None:
         return indexed
     return User.name_folded.contains(folded, autoescape=True)
@@ -78,24 +78,19 @@ def name_matches(query: str) -> ColumnElement[bool]:
     """A user's name contains ``query``'s words, each in one of its forms (as
     :func:`forms_match` on ``User.name_folded``): the site search's people, contacts.
     Served by the names' trigram index when every pattern has three characters or more."""
-    indexed = _indexed_names(_alternatives(query))
-    if indexed is not None:
-        return indexed
     return forms_match([User.name_folded], query, folded=True)
 
 
-#: SQLite's trigram index of names (``core.models.SQLITE_NAME_INDEX_DDL``), rowid = user id.
-_NAME_FTS = sql_table("core_user_name_fts", sql_column("rowid", db.Integer))
-_NAME_FTS_SELF = literal_column("core_user_name_fts")
-
-
-def _indexed_names(groups: list[list[str]]) -> ColumnElement[bool] | None:
-    """SQLite: users whose folded name contains, for each group, one of its strings, found
-    through the trigram FTS5 table (a quoted string of three characters or more matches where
-    it is a substring, as ``LIKE '%...%'``), ``None`` where that table cannot answer (a string
-    shorter than three characters, no strings) or on PostgreSQL, where the planner takes the
-    pg_trgm index for the ``LIKE`` itself."""
-    if not groups or any(len(a) < 3 for group in groups for a in group):
+def _indexed(column: Any, groups: list[list[str]]) -> ColumnElement[bool] | None:
+    """SQLite: rows whose folded ``column`` contains, for each group, one of its strings,
+    found through the column's trigram FTS5 table (``core.models.substring_index``: a quoted
+    string of three characters or more matches where it is a substring, as ``LIKE
+    '%...%'``); ``None`` where that table cannot answer (a column without one, a string
+    shorter than three characters, no strings) or on PostgreSQL, where the planner takes
+    the pg_trgm index for the ``LIKE`` itself."""
+    col = getattr(column, "expression", column)
+    name = SUBSTRING_INDEXES.get(col)
+    if name is None or not groups or any(len(a) < 3 for group in groups for a in group):
         return None
     if db.session.get_bind().dialect.name != "sqlite":
         return None
@@ -104,8 +99,11 @@ def _indexed_names(groups: list[list[str]]) -> ColumnElement[bool] | None:
         return '"{}"'.format(a.replace('"', '""'))
 
     expr = " AND ".join("(" + " OR ".join(quoted(a) for a in group) + ")" for group in groups)
-    ids = select(_NAME_FTS.c.rowid).where(_NAME_FTS_SELF.op("MATCH")(expr))
-    return User.id.in_(ids)
+    fts = f"{name}_fts"
+    ids = select(sql_table(fts, sql_column("rowid", db.Integer)).c.rowid).where(
+        literal_column(fts).op("MATCH")(expr)
+    )
+    return col.table.c.id.in_(ids)
 
 
 def _alternatives(query: str) -> list[list[str]]:
@@ -136,15 +134,19 @@ def forms_match(columns: list[Any], query: str, folded: bool = False) -> ColumnE
     """
     alternatives = _alternatives(query)
     if folded:
-        per_word = [
-            or_(*[c.contains(a, autoescape=True) for c in columns for a in alts])
-            for alts in alternatives
-        ]
-        if per_word:
-            # The query as typed needs no test of its own here: text that contains it
-            # contains each of its words, and each word is among its alternatives.
-            return and_(*per_word)
-        return or_(*[c.contains(text_forms.fold(query), autoescape=True) for c in columns])
+        # The query as typed needs no test of its own here: text that contains it contains
+        # each of its words, and each word is among its alternatives.
+        groups = alternatives or [[text_forms.fold(query)]]
+        if len(columns) == 1:
+            indexed = _indexed(columns[0], groups)
+            if indexed is not None:
+                return indexed
+        return and_(
+            *[
+                or_(*[c.contains(a, autoescape=True) for c in columns for a in alts])
+                for alts in groups
+            ]
+        )
     if db.session.get_bind().dialect.name == "sqlite":
         # One Python call per row, lower-casing each value once, instead of one per column
         # and alternative (``ci_contains`` registers a function for each LIKE): the site

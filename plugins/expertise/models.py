@@ -36,6 +36,7 @@ from core.api import (
     db,
     keep_folded,
     one_of,
+    substring_index,
     utcnow,
 )
 
@@ -236,6 +237,8 @@ class Submission(db.Model):
 
 
 keep_folded(Submission.search_folded, Submission.title, Submission.abstract, Submission.keywords)
+# found by any part of three letters or more without reading every material (expertise_0040)
+substring_index(Submission.search_folded, "expertise_submission_search")
 
 
 class Version(db.Model):

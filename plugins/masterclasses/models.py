@@ -22,7 +22,16 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.api import Association, Subject, User, db, keep_folded, one_of, utcnow
+from core.api import (
+    Association,
+    Subject,
+    User,
+    db,
+    keep_folded,
+    one_of,
+    substring_index,
+    utcnow,
+)
 
 
 class Status(enum.StrEnum):
@@ -178,6 +187,8 @@ class Event(db.Model):
 
 
 keep_folded(Event.search_folded, Event.title, Event.description)
+# found by any part of three letters or more without reading every event (masterclasses_0040)
+substring_index(Event.search_folded, "masterclasses_event_search")
 
 
 class Host(db.Model):

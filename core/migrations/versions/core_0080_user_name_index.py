@@ -23,7 +23,7 @@ depends_on = None
 
 log = logging.getLogger('alembic.runtime.migration')
 
-# The statements of core.models.SQLITE_NAME_INDEX_DDL / PG_NAME_INDEX_DDL as they were when
+# The statements of core.models.substring_index_ddl for core_user.name_folded as they were when
 # this migration was written.
 SQLITE = [
     "CREATE VIRTUAL TABLE IF NOT EXISTS core_user_name_fts USING fts5("

@@ -1,11 +1,13 @@
 """The library and the site search match materials through their stored folded text
 (``Submission.search_folded``, kept by ``core.api.keep_folded``): it follows the author's
-edits, the search reads that column with a plain ``LIKE`` and no per-row function, and
-migration expertise_0030 folds the materials already there."""
+edits, the search reads that column through its trigram index (``core.api.substring_index``:
+an FTS5 table kept by triggers on SQLite, a pg_trgm index on PostgreSQL) or, for a word part
+shorter than three letters, with a plain ``LIKE``, never with a per-row function; migration
+expertise_0030 folds the materials already there and expertise_0040 indexes them."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from core.extensions import db
 from plugins.expertise.models import Submission
@@ -39,15 +41,27 @@ def test_the_library_reads_the_folded_column_in_the_database(world, client, post
     as_user(client, world.coordinator)
     assert step(client, post, sub_id, "recommend").status_code == 302
     logout(client)
+    sqlite = db.session.get_bind().dialect.name == "sqlite"
+    # through the index; two letters: every material read
     for path in ("/expertise/library", "/search"):
-        with count_queries() as counter:
-            page = client.get(path, query_string={"q": "бөлшектерімен"}).get_data(as_text=True)
-        assert f"/expertise/s/{sub_id}" in page, path
-        statements = [s for s in counter.statements if "expertise_submission.search_folded" in s]
-        assert statements, path
-        for statement in statements:
-            assert "expertise_submission.search_folded LIKE" in statement, statement
-            assert "qauym_forms_match" not in statement and "lower(" not in statement
+        for q in ("бөлшектерімен", "бө"):
+            with count_queries() as counter:
+                page = client.get(path, query_string={"q": q}).get_data(as_text=True)
+            assert f"/expertise/s/{sub_id}" in page, (path, q)
+            statements = [
+                s
+                for s in counter.statements
+                if "expertise_submission.search_folded" in s or "expertise_submission_search" in s
+            ]
+            assert statements, path
+            for statement in statements:
+                assert "qauym_forms_match" not in statement and "lower(" not in statement
+                if sqlite and q != "бө":
+                    assert "expertise_submission_search_fts MATCH" in statement, statement
+                    assert "search_folded LIKE" not in statement, statement
+                else:
+                    assert "expertise_submission.search_folded LIKE" in statement, statement
+                    assert "_fts" not in statement, statement
 
 
 def test_the_migration_folds_the_materials_already_there(pg_url, tmp_path):
@@ -80,3 +94,48 @@ def test_the_migration_folds_the_materials_already_there(pg_url, tmp_path):
         db.session.remove()
         page = app.test_client().get("/expertise/library", query_string={"q": "ойындар"})
         assert f"/expertise/s/{sub_id}" in page.get_data(as_text=True)
+        if db.session.get_bind().dialect.name == "sqlite":
+            triggers = set(
+                db.session.scalars(
+                    text(
+                        "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+                        " AND tbl_name = 'expertise_submission'"
+                    )
+                )
+            )
+            # no later migration rebuilt expertise_submission and lost them
+            names = {f"expertise_submission_search_fts_{k}" for k in ("ai", "au", "ad")}
+            assert names <= triggers
+            # the index follows a change made around the ORM
+            db.session.execute(
+                text("UPDATE expertise_submission SET search_folded = 'дебат' WHERE id = :id"),
+                {"id": sub_id},
+            )
+            db.session.commit()
+            page = app.test_client().get("/expertise/library", query_string={"q": "дебаттар"})
+            assert f"/expertise/s/{sub_id}" in page.get_data(as_text=True)
+        else:
+            indexes = set(
+                db.session.scalars(
+                    text(
+                        "SELECT indexname FROM pg_indexes WHERE tablename = 'expertise_submission'"
+                    )
+                )
+            )
+            assert "ix_expertise_submission_search_trgm" in indexes
+        db.session.remove()
+        flask_migrate.downgrade(revision="expertise_0030_search_folded")
+        if db.session.get_bind().dialect.name == "sqlite":
+            left = db.session.scalars(
+                text(
+                    "SELECT name FROM sqlite_master WHERE name LIKE 'expertise_submission_search%'"
+                )
+            ).all()
+        else:
+            left = db.session.scalars(
+                text(
+                    "SELECT indexname FROM pg_indexes"
+                    " WHERE indexname LIKE 'ix_expertise_submission_search%'"
+                )
+            ).all()
+        assert left == []

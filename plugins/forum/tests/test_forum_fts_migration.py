@@ -97,7 +97,15 @@ def _fts_triggers() -> set[str]:
     with db.engine.connect() as conn:
         if conn.dialect.name != "sqlite":
             return set()
-        return set(conn.scalars(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")))
+        # the forum's own: other plugins' heads may add triggers on their tables
+        return set(
+            conn.scalars(
+                text(
+                    "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+                    " AND tbl_name LIKE 'forum\\_%' ESCAPE '\\'"
+                )
+            )
+        )
 
 
 def test_search_works_after_upgrade_heads_from_an_empty_database(bare_app):
@@ -156,6 +164,7 @@ def test_search_works_after_upgrading_a_database_that_had_posts(bare_app):
     flask_migrate.upgrade(revision="core@head")
     flask_migrate.upgrade(revision=PREVIOUS)
     triggers = _fts_triggers()
+    assert db.engine.dialect.name != "sqlite" or len(triggers) >= 3, triggers
     topic_id = _old_public_topic("Математика апталығы", "Жолбарыс туралы есеп")
     db.session.remove()
 
