@@ -957,7 +957,9 @@ def search_posts(
     """
     out = SearchHits()
     groups = query_forms(query)
-    if not groups:
+    if not groups or offset >= SEARCH_CANDIDATES:
+        # past the ranked candidates there is nothing to show (the results page offers no
+        # link there; a typed URL needs no search)
         return out
     dialect = db.session.get_bind().dialect.name
     tsquery = ""

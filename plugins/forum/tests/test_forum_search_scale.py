@@ -88,3 +88,27 @@ def test_searches_run_constant_statements_in_the_number_of_matches(
         svc.add_post(t, w.member, f"Сабақтың жоспары {n}")
     db.session.commit()
     assert [cost(u) for u in urls] == few
+
+
+def test_no_page_lies_past_the_ranked_candidates(app, client, factory, monkeypatch, count_queries):
+    """Only SEARCH_CANDIDATES matches are ranked: the last page of them offers no next one,
+    and a page past them (a typed URL) answers empty without searching (on PostgreSQL that
+    page had read the index twice, once above the floor and once without it)."""
+    w = world(factory)
+    t = topic(w.public, w.member, title="Жиналыс", body="Күн тәртібі")
+    for n in range(25):
+        svc.add_post(t, w.member, f"Бағалау туралы {n}-жазба")
+    db.session.commit()
+    monkeypatch.setattr(svc, "SEARCH_CANDIDATES", 40)
+    html = client.get("/forum/search?q=бағалау").get_data(as_text=True)
+    assert html.count("/forum/p/") == 20 and 'rel="next"' in html
+    monkeypatch.setattr(svc, "SEARCH_CANDIDATES", 20)
+    html = client.get("/forum/search?q=бағалау").get_data(as_text=True)
+    assert html.count("/forum/p/") == 20 and 'rel="next"' not in html
+    assert "showing the best of the newest 20 matches" in html
+    with count_queries() as counter:
+        resp = client.get("/forum/search?q=бағалау&page=2")
+    assert resp.status_code == 200
+    assert "/forum/p/" not in resp.get_data(as_text=True)
+    assert not [s for s in counter.statements if "FROM forum_post" in s], counter.statements
+    assert svc.search_posts(None, "бағалау", offset=20) == []

@@ -136,7 +136,8 @@ def search():
         results=results,
         query=query,
         page=page,
-        more=len(results) == 20,
+        # only SEARCH_CANDIDATES matches are ranked: no page lies past them
+        more=len(results) == 20 and page * 20 < svc.SEARCH_CANDIDATES,
         limited=getattr(results, "limited", False),
         permalink=_url_maker("forum.permalink"),
         candidates=svc.SEARCH_CANDIDATES,
