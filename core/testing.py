@@ -564,6 +564,28 @@ def migrated_app(pg_url: str | None, tmp_path, plugins: str = "") -> Iterator[An
             db.engine.dispose()
 
 
+def substring_index_parts(name: str) -> set[str]:
+    """What the database holds now of the substring index ``name``
+    (``core.models.substring_index``): on SQLite the FTS5 table ``{name}_fts``, its shadow
+    tables and its triggers; on PostgreSQL the index ``ix_{name}_trgm``. A migration test
+    compares it with :func:`substring_index_complete` at the head (no later migration that
+    rebuilt the table lost a trigger) and with the empty set after the downgrade."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        stmt = "SELECT name FROM sqlite_master WHERE substr(name, 1, length(:p)) = :p"
+        prefix = f"{name}_fts"
+    else:
+        stmt = "SELECT indexname FROM pg_indexes WHERE substr(indexname, 1, length(:p)) = :p"
+        prefix = f"ix_{name}"
+    return set(db.session.scalars(text(stmt), {"p": prefix}))
+
+
+def substring_index_complete(name: str) -> set[str]:
+    """The parts of :func:`substring_index_parts` that must all be there."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        return {f"{name}_fts"} | {f"{name}_fts_{k}" for k in ("ai", "au", "ad")}
+    return {f"ix_{name}_trgm"}
+
+
 def _pg_reset() -> None:
     """Drop everything in the test database's public schema."""
     _PG_SCHEMA["key"] = None
