@@ -55,7 +55,9 @@ Grouped by need:
 * **URLs and query arguments**: ids in routes use the bounded ``<id:...>`` converter (never
   ``<int:...>``); ``page_arg``, ``int_arg``, ``date_arg``, ``month_arg``, ``year_arg``,
   ``parse_id``, ``parse_date`` (a bad or out-of-range value is treated as absent);
-  ``paginate(stmt, page, per_page)`` -> ``Page`` (a page past the last shows the last),
+  ``paginate(stmt, page, per_page, options=, key=)`` -> ``Page`` (a page past the last
+  shows the last; with ``key``, the primary key column, the page's keys are found first and
+  its rows loaded by key, so an index covering the filter serves long lists),
   ``page_count``, ``clamp_page``, ``MAX_ID``; ``safe_next`` (redirect targets), ``safe_link``
   (links to show), ``site_request_context`` (``url_for`` in jobs and demo hooks).
 * **Forms**: ``QauymForm`` (the base of every form: single-line fields cleaned of control and

@@ -11,6 +11,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     SmallInteger,
     String,
@@ -109,6 +110,32 @@ class Event(db.Model):
         one_of("delivery", Delivery),
         one_of("visibility", Visibility),
         one_of("status", Status),
+        # The event list (events not yet ended that a user may see, by start) counts them
+        # and finds the ids of its page from these indexes alone, then loads the page's rows
+        # by id (core.api.paginate with ``key``): whichever the planner takes, the ordered
+        # walk of ``listed`` or the range of ``upcoming`` and a sort, it reads no row of a
+        # past event, and past events only accumulate. With only an index on starts_at the
+        # page read the whole row of every past event before the first upcoming one
+        # (masterclasses_0050; at 1,000 past and 1,000 upcoming events the count took 2.3 ms
+        # and the page 1.2 ms, now 0.1 and 0.2 ms and 0.2 ms for the rows).
+        Index(
+            "ix_masterclasses_event_listed",
+            "starts_at",
+            "id",
+            "ends_at",
+            "status",
+            "visibility",
+            "association_id",
+        ),
+        Index(
+            "ix_masterclasses_event_upcoming",
+            "ends_at",
+            "status",
+            "visibility",
+            "association_id",
+            "starts_at",
+            "id",
+        ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     association_id: Mapped[int] = mapped_column(
@@ -130,14 +157,16 @@ class Event(db.Model):
     venue: Mapped[str] = mapped_column(String(300), default="")
     address: Mapped[str] = mapped_column(String(300), default="")
     meeting_url: Mapped[str] = mapped_column(String(500), default="")
-    starts_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    starts_at: Mapped[dt.datetime] = mapped_column(DateTime)  # ix_masterclasses_event_listed
     ends_at: Mapped[dt.datetime] = mapped_column(DateTime)
     registration_opens_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     registration_deadline: Mapped[dt.datetime | None] = mapped_column(DateTime)
     capacity: Mapped[int | None] = mapped_column(Integer)  # None: unlimited
     credit_hours: Mapped[float] = mapped_column(Float, default=0.0)
     visibility: Mapped[str] = mapped_column(String(10), default=Visibility.PUBLIC)
-    status: Mapped[str] = mapped_column(String(12), default=Status.DRAFT, index=True)
+    # No index of its own: seven values, and SQLite without statistics took such an index for
+    # a selective one (the event list read every listed event's row by it).
+    status: Mapped[str] = mapped_column(String(12), default=Status.DRAFT)
     checkin_code: Mapped[str] = mapped_column(String(12), default="")
     # Participants may check themselves in with the shared code (else only the host checks
     # people in, by their personal ticket codes).

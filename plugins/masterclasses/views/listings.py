@@ -79,11 +79,11 @@ def index():
         "delivery": args.get("delivery", ""),
     }
     now = utcnow()
-    stmt = (
-        select(Event)
-        .join(Association, Association.id == Event.association_id)
-        .where(services.visible_clause(current_user), Event.status.in_(LISTED))
-    )
+    # No join with the association unless a filter reads it: the count and the page's ids
+    # are then answered from ix_masterclasses_event_upcoming alone (Event.__table_args__).
+    stmt = select(Event).where(services.visible_clause(current_user), Event.status.in_(LISTED))
+    if filters["region"] or filters["association"]:
+        stmt = stmt.join(Association, Association.id == Event.association_id)
     if filters["date"]:
         start = from_local(dt.datetime.combine(filters["date"], dt.time()))
         stmt = stmt.where(Event.starts_at >= start, Event.starts_at < start + dt.timedelta(days=1))
@@ -104,7 +104,11 @@ def index():
     elif filters["delivery"] == "hybrid":
         stmt = stmt.where(Event.delivery == "hybrid")
     result = paginate(
-        stmt.order_by(Event.starts_at, Event.id), page_arg(), PER_PAGE, options=_list_options()
+        stmt.order_by(Event.starts_at, Event.id),
+        page_arg(),
+        PER_PAGE,
+        options=_list_options(),
+        key=Event.id,
     )
     events, page, pages = result.items, result.page, result.pages
     return render_template(
