@@ -1,5 +1,6 @@
 """Qauym's speed, measured as a new deployer would: gunicorn -w 2 and wrk against a bare
-Flask + Jinja page of the same size (the ceiling), one server under load at a time.
+Flask + Jinja page of the same size (the ceiling), one server under load at a time, each
+page on both servers in turn.
 
     .venv/bin/python bench/run.py --scale 1 --db sqlite|postgresql [--pages topic board ...]
         [--duration 10] [--connections 8] [--markdown] [--cache DIR] [--no-cache]
@@ -12,11 +13,12 @@ Steps (see bench/README.md):
    statements counted with SQLAlchemy's ``before_cursor_execute`` event (the second request,
    so caches warmed by the first count as they would in production); for the search words,
    the p95 of the raw full-text query returning the same 20 rows;
-3. ``gunicorn -w 2`` with Qauym; a member logs in over HTTP (CSRF token from the form) and
-   ``wrk --latency`` drives each page, anonymous and with the member's cookie;
-4. ``gunicorn -w 2`` with ``bench/bare_app.py`` serving a page of the same byte size for each,
-   driven the same way;
-5. the table: page, bytes, SQL per page, req/s, p50, p99, % of the ceiling (and for searches
+3. ``gunicorn -w 2`` with Qauym and ``gunicorn -w 2`` with ``bench/bare_app.py`` (a page of
+   the same byte size for each); a member logs in over HTTP (CSRF token from the form) and
+   ``wrk --latency`` drives each page on Qauym, anonymous and with the member's cookie, then
+   its bare twin at once (only the driven server works), so that a drift of the machine
+   moves both;
+4. the table: page, bytes, SQL per page, req/s, p50, p99, % of the ceiling (and for searches
    Qauym's p95 beside the raw query's).
 
 Exits non-zero when a page does not answer 200, a server does not start or wrk fails. It never
@@ -359,46 +361,48 @@ def run_wrk(wrk: str, url: str, args, cookie: str | None = None) -> dict:
     return parse_wrk(r.stdout)
 
 
-def drive_qauym(database_url, meta, pages, args, workdir, wrk, log=print) -> None:
+def drive(database_url, meta, pages, args, workdir, wrk, log=print) -> None:
+    """Both servers started, then each page driven on Qauym and at once on its bare twin:
+    only the server being driven works (the other's workers wait on their sockets), and each
+    share of the ceiling compares two measurements seconds apart. Measured a whole table
+    apart, as before, a drift of the machine (the bare page ran 460-860 req/s from run to
+    run) moved a share by ten points."""
     env = {
         **os.environ,
         "QAUYM_INSTANCE_PATH": str(workdir / "instance"),
         **{f"QAUYM_{k}": str(v) for k, v in data.app_config(database_url).items()},
     }
-    server = Server("core:create_app()", env, workdir, "qauym")
+    spec_file = workdir / "bare-spec.json"
+    spec_file.write_text(json.dumps({p.key: p.bytes for p in pages}))
+    bare_env = {**os.environ, "BENCH_BARE_SPEC": str(spec_file)}
+    qauym = Server("core:create_app()", env, workdir, "qauym")
+    extra = ("--pythonpath", str(BENCH))
+    bare = Server("bare_app:create()", bare_env, workdir, "bare", extra=extra)
     try:
-        server.wait()
-        cookie = http_login(server.port, meta["member_email"])
+        qauym.wait()
+        bare.wait()
+        cookie = http_login(qauym.port, meta["member_email"])
         for page in pages:
+            status, _h, body = http_get(bare.port, f"/p/{page.key}")
+            if status != 200 or len(body) != page.bytes:
+                raise BenchError(f"bare /p/{page.key}: {status}, {len(body)} != {page.bytes} B")
             headers = {"Cookie": cookie} if page.member else {}
-            status, _h, body = http_get(server.port, page.url, headers)
+            status, _h, body = http_get(qauym.port, page.url, headers)
             if status != 200:
                 # Recorded in the table (and the exit status), the other pages still measured.
                 page.failed = f"answered {status or 'nothing'} through gunicorn"
                 log(f"  qauym {page.key}: {page.failed}")
                 continue
-            page.qauym = run_wrk(wrk, f"http://127.0.0.1:{server.port}{page.url}", args,
+            page.qauym = run_wrk(wrk, f"http://127.0.0.1:{qauym.port}{page.url}", args,
                                  cookie if page.member else None)  # fmt: skip
-            log(f"  qauym {page.key}: {page.qauym['rps']:.1f} req/s")
+            page.bare = run_wrk(wrk, f"http://127.0.0.1:{bare.port}/p/{page.key}", args)
+            log(
+                f"  {page.key}: qauym {page.qauym['rps']:.1f} req/s, "
+                f"bare {page.bare['rps']:.1f} req/s"
+            )
     finally:
-        server.stop()
-
-
-def drive_bare(pages, args, workdir, wrk, log=print) -> None:
-    spec_file = workdir / "bare-spec.json"
-    spec_file.write_text(json.dumps({p.key: p.bytes for p in pages}))
-    env = {**os.environ, "BENCH_BARE_SPEC": str(spec_file)}
-    server = Server("bare_app:create()", env, workdir, "bare", extra=("--pythonpath", str(BENCH)))
-    try:
-        server.wait()
-        for page in pages:
-            status, _h, body = http_get(server.port, f"/p/{page.key}")
-            if status != 200 or len(body) != page.bytes:
-                raise BenchError(f"bare /p/{page.key}: {status}, {len(body)} != {page.bytes} B")
-            page.bare = run_wrk(wrk, f"http://127.0.0.1:{server.port}/p/{page.key}", args)
-            log(f"  bare  {page.key}: {page.bare['rps']:.1f} req/s")
-    finally:
-        server.stop()
+        qauym.stop()
+        bare.stop()
 
 
 # --- the table -------------------------------------------------------------------------
@@ -485,8 +489,7 @@ def main(argv: list[str] | None = None) -> int:
         measure_in_process(url, meta, pages)
         if wrk:
             print(f"wrk: {args.connections} connections, {args.duration} s a page, one server")
-            drive_qauym(url, meta, pages, args, workdir, wrk)
-            drive_bare(pages, args, workdir, wrk)
+            drive(url, meta, pages, args, workdir, wrk)
         print()
         print(table(pages, markdown=args.markdown))
         print(f"\n(total {time.perf_counter() - t0:.0f} s)")
