@@ -207,7 +207,11 @@ def paginate(stmt, page: int, per_page: int, *, options: Iterable[Any] = (), key
     else:
         keys = list(db.session.scalars(window.with_only_columns(key)).all())
         entity = stmt.column_descriptions[0]["entity"]
-        rows = db.session.scalars(select(entity).where(key.in_(keys)).options(*options)).unique()
+        rows = (
+            db.session.scalars(select(entity).where(key.in_(keys)).options(*options)).unique()
+            if keys
+            else ()
+        )
         found = {getattr(row, key.key): row for row in rows}
         items = [found[k] for k in keys if k in found]  # one deleted meanwhile is left out
     return Page(

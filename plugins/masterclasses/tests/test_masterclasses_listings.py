@@ -94,6 +94,7 @@ def test_event_list_pages_keep_the_order_and_the_filters(client, factory):
     assert titles("") + titles("?page=2") == expected
     assert titles("?page=99") == expected[20:]
     assert titles(f"?region={region.id}") + titles(f"?region={region.id}&page=2") == expected[1:]
+    assert titles("?form=webinar") == []  # no ids: no second statement, the empty list
 
 
 @pytest.mark.parametrize("stats", [False, True], ids=["fresh", "analyzed"])

@@ -80,7 +80,7 @@ def index():
     }
     now = utcnow()
     # No join with the association unless a filter reads it: the count and the page's ids
-    # are then answered from ix_masterclasses_event_upcoming alone (Event.__table_args__).
+    # are then answered from an index alone (see Event.__table_args__).
     stmt = select(Event).where(services.visible_clause(current_user), Event.status.in_(LISTED))
     if filters["region"] or filters["association"]:
         stmt = stmt.join(Association, Association.id == Event.association_id)
