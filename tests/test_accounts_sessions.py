@@ -331,3 +331,32 @@ def test_the_reader_comes_with_unread_count_and_regions_in_one_statement(
     db.session.commit()
     html = client.get("/").get_data(as_text=True)
     assert 'class="badge"' not in html and 'href="/admin"' not in html
+
+
+def test_a_column_read_with_the_user_after_the_first_page_is_read_from_then_on(
+    client, factory, login
+):
+    """:func:`sessions.read_with_user` may be called after a page has been served (a plugin
+    imported late): the loader's statement, built once, is built again with the new column."""
+    from sqlalchemy import func, literal
+
+    from core.models import User
+    from core.services import sessions
+
+    user = factory.user(full_name="Әлия Нұрланқызы")
+    login(client, user)
+    assert client.get(PRIVATE).status_code == 200
+    seen: list[tuple[int, object]] = []
+
+    def column():
+        return select(func.length(User.full_name) + literal(0)).scalar_subquery()
+
+    entry = (column, lambda u, value: seen.append((u.id, value)))
+    sessions.read_with_user(*entry)
+    try:
+        assert client.get(PRIVATE).status_code == 200
+        assert seen == [(user.id, len("Әлия Нұрланқызы"))]
+    finally:
+        sessions._WITH_USER.remove(entry)
+        sessions._load_statement.cache_clear()
+    assert client.get(PRIVATE).status_code == 200 and len(seen) == 1

@@ -6,12 +6,13 @@ Helpers for roles (``membership``, ``has_role``, ``manages``) are public for plu
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
 from flask import abort, current_app, g, has_request_context
 from flask_login import current_user
-from sqlalchemy import String, cast, func, select
+from sqlalchemy import String, bindparam, cast, func, select
 
 from core.extensions import db, login_manager
 from core.models import Association, Membership, Region, RegionAdmin, Role, User
@@ -35,6 +36,12 @@ def _cache() -> dict:
     return {}
 
 
+@functools.cache
+def _memberships_statement():
+    # Built once (see core.services.sessions._load_statement): most pages read memberships.
+    return select(Membership).where(Membership.user_id == bindparam("user_id"))
+
+
 def memberships_of(user: Any) -> dict[int, Membership]:
     """The user's memberships by association id (one query per request)."""
     if not _authenticated(user):
@@ -42,7 +49,7 @@ def memberships_of(user: Any) -> dict[int, Membership]:
     cache = _cache()
     key = ("memberships", user.id)
     if key not in cache:
-        rows = db.session.scalars(select(Membership).where(Membership.user_id == user.id))
+        rows = db.session.scalars(_memberships_statement(), {"user_id": user.id})
         cache[key] = {m.association_id: m for m in rows}
     return cache[key]
 

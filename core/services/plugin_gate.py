@@ -9,6 +9,7 @@ region's.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from flask import abort, current_app, g, has_request_context
@@ -24,18 +25,22 @@ def deployed(plugin: str) -> bool:
     return plugin in current_app.extensions["qauym_plugins"].enabled
 
 
+@functools.cache
+def _switches_statement():
+    # Built once (see core.services.sessions._load_statement): every gated page reads it.
+    return select(
+        PluginSwitch.plugin,
+        PluginSwitch.region_id,
+        PluginSwitch.association_id,
+        PluginSwitch.enabled,
+    )
+
+
 def _switches() -> dict[tuple[str, str, int], bool]:
     """(plugin, "region"|"association", id) -> enabled; cached for the request."""
     if has_request_context() and "_qauym_switches" in g:
         return g._qauym_switches
-    rows = db.session.execute(
-        select(
-            PluginSwitch.plugin,
-            PluginSwitch.region_id,
-            PluginSwitch.association_id,
-            PluginSwitch.enabled,
-        )
-    ).all()
+    rows = db.session.execute(_switches_statement()).all()
     out: dict[tuple[str, str, int], bool] = {}
     for plugin, region_id, association_id, enabled in rows:
         if association_id is not None:

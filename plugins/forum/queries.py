@@ -3,10 +3,11 @@ render. Each runs a fixed number of statements whatever the size of the topic.""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import case, func, select, union_all
+from sqlalchemy import bindparam, case, func, select, union_all
 from sqlalchemy.orm import aliased, joinedload
 
 from core.api import db, utcnow
@@ -157,16 +158,42 @@ class Viewer:
     has_draft: bool = False  # a saved reply draft for this topic (the "continue" link)
 
 
-def _active_ban_id(board_id: int, user_id: int):
-    """A scalar subquery: the id of a ban of the user from the board still running, or NULL
-    (``svc.active_ban`` as one column of a viewer's statement)."""
+def _active_ban_id():
+    """A scalar subquery: the id of a ban of the user (``:user_id``) from the board
+    (``:board_id``) still running at ``:now``, or NULL (``svc.active_ban`` as one column of a
+    viewer's statement)."""
     return (
         select(ForumBan.id)
         .where(
-            ForumBan.board_id == board_id, ForumBan.user_id == user_id, ForumBan.until > utcnow()
+            ForumBan.board_id == bindparam("board_id"),
+            ForumBan.user_id == bindparam("user_id"),
+            ForumBan.until > bindparam("now"),
         )
         .limit(1)
         .scalar_subquery()
+    )
+
+
+# The viewers' statements run on every page a member opens; they are built once per process
+# with bound parameters (see "Statements a page runs every time" in DEVELOPERS.md).
+@functools.cache
+def _viewer_statement():
+    user_id, topic_id = bindparam("user_id"), bindparam("topic_id")
+    return select(
+        select(ForumWatch.level)
+        .where(ForumWatch.user_id == user_id, ForumWatch.topic_id == topic_id)
+        .scalar_subquery(),
+        select(ForumReadState.last_read_number)
+        .where(ForumReadState.user_id == user_id, ForumReadState.topic_id == topic_id)
+        .scalar_subquery(),
+        _active_ban_id(),
+        select(ForumDraft.id)
+        .where(
+            ForumDraft.user_id == user_id,
+            ForumDraft.key == bindparam("draft_key"),
+            ForumDraft.body != "",
+        )
+        .scalar_subquery(),
     )
 
 
@@ -176,22 +203,14 @@ def viewer_state(user: Any, topic: ForumTopic) -> Viewer:
     if not getattr(user, "is_authenticated", False):
         return Viewer()
     row = db.session.execute(
-        select(
-            select(ForumWatch.level)
-            .where(ForumWatch.user_id == user.id, ForumWatch.topic_id == topic.id)
-            .scalar_subquery(),
-            select(ForumReadState.last_read_number)
-            .where(ForumReadState.user_id == user.id, ForumReadState.topic_id == topic.id)
-            .scalar_subquery(),
-            _active_ban_id(topic.board_id, user.id),
-            select(ForumDraft.id)
-            .where(
-                ForumDraft.user_id == user.id,
-                ForumDraft.key == topic_key(topic.id),
-                ForumDraft.body != "",
-            )
-            .scalar_subquery(),
-        )
+        _viewer_statement(),
+        {
+            "user_id": user.id,
+            "topic_id": topic.id,
+            "board_id": topic.board_id,
+            "draft_key": topic_key(topic.id),
+            "now": utcnow(),
+        },
     ).one()
     return Viewer(
         level=row[0] or "normal",
@@ -210,6 +229,21 @@ class BoardViewer:
     subscribed: bool = False  # to the board's mailing list
 
 
+@functools.cache
+def _board_viewer_statement():
+    user_id, board_id = bindparam("user_id"), bindparam("board_id")
+    return select(
+        select(ForumWatch.level)
+        .where(ForumWatch.user_id == user_id, ForumWatch.board_id == board_id)
+        .scalar_subquery(),
+        _active_ban_id(),
+        select(ForumMailingList.id)
+        .where(ForumMailingList.user_id == user_id, ForumMailingList.board_id == board_id)
+        .limit(1)
+        .scalar_subquery(),
+    )
+
+
 def board_viewer(user: Any, board: ForumBoard) -> BoardViewer:
     """The reader's watch level, ban from the board and mailing-list subscription in one
     statement (three before: ``svc.watch_level``, ``svc.active_ban``,
@@ -217,16 +251,7 @@ def board_viewer(user: Any, board: ForumBoard) -> BoardViewer:
     if not getattr(user, "is_authenticated", False):
         return BoardViewer()
     row = db.session.execute(
-        select(
-            select(ForumWatch.level)
-            .where(ForumWatch.user_id == user.id, ForumWatch.board_id == board.id)
-            .scalar_subquery(),
-            _active_ban_id(board.id, user.id),
-            select(ForumMailingList.id)
-            .where(ForumMailingList.user_id == user.id, ForumMailingList.board_id == board.id)
-            .limit(1)
-            .scalar_subquery(),
-        )
+        _board_viewer_statement(), {"user_id": user.id, "board_id": board.id, "now": utcnow()}
     ).one()
     return BoardViewer(
         level=row[0] or "normal", banned=row[1] is not None, subscribed=row[2] is not None

@@ -7,6 +7,7 @@ Views call these; nothing here reads the request except through ``current_user``
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Iterable
 from types import SimpleNamespace
@@ -782,14 +783,22 @@ def notify_new_post(post: ForumPost, actor: User) -> None:
 # --- read tracking in lists -----------------------------------------------------------
 
 
+@functools.cache
+def _unread_numbers_statement():
+    # Built once: every topic list runs it (see "Statements a page runs every time" in
+    # DEVELOPERS.md).
+    return select(ForumReadState.topic_id, ForumReadState.last_read_number).where(
+        ForumReadState.user_id == bindparam("user_id"),
+        ForumReadState.topic_id.in_(bindparam("topic_ids", expanding=True)),
+    )
+
+
 def unread_numbers(user: Any, topic_ids: list[int]) -> dict[int, int]:
     """topic id -> last read post number for ``user`` (one query)."""
     if not _auth(user) or not topic_ids:
         return {}
     rows = db.session.execute(
-        select(ForumReadState.topic_id, ForumReadState.last_read_number).where(
-            ForumReadState.user_id == user.id, ForumReadState.topic_id.in_(topic_ids)
-        )
+        _unread_numbers_statement(), {"user_id": user.id, "topic_ids": list(topic_ids)}
     )
     return dict(rows.all())
 

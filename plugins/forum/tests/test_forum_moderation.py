@@ -3,6 +3,9 @@ moderation log, and that members cannot moderate by a direct POST."""
 
 from __future__ import annotations
 
+import datetime as dt
+
+import time_machine
 from sqlalchemy import select
 
 from core.extensions import db
@@ -179,6 +182,36 @@ def test_banned_member_cannot_post_on_that_board(app, factory, login, post):
     bad = post(mod, f"/forum/b/{w.board.id}/bans", {"user_id": w.outsider.id, "days": 7})
     assert "Not a member of this association." in bad.get_data(as_text=True)
     assert "board.ban" in db.session.scalars(select(ForumModLog.action)).all()
+
+
+def test_a_ban_takes_the_reply_form_and_new_topic_link_away_until_it_ends(
+    app, factory, login, post
+):
+    # The pages read the ban in the reader's statement, compared with the time of the request
+    # (a bound parameter of a statement built once: queries._active_ban_id).
+    t0 = dt.datetime(2026, 10, 12, 6, 0)
+    w = world(factory)
+    t = topic(w.board, w.leader)
+    reply_form = f'action="/forum/t/{t.id}/reply"'
+    new_topic = f'href="/forum/b/{w.board.id}/new"'
+    with time_machine.travel(t0, tick=False):
+        mod = _client(app, login, w.moderator)
+        assert post(mod, f"/forum/b/{w.board.id}/bans", {"user_id": w.member2.id, "days": 3})
+        banned = _client(app, login, w.member2)
+    for when, shown in (
+        (t0 + dt.timedelta(days=2, hours=23), False),
+        (t0 + dt.timedelta(days=3, minutes=1), True),
+    ):
+        with time_machine.travel(when, tick=False):
+            assert (reply_form in banned.get(f"/forum/t/{t.id}").get_data(as_text=True)) is shown
+            assert (
+                new_topic in banned.get(f"/forum/b/{w.board.id}").get_data(as_text=True)
+            ) is shown
+    # the other member was never banned
+    with time_machine.travel(t0 + dt.timedelta(days=1), tick=False):
+        other = _client(app, login, w.member)
+        assert reply_form in other.get(f"/forum/t/{t.id}").get_data(as_text=True)
+        assert new_topic in other.get(f"/forum/b/{w.board.id}").get_data(as_text=True)
 
 
 def test_edit_on_premoderated_board_waits_while_readers_keep_the_approved_version(
