@@ -12,7 +12,7 @@ from pathlib import Path
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import current_app, g, has_app_context, has_request_context, request
-from flask_babel import Domain, get_locale
+from flask_babel import Domain, get_locale, get_translations
 from flask_login import current_user
 
 from core.extensions import babel
@@ -43,6 +43,29 @@ class AppDomain(Domain):
         translations = super().get_translations()
         g._qauym_translations = (locale, self, translations)
         return translations
+
+
+def template_translations():
+    """``flask_babel.get_translations()`` for templates, which ask for it on each of a page's
+    50-200 translated strings: Flask-Babel's lookup (the domain, then the locale, each through
+    the app context) cost more than the translation (about 5% of a board page). The
+    catalogs are kept beside the locale Flask-Babel selected for the request, in the same
+    per-request namespace, and used while that locale object is the current one:
+    ``force_locale`` puts another in place (and back), ``refresh()`` removes it, and either
+    sends the next call through Flask-Babel again."""
+    try:
+        ctx = g._flask_babel
+        locale, translations = ctx.qauym_translations
+        if locale is ctx.babel_locale:
+            return translations
+    except (AttributeError, RuntimeError):  # none yet, or outside an app context
+        pass
+    translations = get_translations()
+    ctx = getattr(g, "_flask_babel", None) if has_app_context() else None
+    locale = getattr(ctx, "babel_locale", None)
+    if locale is not None:
+        ctx.qauym_translations = (locale, translations)
+    return translations
 
 
 def select_locale() -> str:
@@ -112,3 +135,12 @@ def init_app(app) -> None:
     app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["TIMEZONE"]
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     babel.domain_instance = AppDomain(domain="messages")
+    # Templates translate through one attribute lookup (see template_translations), in place
+    # of the callables Flask-Babel installs.
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: template_translations().ugettext(s),
+        ngettext=lambda s, p, n: template_translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: template_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: template_translations().unpgettext(c, s, p, n),
+    )

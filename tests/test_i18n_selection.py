@@ -91,3 +91,31 @@ def test_core_words_keep_the_core_translation_when_plugins_translate_them_too(ma
     page = client.get("/").get_data(as_text=True)
     assert '">Поиск</a>' in page
     assert ">Найти</a>" not in page
+
+
+def test_templates_follow_a_forced_locale_and_a_refresh_within_a_request(app):
+    """Templates keep the request's catalogs beside its locale (core.i18n.template_translations);
+    ``force_locale`` (an email in its recipient's language) and ``refresh()`` (a language
+    changed mid-request) must still be followed, and both ways back."""
+    from flask import render_template_string
+
+    def search() -> str:
+        return render_template_string(
+            '{{ _("Search") }}|{{ ngettext("%(num)s member", "%(num)s members", 5) }}'
+        )
+
+    with app.test_request_context("/", headers={"Cookie": "lang=ru"}):
+        assert search().startswith("Поиск|")
+        with flask_babel.force_locale("en"):
+            assert search() == "Search|5 members"
+            with flask_babel.force_locale("kk"):
+                assert search().startswith("Іздеу|")
+            assert search() == "Search|5 members"
+        assert search().startswith("Поиск|")
+        flask_babel.refresh()
+        assert search().startswith("Поиск|")
+    # The fixture keeps one app context, so the next request shares ``g``; the core's
+    # before_request calls refresh(), as here: the Russian catalogs kept there must go.
+    with app.test_request_context("/", headers={"Cookie": "lang=kk"}):
+        flask_babel.refresh()
+        assert search().startswith("Іздеу|")
