@@ -3,6 +3,8 @@ reviews and comments there are (no query per row)."""
 
 from __future__ import annotations
 
+import pytest
+
 from core.extensions import db
 from plugins.expertise.models import Comment
 from plugins.expertise.tests.conftest import as_user, logout, reviewed, step
@@ -43,3 +45,77 @@ def test_library_and_material_page_query_counts_do_not_grow(world, client, post,
     assert _count(client, count_queries, f"/expertise/s/{sub_id}") <= page_before
     logout(client)
     assert _count(client, count_queries, f"/expertise/s/{sub_id}") <= page_before
+
+
+@pytest.mark.parametrize("stats", [False, True], ids=["fresh", "analyzed"])
+def test_the_library_filter_lists_associations_with_published_materials_by_index(
+    world, client, post, factory, stats
+):
+    """The library's association filter offers the associations with a published material
+    (not one whose materials are all drafts), and SQLite finds them by probing each
+    association's materials on their index, not by reading every material (the bench's
+    2,000 materials made that a tenth of the page). On a fresh database and with the
+    statistics ANALYZE wrote for the bench (every material published: the state index
+    selects nothing)."""
+    import re
+
+    from sqlalchemy import event, text
+
+    from plugins.expertise.models import Submission
+
+    _publish(client, post, world)
+    drafts_only = factory.association(name_kk="Тек жобалары бар бірлестік")
+    db.session.add(
+        Submission(
+            association_id=drafts_only.id,
+            author_id=world.author.id,
+            title="Жоба",
+            material_type="lesson_plan",
+            grade_from=5,
+            grade_to=6,
+            language="kk",
+        )
+    )
+    db.session.commit()
+    if stats and db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(text("ANALYZE"))
+        db.session.execute(text("DELETE FROM sqlite_stat1 WHERE tbl = 'expertise_submission'"))
+        for index, stat in (
+            ("ix_expertise_submission_state", "2000 2000"),
+            ("ix_expertise_submission_association_id", "2000 100"),
+            ("ix_expertise_submission_author_id", "2000 1"),
+            ("ix_expertise_submission_published_at", "2000 1"),
+        ):
+            db.session.execute(
+                text("INSERT INTO sqlite_stat1 VALUES ('expertise_submission', :i, :s)"),
+                {"i": index, "s": stat},
+            )
+        db.session.commit()
+        db.session.connection().connection.driver_connection.execute("ANALYZE sqlite_schema")
+    seen: list[tuple[str, object]] = []
+
+    def grab(conn, cursor, statement, params, context, executemany):
+        if (
+            statement.startswith("SELECT core_association.id")
+            and "expertise_submission" in statement
+        ):
+            seen.append((statement, params))
+
+    as_user(client, world.member)
+    event.listen(db.engine, "before_cursor_execute", grab)
+    try:
+        html = client.get("/expertise/library").get_data(as_text=True)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", grab)
+    options = re.findall(
+        r'<option value="(\d+)"', html.split('id="association"', 1)[1].split("</select>", 1)[0]
+    )
+    assert options == [str(world.association.id)]
+    assert len(seen) == 1
+    if db.session.get_bind().dialect.name != "sqlite":
+        return
+    raw = db.session.connection().connection.driver_connection
+    statement, params = seen[0]
+    plan = [r[3] for r in raw.execute("EXPLAIN QUERY PLAN " + statement, params)]
+    reads = [d for d in plan if "expertise_submission" in d]
+    assert reads and all(d.startswith("SEARCH expertise_submission USING ") for d in reads), plan

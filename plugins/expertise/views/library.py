@@ -8,7 +8,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import load_only, selectinload
 
 from core.api import (
     Association,
@@ -49,9 +49,20 @@ from plugins.expertise.views.common import (
 def library():
     rows, total, page, pages = _library_page(request.args)
     disabled = plugin_gate.disabled_association_ids(svc.PLUGIN)
-    assoc_ids = select(Submission.association_id).where(Submission.state == "recommended")
+    # The filter's associations: those with a published material, each found by a probe of
+    # the association's materials (an index), not by reading every material as ``IN
+    # (SELECT ...)`` did (1.1 ms of a 10 ms page at the bench's 2,000 materials on SQLite);
+    # of each only what the filter shows, not the charters.
+    published_here = (
+        select(Submission.id)
+        .where(Submission.association_id == Association.id, Submission.state == "recommended")
+        .exists()
+    )
     associations = db.session.scalars(
-        select(Association).where(Association.id.in_(assoc_ids)).order_by(Association.name_kk)
+        select(Association)
+        .where(published_here)
+        .order_by(Association.name_kk)
+        .options(load_only(Association.id, Association.name_kk, Association.name_ru))
     ).all()
     return render_template(
         "expertise/library.html",
