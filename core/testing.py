@@ -586,6 +586,28 @@ def substring_index_complete(name: str) -> set[str]:
     return {f"ix_{name}_trgm"}
 
 
+def sqlite_statistics(table: str, stats: dict[str, str]) -> None:
+    """Give SQLite's planner the statistics ANALYZE wrote for ``table`` on a large database
+    (``{index: "rows rows-per-key ..."}``, as ``sqlite_stat1`` holds them), so that a plan
+    test on a few rows chooses as the planner does at the bench's scale. SQLite only."""
+    db.session.execute(text("ANALYZE"))
+    db.session.execute(text("DELETE FROM sqlite_stat1 WHERE tbl = :t"), {"t": table})
+    for index, stat in stats.items():
+        db.session.execute(
+            text("INSERT INTO sqlite_stat1 VALUES (:t, :i, :s)"),
+            {"t": table, "i": index, "s": stat},
+        )
+    db.session.commit()
+    db.session.connection().connection.driver_connection.execute("ANALYZE sqlite_schema")
+
+
+def sqlite_plan(statement: str, params) -> list[str]:
+    """The detail lines of SQLite's ``EXPLAIN QUERY PLAN`` for a statement as it was sent
+    (text and parameters, e.g. from a ``before_cursor_execute`` listener)."""
+    raw = db.session.connection().connection.driver_connection
+    return [row[3] for row in raw.execute("EXPLAIN QUERY PLAN " + statement, params)]
+
+
 def _pg_reset() -> None:
     """Drop everything in the test database's public schema."""
     _PG_SCHEMA["key"] = None

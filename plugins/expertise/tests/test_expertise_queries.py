@@ -59,8 +59,9 @@ def test_the_library_filter_lists_associations_with_published_materials_by_index
     selects nothing)."""
     import re
 
-    from sqlalchemy import event, text
+    from sqlalchemy import event
 
+    from core.testing import sqlite_plan, sqlite_statistics
     from plugins.expertise.models import Submission
 
     _publish(client, post, world)
@@ -78,20 +79,15 @@ def test_the_library_filter_lists_associations_with_published_materials_by_index
     )
     db.session.commit()
     if stats and db.session.get_bind().dialect.name == "sqlite":
-        db.session.execute(text("ANALYZE"))
-        db.session.execute(text("DELETE FROM sqlite_stat1 WHERE tbl = 'expertise_submission'"))
-        for index, stat in (
-            ("ix_expertise_submission_state", "2000 2000"),
-            ("ix_expertise_submission_association_id", "2000 100"),
-            ("ix_expertise_submission_author_id", "2000 1"),
-            ("ix_expertise_submission_published_at", "2000 1"),
-        ):
-            db.session.execute(
-                text("INSERT INTO sqlite_stat1 VALUES ('expertise_submission', :i, :s)"),
-                {"i": index, "s": stat},
-            )
-        db.session.commit()
-        db.session.connection().connection.driver_connection.execute("ANALYZE sqlite_schema")
+        sqlite_statistics(
+            "expertise_submission",
+            {
+                "ix_expertise_submission_state": "2000 2000",
+                "ix_expertise_submission_association_id": "2000 100",
+                "ix_expertise_submission_author_id": "2000 1",
+                "ix_expertise_submission_published_at": "2000 1",
+            },
+        )
     seen: list[tuple[str, object]] = []
 
     def grab(conn, cursor, statement, params, context, executemany):
@@ -114,8 +110,6 @@ def test_the_library_filter_lists_associations_with_published_materials_by_index
     assert len(seen) == 1
     if db.session.get_bind().dialect.name != "sqlite":
         return
-    raw = db.session.connection().connection.driver_connection
-    statement, params = seen[0]
-    plan = [r[3] for r in raw.execute("EXPLAIN QUERY PLAN " + statement, params)]
+    plan = sqlite_plan(*seen[0])
     reads = [d for d in plan if "expertise_submission" in d]
     assert reads and all(d.startswith("SEARCH expertise_submission USING ") for d in reads), plan

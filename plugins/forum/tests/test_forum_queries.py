@@ -176,7 +176,9 @@ def test_topic_page_reads_only_its_posts_for_a_member(app, client, factory, logi
     pending posts, never by walking every post of the topic: the plan of the page's statement,
     as a logged-in member gets it, read back from SQLite (PostgreSQL plans on a test-sized
     table are sequential scans whatever the statement, so only SQLite is judged)."""
-    from sqlalchemy import event, text
+    from sqlalchemy import event
+
+    from core.testing import sqlite_plan, sqlite_statistics
 
     w = world(factory)
     users = _users(w.association.id, 20, "p")
@@ -186,21 +188,16 @@ def test_topic_page_reads_only_its_posts_for_a_member(app, client, factory, logi
         # The statistics of the bench's scale-1 forum (1,000,000 posts, 50 a topic on
         # average, 11 an author), as ANALYZE wrote them there: the planner chooses as it would
         # on a national site, where a WHERE with OR walked all 40,000 posts of a big topic.
-        db.session.execute(text("ANALYZE"))
-        db.session.execute(text("DELETE FROM sqlite_stat1 WHERE tbl = 'forum_post'"))
-        for index, stat in (
-            ("uq_forum_post_topic_position", "1000000 50 1"),
-            ("ix_forum_post_topic_created", "1000000 50 1"),
-            ("sqlite_autoindex_forum_post_1", "1000000 50 1"),  # unique (topic_id, number)
-            ("ix_forum_post_author_id", "1000000 11"),
-            ("ix_forum_post_created_at", "1000000 2"),
-        ):
-            db.session.execute(
-                text("INSERT INTO sqlite_stat1 VALUES ('forum_post', :i, :s)"),
-                {"i": index, "s": stat},
-            )
-        db.session.commit()
-        db.session.connection().connection.driver_connection.execute("ANALYZE sqlite_schema")
+        sqlite_statistics(
+            "forum_post",
+            {
+                "uq_forum_post_topic_position": "1000000 50 1",
+                "ix_forum_post_topic_created": "1000000 50 1",
+                "sqlite_autoindex_forum_post_1": "1000000 50 1",  # unique (topic_id, number)
+                "ix_forum_post_author_id": "1000000 11",
+                "ix_forum_post_created_at": "1000000 2",
+            },
+        )
     login(client, w.member)
     seen: list[tuple[str, object]] = []
 
@@ -217,8 +214,7 @@ def test_topic_page_reads_only_its_posts_for_a_member(app, client, factory, logi
     (statement, params) = seen[-1]
     if db.session.get_bind().dialect.name != "sqlite":
         return
-    raw = db.session.connection().connection.driver_connection
-    plan = [r[3] for r in raw.execute("EXPLAIN QUERY PLAN " + statement, params)]
+    plan = sqlite_plan(statement, params)
     ranged = "uq_forum_post_topic_position (topic_id=? AND position>? AND position<?)"
     assert any(ranged in d for d in plan), plan
     walk = (

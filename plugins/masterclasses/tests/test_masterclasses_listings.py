@@ -106,7 +106,9 @@ def test_event_list_reads_its_index_not_every_past_event(client, factory, login,
     bench's 2,000 events (PostgreSQL plans on a test-sized table are sequential scans
     whatever the statement). Before, the page walked the starts_at index through the whole
     row of every past event, and past events only accumulate."""
-    from sqlalchemy import event, text
+    from sqlalchemy import event
+
+    from core.testing import sqlite_plan, sqlite_statistics
 
     assoc = factory.association()
     member = factory.member(assoc)
@@ -114,21 +116,16 @@ def test_event_list_reads_its_index_not_every_past_event(client, factory, login,
         make_event(assoc, start_in=dt.timedelta(days=days), title=f"Кездесу {days + 100}")
     make_event(assoc, start_in=dt.timedelta(days=7), visibility="members", title="Кездесу 107")
     if stats and db.session.get_bind().dialect.name == "sqlite":
-        db.session.execute(text("ANALYZE"))
-        db.session.execute(text("DELETE FROM sqlite_stat1 WHERE tbl = 'masterclasses_event'"))
-        for index, stat in (
-            ("ix_masterclasses_event_upcoming", "2000 1 1 1 1 1 1"),
-            ("ix_masterclasses_event_listed", "2000 1 1 1 1 1 1"),
-            ("ix_masterclasses_event_association_id", "2000 100"),
-            ("ix_masterclasses_event_series_id", "2000 2000"),
-            ("ix_masterclasses_event_plan_row_id", "2000 2000"),
-        ):
-            db.session.execute(
-                text("INSERT INTO sqlite_stat1 VALUES ('masterclasses_event', :i, :s)"),
-                {"i": index, "s": stat},
-            )
-        db.session.commit()
-        db.session.connection().connection.driver_connection.execute("ANALYZE sqlite_schema")
+        sqlite_statistics(
+            "masterclasses_event",
+            {
+                "ix_masterclasses_event_upcoming": "2000 1 1 1 1 1 1",
+                "ix_masterclasses_event_listed": "2000 1 1 1 1 1 1",
+                "ix_masterclasses_event_association_id": "2000 100",
+                "ix_masterclasses_event_series_id": "2000 2000",
+                "ix_masterclasses_event_plan_row_id": "2000 2000",
+            },
+        )
     login(client, member)
     seen: list[tuple[str, object]] = []
 
@@ -148,11 +145,10 @@ def test_event_list_reads_its_index_not_every_past_event(client, factory, login,
     assert re.findall(r"Кездесу \d+", html) == ["Кездесу 105", "Кездесу 107", "Кездесу 110"]
     if db.session.get_bind().dialect.name != "sqlite":
         return
-    raw = db.session.connection().connection.driver_connection
     (count, count_params), (ids, ids_params) = seen
     assert count.startswith("SELECT count(*)") and ids.startswith("SELECT masterclasses_event.id ")
     for statement, params in seen:
-        plan = [r[3] for r in raw.execute("EXPLAIN QUERY PLAN " + statement, params)]
+        plan = sqlite_plan(statement, params)
         reads = [
             d
             for d in plan
