@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import errno
 import glob
 import io
 import os
@@ -69,13 +70,29 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def start_on_free_port(make: Callable[[int], Any], attempts: int = 5) -> Any:
+    """Start a server object ``make(port)`` (an aiosmtpd controller: ``.start()``) on a free
+    loopback port. A port free when chosen may be taken before the server binds it (another
+    test's connection, on another xdist worker): then another port is tried."""
+    for attempt in range(attempts):
+        server = make(_free_port())
+        try:
+            server.start()
+        except OSError as exc:
+            if exc.errno != errno.EADDRINUSE or attempt == attempts - 1:
+                raise
+            continue
+        return server
+    raise AssertionError("unreachable")
+
+
 class SmtpSink:
     """An outgoing SMTP server (aiosmtpd) on loopback that keeps what the site sends, parsed
     (``messages``). ``with SmtpSink() as sink: app.config.update(sink.config)``."""
 
     def __init__(self) -> None:
         self.messages: list[Any] = []
-        self.port = _free_port()
+        self.port = 0  # chosen when started
         self._controller: Any = None
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
@@ -87,8 +104,10 @@ class SmtpSink:
         return {"MAIL_BACKEND": "smtp", "SMTP_HOST": "127.0.0.1", "SMTP_PORT": self.port}
 
     def __enter__(self) -> SmtpSink:
-        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
-        self._controller.start()
+        self._controller = start_on_free_port(
+            lambda port: Controller(self, hostname="127.0.0.1", port=port)
+        )
+        self.port = self._controller.port
         return self
 
     def __exit__(self, *exc: object) -> None:

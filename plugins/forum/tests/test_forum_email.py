@@ -21,7 +21,7 @@ from core.cli import mail_inbound
 from core.extensions import db
 from core.models import InboundMail, OutboxEmail, ReplyKey
 from core.services import inbound_mail, reply_keys
-from core.testing import Poster, SmtpSink, _free_port, sign_in_as
+from core.testing import Poster, SmtpSink, sign_in_as, start_on_free_port
 from plugins.forum import mailing_list
 from plugins.forum.models import ForumBan, ForumPost, ForumTopic
 from plugins.forum.tests.forumkit import topic, world
@@ -48,8 +48,7 @@ def app(make_app):
 def _inbound(app):
     """A running inbound SMTP server for ``app``; yields ``send(msg)``, which sends one
     message to it."""
-    server = inbound_mail.controller(app, "127.0.0.1", _free_port())
-    server.start()
+    server = start_on_free_port(lambda port: inbound_mail.controller(app, "127.0.0.1", port))
 
     def send(msg: EmailMessage, mail_from: str | None = None) -> None:
         db.session.commit()  # the server's thread writes through its own session
