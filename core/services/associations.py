@@ -20,12 +20,13 @@ whoever acts.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from flask import abort, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, literal, select
+from sqlalchemy import bindparam, func, literal, select
 from sqlalchemy.orm import joinedload
 
 from core.extensions import db
@@ -408,24 +409,32 @@ def delete_association(association: Association, actor: User) -> None:
 MAX_TREE_DEPTH = 12
 
 
-def association_or_404(slug: str) -> Association:
-    """The association with this slug, or a 404 (plugins: use :func:`association_for`)."""
-    a = db.session.scalar(
+@functools.cache
+def _by_slug_statement():
+    # Built once (see core.services.sessions._load_statement): every association page and
+    # every plugin page about an association starts here.
+    return (
         select(Association)
         .options(joinedload(Association.region), joinedload(Association.district))
-        .where(Association.slug == slug)
+        .where(Association.slug == bindparam("slug"))
     )
+
+
+def association_or_404(slug: str) -> Association:
+    """The association with this slug, or a 404 (plugins: use :func:`association_for`)."""
+    a = db.session.scalar(_by_slug_statement(), {"slug": slug})
     if a is None:
         abort(404)
     return a
 
 
-def subtree(association: Association) -> list[dict[str, Any]]:
-    """The associations below this one as nested ``{"a": Association, "children": [...]}``,
-    read with one recursive query (depth-limited, so a bad cycle cannot loop)."""
+@functools.cache
+def _subtree_statement():
+    # Built once: an association's page shows its tree on every visit, and building this
+    # recursive statement cost more than running it.
     tree = (
         select(Association.id, literal(1).label("depth"))
-        .where(Association.parent_id == association.id)
+        .where(Association.parent_id == bindparam("root_id"))
         .cte("tree", recursive=True)
     )
     tree = tree.union_all(
@@ -433,11 +442,17 @@ def subtree(association: Association) -> list[dict[str, Any]]:
         .join(tree, Association.parent_id == tree.c.id)
         .where(tree.c.depth < MAX_TREE_DEPTH)
     )
-    rows = db.session.scalars(
+    return (
         select(Association)
         .where(Association.id.in_(select(tree.c.id)))
         .order_by(Association.name_kk)
-    ).all()
+    )
+
+
+def subtree(association: Association) -> list[dict[str, Any]]:
+    """The associations below this one as nested ``{"a": Association, "children": [...]}``,
+    read with one recursive query (depth-limited, so a bad cycle cannot loop)."""
+    rows = db.session.scalars(_subtree_statement(), {"root_id": association.id}).all()
     nodes = {a.id: {"a": a, "children": []} for a in rows}
     roots = []
     for a in rows:

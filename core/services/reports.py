@@ -15,6 +15,7 @@ now and had joined by then; people who left are not counted. The report says so.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ from flask import current_app
 from flask_babel import force_locale, format_decimal
 from flask_babel import gettext as _
 from fpdf import FPDF
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from core.extensions import db
 from core.models import AnnualReport, Association, Membership, Plan
@@ -43,14 +44,21 @@ def report_for(association: Association, year: int) -> AnnualReport | None:
     )
 
 
-def published(association: Association) -> list[AnnualReport]:
-    return list(
-        db.session.scalars(
-            select(AnnualReport)
-            .where(AnnualReport.association_id == association.id, AnnualReport.status == PUBLISHED)
-            .order_by(AnnualReport.year.desc())
+@functools.cache
+def _published_statement():
+    # Built once: every visit to an association's page lists its published reports.
+    return (
+        select(AnnualReport)
+        .where(
+            AnnualReport.association_id == bindparam("association_id"),
+            AnnualReport.status == PUBLISHED,
         )
+        .order_by(AnnualReport.year.desc())
     )
+
+
+def published(association: Association) -> list[AnnualReport]:
+    return list(db.session.scalars(_published_statement(), {"association_id": association.id}))
 
 
 def subtree_ids(association: Association) -> list[int]:
