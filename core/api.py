@@ -57,7 +57,9 @@ Grouped by need:
   ``parse_id``, ``parse_date`` (a bad or out-of-range value is treated as absent);
   ``paginate(stmt, page, per_page, options=, key=)`` -> ``Page`` (a page past the last
   shows the last; with ``key``, the primary key column, the page's keys are found first and
-  its rows loaded by key, so an index covering the filter serves long lists),
+  its rows loaded by key, so an index covering the filter serves long lists; a list every
+  visit runs builds its statements once with ``page_query`` under ``functools.cache`` and
+  passes the values in ``paginate(query, ..., params=)``),
   ``page_count``, ``clamp_page``, ``MAX_ID``; ``safe_next`` (redirect targets), ``safe_link``
   (links to show), ``site_request_context`` (``url_for`` in jobs and demo hooks).
 * **Forms**: ``QauymForm`` (the base of every form: single-line fields cleaned of control and
@@ -152,6 +154,7 @@ from core.services.urls import safe_link, safe_next, site_request_context
 from core.services.web import (
     MAX_ID,
     Page,
+    PageQuery,
     clamp_page,
     date_arg,
     int_arg,
@@ -159,6 +162,7 @@ from core.services.web import (
     multi_line,
     page_arg,
     page_count,
+    page_query,
     paginate,
     parse_date,
     parse_id,
@@ -186,6 +190,7 @@ __all__ = [
     "Notification",
     "NotificationKind",
     "Page",
+    "PageQuery",
     "PlanLink",
     "PluginInfo",
     "PortfolioEntry",
@@ -245,6 +250,7 @@ __all__ = [
     "one_of",
     "page_arg",
     "page_count",
+    "page_query",
     "paginate",
     "parse_date",
     "parse_id",

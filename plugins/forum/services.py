@@ -214,12 +214,19 @@ def topic_visible_filter(user: Any, *, moderator: bool = False):
     """Topics shown in lists: live ones (moderators see all, authors their pending ones)."""
     if moderator:
         return ForumTopic.merged_into_id.is_(None)  # a merged topic is only a redirect
+    return topics_listed_for(user.id if _auth(user) else None)
+
+
+def topics_listed_for(author_id: Any):
+    """:func:`topic_visible_filter` for a reader who moderates nothing: the live topics, and
+    the author's own topics waiting for approval. ``author_id`` is the reader's id, a
+    ``bindparam()`` (in a statement built once), or None for a visitor."""
     cond = live_topic()
-    if _auth(user):
+    if author_id is not None:
         cond = or_(
             cond,
             and_(
-                ForumTopic.author_id == user.id,
+                ForumTopic.author_id == author_id,
                 ForumTopic.deleted_at.is_(None),
                 ForumTopic.hidden.is_(False),
             ),

@@ -30,12 +30,20 @@ def test_premoderated_board_holds_posts_until_approved(app, factory, login, post
     )
     t = db.session.scalar(select(ForumTopic))
     assert t.approved is False
+    # the board lists it to its author, marked as waiting, and to nobody else but moderators
+    # (the list's statement is built once: the reader's id is a parameter of each visit)
+    listed = member.get(f"/forum/b/{w.board.id}").get_data(as_text=True)
+    assert "Директор туралы" in listed and "Waiting for approval" in listed
     other = _client(app, login, w.member2)
     assert "Директор туралы" not in other.get(f"/forum/b/{w.board.id}").get_data(as_text=True)
+    assert "Директор туралы" not in app.test_client().get(f"/forum/b/{w.board.id}").get_data(
+        as_text=True
+    )
     assert other.get(f"/forum/t/{t.id}").status_code == 404
     # the author sees it, marked as waiting
     assert "Waiting for approval" in member.get(f"/forum/t/{t.id}").get_data(as_text=True)
     mod = _client(app, login, w.moderator)
+    assert "Директор туралы" in mod.get(f"/forum/b/{w.board.id}").get_data(as_text=True)
     queue = mod.get(f"/forum/a/{w.association.slug}/queue").get_data(as_text=True)
     assert "Тексерілуі керек мәтін" in queue
     first = db.session.scalar(select(ForumPost))

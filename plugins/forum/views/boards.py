@@ -4,16 +4,20 @@ creating and editing boards.
 
 from __future__ import annotations
 
+import functools
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, bindparam, func, select
 from sqlalchemy.orm import lazyload, selectinload
 
 from core.api import (
+    PageQuery,
     association_for,
     cached_page,
     db,
+    page_query,
     permissions,
     plugin_gate,
     utcnow,
@@ -37,6 +41,7 @@ from plugins.forum.views.common import (
     _fill_board,
     _page,
     _topic_list,
+    _topic_list_options,
     bp,
 )
 
@@ -209,23 +214,36 @@ def archive_board(board_id: int, action: str):
     return redirect(url_for("forum.board", board_id=board.id))
 
 
+@functools.cache
+def _board_topics(moderator: bool, member: bool) -> PageQuery:
+    """A board's topic list, built once for each kind of reader (see ``core.api.page_query``:
+    building it took half the time of the list on SQLite)."""
+    if moderator:
+        visible = svc.topic_visible_filter(None, moderator=True)
+    else:
+        visible = svc.topics_listed_for(bindparam("user_id") if member else None)
+    stmt = (
+        select(ForumTopic)
+        .where(ForumTopic.board_id == bindparam("board_id"), visible)
+        .order_by(ForumTopic.pinned.desc(), ForumTopic.last_post_at.desc(), ForumTopic.id.desc())
+        # every topic's board is this one, already loaded: not joined again for each row
+        .options(lazyload(ForumTopic.board))
+    )
+    return page_query(stmt, options=_topic_list_options())
+
+
 @bp.get("/b/<id:board_id>")
 @cached_page
 def board(board_id: int):
     board = _board_or_404(board_id)
     page = _page()
     moderator = svc.moderates_board(current_user, board)
-    stmt = (
-        select(ForumTopic)
-        .where(
-            ForumTopic.board_id == board.id,
-            svc.topic_visible_filter(current_user, moderator=moderator),
-        )
-        .order_by(ForumTopic.pinned.desc(), ForumTopic.last_post_at.desc(), ForumTopic.id.desc())
-        # every topic's board is this one, already loaded: not joined again for each row
-        .options(lazyload(ForumTopic.board))
+    member = current_user.is_authenticated
+    topics, page, pages, read = _topic_list(
+        _board_topics(moderator, member),
+        page,
+        params={"board_id": board.id, "user_id": current_user.id if member else None},
     )
-    topics, page, pages, read = _topic_list(stmt, page)
     viewer = queries.board_viewer(current_user, board)
     return render_template(
         "forum/board.html",
