@@ -29,6 +29,8 @@ from plugins.masterclasses.services.access import (  # noqa: F401 - the package'
     form_label,
     is_host,
     may_create,
+    visibility_of,
+    visible_bound,
     visible_clause,
 )
 from plugins.masterclasses.services.calendars import (  # noqa: F401 - the package's API

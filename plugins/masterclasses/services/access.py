@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
 from flask import current_app, g, has_request_context
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, false, or_, select, true
+from sqlalchemy import and_, bindparam, false, or_, select
 
 from core.api import (
     CATEGORY_LABELS,  # noqa: F401 - re-exported for templates and forms
@@ -181,30 +182,66 @@ def can_view(user: Any, event: Event) -> bool:
 def visible_clause(user: Any):
     """A WHERE clause for events ``user`` may see (the SQL twin of :func:`can_view`), in
     associations where the plugin is on."""
-    off = plugin_gate.disabled_association_ids(PLUGIN)
-    gate = Event.association_id.not_in(off) if off else true()
+    kind, values = visibility_of(user)
+    return _visible(kind, values, bound=False)
+
+
+def visibility_of(user: Any) -> tuple[str, dict[str, Any]]:
+    """The kind of reader ("admin", "visitor" or "member") and the values of the bound
+    parameters of :func:`visible_bound` for them."""
+    values: dict[str, Any] = {"mc_off": sorted(plugin_gate.disabled_association_ids(PLUGIN))}
     if permissions.is_site_admin(user):
+        return "admin", values
+    if not _authenticated(user):
+        return "visitor", values
+    mine = set(permissions.memberships_of(user))
+    values.update(
+        mc_user=user.id,
+        mc_managed=sorted(_managed_ids(user)),
+        mc_regions=sorted(permissions.admin_region_ids(user)),
+        mc_mine=sorted(mine),
+        mc_ancestors=sorted(ancestors_or_self(mine)),
+    )
+    return "member", values
+
+
+@functools.cache
+def visible_bound(kind: str):
+    """:func:`visible_clause` for a kind of reader (:func:`visibility_of`), built once with
+    bound parameters, for a list a page runs on every visit (``core.api.page_query``)."""
+    names = ("mc_off", "mc_user", "mc_managed", "mc_regions", "mc_mine", "mc_ancestors")
+    return _visible(
+        kind,
+        {n: bindparam(n) if n == "mc_user" else bindparam(n, expanding=True) for n in names},
+        bound=True,
+    )
+
+
+def _visible(kind: str, v: dict[str, Any], *, bound: bool):
+    # Given values, an empty list is left out of the statement; bound, it is an empty set.
+    def among(column, name: str, empty=false()):
+        return column.in_(v[name]) if bound or v[name] else empty
+
+    gate = ~among(Event.association_id, "mc_off", empty=false())
+    if kind == "admin":
         return gate
     public = and_(Event.visibility == Visibility.PUBLIC, Event.status != Status.DRAFT)
-    if not _authenticated(user):
+    if kind == "visitor":
         return and_(gate, public)
-    mine = set(permissions.memberships_of(user))
-    regions = permissions.admin_region_ids(user)
-    hosted = select(Host.event_id).where(Host.user_id == user.id)
+    hosted = select(Host.event_id).where(Host.user_id == v["mc_user"])
+    administered = select(Association.id).where(among(Association.region_id, "mc_regions"))
     editor = or_(
-        Event.association_id.in_(_managed_ids(user)) if _managed_ids(user) else false(),
+        among(Event.association_id, "mc_managed"),
         Event.id.in_(hosted),
-        Event.association_id.in_(select(Association.id).where(Association.region_id.in_(regions)))
-        if regions
-        else false(),
+        Event.association_id.in_(administered) if bound or v["mc_regions"] else false(),
     )
     member = and_(
         Event.status != Status.DRAFT,
         or_(
-            and_(Event.visibility == Visibility.MEMBERS, Event.association_id.in_(mine)),
+            and_(Event.visibility == Visibility.MEMBERS, among(Event.association_id, "mc_mine")),
             and_(
                 Event.visibility == Visibility.SUBTREE,
-                Event.association_id.in_(ancestors_or_self(mine)),
+                among(Event.association_id, "mc_ancestors"),
             ),
         ),
     )

@@ -126,6 +126,14 @@ def test_visibility_members_and_subtree(client, factory, login, post):
     post(client, "/logout")
     login(client, parent_member)
     assert client.get(f"/masterclasses/{members_only.id}").status_code == 200
+    # the list's statement is built once for all members: each one's associations are
+    # parameters of their own visit
+    listing = client.get("/masterclasses/").get_data(as_text=True)
+    assert "Бүкіл желіге" in listing and "Тек мүшелерге" in listing and "Жоба" not in listing
+    post(client, "/logout")
+    login(client, outsider)
+    listing = client.get("/masterclasses/").get_data(as_text=True)
+    assert "Тек мүшелерге" not in listing and "Бүкіл желіге" not in listing
 
 
 def test_meeting_link_only_for_registered_participants_and_hosts(client, factory, login, post):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 
 from flask import (
     abort,
@@ -17,11 +18,12 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload
 
 from core.api import (
     Association,
+    PageQuery,
     Region,
     Subject,
     association_for,
@@ -32,6 +34,7 @@ from core.api import (
     int_arg,
     month_arg,
     page_arg,
+    page_query,
     paginate,
     permissions,
     plugin_gate,
@@ -65,6 +68,52 @@ from plugins.masterclasses.views.common import (
     bp,
 )
 
+#: The delivery filter: which deliveries each choice lists.
+DELIVERY_FILTERS = {
+    "online": ["online", "hybrid"],
+    "offline": ["face", "hybrid"],
+    "hybrid": ["hybrid"],
+}
+
+
+@functools.cache
+def _index_query(
+    kind: str,
+    *,
+    form: bool,
+    subject: bool,
+    region: bool,
+    association: bool,
+    date: bool,
+    delivery: str,
+) -> PageQuery:
+    """The list of events for a kind of reader and the filters in use, built once with the
+    values bound (``core.api.page_query``): building the statement, with the reader's
+    visibility, cost more than running it."""
+    # No join with the association unless a filter reads it: the count and the page's ids
+    # are then answered from an index alone (see Event.__table_args__).
+    stmt = select(Event).where(services.visible_bound(kind), Event.status.in_(LISTED))
+    if region or association:
+        stmt = stmt.join(Association, Association.id == Event.association_id)
+    if date:
+        stmt = stmt.where(
+            Event.starts_at >= bindparam("day_start"), Event.starts_at < bindparam("day_end")
+        )
+    else:
+        stmt = stmt.where(Event.ends_at >= bindparam("now"))
+    if form:
+        stmt = stmt.where(Event.form == bindparam("form"))
+    if subject:
+        stmt = stmt.where(Event.subjects.any(Subject.id == bindparam("subject")))
+    if region:
+        stmt = stmt.where(Association.region_id == bindparam("region"))
+    if association:
+        stmt = stmt.where(Association.slug == bindparam("association"))
+    if delivery:
+        stmt = stmt.where(Event.delivery.in_(DELIVERY_FILTERS[delivery]))
+    stmt = stmt.order_by(Event.starts_at, Event.id)
+    return page_query(stmt, options=_list_options(), key=Event.id)
+
 
 @bp.get("/")
 @cached_page
@@ -78,38 +127,26 @@ def index():
         "date": date_arg("date"),
         "delivery": args.get("delivery", ""),
     }
-    now = utcnow()
-    # No join with the association unless a filter reads it: the count and the page's ids
-    # are then answered from an index alone (see Event.__table_args__).
-    stmt = select(Event).where(services.visible_clause(current_user), Event.status.in_(LISTED))
-    if filters["region"] or filters["association"]:
-        stmt = stmt.join(Association, Association.id == Event.association_id)
+    kind, params = services.visibility_of(current_user)
     if filters["date"]:
         start = from_local(dt.datetime.combine(filters["date"], dt.time()))
-        stmt = stmt.where(Event.starts_at >= start, Event.starts_at < start + dt.timedelta(days=1))
+        params.update(day_start=start, day_end=start + dt.timedelta(days=1))
     else:
-        stmt = stmt.where(Event.ends_at >= now)
-    if filters["form"]:
-        stmt = stmt.where(Event.form == filters["form"])
-    if filters["subject"]:
-        stmt = stmt.where(Event.subjects.any(Subject.id == filters["subject"]))
-    if filters["region"]:
-        stmt = stmt.where(Association.region_id == filters["region"])
-    if filters["association"]:
-        stmt = stmt.where(Association.slug == filters["association"])
-    if filters["delivery"] == "online":
-        stmt = stmt.where(Event.delivery.in_(["online", "hybrid"]))
-    elif filters["delivery"] == "offline":
-        stmt = stmt.where(Event.delivery.in_(["face", "hybrid"]))
-    elif filters["delivery"] == "hybrid":
-        stmt = stmt.where(Event.delivery == "hybrid")
-    result = paginate(
-        stmt.order_by(Event.starts_at, Event.id),
-        page_arg(),
-        PER_PAGE,
-        options=_list_options(),
-        key=Event.id,
+        params["now"] = utcnow()
+    params.update(
+        form=filters["form"],
+        subject=filters["subject"],
+        region=filters["region"],
+        association=filters["association"],
     )
+    delivery = filters["delivery"] if filters["delivery"] in DELIVERY_FILTERS else ""
+    query = _index_query(
+        kind,
+        **{name: bool(filters[name]) for name in ("form", "subject", "region", "association")},
+        date=bool(filters["date"]),
+        delivery=delivery,
+    )
+    result = paginate(query, page_arg(), PER_PAGE, params=params)
     events, page, pages = result.items, result.page, result.pages
     return render_template(
         "masterclasses/index.html",
