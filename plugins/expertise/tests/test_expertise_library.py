@@ -51,6 +51,10 @@ def test_library_lists_recommended_with_filters_summary_and_citation(world, clie
         f"?association={world.association.id}": True,
         f"?year={year}": True,
         f"?year={year - 1}": False,
+        # each set of filters has one statement, built once: the values differ per visit
+        f"?subject={world.subject.id}&grade=6&language=kk": True,
+        f"?subject={world.subject.id}&grade=6&language=ru": False,
+        "?subject=0&association=0": True,  # 0 is no subject or association: any
     }
     for query, found in hits.items():
         page = client.get("/expertise/library" + query).get_data(as_text=True)

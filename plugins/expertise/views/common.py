@@ -5,18 +5,21 @@ helpers.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from flask import Blueprint, abort, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from core.api import (
     Association,
     Membership,
+    PageQuery,
     Subject,
     User,
     db,
@@ -24,6 +27,7 @@ from core.api import (
     int_arg,
     login_manager,
     page_arg,
+    page_query,
     paginate,
     permissions,
     plugin_gate,
@@ -155,53 +159,88 @@ def _fill(sub: Submission, form: SubmissionForm) -> None:
     sub.coauthors = list(db.session.scalars(select(User).where(User.id.in_(ids)))) if ids else []
 
 
-def _library_query(args, association: Association | None = None):
+def _library_filters(args, association: Association | None = None) -> dict[str, Any]:
+    """The library's filters from the query string (a bad value is no filter) and the
+    switched-off associations, as the values of :func:`_library_statement`'s parameters."""
+    year = year_arg("year")
+    values: dict[str, Any] = {
+        "off": sorted(plugin_gate.disabled_association_ids(svc.PLUGIN)),
+        "association_id": association.id if association is not None else int_arg("association"),
+        "subject_id": int_arg("subject"),
+        "grade": int_arg("grade", lo=0, hi=12),
+        "material_type": args.get("type") if args.get("type") in svc.MATERIAL_TYPES else None,
+        "language": args.get("language") if args.get("language") in svc.LANGUAGES else None,
+        "year_start": None,
+        "year_end": None,
+    }
+    if year:
+        # The year as the site counts it: 1 January 00:00 in Almaty is 19:00 UTC the day before.
+        values.update(
+            year_start=from_local(dt.datetime(year, 1, 1)),
+            year_end=from_local(dt.datetime(year + 1, 1, 1)),
+        )
+    return values
+
+
+def _library_statement(used: frozenset[str], q: str = ""):
+    """Published materials, newest first, filtered by the filters in ``used`` (names of
+    :func:`_library_filters`' values, bound) and by the words of ``q``."""
     stmt = select(Submission).where(Submission.state == "recommended")
-    disabled = plugin_gate.disabled_association_ids(svc.PLUGIN)
-    if disabled:
-        stmt = stmt.where(Submission.association_id.not_in(disabled))
-    if association is not None:
-        stmt = stmt.where(Submission.association_id == association.id)
-    elif int_arg("association"):
-        stmt = stmt.where(Submission.association_id == int_arg("association"))
-    q = (args.get("q") or "").strip()
+    if "off" in used:
+        stmt = stmt.where(Submission.association_id.not_in(bindparam("off", expanding=True)))
+    if "association_id" in used:
+        stmt = stmt.where(Submission.association_id == bindparam("association_id"))
     if q:
         stmt = stmt.where(svc.library_match(q))
-    if int_arg("subject"):
-        stmt = stmt.where(Submission.subject_id == int_arg("subject"))
-    grade = int_arg("grade", lo=0, hi=12)
-    if grade is not None:
-        stmt = stmt.where(Submission.grade_from <= grade, Submission.grade_to >= grade)
-    if args.get("type") in svc.MATERIAL_TYPES:
-        stmt = stmt.where(Submission.material_type == args["type"])
-    if args.get("language") in svc.LANGUAGES:
-        stmt = stmt.where(Submission.language == args["language"])
-    year = year_arg("year")
-    if year:
+    if "subject_id" in used:
+        stmt = stmt.where(Submission.subject_id == bindparam("subject_id"))
+    if "grade" in used:
         stmt = stmt.where(
-            # The year as the site counts it: 1 January 00:00 in Almaty is 19:00 UTC the day before.
-            Submission.published_at >= from_local(dt.datetime(year, 1, 1)),
-            Submission.published_at < from_local(dt.datetime(year + 1, 1, 1)),
+            Submission.grade_from <= bindparam("grade"), Submission.grade_to >= bindparam("grade")
         )
-    return stmt
+    if "material_type" in used:
+        stmt = stmt.where(Submission.material_type == bindparam("material_type"))
+    if "language" in used:
+        stmt = stmt.where(Submission.language == bindparam("language"))
+    if "year_start" in used:
+        stmt = stmt.where(
+            Submission.published_at >= bindparam("year_start"),
+            Submission.published_at < bindparam("year_end"),
+        )
+    return stmt.order_by(Submission.published_at.desc(), Submission.id.desc())
+
+
+def _library_options():
+    # What a library row shows: the author's and co-authors' names, the association and the
+    # subject. The one-to-one parts joined into the page's statement, and of the accounts
+    # only the names: three statements fewer than a selectin load of each.
+    return (
+        joinedload(Submission.author).load_only(User.id, User.full_name),
+        selectinload(Submission.coauthors).load_only(User.id, User.full_name),
+        joinedload(Submission.association),
+        joinedload(Submission.subject),
+    )
+
+
+@functools.cache
+def _library_list(used: frozenset[str]) -> PageQuery:
+    """The library without a search, built once for each set of filters in use
+    (``core.api.page_query``: building it cost as much as running it)."""
+    return page_query(_library_statement(used), options=_library_options())
 
 
 def _library_page(args, association: Association | None = None):
-    stmt = _library_query(args, association)
-    result = paginate(
-        stmt.order_by(Submission.published_at.desc(), Submission.id.desc()),
-        page_arg(),
-        PER_PAGE,
-        # What a library row shows: the author's and co-authors' names, the association and
-        # the subject. The one-to-one parts joined into the page's statement, and of the
-        # accounts only the names: three statements fewer than a selectin load of each.
-        options=(
-            joinedload(Submission.author).load_only(User.id, User.full_name),
-            selectinload(Submission.coauthors).load_only(User.id, User.full_name),
-            joinedload(Submission.association),
-            joinedload(Submission.subject),
-        ),
+    values = _library_filters(args, association)
+    # (grade 0 is a filter; subject and association 0 are the forms' "any")
+    used = frozenset(k for k, v in values.items() if (v if k != "grade" else v is not None))
+    q = (args.get("q") or "").strip()
+    # A search's words are part of its statement: built for this visit.
+    query = (
+        page_query(_library_statement(used, q), options=_library_options())
+        if q
+        else _library_list(used)
     )
+    result = paginate(query, page_arg(), PER_PAGE, params=values)
     return result.items, result.total, result.page, result.pages
 
 

@@ -32,6 +32,7 @@ from plugins.masterclasses.services.access import (  # noqa: F401 - the package'
     visibility_of,
     visible_bound,
     visible_clause,
+    visible_shape,
 )
 from plugins.masterclasses.services.calendars import (  # noqa: F401 - the package's API
     can_see_link,

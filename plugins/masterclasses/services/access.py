@@ -183,7 +183,7 @@ def visible_clause(user: Any):
     """A WHERE clause for events ``user`` may see (the SQL twin of :func:`can_view`), in
     associations where the plugin is on."""
     kind, values = visibility_of(user)
-    return _visible(kind, values, bound=False)
+    return _visible(kind, values)
 
 
 def visibility_of(user: Any) -> tuple[str, dict[str, Any]]:
@@ -205,24 +205,33 @@ def visibility_of(user: Any) -> tuple[str, dict[str, Any]]:
     return "member", values
 
 
+def visible_shape(values: dict[str, Any]) -> frozenset[str]:
+    """Which lists of :func:`visibility_of`'s values are not empty (a key of
+    :func:`visible_bound`)."""
+    return frozenset(name for name, value in values.items() if isinstance(value, list) and value)
+
+
 @functools.cache
-def visible_bound(kind: str):
-    """:func:`visible_clause` for a kind of reader (:func:`visibility_of`), built once with
-    bound parameters, for a list a page runs on every visit (``core.api.page_query``)."""
+def visible_bound(kind: str, shape: frozenset[str]):
+    """:func:`visible_clause` for a kind of reader (:func:`visibility_of`) whose non-empty
+    lists are ``shape`` (:func:`visible_shape`), built once with bound parameters, for a list
+    a page runs on every visit (``core.api.page_query``). An empty list is left out of the
+    statement, not bound as an empty set: SQLite then tested every row against an empty
+    subquery (the library, with ``NOT IN`` such a set, went from 6.0 to 7.3 ms)."""
     names = ("mc_off", "mc_user", "mc_managed", "mc_regions", "mc_mine", "mc_ancestors")
-    return _visible(
-        kind,
-        {n: bindparam(n) if n == "mc_user" else bindparam(n, expanding=True) for n in names},
-        bound=True,
-    )
+    values = {
+        n: bindparam(n) if n == "mc_user" else bindparam(n, expanding=True) if n in shape else []
+        for n in names
+    }
+    return _visible(kind, values)
 
 
-def _visible(kind: str, v: dict[str, Any], *, bound: bool):
-    # Given values, an empty list is left out of the statement; bound, it is an empty set.
-    def among(column, name: str, empty=false()):
-        return column.in_(v[name]) if bound or v[name] else empty
+def _visible(kind: str, v: dict[str, Any]):
+    # An empty list is left out of the statement.
+    def among(column, name: str):
+        return column.in_(v[name]) if _given(v[name]) else false()
 
-    gate = ~among(Event.association_id, "mc_off", empty=false())
+    gate = ~among(Event.association_id, "mc_off")
     if kind == "admin":
         return gate
     public = and_(Event.visibility == Visibility.PUBLIC, Event.status != Status.DRAFT)
@@ -233,7 +242,7 @@ def _visible(kind: str, v: dict[str, Any], *, bound: bool):
     editor = or_(
         among(Event.association_id, "mc_managed"),
         Event.id.in_(hosted),
-        Event.association_id.in_(administered) if bound or v["mc_regions"] else false(),
+        Event.association_id.in_(administered) if _given(v["mc_regions"]) else false(),
     )
     member = and_(
         Event.status != Status.DRAFT,
@@ -246,6 +255,11 @@ def _visible(kind: str, v: dict[str, Any], *, bound: bool):
         ),
     )
     return and_(gate, or_(public, member, editor))
+
+
+def _given(value: Any) -> bool:
+    """A non-empty list, or a bound parameter standing for one."""
+    return not isinstance(value, list) or bool(value)
 
 
 def may_create(user: Any, association: Association) -> bool:

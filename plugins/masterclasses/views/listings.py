@@ -79,6 +79,7 @@ DELIVERY_FILTERS = {
 @functools.cache
 def _index_query(
     kind: str,
+    shape: frozenset[str],
     *,
     form: bool,
     subject: bool,
@@ -92,7 +93,7 @@ def _index_query(
     visibility, cost more than running it."""
     # No join with the association unless a filter reads it: the count and the page's ids
     # are then answered from an index alone (see Event.__table_args__).
-    stmt = select(Event).where(services.visible_bound(kind), Event.status.in_(LISTED))
+    stmt = select(Event).where(services.visible_bound(kind, shape), Event.status.in_(LISTED))
     if region or association:
         stmt = stmt.join(Association, Association.id == Event.association_id)
     if date:
@@ -142,6 +143,7 @@ def index():
     delivery = filters["delivery"] if filters["delivery"] in DELIVERY_FILTERS else ""
     query = _index_query(
         kind,
+        services.visible_shape(params),
         **{name: bool(filters[name]) for name in ("form", "subject", "region", "association")},
         date=bool(filters["date"]),
         delivery=delivery,
