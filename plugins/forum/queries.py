@@ -51,6 +51,81 @@ def _on_page(post: ForumPost, lo: int, hi: int, moderator: bool, user: Any) -> b
 _P2 = aliased(ForumPost)
 
 
+@functools.cache
+def _topic_page_statement(
+    member: bool, moderator: bool, after_first: bool, before_last: bool, special: bool
+):
+    """The statement of a topic page's posts for one shape of page and reader, built once
+    with the topic, the page's ends, the reader and the answers' ids bound (``topic_id``,
+    ``lo``, ``hi``, ``uid``, ``special``): building it and computing its cache key took longer
+    than SQLite takes to run it.
+
+    Each part of the page is its own indexed lookup, joined by UNION ALL and fetched by
+    primary key. Written as one WHERE with OR, SQLite walked every post of the topic on the
+    (topic_id, number) index for a logged-in reader: 24 ms on a 40,000-post topic, against
+    well under 1 ms this way, on page 1 as on page 2,000 (test_forum_queries checks the plan).
+    """
+    topic_id = bindparam("topic_id")
+    parts = [
+        select(ForumPost.id).where(
+            ForumPost.topic_id == topic_id,
+            ForumPost.position > bindparam("lo"),
+            ForumPost.position <= bindparam("hi"),
+        )
+    ]
+    if member:
+
+        def number_at(position):
+            return (
+                select(_P2.number)
+                .where(_P2.topic_id == topic_id, _P2.position == position)
+                .scalar_subquery()
+            )
+
+        pending = [ForumPost.topic_id == topic_id, ForumPost.position.is_(None)]
+        if after_first:
+            pending.append(ForumPost.number > number_at(bindparam("lo")))
+        if before_last:
+            pending.append(ForumPost.number <= number_at(bindparam("hi")))
+        if not moderator:
+            # "+ 0" keeps SQLite on the (topic_id, position IS NULL) lookup: pending posts are
+            # few, while the author index would read every post the author ever wrote.
+            pending.append(ForumPost.author_id + 0 == bindparam("uid"))
+        parts.append(select(ForumPost.id).where(*pending))
+    # The accepted and official answers come in the same statement, authors and attachments
+    # joined: one statement for every post on the page (five before).
+    if special:
+        parts.append(
+            select(ForumPost.id).where(
+                ForumPost.id.in_(bindparam("special", expanding=True)),
+                ForumPost.deleted_at.is_(None),
+            )
+        )
+    where = ForumPost.id.in_(union_all(*parts) if len(parts) > 1 else parts[0])
+    return (
+        select(ForumPost)
+        .where(where)
+        .options(joinedload(ForumPost.author), joinedload(ForumPost.attachments))
+        .order_by(ForumPost.number)
+    )
+
+
+@functools.cache
+def _reactions_statement():
+    """Counts of a page's reactions and the reader's own (``ids``, ``me`` bound): one
+    statement (two before), built once."""
+    return (
+        select(
+            ForumReaction.post_id,
+            ForumReaction.kind,
+            func.count(),
+            func.max(case((ForumReaction.user_id == bindparam("me"), 1), else_=0)),
+        )
+        .where(ForumReaction.post_id.in_(bindparam("ids", expanding=True)))
+        .group_by(ForumReaction.post_id, ForumReaction.kind)
+    )
+
+
 def topic_page(topic: ForumTopic, user: Any, moderator: bool, page: int) -> TopicPage:
     """Page ``page`` of the posts ``user`` may see in ``topic`` (past the last: the last).
 
@@ -65,54 +140,15 @@ def topic_page(topic: ForumTopic, user: Any, moderator: bool, page: int) -> Topi
     pages = max(1, -(-(topic.approved_count or 0) // per))
     page = min(max(page, 1), pages)
     lo, hi = (page - 1) * per, page * per
-    # Each part of the page is its own indexed lookup, joined by UNION ALL and fetched by
-    # primary key. Written as one WHERE with OR, SQLite walked every post of the topic on the
-    # (topic_id, number) index for a logged-in reader: 24 ms on a 40,000-post topic, against
-    # well under 1 ms this way, on page 1 as on page 2,000 (test_forum_queries checks the plan).
-    parts = [
-        select(ForumPost.id).where(
-            ForumPost.topic_id == topic.id, ForumPost.position > lo, ForumPost.position <= hi
-        )
-    ]
-    if moderator or getattr(user, "is_authenticated", False):
-
-        def number_at(position: int):
-            return (
-                select(_P2.number)
-                .where(_P2.topic_id == topic.id, _P2.position == position)
-                .scalar_subquery()
-            )
-
-        pending = [ForumPost.topic_id == topic.id, ForumPost.position.is_(None)]
-        if lo:
-            pending.append(ForumPost.number > number_at(lo))
-        if page < pages:
-            pending.append(ForumPost.number <= number_at(hi))
-        if not moderator:
-            # "+ 0" keeps SQLite on the (topic_id, position IS NULL) lookup: pending posts are
-            # few, while the author index would read every post the author ever wrote.
-            pending.append(ForumPost.author_id + 0 == user.id)
-        parts.append(select(ForumPost.id).where(*pending))
-    # The accepted and official answers come in the same statement, authors and attachments
-    # joined: one statement for every post on the page (five before).
+    member = moderator or getattr(user, "is_authenticated", False)
     special_ids = {i for i in (topic.accepted_post_id, topic.official_post_id) if i}
+    params: dict[str, Any] = {"topic_id": topic.id, "lo": lo, "hi": hi}
+    if member and not moderator:
+        params["uid"] = user.id
     if special_ids:
-        parts.append(
-            select(ForumPost.id).where(
-                ForumPost.id.in_(special_ids), ForumPost.deleted_at.is_(None)
-            )
-        )
-    where = ForumPost.id.in_(union_all(*parts) if len(parts) > 1 else parts[0])
-    rows = (
-        db.session.scalars(
-            select(ForumPost)
-            .where(where)
-            .options(joinedload(ForumPost.author), joinedload(ForumPost.attachments))
-            .order_by(ForumPost.number)
-        )
-        .unique()
-        .all()
-    )
+        params["special"] = sorted(special_ids)
+    stmt = _topic_page_statement(member, moderator, bool(lo), page < pages, bool(special_ids))
+    rows = db.session.scalars(stmt, params).unique().all()
     posts = [p for p in rows if p.topic_id == topic.id and _on_page(p, lo, hi, moderator, user)]
     out = TopicPage(posts=posts, page=page, pages=pages)
     out.special = {p.id: p for p in rows if p.id in special_ids and p.deleted_at is None}
@@ -120,16 +156,7 @@ def topic_page(topic: ForumTopic, user: Any, moderator: bool, page: int) -> Topi
     if ids:
         # Counts and the reader's own reactions in one statement (two before).
         me = user.id if getattr(user, "is_authenticated", False) else -1
-        for pid, kind, n, own in db.session.execute(
-            select(
-                ForumReaction.post_id,
-                ForumReaction.kind,
-                func.count(),
-                func.max(case((ForumReaction.user_id == me, 1), else_=0)),
-            )
-            .where(ForumReaction.post_id.in_(ids))
-            .group_by(ForumReaction.post_id, ForumReaction.kind)
-        ):
+        for pid, kind, n, own in db.session.execute(_reactions_statement(), {"ids": ids, "me": me}):
             out.reactions[(pid, kind)] = n
             if own:
                 out.mine.add((pid, kind))

@@ -5,13 +5,14 @@ helpers.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from pathlib import Path
 from types import SimpleNamespace
 
 from flask import Blueprint, abort, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from core.api import (
@@ -222,12 +223,19 @@ def _quote(post: ForumPost, moderator: bool) -> str:
     return f"> **{who}** [{wrote}]({link}):\n" + "\n".join(f"> {x}" for x in lines) + "\n\n"
 
 
-def _poll_view(topic: ForumTopic) -> dict | None:
-    poll = db.session.scalar(
+@functools.cache
+def _poll_statement():
+    """A topic's poll with its options (``topic_id`` bound): built once, as every topic page
+    asks it whether or not the topic has a poll."""
+    return (
         select(ForumPoll)
-        .where(ForumPoll.topic_id == topic.id)
+        .where(ForumPoll.topic_id == bindparam("topic_id"))
         .options(selectinload(ForumPoll.options))
     )
+
+
+def _poll_view(topic: ForumTopic) -> dict | None:
+    poll = db.session.scalar(_poll_statement(), {"topic_id": topic.id})
     if poll is None:
         return None
     counts = dict(
