@@ -112,6 +112,25 @@ def test_member_cannot_edit_secretary_can(client, post, people):
     assert post(client2, f"/a/shyn/plan/2025/rows/{first.id}/delete").status_code == 404
 
 
+def test_wtforms_own_messages_follow_each_requests_language(client, post, people):
+    """WTForms' own message (a required field left empty) comes from WTForms' catalog in the
+    reader's language at each request, though each language's catalog is read once."""
+    from babel import support
+    from wtforms.i18n import messages_path
+
+    sign_in_as(client, people["leader"])
+    for lang in ("kk", "ru", "en", "kk"):
+        people["leader"].locale = lang
+        db.session.commit()
+        resp = post(client, "/a/shyn/plan/2026/rows/new", _row(topic=""))
+        assert resp.status_code == 400
+        html = resp.get_data(as_text=True)
+        catalog = support.Translations.load(messages_path(), [lang], domain="wtforms")
+        expected = catalog.gettext("This field is required.")
+        assert f'lang="{lang}"' in html
+        assert expected in html, lang
+
+
 def test_bad_row_input_gets_field_errors_and_keeps_what_was_typed(client, post, people):
     sign_in_as(client, people["leader"])
     resp = post(client, "/a/shyn/plan/2026/rows/new", _row(topic="", goal="Сақталған мәтін"))
