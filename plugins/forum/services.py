@@ -175,29 +175,95 @@ def can_moderate(user: Any, obj: Any) -> bool:
 # --- what a user may see -------------------------------------------------------------
 
 
+def _readable_condition(admin: bool, members, regions, off):
+    """The condition of :func:`readable_board_filter` from its parts: ``members`` (the
+    reader's associations), ``regions`` (those they administer) and ``off`` (associations
+    with the forum switched off) are each a list of ids, a bound parameter, or empty (left
+    out)."""
+    if admin:
+        cond = true()
+    else:
+        cond = ForumBoard.visibility == BoardVisibility.PUBLIC
+        if members is not None and (not isinstance(members, list) or members):
+            cond = or_(cond, ForumBoard.association_id.in_(members))
+        if regions is not None and (not isinstance(regions, list) or regions):
+            cond = or_(
+                cond,
+                ForumBoard.association_id.in_(
+                    select(Association.id).where(Association.region_id.in_(regions))
+                ),
+            )
+    if off is not None and (not isinstance(off, list) or off):
+        cond = and_(cond, ForumBoard.association_id.notin_(off))
+    return cond
+
+
+def _reader_parts(user: Any) -> tuple[bool, list[int], list[int], list[int]]:
+    """(site admin, member of, regions administered, forum off in) for ``user``."""
+    off = sorted(plugin_gate.disabled_association_ids(PLUGIN))
+    if not _auth(user):
+        return False, [], [], off
+    if permissions.is_site_admin(user):
+        return True, [], [], off
+    return (
+        False,
+        sorted(permissions.memberships_of(user)),
+        sorted(permissions.admin_region_ids(user)),
+        off,
+    )
+
+
 def readable_board_filter(user: Any):
     """SQL condition on ForumBoard (joined with Association) for boards ``user`` may read,
     leaving out associations where the forum is switched off."""
-    cond = ForumBoard.visibility == BoardVisibility.PUBLIC
-    if _auth(user):
-        if permissions.is_site_admin(user):
-            cond = true()
-        else:
-            member_ids = list(permissions.memberships_of(user))
-            regions = list(permissions.admin_region_ids(user))
-            if member_ids:
-                cond = or_(cond, ForumBoard.association_id.in_(member_ids))
-            if regions:
-                cond = or_(
-                    cond,
-                    ForumBoard.association_id.in_(
-                        select(Association.id).where(Association.region_id.in_(regions))
-                    ),
-                )
-    off = plugin_gate.disabled_association_ids(PLUGIN)
-    if off:
-        cond = and_(cond, ForumBoard.association_id.notin_(off))
-    return cond
+    return _readable_condition(*_reader_parts(user))
+
+
+@functools.cache
+def _readable_boards_statement(admin: bool, members: bool, regions: bool, off: bool):
+    """The readable boards' ids and associations for one shape of reader, built once with
+    the reader's associations, regions and the switched-off associations bound (``members``,
+    ``regions``, ``off``); an empty list is left out of the statement, not bound as an
+    empty set (SQLite then tests every row against it)."""
+
+    def given(name: str, used: bool):
+        return bindparam(name, expanding=True) if used else None
+
+    return (
+        select(ForumBoard.id, ForumBoard.association_id)
+        .join(Association, Association.id == ForumBoard.association_id)
+        .where(
+            _readable_condition(
+                admin, given("members", members), given("regions", regions), given("off", off)
+            )
+        )
+    )
+
+
+def readable_boards(user: Any) -> list[tuple[int, int]]:
+    """``(board id, association id)`` of the boards ``user`` may read, resolved once per
+    request (boards are few: 100 at the bench's national scale), so a search filters posts
+    by ``board_id IN (...)`` instead of joining boards, associations, memberships and regions
+    for every match, and its form lists the associations from the same rows."""
+    admin, members, regions, off = _reader_parts(user)
+    key = (
+        "forum_readable_boards",
+        getattr(user, "id", None) if _auth(user) else None,
+        # switching the forum off somewhere takes effect at once, also within a request
+        tuple(off),
+        tuple(members),
+    )
+    cache = g.setdefault("_forum_cache", {})
+    if key not in cache:
+        stmt = _readable_boards_statement(admin, bool(members), bool(regions), bool(off))
+        params = {k: v for k, v in (("members", members), ("regions", regions), ("off", off)) if v}
+        cache[key] = [tuple(r) for r in db.session.execute(stmt, params)]
+    return cache[key]
+
+
+def readable_board_ids(user: Any) -> list[int]:
+    """Ids of the boards ``user`` may read (:func:`readable_boards`)."""
+    return [b for b, _a in readable_boards(user)]
 
 
 def live_topic():
@@ -864,29 +930,6 @@ def _pg_tsquery(groups: list[tuple[str, ...]]) -> str:
         if safe:
             parts.append("(" + " | ".join(safe) + ")")
     return " & ".join(parts)
-
-
-def readable_board_ids(user: Any) -> list[int]:
-    """Ids of the boards ``user`` may read, resolved once per request (boards are few: 100
-    at the bench's national scale), so a search filters posts by ``board_id IN (...)``
-    instead of joining boards, associations, memberships and regions for every match."""
-    key = (
-        "forum_readable_boards",
-        getattr(user, "id", None) if _auth(user) else None,
-        # switching the forum off somewhere takes effect at once, also within a request
-        tuple(sorted(plugin_gate.disabled_association_ids(PLUGIN))),
-        tuple(sorted(permissions.memberships_of(user))) if _auth(user) else (),
-    )
-    cache = g.setdefault("_forum_cache", {})
-    if key not in cache:
-        cache[key] = list(
-            db.session.scalars(
-                select(ForumBoard.id)
-                .join(Association, Association.id == ForumBoard.association_id)
-                .where(readable_board_filter(user))
-            )
-        )
-    return cache[key]
 
 
 #: Search ranks by relevance only among the newest matches a reader may see. Ranking every

@@ -325,6 +325,11 @@ def test_search_ranked_filtered_highlighted_and_scoped(app, factory, login, post
     assert "/forum/p/" in site
     anon = app.test_client().get("/search?q=әдістемелік").get_data(as_text=True)
     assert "/forum/p/" not in anon  # members-only board
+    # the other association's member, after them (the readable boards' statement is built
+    # once: the reader's associations are bound at each search): their own board, not w's
+    theirs = _client(app, login, other.member).get("/forum/search?q=хат").get_data(as_text=True)
+    theirs = theirs.replace("<mark>", "").replace("</mark>", "")
+    assert "Басқа бірлестіктің" in theirs and "жаңа талаптар" not in theirs
 
 
 def test_atom_feed_for_public_boards_only(app, factory, client):

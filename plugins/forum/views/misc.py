@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from core.api import (
     Association,
@@ -101,16 +102,23 @@ def attachment(att_id: int):
     )
 
 
+@functools.cache
+def _associations_statement():
+    """Associations by id (``ids`` bound), in the order of their Kazakh names."""
+    return (
+        select(Association)
+        .where(Association.id.in_(bindparam("ids", expanding=True)))
+        .order_by(Association.name_kk)
+    )
+
+
 @bp.get("/search")
 def search():
     form = SearchForm(request.args)
-    associations = db.session.scalars(
-        select(Association)
-        .join(ForumBoard, ForumBoard.association_id == Association.id)
-        .where(svc.readable_board_filter(current_user))
-        .distinct()
-        .order_by(Association.name_kk)
-    ).all()
+    # the associations of the boards the reader may read, from the rows the search itself
+    # filters by (one statement for both, resolved once per request)
+    ids = sorted({a for _b, a in svc.readable_boards(current_user)})
+    associations = db.session.scalars(_associations_statement(), {"ids": ids}).all() if ids else []
     form.association.choices = [("", _("All"))] + [(a.slug, a.name) for a in associations]
     results = []
     query = (form.q.data or "").strip()
