@@ -34,6 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import joinedload, load_only
 from sqlalchemy.sql import table as sql_table
+from sqlalchemy.sql.elements import BindParameter
 
 from core.api import (
     Association,
@@ -1029,24 +1030,17 @@ def search_posts(
     boards = readable_board_ids(user)
     if not boards:
         return out
-    # conditions on the post and on its topic, apart (PostgreSQL cuts each index's list)
-    post_f = [
-        ForumPost.approved.is_(True),
-        ForumPost.hidden.is_(False),
-        ForumPost.deleted_at.is_(None),
-    ]
-    topic_f = [ForumTopic.board_id.in_(boards), live_topic()]
-    if association_id:
-        topic_f.append(ForumTopic.association_id == association_id)
-    if board_id:
-        topic_f.append(ForumTopic.board_id == board_id)
-    if author_id:
-        # Anonymous posts never answer an author filter: it would unmask them.
-        post_f += [ForumPost.author_id == author_id, ForumPost.anonymous.is_(False)]
-    if since:
-        post_f.append(ForumPost.created_at >= since)
-    if until:
-        post_f.append(ForumPost.created_at < until)
+    filters = {
+        k: v
+        for k, v in (
+            ("association_id", association_id),
+            ("board_id", board_id),
+            ("author_id", author_id),
+            ("since", since),
+            ("until", until),
+        )
+        if v
+    }
     # PostgreSQL: walk the primary key for a word common enough (see _pg_walk_newest), else
     # read the GIN bitmap from a floor up (_pg_floor); neither with a narrowing filter, whose
     # readers' share of the matches is unknown
@@ -1057,21 +1051,20 @@ def search_posts(
         if not walk:
             floor = _pg_floor(groups, readable, SEARCH_CANDIDATES)
 
+    params = {
+        **filters,
+        "match": _fts_match(groups) if dialect == "sqlite" else tsquery,
+        "boards": boards,
+        "window": SEARCH_CANDIDATES,
+        "limit": limit,
+        "offset": offset,
+    }
+
     def run(floor: int | None) -> list:
-        stmt = _search_statement(
-            dialect,
-            groups,
-            tsquery,
-            post_f,
-            topic_f,
-            SEARCH_CANDIDATES,
-            walk=walk,
-            floor=floor,
-            limit=limit,
-            offset=offset,
-        ).options(*_HIT_COLUMNS)
+        stmt = _bound_search_statement(dialect, tuple(filters), walk, floor is not None)
+        values = params if floor is None else {**params, "floor": floor}
         if dialect != "postgresql":
-            return db.session.execute(stmt).all()
+            return db.session.execute(stmt, values).all()
         # A common word's matches are a third of the table, and the planner then reads the
         # whole table instead of the GIN bitmap (490 ms against 170 ms for 67,184 matches
         # among 200,000 posts): no sequential scan for this statement only, the setting
@@ -1087,7 +1080,7 @@ def search_posts(
             )
         ).one()[::2]
         try:
-            return db.session.execute(stmt).all()
+            return db.session.execute(stmt, values).all()
         finally:
             for k, v in zip(off, previous, strict=True):
                 db.session.execute(text(f"SELECT set_config('{k}', :v, true)"), {"v": v})
@@ -1199,8 +1192,9 @@ _FTS = sql_table("forum_post_fts", column("rowid", db.Integer))
 _FTS_SELF = literal_column("forum_post_fts")
 
 
-def _fts_candidates(groups: list[tuple[str, ...]], post_f: list, topic_f: list, window: int):
-    """SQLite: the newest ``window`` readable matches with their bm25 rank (lower is better).
+def _fts_candidates(match, post_f: list, topic_f: list, window: int):
+    """SQLite: the newest ``window`` readable matches of ``match`` (an FTS5 query,
+    :func:`_fts_match`, or a parameter bound to one) with their bm25 rank (lower is better).
 
     Each match read from the index costs a lookup of its post and of its topic by key, in a
     correlated ``EXISTS`` (so the FTS table stays the outer loop). The topic is not checked
@@ -1217,7 +1211,7 @@ def _fts_candidates(groups: list[tuple[str, ...]], post_f: list, topic_f: list, 
     )
     return (
         select(_FTS.c.rowid.label("id"), func.bm25(_FTS_SELF, 3.0, 1.0).label("rank"))
-        .where(_FTS_SELF.op("MATCH")(_fts_match(groups)), exists(readable))
+        .where(_FTS_SELF.op("MATCH")(match), exists(readable))
         .order_by(_FTS.c.rowid.desc())
         .limit(window)
         .subquery("cand")
@@ -1239,7 +1233,9 @@ def _pg_candidates(
 
     Both the match and the rank read the stored vectors (``search_tsv``), never
     ``to_tsvector``: see ``PG_SEARCH_DDL`` for why."""
-    tsq = func.to_tsquery(TS_CONFIG, literal(tsquery))
+    tsq = func.to_tsquery(
+        TS_CONFIG, tsquery if isinstance(tsquery, BindParameter) else literal(tsquery)
+    )
 
     def newest(*match, walk: bool = False):
         return (
@@ -1281,10 +1277,47 @@ def _pg_candidates(
     )
 
 
+@functools.cache
+def _bound_search_statement(dialect: str, filters: tuple[str, ...], walk: bool, floored: bool):
+    """:func:`_search_statement` with its hits' columns for one shape of search (the search
+    form's ``filters`` in use, ``walk``, a floor or none), built once with everything else
+    bound: the words (``match``: FTS5's MATCH string or PostgreSQL's tsquery), the readable
+    boards, the filters' values, the number of candidates (``window``), the floor, the page.
+    Building the statement and computing its cache key had cost more than SQLite takes to
+    run it for a rare word."""
+    post_f = [
+        ForumPost.approved.is_(True),
+        ForumPost.hidden.is_(False),
+        ForumPost.deleted_at.is_(None),
+    ]
+    topic_f = [ForumTopic.board_id.in_(bindparam("boards", expanding=True)), live_topic()]
+    if "association_id" in filters:
+        topic_f.append(ForumTopic.association_id == bindparam("association_id"))
+    if "board_id" in filters:
+        topic_f.append(ForumTopic.board_id == bindparam("board_id"))
+    if "author_id" in filters:
+        # Anonymous posts never answer an author filter: it would unmask them.
+        post_f += [ForumPost.author_id == bindparam("author_id"), ForumPost.anonymous.is_(False)]
+    if "since" in filters:
+        post_f.append(ForumPost.created_at >= bindparam("since"))
+    if "until" in filters:
+        post_f.append(ForumPost.created_at < bindparam("until"))
+    return _search_statement(
+        dialect,
+        bindparam("match", type_=db.String),
+        post_f,
+        topic_f,
+        bindparam("window", type_=db.Integer),
+        walk=walk,
+        floor=bindparam("floor", type_=db.Integer) if floored else None,
+        limit=bindparam("limit", type_=db.Integer),
+        offset=bindparam("offset", type_=db.Integer),
+    ).options(*_HIT_COLUMNS)
+
+
 def _search_statement(
     dialect: str,
-    groups,
-    tsquery: str,
+    match,
     post_f,
     topic_f,
     window: int,
@@ -1304,9 +1337,9 @@ def _search_statement(
     candidates was looked up three times more to show twenty (PostgreSQL, a word in 3.7% of
     a million posts: 18 of 57 ms)."""
     if dialect == "sqlite":
-        cand = _fts_candidates(groups, post_f, topic_f, window)
+        cand = _fts_candidates(match, post_f, topic_f, window)
     else:
-        cand = _pg_candidates(tsquery, post_f, topic_f, window, walk, floor)
+        cand = _pg_candidates(match, post_f, topic_f, window, walk, floor)
     counted = select(
         cand.c.id,
         cand.c.rank,

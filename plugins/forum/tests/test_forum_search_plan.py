@@ -21,16 +21,18 @@ FTS5_ORDER_RANK, FTS5_ORDER_ROWID, FTS5_ORDER_DESC = 0x20, 0x40, 0x80
 
 
 def _statement(user, query: str, walk: bool = False):
+    """The statement search_posts runs (built once, its values bound), with the values of
+    ``user`` searching ``query`` rendered in, as search_posts runs it."""
     dialect = db.session.get_bind().dialect.name
     groups = svc.query_forms(query)
-    tsquery = svc._pg_tsquery(groups) if dialect != "sqlite" else ""
-    post_f = [svc.ForumPost.approved.is_(True)]
-    topic_f = [svc.ForumTopic.board_id.in_(svc.readable_board_ids(user)), svc.live_topic()]
-    stmt = svc._search_statement(
-        dialect, groups, tsquery, post_f, topic_f, svc.SEARCH_CANDIDATES, walk=walk, limit=20
+    match = svc._pg_tsquery(groups) if dialect != "sqlite" else svc._fts_match(groups)
+    stmt = svc._bound_search_statement(dialect, (), walk, False).params(
+        match=match,
+        boards=svc.readable_board_ids(user),
+        window=svc.SEARCH_CANDIDATES,
+        limit=20,
+        offset=0,
     )
-    # with what a hit loads (its topic's title, its author's name), as search_posts does
-    stmt = stmt.options(*svc._HIT_COLUMNS)
     return stmt.compile(db.engine, compile_kwargs={"literal_binds": True})
 
 
@@ -206,7 +208,6 @@ def test_postgresql_reads_a_middling_word_above_a_floor_first(
     # intersected with it), with the settings the search statement runs under
     stmt = svc._search_statement(
         "postgresql",
-        groups,
         svc._pg_tsquery(groups),
         [svc.ForumPost.approved.is_(True)],
         [svc.ForumTopic.board_id.in_(svc.readable_board_ids(w.member))],
