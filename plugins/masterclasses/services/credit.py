@@ -31,7 +31,9 @@ from plugins.masterclasses.services.access import (
     _authenticated,
     form_label,
     is_host,
-    visible_clause,
+    visibility_of,
+    visible_bound,
+    visible_shape,
 )
 from plugins.masterclasses.services.registration import (
     has_ended,
@@ -113,17 +115,21 @@ def search_events(query: str, user: Any, limit: int) -> list[Event]:
         Status.HELD,
         Status.ARCHIVED,
     )
+    # the reader's visibility built once, its values bound (visible_bound); the words still
+    # make their own condition
+    kind, params = visibility_of(user)
     return list(
         db.session.scalars(
             select(Event)
             .options(joinedload(Event.association))
             .where(
-                visible_clause(user),
+                visible_bound(kind, visible_shape(params)),
                 Event.status.in_(listed),
                 forms_match([Event.search_folded], query, folded=True),
             )
             .order_by(Event.starts_at.desc())
-            .limit(limit)
+            .limit(limit),
+            params,
         )
     )
 

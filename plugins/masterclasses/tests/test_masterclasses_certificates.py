@@ -124,6 +124,12 @@ def test_search_finds_events_the_user_may_see(client, factory, login):
     login(client, factory.member(assoc))
     page = client.get("/search?q=критериалды").get_data(as_text=True)
     assert "шеберлік сыныбы" in page and "ішкі кеңес" in page
+    # then a member of another association (the reader's visibility is built once, their
+    # associations bound at each search)
+    client.post("/logout")
+    login(client, factory.member(factory.association()))
+    page = client.get("/search?q=критериалды").get_data(as_text=True)
+    assert "шеберлік сыныбы" in page and "ішкі кеңес" not in page
 
 
 def test_search_matches_the_forms_of_the_words(client, factory):
