@@ -32,7 +32,8 @@ Grouped by need:
   ``locking`` (``run_locked``, ``begin_write``); ``markdown``; ``audit``;
   ``csv_response`` (one CSV dialect, formula cells neutralised) and ``csv_export``;
   ``ci_contains`` (case-insensitive match for Kazakh and Russian on SQLite too);
-  ``name_contains`` (a user's name contains the query, through ``User.name_folded``),
+  ``folded_contains`` (a ``keep_folded`` column contains the query, through its
+  ``substring_index``); ``name_contains`` (the same over ``User.name_folded``),
   ``name_matches`` (a user's name contains the query's words in any of their forms).
 * **Rate limits**: ``limiter``, the core's Flask-Limiter instance (the one login and
   registration use): ``@limiter.limit("60 per minute", key_func=...)`` under the route
@@ -143,6 +144,7 @@ from core.services.permissions import can, require
 from core.services.plans import row_choices, row_or_none
 from core.services.search import (
     ci_contains,
+    folded_contains,
     forms_match,
     highlight,
     mark_spans,
@@ -215,6 +217,7 @@ __all__ = [
     "can",
     "certificates",
     "ci_contains",
+    "folded_contains",
     "forms_match",
     "handles",
     "highlight",

@@ -517,6 +517,9 @@ class Association(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     last_activity_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     member_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Names, abbreviations and topic in both languages, folded (``keep_folded``, below): what
+    # the site search matches, through a trigram index (``substring_index``).
+    search_folded: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     region: Mapped[Region | None] = relationship()
     district: Mapped[District | None] = relationship()
@@ -583,6 +586,19 @@ class Association(db.Model):
             out.append(node)
             node = node.parent
         return out
+
+
+#: The site search's associations: names, abbreviations and topic in Kazakh and Russian.
+keep_folded(
+    Association.search_folded,
+    Association.name_kk,
+    Association.name_ru,
+    Association.abbr_kk,
+    Association.abbr_ru,
+    Association.topic_kk,
+    Association.topic_ru,
+)
+substring_index(Association.search_folded, "core_association_search")
 
 
 class CyclogramItem(db.Model):

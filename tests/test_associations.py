@@ -124,12 +124,17 @@ def test_directory_search_by_names_abbreviation_and_topic(client, factory):
 
     def found(q):
         html = client.get("/associations", query_string={"q": q}).get_data(as_text=True)
-        return {s for s in ("a1", "a2", "a3", "a4", "a5") if f'href="/a/{s}"' in html}
+        return {s for s in ("a1", "a2", "a3", "a4", "a5", "a6") if f'href="/a/{s}"' in html}
 
     assert found("МАТЕМАТИКА") == {"a1"}  # case-insensitive Cyrillic
     assert found("физики") == {"a2"}
     assert found("қмрқ") == {"a3"}
     assert found("сауаттылық") == {"a4"}
+    assert found("ки") == {"a2"}  # two letters: no index serves them, every row is read
+    assert found("ика мұғ") == {"a1"}  # across a space, not across two columns
+    assert found("функционалдық сауаттылық учителя") == set()
+    factory.association(slug="a6", name_kk="Ёлочка", name_ru="Ёлочные игрушки")
+    assert found("елочн") == {"a6"}  # ё typed or stored as е
 
 
 def test_directory_filters_region_level_kind_subject(client, factory):

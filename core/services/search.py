@@ -63,15 +63,21 @@ def ci_contains(column: Any, query: str) -> ColumnElement[bool]:
     return func.lower(column).like(pattern, escape="\\")
 
 
-def name_contains(query: str) -> ColumnElement[bool]:
-    """A user's name contains ``query``, case ignored in every alphabet (ё as е): a plain
-    ``LIKE`` over ``User.name_folded``, served by the names' trigram index for three
-    characters or more (:func:`_indexed`)."""
+def folded_contains(column: Any, query: str) -> ColumnElement[bool]:
+    """The folded text ``column`` (``core.api.keep_folded``) contains ``query`` as typed,
+    case ignored in every alphabet (ё as е): a plain ``LIKE``, served by the column's
+    trigram index (``core.api.substring_index``) for three characters or more
+    (:func:`_indexed`)."""
     folded = text_forms.fold(query)
-    indexed = _indexed(User.name_folded, [[folded]])
+    indexed = _indexed(column, [[folded]])
     if indexed is not None:
         return indexed
-    return User.name_folded.contains(folded, autoescape=True)
+    return column.contains(folded, autoescape=True)
+
+
+def name_contains(query: str) -> ColumnElement[bool]:
+    """A user's name contains ``query`` (:func:`folded_contains` over ``User.name_folded``)."""
+    return folded_contains(User.name_folded, query)
 
 
 def name_matches(query: str) -> ColumnElement[bool]:
@@ -245,21 +251,12 @@ class Group:
 
 
 def _association_results(query: str, limit: int) -> list[SearchResult]:
+    # Names, abbreviations and topic in both languages, matched on their folded copy
+    # through its trigram index (migration core_0090): a Python function over each
+    # association's six columns took 25 ms a search at 5,000 associations on SQLite.
     rows = db.session.scalars(
         select(Association)
-        .where(
-            forms_match(
-                [
-                    Association.name_kk,
-                    Association.name_ru,
-                    Association.abbr_kk,
-                    Association.abbr_ru,
-                    Association.topic_kk,
-                    Association.topic_ru,
-                ],
-                query,
-            )
-        )
+        .where(forms_match([Association.search_folded], query, folded=True))
         .order_by(Association.member_count.desc(), Association.name_kk)
         .limit(limit)
     )
