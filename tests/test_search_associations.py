@@ -12,7 +12,6 @@ import datetime as dt
 import json
 import re
 
-import pytest
 import sqlalchemy as sa
 from sqlalchemy import select, text
 
@@ -103,7 +102,6 @@ def _insert_old_association(**values) -> None:
     db.session.execute(sa.insert(table).values(row))
 
 
-@pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")
 def test_migration_indexes_the_associations_already_there(pg_url, tmp_path):
     import flask_migrate
 
