@@ -25,6 +25,7 @@ from core.services import (
     notifications,
     permissions,
     plugin_gate,
+    pool_check,
     storage,
 )
 from core.services.web import IdConverter, clean_request_input
@@ -62,8 +63,7 @@ def _load_config(app: Flask, config: dict[str, Any] | None) -> None:
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
     if url.startswith("sqlite"):
         app.config["SQLALCHEMY_ENGINE_OPTIONS"].setdefault("connect_args", {"timeout": 30})
-    else:  # a database restarted under us: test pooled connections instead of failing once
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"].setdefault("pool_pre_ping", True)
+    else:
         # No JIT compilation: PostgreSQL compiles a statement whose estimated cost passes
         # jit_above_cost, meant for long reports; the forum search's estimates pass it, and
         # compiling took 45-56 ms of a 200 ms search at a million posts, every time.
@@ -137,6 +137,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.url_map.converters["id"] = IdConverter
 
     db.init_app(app)
+    with app.app_context():  # a database restarted under us fails no request (pool_check)
+        for engine in db.engines.values():
+            pool_check.install(engine)
     migrate.init_app(app, db, directory=str(CORE_DIR / "migrations"))
     csrf.init_app(app)
     login_manager.init_app(app)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from core.cli import main
 from core.extensions import db
-from core.testing import PostgresCluster, _create_tables, _pg_reset, do_login
+from core.testing import PostgresCluster, _create_tables, _pg_reset, do_login, sign_in_as
 
 
 @pytest.fixture
@@ -161,3 +161,89 @@ def test_a_database_gone_mid_request_gives_a_translated_503_and_keeps_nothing_ha
         assert slugs == {"before"}
         db.session.remove()
         db.engine.dispose()
+
+
+# --- pooled connections the server closed (PostgreSQL, core.services.pool_check) -------------
+
+
+def _terminate_other_backends() -> int:
+    """Close every other connection to this database from the server's side, waiting until
+    each is gone; returns how many there were."""
+    import psycopg
+
+    url = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(url, autocommit=True) as conn:
+        return conn.execute(
+            "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, 5000)) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).fetchone()[0]
+
+
+@pytest.fixture
+def pooled(make_app, factory):
+    """An app and a signed-in member's client (anonymous pages may come from the page cache,
+    with no connection taken) whose requests take their connection from the pool and give it
+    back: no application context is held open between them (the ``app`` fixture holds one)."""
+    app = make_app(plugins="")
+    client = app.test_client()
+    with app.app_context():
+        factory.association(slug="kept")
+        sign_in_as(client, factory.user())
+        db.session.commit()
+        db.session.remove()
+    return app, client
+
+
+@pytest.mark.postgres_only
+def test_a_pooled_connection_the_server_closed_is_replaced_before_a_request_uses_it(pooled):
+    app, client = pooled
+    assert client.get("/associations").status_code == 200  # its connection back in the pool
+    with app.app_context():
+        assert _terminate_other_backends() >= 1
+
+    # Without a check at checkout this request would meet "terminating connection due to
+    # administrator command" (an OperationalError: a 503 page).
+    resp = client.get("/associations")
+    assert resp.status_code == 200
+    assert "/a/kept" in resp.get_data(as_text=True)
+
+
+@pytest.mark.postgres_only
+def test_a_busy_pooled_connection_is_not_pinged_and_an_idle_one_is(pooled, monkeypatch):
+    from core.services import pool_check
+
+    app, client = pooled
+    with app.app_context():
+        dialect = db.engine.dialect
+    pings = []
+    real_ping = dialect.do_ping
+    monkeypatch.setattr(dialect, "do_ping", lambda conn: pings.append(1) or real_ping(conn))
+    assert client.get("/associations").status_code == 200
+    assert client.get("/associations").status_code == 200
+    assert pings == []  # given back to the pool a moment ago: no round trip to ask
+
+    later = pool_check.time.monotonic() + pool_check.IDLE_PING + 1
+    monkeypatch.setattr(pool_check.time, "monotonic", lambda: later)
+    assert client.get("/associations").status_code == 200
+    assert pings == [1]
+
+
+@pytest.mark.postgres_only
+def test_closed_by_server_tells_a_closed_connection_from_a_notification(app):
+    import psycopg
+
+    from core.services.pool_check import closed_by_server
+
+    url = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with (
+        psycopg.connect(url, autocommit=True) as listener,
+        psycopg.connect(url, autocommit=True) as other,
+    ):
+        listener.execute("LISTEN qauym_test")
+        assert not closed_by_server(listener)
+        other.execute("NOTIFY qauym_test")
+        other.execute("SELECT pg_sleep(0.05)")  # the notification reaches the listener's socket
+        assert not closed_by_server(listener)  # readable, but only a notification
+        pid = listener.info.backend_pid
+        other.execute("SELECT pg_terminate_backend(%s, 5000)", (pid,))
+        assert closed_by_server(listener)
