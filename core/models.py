@@ -225,6 +225,9 @@ class User(UserMixin, db.Model):
     # stored on this row.
     current_session = None
     session_token = None
+    # The user's memberships read in the same statement (the user loader's outer join), for
+    # ``core.services.permissions.memberships_of`` to take once instead of a statement.
+    loaded_memberships = None
 
     @property
     def is_active(self) -> bool:  # Flask-Login

@@ -360,3 +360,66 @@ def test_a_column_read_with_the_user_after_the_first_page_is_read_from_then_on(
         sessions._WITH_USER.remove(entry)
         sessions._load_statement.cache_clear()
     assert client.get(PRIVATE).status_code == 200 and len(seen) == 1
+
+
+def test_the_reader_comes_with_memberships_and_plugin_switches_in_one_statement(
+    client, factory, login, count_queries
+):
+    """A member's page checks their memberships and where a plugin is switched on; both are
+    read in the statement that loads the member (core.services.sessions, permissions,
+    plugin_gate), and both still follow changes from one request to the next."""
+    from core.models import Membership
+    from core.services import plugin_gate
+
+    home, away = factory.region(), factory.region()
+    here = factory.association(region_id=home.id)
+    there = factory.association(region_id=away.id)
+    own_switch = factory.association(region_id=home.id)
+    user = factory.user()
+    for a in (here, there, own_switch):
+        factory.member(a, user)
+    admin = factory.user(is_site_admin=True)
+    plugin_gate.set_switch("sample", False, actor=admin, region_id=away.id)
+    plugin_gate.set_switch("sample", False, actor=admin, association_id=own_switch.id)
+    plugin_gate.set_switch("sample", True, actor=admin, association_id=there.id)
+    plugin_gate.set_switch("sample", False, actor=admin, association_id=there.id)
+    db.session.commit()
+    login(client, user)
+
+    with count_queries() as counter:
+        assert client.get(f"/sample/{here.slug}").status_code == 200
+    read = [s for s in counter.statements if "core_membership" in s or "core_plugin_switch" in s]
+    assert len(read) == 1 and "core_user_session" in read[0], counter.statements
+    assert client.get(f"/sample/{there.slug}").status_code == 404  # off for it and its region
+    assert client.get(f"/sample/{own_switch.slug}").status_code == 404  # off for it
+
+    plugin_gate.set_switch("sample", True, actor=admin, association_id=there.id)
+    db.session.execute(sa_delete(Membership).where(Membership.association_id == here.id))
+    db.session.commit()
+    assert client.get(f"/sample/{there.slug}").status_code == 200
+    assert client.get(f"/sample/{here.slug}").status_code == 403
+
+    # A page that writes the session's last sight commits before the page reads the
+    # memberships: they are read again, in one statement.
+    (row,) = rows(user)
+    row.last_seen_at -= dt.timedelta(minutes=10)
+    seen = row.last_seen_at
+    db.session.commit()
+    db.session.expire_all()
+    with count_queries() as counter:
+        assert client.get(f"/sample/{there.slug}").status_code == 200
+    memberships = [s for s in counter.statements if "FROM core_membership" in s]
+    assert len(memberships) == 1, counter.statements
+    assert rows(user)[0].last_seen_at > seen
+
+
+def test_a_member_of_nothing_with_no_switch_set_is_read_in_one_statement(
+    client, factory, login, count_queries
+):
+    association = factory.association()
+    user = factory.user()
+    login(client, user)
+    with count_queries() as counter:
+        assert client.get(f"/sample/{association.slug}").status_code == 403
+    read = [s for s in counter.statements if "core_membership" in s or "core_plugin_switch" in s]
+    assert len(read) == 1 and "core_user_session" in read[0], counter.statements

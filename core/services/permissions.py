@@ -43,13 +43,18 @@ def _memberships_statement():
 
 
 def memberships_of(user: Any) -> dict[int, Membership]:
-    """The user's memberships by association id (one query per request)."""
+    """The user's memberships by association id (read with the signed-in user, or one query
+    per request)."""
     if not _authenticated(user):
         return {}
     cache = _cache()
     key = ("memberships", user.id)
     if key not in cache:
-        rows = db.session.scalars(_memberships_statement(), {"user_id": user.id})
+        # Read with the user by the user loader, taken once: after a change in this request
+        # (forget) they are read again.
+        rows = user.__dict__.pop("loaded_memberships", None)
+        if rows is None:
+            rows = db.session.scalars(_memberships_statement(), {"user_id": user.id})
         cache[key] = {m.association_id: m for m in rows}
     return cache[key]
 

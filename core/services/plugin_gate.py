@@ -13,11 +13,12 @@ import functools
 from typing import Any
 
 from flask import abort, current_app, g, has_request_context
-from sqlalchemy import select
+from flask_login import current_user
+from sqlalchemy import String, case, cast, func, select
 
 from core.extensions import db
 from core.models import Association, PluginSwitch
-from core.services import audit
+from core.services import audit, sessions
 from core.timeutil import utcnow
 
 
@@ -36,20 +37,71 @@ def _switches_statement():
     )
 
 
-def _switches() -> dict[tuple[str, str, int], bool]:
-    """(plugin, "region"|"association", id) -> enabled; cached for the request."""
-    if has_request_context() and "_qauym_switches" in g:
-        return g._qauym_switches
-    rows = db.session.execute(_switches_statement()).all()
+def _by_place(rows) -> dict[tuple[str, str, int], bool]:
     out: dict[tuple[str, str, int], bool] = {}
     for plugin, region_id, association_id, enabled in rows:
         if association_id is not None:
             out[(plugin, "association", association_id)] = enabled
         elif region_id is not None:
             out[(plugin, "region", region_id)] = enabled
+    return out
+
+
+def _switches() -> dict[tuple[str, str, int], bool]:
+    """(plugin, "region"|"association", id) -> enabled; cached for the request (for a
+    signed-in user, read with them: :func:`switches_column`)."""
+    if has_request_context():
+        if "_qauym_switches" not in g:
+            # Load the signed-in reader first (if not yet): the switches come with them. Every
+            # page a member opens loads them anyway; an anonymous visitor costs nothing here.
+            _ = current_user.is_authenticated
+        if "_qauym_switches" in g:
+            return g._qauym_switches
+    out = _by_place(db.session.execute(_switches_statement()).all())
     if has_request_context():
         g._qauym_switches = out
     return out
+
+
+# Separators no plugin name or number holds (ASCII unit and record separators).
+_FIELD, _RECORD = "\x1f", "\x1e"
+
+
+def switches_column():
+    """Every switch in one string, a scalar subquery read with the signed-in user by
+    :func:`core.services.sessions.load_user`: every gated page reads the switches, and a
+    statement of their own was a round trip to the database on every member's page (the
+    table holds a row per switch a deployer set, a handful)."""
+    fields = [
+        PluginSwitch.plugin,
+        func.coalesce(cast(PluginSwitch.region_id, String), ""),
+        func.coalesce(cast(PluginSwitch.association_id, String), ""),
+        case((PluginSwitch.enabled.is_(True), "1"), else_="0"),
+    ]
+    record = fields[0]
+    for f in fields[1:]:
+        record = record + _FIELD + f
+    return select(func.aggregate_strings(record, _RECORD)).scalar_subquery()
+
+
+def _remember_switches(_user: Any, joined: str | None) -> None:
+    if not has_request_context():
+        return
+    rows = []
+    for item in joined.split(_RECORD) if joined else ():
+        plugin, region_id, association_id, enabled = item.split(_FIELD)
+        rows.append(
+            (
+                plugin,
+                int(region_id) if region_id else None,
+                int(association_id) if association_id else None,
+                enabled == "1",
+            )
+        )
+    g._qauym_switches = _by_place(rows)
+
+
+sessions.read_with_user(switches_column, _remember_switches)
 
 
 def _tree() -> dict[int, tuple[int | None, int | None]]:

@@ -10,7 +10,9 @@ seen within the remember-me duration), so a session can be ended from the server
 * a password reset revokes all of them, then signs the browser in with a new one;
 * a site administrator can end all sessions of a user (admin user page).
 
-The user and the session are loaded in one query per request. ``last_seen_at`` is written at
+The user and the session are loaded in one query per request, with the user's memberships
+and what every page asks about them (:func:`read_with_user`: the unread notifications, the
+regions they administer, where plugins are switched off). ``last_seen_at`` is written at
 most every :data:`SEEN_EVERY`, not on every request.
 """
 
@@ -28,7 +30,7 @@ from flask_login import current_user, login_user, logout_user
 from sqlalchemy import bindparam, delete, or_, select, update
 
 from core.extensions import db
-from core.models import User, UserSession
+from core.models import Membership, User, UserSession
 from core.timeutil import utcnow
 
 SEEN_EVERY = dt.timedelta(minutes=5)
@@ -144,8 +146,10 @@ def _load_statement():
     computing its cache key took longer than running it (about 0.7 ms of every page a member
     opens, measured in-process on SQLite), and a statement object keeps its cache key."""
     return (
-        select(User, UserSession, *[column() for column, _keep in _WITH_USER])
+        select(User, UserSession, Membership, *[column() for column, _keep in _WITH_USER])
         .join(UserSession, UserSession.user_id == User.id)
+        # a row per membership: the permissions of the page need them (one statement less)
+        .outerjoin(Membership, Membership.user_id == User.id)
         .where(
             User.id == bindparam("user_id"),
             User.active.is_(True),
@@ -171,24 +175,27 @@ def load_user(alternative_id: str, now: dt.datetime | None = None) -> User | Non
     clean = not (db.session.new or db.session.dirty or db.session.deleted)
     with db.session.no_autoflush:
         # With the user, what every page asks about them (:func:`read_with_user`).
-        row = db.session.execute(
+        rows = db.session.execute(
             _load_statement(),
             {
                 "user_id": int(user_part),
                 "token_hash": token_hash(token),
                 "seen_after": now - max_idle(),
             },
-        ).first()
-    if row is None:
+        ).all()
+    if not rows:
         return None
-    user, session_row, *extra = row
+    user, session_row, _membership, *extra = rows[0]
     user.current_session = session_row
     user.session_token = token
+    user.loaded_memberships = [r[2] for r in rows if r[2] is not None]
     for (_column, keep), value in zip(_WITH_USER, extra, strict=True):
         keep(user, value)
     if clean and now - session_row.last_seen_at >= SEEN_EVERY:
         session_row.last_seen_at = now
         db.session.commit()
+        # the commit expired the memberships: read again in one statement, not one each
+        user.loaded_memberships = None
     return user
 
 
