@@ -26,6 +26,7 @@ from core.services import (
     permissions,
     plugin_gate,
     pool_check,
+    read_only_end,
     storage,
 )
 from core.services.web import IdConverter, clean_request_input
@@ -140,6 +141,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     with app.app_context():  # a database restarted under us fails no request (pool_check)
         for engine in db.engines.values():
             pool_check.install(engine)
+    read_only_end.init_app(app)  # prepared statements kept from page to page (PostgreSQL)
     migrate.init_app(app, db, directory=str(CORE_DIR / "migrations"))
     csrf.init_app(app)
     login_manager.init_app(app)

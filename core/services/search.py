@@ -18,7 +18,7 @@ from typing import Any
 from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
-from sqlalchemy import ColumnElement, and_, func, literal, literal_column, or_, select
+from sqlalchemy import ColumnElement, and_, func, literal, literal_column, or_, select, text
 from sqlalchemy import column as sql_column
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql import table as sql_table
@@ -310,6 +310,15 @@ def _plugin_label(name: str) -> Any:
     return (info.description if info and info.description else None) or name
 
 
+def plan_for_values() -> None:
+    """PostgreSQL: plan this transaction's statements for the values they are given, not once
+    for any value. Statements prepared on a connection (``core.services.read_only_end``) are
+    otherwise planned once generically, which suits the pages' look-ups by key but not a
+    search, whose best plan depends on what was typed. Ends with the transaction."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT set_config('plan_cache_mode', 'force_custom_plan', true)"))
+
+
 def site_search(query: str, user: Any, limit: int = DEFAULT_LIMIT) -> list[Group]:
     """Results grouped by source: associations, people, then each plugin; best first.
 
@@ -320,6 +329,7 @@ def site_search(query: str, user: Any, limit: int = DEFAULT_LIMIT) -> list[Group
     query = (query or "").strip()[:MAX_QUERY]
     if len(query) < MIN_QUERY:
         return []
+    plan_for_values()
     groups = [Group("associations", _l("Associations"), _association_results(query, limit))]
     if getattr(user, "is_authenticated", False):
         groups.append(Group("people", _l("People"), _people_results(query, user, limit)))

@@ -1072,18 +1072,30 @@ def search_posts(
         # Above a floor, no index scan either: the planner would walk the primary key's
         # range checking every post (420 ms) instead of intersecting its bitmap with the GIN
         # index's (BitmapAnd, 39 ms).
-        off = ["enable_seqscan"] + (["enable_indexscan"] if floor is not None else [])
+        # And a plan for these words each time: a statement prepared on the connection is
+        # otherwise planned once for any words (see core.services.read_only_end).
+        settings = {"enable_seqscan": "off", "plan_cache_mode": "force_custom_plan"}
+        if floor is not None:
+            settings["enable_indexscan"] = "off"
         previous = db.session.execute(
             text(
                 "SELECT "
-                + ", ".join(f"current_setting('{k}'), set_config('{k}', 'off', true)" for k in off)
+                + ", ".join(
+                    f"current_setting('{k}'), set_config('{k}', '{v}', true)"
+                    for k, v in settings.items()
+                )
             )
         ).one()[::2]
         try:
             return db.session.execute(stmt, values).all()
-        finally:
-            for k, v in zip(off, previous, strict=True):
-                db.session.execute(text(f"SELECT set_config('{k}', :v, true)"), {"v": v})
+        finally:  # restored in one statement
+            db.session.execute(
+                text(
+                    "SELECT "
+                    + ", ".join(f"set_config('{k}', :v{i}, true)" for i, k in enumerate(settings))
+                ),
+                {f"v{i}": v for i, v in enumerate(previous)},
+            )
 
     rows = run(floor)
     if floor is not None and not (rows and rows[0].n >= SEARCH_CANDIDATES and rows[0].low > floor):
