@@ -52,7 +52,9 @@ Grouped by need:
   model's column holding its other text columns folded as they are set (``folded_text``
   gives the same value for rows written around the ORM); ``substring_index(column, name)``
   indexes such a column for ``forms_match`` (an FTS5 trigram table on SQLite, a pg_trgm
-  index on PostgreSQL; its migration creates the same, see DEVELOPERS.md).
+  index on PostgreSQL; its migration creates the same, see DEVELOPERS.md);
+  ``plan_for_values()`` (PostgreSQL: a search page's statements planned for what was typed,
+  not once for any value; the site search calls it before the plugins' ``search`` hooks).
 * **URLs and query arguments**: ids in routes use the bounded ``<id:...>`` converter (never
   ``<int:...>``); ``page_arg``, ``int_arg``, ``date_arg``, ``month_arg``, ``year_arg``,
   ``parse_id``, ``parse_date`` (a bad or out-of-range value is treated as absent);
@@ -150,6 +152,7 @@ from core.services.search import (
     mark_spans,
     name_contains,
     name_matches,
+    plan_for_values,
 )
 from core.services.text import matching_spans, normalise, query_forms, word_forms
 from core.services.urls import safe_link, safe_next, site_request_context
@@ -225,6 +228,7 @@ __all__ = [
     "matching_spans",
     "name_contains",
     "name_matches",
+    "plan_for_values",
     "keep_folded",
     "folded_text",
     "substring_index",

@@ -18,8 +18,10 @@ the same. So at the end of a request, when
 the session commits; in every other case it rolls back as before. SQLite prepares nothing
 across transactions either way and is left alone.
 
-The forum search, whose best plan depends on the words searched, asks PostgreSQL for a plan
-of its own each time (``plan_cache_mode``, set for its transaction).
+The same holds at the end of any application context (a command, a job run), not only a
+request's. The site and forum searches, whose best plan depends on the words searched, ask
+PostgreSQL for a plan of their own each time (``core.services.search.plan_for_values``: a
+transaction-local ``plan_cache_mode``).
 """
 
 from __future__ import annotations
