@@ -786,6 +786,24 @@ class QueryCounter:
 
 
 @pytest.fixture
+def pooled_member(make_app, factory):
+    """``(app, client)``: an app with no plugin holding one association (slug ``kept``,
+    name_kk ``Бастапқы``) and a signed-in member's client, whose requests take their
+    connection from the pool and give it back. No application context is held open between
+    requests (the ``app`` fixture holds one, and then no request ends its transaction), and
+    the member's pages do not come from the anonymous page cache. Routes may still be added
+    to ``app`` before the first request."""
+    app = make_app(plugins="")
+    client = app.test_client()
+    with app.app_context():
+        factory.association(slug="kept", name_kk="Бастапқы")
+        sign_in_as(client, factory.user())
+        db.session.commit()
+        db.session.remove()
+    return app, client
+
+
+@pytest.fixture
 def still_page_keys(monkeypatch) -> None:
     """Hold the clock the anonymous page cache's keys roll over by (a test that expects a
     second visit to be a hit must not see the key change between the two)."""

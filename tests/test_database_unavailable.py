@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from core.cli import main
 from core.extensions import db
-from core.testing import PostgresCluster, _create_tables, _pg_reset, do_login, sign_in_as
+from core.testing import PostgresCluster, _create_tables, _pg_reset, do_login
 
 
 @pytest.fixture
@@ -179,24 +179,9 @@ def _terminate_other_backends() -> int:
         ).fetchone()[0]
 
 
-@pytest.fixture
-def pooled(make_app, factory):
-    """An app and a signed-in member's client (anonymous pages may come from the page cache,
-    with no connection taken) whose requests take their connection from the pool and give it
-    back: no application context is held open between them (the ``app`` fixture holds one)."""
-    app = make_app(plugins="")
-    client = app.test_client()
-    with app.app_context():
-        factory.association(slug="kept")
-        sign_in_as(client, factory.user())
-        db.session.commit()
-        db.session.remove()
-    return app, client
-
-
 @pytest.mark.postgres_only
-def test_a_pooled_connection_the_server_closed_is_replaced_before_a_request_uses_it(pooled):
-    app, client = pooled
+def test_a_pooled_connection_the_server_closed_is_replaced_before_a_request_uses_it(pooled_member):
+    app, client = pooled_member
     assert client.get("/associations").status_code == 200  # its connection back in the pool
     with app.app_context():
         assert _terminate_other_backends() >= 1
@@ -209,10 +194,10 @@ def test_a_pooled_connection_the_server_closed_is_replaced_before_a_request_uses
 
 
 @pytest.mark.postgres_only
-def test_a_busy_pooled_connection_is_not_pinged_and_an_idle_one_is(pooled, monkeypatch):
+def test_a_busy_pooled_connection_is_not_pinged_and_an_idle_one_is(pooled_member, monkeypatch):
     from core.services import pool_check
 
-    app, client = pooled
+    app, client = pooled_member
     with app.app_context():
         dialect = db.engine.dialect
     pings = []

@@ -10,27 +10,26 @@ from sqlalchemy import select, text, update
 
 from core.extensions import db
 from core.models import Association
-from core.testing import sign_in_as
 
 
 @pytest.fixture
-def pooled(make_app, factory):
-    """An app with a few routes that write without committing, and a signed-in member's
-    client; no application context is held between requests (the ``app`` fixture holds
-    one, and then no request ends its transaction)."""
-    app = make_app(plugins="")
+def pooled(pooled_member):
+    """The shared pooled app and member's client, with a few routes that write without
+    committing."""
+    app, client = pooled_member
+
+    def kept() -> Association:
+        return db.session.scalars(select(Association).where(Association.slug == "kept")).one()
 
     @app.get("/_test/flush-then-404")
     def flush_then_404():
-        db.session.add(Association(slug="flushed", name_kk="Жазылған", region_id=region_id))
+        db.session.add(Association(slug="flushed", name_kk="Жазылған", region_id=kept().region_id))
         db.session.flush()
         abort(404)
 
     @app.get("/_test/pending")
     def pending():
-        db.session.scalars(
-            select(Association).where(Association.slug == "kept")
-        ).one().name_kk = "Өзгерген"
+        kept().name_kk = "Өзгерген"
         return "ok"
 
     @app.get("/_test/update")
@@ -50,13 +49,6 @@ def pooled(make_app, factory):
         )
         return "ok"
 
-    client = app.test_client()
-    with app.app_context():
-        region_id = factory.region().id
-        factory.association(slug="kept", name_kk="Бастапқы")
-        sign_in_as(client, factory.user())
-        db.session.commit()
-        db.session.remove()
     return app, client
 
 
